@@ -1,0 +1,345 @@
+"""Exercise checkers: run a learner's answer, compare it with the reference, explain the gap.
+
+Every exercise in the course ends with a call such as ``check_sigmoid_prime(sigmoid_prime)``.
+Those per-lesson checkers (in ``course_utils.exercises``) are thin: they choose the inputs and
+the typical mistakes, and hand the rest to the machinery here, which reports exactly one of
+
+    not attempted yet -> raised an exception -> wrong type / shape / dtype -> NaN or inf
+    -> numerically unstable (a RuntimeWarning) -> wrong values -> correct
+
+in that order, with a message that points at the likely mistake. The learner's code never
+crashes the notebook: every exception it raises is caught and described.
+
+A typical mistake is a `Mistake`: a wrong function that a learner might have written (sigma
+instead of sigma', a transposed weight matrix, ...) and the hint to show when the learner's
+output matches it. Inputs are chosen by each exercise so that these mistakes differ from the
+right answer.
+
+Set the environment variable ``COURSE_REQUIRE_CORRECT=1`` to make every check that is not
+correct raise ``AssertionError``: the test suite runs the solution notebooks that way.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import enum
+import html
+import math
+import os
+import traceback
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+_PACKAGE_DIR = str(Path(__file__).resolve().parent)
+
+
+class Status(enum.Enum):
+    """The outcome of a check, in the order the checks are made."""
+
+    NOT_ATTEMPTED = "not attempted yet"
+    ERROR = "raised an exception"
+    WRONG_TYPE = "wrong type"
+    WRONG_SHAPE = "wrong shape"
+    WRONG_DTYPE = "wrong dtype"
+    NOT_FINITE = "NaN or inf in the output"
+    UNSTABLE = "numerically unstable"
+    WRONG_VALUES = "wrong values"
+    CORRECT = "correct"
+
+
+_SYMBOL = {Status.CORRECT: "✅", Status.NOT_ATTEMPTED: "⏳"}
+_COLOUR = {Status.CORRECT: "#1b7837", Status.NOT_ATTEMPTED: "#4d4d4d"}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What a checker found. Displays itself in a notebook; `passed` is True only if correct."""
+
+    exercise: str
+    status: Status
+    message: str
+
+    @property
+    def passed(self) -> bool:
+        return self.status is Status.CORRECT
+
+    def __str__(self) -> str:
+        symbol = _SYMBOL.get(self.status, "❌")
+        return f"{symbol} {self.exercise}: {self.status.value}. {self.message}"
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        colour = _COLOUR.get(self.status, "#b2182b")
+        body = html.escape(str(self)).replace("\n", "<br>")
+        return (
+            f'<div class="course-check" data-status="{self.status.name}" '
+            f'style="border-left: 4px solid {colour}; padding: 4px 8px; font-family: monospace">'
+            f"{body}</div>"
+        )
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A typical wrong answer: when the learner's output matches `fn`'s, `hint` is shown."""
+
+    fn: Callable[..., Any]
+    hint: str
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """Absolute and relative tolerance for comparing arrays (as in `numpy.isclose`)."""
+
+    rtol: float = 1e-6
+    atol: float = 1e-9
+
+
+_DEMONSTRATING = contextvars.ContextVar("demonstrating", default=False)
+
+
+def require_correct() -> bool:
+    """True when checks must pass (the environment variable COURSE_REQUIRE_CORRECT is set)."""
+    demonstrating = _DEMONSTRATING.get()
+    return not demonstrating and os.environ.get("COURSE_REQUIRE_CORRECT", "") not in ("", "0")
+
+
+def demo(checker: Callable[[Any], CheckResult], wrong_answer: Any) -> CheckResult:
+    """Show what `checker` says about a deliberately wrong answer.
+
+    Lessons use it to teach how to read a checker's message. The wrong answer must fail:
+    when checks are required to pass, a demo that passes raises AssertionError.
+    """
+    token = _DEMONSTRATING.set(True)
+    try:
+        result = checker(wrong_answer)
+    finally:
+        _DEMONSTRATING.reset(token)
+    if require_correct() and result.passed:
+        raise AssertionError(f"demo of a wrong answer passed the checker: {result}")
+    return result
+
+
+def finish(result: CheckResult) -> CheckResult:
+    """Return `result`, or raise it as an AssertionError when checks are required to pass."""
+    if require_correct() and not result.passed:
+        raise AssertionError(str(result))
+    return result
+
+
+def is_stub(answer: Any) -> bool:
+    """True for the placeholders an exercise starts with: `...` or None."""
+    return answer is ... or answer is None
+
+
+# ----------------------------------------------------------------------------- running code
+
+
+@dataclass(frozen=True)
+class _Run:
+    """The outcome of calling the learner's function once."""
+
+    value: Any = None
+    error: BaseException | None = None
+    where: str = ""
+    warning: str = ""
+
+
+def _learner_line(tb) -> str:
+    """'line N: source' of the innermost frame outside course_utils (the learner's code)."""
+    frames = traceback.extract_tb(tb)
+    own = [f for f in frames if not f.filename.startswith(_PACKAGE_DIR)]
+    frame = (own or frames)[-1]
+    source = f": {frame.line.strip()}" if frame.line else ""
+    return f"line {frame.lineno}{source}"
+
+
+def _call(fn: Callable[..., Any], args: Sequence[Any]) -> _Run:
+    """Call fn on copies of args, catching every exception and the first RuntimeWarning."""
+    args = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)
+        try:
+            value = fn(*args)
+        except Exception as error:  # the learner's code may raise anything
+            return _Run(error=error, where=_learner_line(error.__traceback__))
+    runtime = [w for w in caught if issubclass(w.category, RuntimeWarning)]
+    return _Run(value=value, warning=str(runtime[0].message) if runtime else "")
+
+
+def describe(value: Any, limit: int = 6) -> str:
+    """A short, readable description of an input or output value."""
+    if isinstance(value, np.ndarray):
+        flat = np.array2string(value.ravel()[:limit], precision=4, separator=", ")
+        more = ", ..." if value.size > limit else ""
+        return f"array of shape {value.shape}, dtype {value.dtype}: {flat[:-1]}{more}]"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(describe(v, limit) for v in value) + ")"
+    return repr(value)
+
+
+# ----------------------------------------------------------------------------- comparing values
+
+
+def _as_array(value: Any) -> np.ndarray | None:
+    """value as a numpy array if it is a number or an array of numbers, else None."""
+    if isinstance(value, bool) or not isinstance(value, (np.ndarray, np.generic, int, float)):
+        return None
+    array = np.asarray(value)
+    return array if array.dtype.kind in "biuf" else None
+
+
+def _first_difference(got: np.ndarray, expected: np.ndarray, tol: Tolerance) -> str:
+    if expected.size == 1:
+        error = abs(got.item() - expected.item())
+        return f"expected {expected.item():.6g}, got {got.item():.6g} (off by {error:.3g})."
+    close = np.isclose(got, expected, rtol=tol.rtol, atol=tol.atol)
+    index = tuple(int(i) for i in np.argwhere(~close)[0])
+    abs_err = np.abs(got - expected)
+    rel_err = abs_err / np.maximum(np.abs(expected), 1e-300)
+    return (
+        f"{int((~close).sum())} of {close.size} entries differ; first at index {index}: "
+        f"expected {expected[index]:.6g}, got {got[index]:.6g}. "
+        f"Max abs error {abs_err.max():.3g}, max rel error {rel_err.max():.3g}."
+    )
+
+
+def compare(got: Any, expected: Any, tol: Tolerance = Tolerance(), *, check_dtype: bool = True,
+            name: str = "your output") -> tuple[Status, str]:
+    """Compare one output with its expected value. Returns (status, message)."""
+    if isinstance(expected, tuple):
+        if not isinstance(got, (tuple, list)) or len(got) != len(expected):
+            n = len(got) if isinstance(got, (tuple, list)) else "a " + type(got).__name__
+            return Status.WRONG_TYPE, f"expected a tuple of {len(expected)} values, got {n}."
+        for i, (g, e) in enumerate(zip(got, expected, strict=True)):
+            status, message = compare(g, e, tol, check_dtype=check_dtype, name=f"{name}[{i}]")
+            if status is not Status.CORRECT:
+                return status, message
+        return Status.CORRECT, ""
+    exp = np.asarray(expected)
+    arr = _as_array(got)
+    if arr is None:
+        return Status.WRONG_TYPE, (
+            f"{name} should be {'a number' if exp.ndim == 0 else 'a numpy array'}, "
+            f"got {type(got).__name__}: {describe(got)}."
+        )
+    if arr.shape != exp.shape:
+        hint = " Transposed?" if arr.shape == exp.shape[::-1] and arr.ndim > 1 else ""
+        return Status.WRONG_SHAPE, f"{name} should have shape {exp.shape}, got {arr.shape}.{hint}"
+    if check_dtype and exp.dtype.kind == "f" and arr.dtype != exp.dtype:
+        return Status.WRONG_DTYPE, (
+            f"{name} should have dtype {exp.dtype}, got {arr.dtype}. Keep the input's dtype "
+            "(numpy functions do; Python floats and int literals can change it)."
+        )
+    bad = ~np.isfinite(arr.astype(float)) & np.isfinite(exp.astype(float))
+    if bad.any():
+        index = tuple(int(i) for i in np.argwhere(bad)[0])
+        return Status.NOT_FINITE, (
+            f"{name} has {int(bad.sum())} NaN/inf entries where finite values are expected "
+            f"(first at index {index}, expected {exp[index]:.6g}, got {arr[index]})."
+        )
+    if np.allclose(arr, exp, rtol=tol.rtol, atol=tol.atol, equal_nan=True):
+        return Status.CORRECT, ""
+    return Status.WRONG_VALUES, f"{name}: " + _first_difference(arr.astype(float), exp.astype(float), tol)
+
+
+def _matching_mistake(value: Any, args: Sequence[Any], mistakes: Sequence[Mistake],
+                      tol: Tolerance) -> str:
+    """The hint of the first mistake whose output equals `value` on these inputs, or ''."""
+    for mistake in mistakes:
+        run = _call(mistake.fn, args)
+        if run.error is None:
+            status, _ = compare(value, run.value, tol, check_dtype=False)
+            if status is Status.CORRECT:
+                return mistake.hint
+    return ""
+
+
+# ----------------------------------------------------------------------------- public checkers
+
+
+def check_function(learner: Callable[..., Any] | None, reference: Callable[..., Any],
+                   cases: Sequence[Sequence[Any]], *, exercise: str,
+                   mistakes: Sequence[Mistake] = (), hint: str = "",
+                   tol: Tolerance = Tolerance(), check_dtype: bool = True) -> CheckResult:
+    """Run `learner` and `reference` on each case (a tuple of positional arguments) and compare.
+
+    The first case that fails decides the report. When the learner's output on it matches a
+    `Mistake`, that mistake's hint is shown; otherwise the general `hint`.
+    """
+    def result(status: Status, message: str) -> CheckResult:
+        return finish(CheckResult(exercise, status, message))
+
+    if is_stub(learner) or not callable(learner):
+        if is_stub(learner):
+            return result(Status.NOT_ATTEMPTED, "Write your function in the cell above, run it, "
+                          "then run this check again.")
+        return result(Status.WRONG_TYPE, f"expected a function, got {describe(learner)}.")
+    for args in cases:
+        run = _call(learner, args)
+        shown = f"For input {describe(tuple(args))}"
+        if isinstance(run.error, NotImplementedError):
+            return result(Status.NOT_ATTEMPTED, "Replace the `raise NotImplementedError` line "
+                          "with your code, run the cell, then run this check again.")
+        if run.error is not None:
+            return result(Status.ERROR, f"{shown} your code raised {type(run.error).__name__}: "
+                          f"{run.error} ({run.where}).")
+        if is_stub(run.value):
+            return result(Status.NOT_ATTEMPTED, f"Your function returned {run.value!r}. If you "
+                          "wrote code, check that it ends with a `return` statement.")
+        expected = reference(*args)
+        status, message = compare(run.value, expected, tol, check_dtype=check_dtype)
+        if status is Status.CORRECT and run.warning:
+            return result(Status.UNSTABLE, f"{shown} numpy warned '{run.warning}'. The values "
+                          "are right here, but an intermediate overflowed: rewrite it so that "
+                          "no huge number is formed (see the stable form in the lesson).")
+        if status is not Status.CORRECT:
+            extra = _matching_mistake(run.value, args, mistakes, tol) or hint
+            return result(status, f"{shown}: {message}" + (f"\nHint: {extra}" if extra else ""))
+    return result(Status.CORRECT, f"Passed all {len(cases)} test inputs.")
+
+
+def check_value(answer: Any, expected: Any, *, exercise: str, hint: str = "",
+                tol: Tolerance = Tolerance(), check_dtype: bool = False) -> CheckResult:
+    """Compare a value the learner computed (a number, an array or a tuple) with `expected`."""
+    if is_stub(answer):
+        return finish(CheckResult(exercise, Status.NOT_ATTEMPTED,
+                                  "Replace the `...` with your answer and run this check again."))
+    status, message = compare(answer, expected, tol, check_dtype=check_dtype, name="your answer")
+    if status is Status.CORRECT:
+        return finish(CheckResult(exercise, status, "Right."))
+    return finish(CheckResult(exercise, status, message + (f"\nHint: {hint}" if hint else "")))
+
+
+def check_estimate(guess: Any, measured: float, *, exercise: str, factor: float = 10.0,
+                   explanation: str = "") -> CheckResult:
+    """Predict-then-measure: is a positive `guess` within `factor` of the `measured` value?
+
+    Judged on a log scale, because the quantities in this course span many orders of magnitude.
+    `explanation` says why the measured value is what it is; it is shown either way.
+    """
+    def result(status: Status, message: str) -> CheckResult:
+        tail = f"\n{explanation}" if explanation else ""
+        return finish(CheckResult(exercise, status, message + tail))
+
+    if is_stub(guess):
+        return finish(CheckResult(exercise, Status.NOT_ATTEMPTED,
+                                  "Replace the `...` with your guess (a positive number)."))
+    value = _as_array(guess)
+    if value is None or value.ndim != 0:
+        return result(Status.WRONG_TYPE, f"your guess should be one number, got {describe(guess)}.")
+    value = float(value)
+    if not math.isfinite(value) or value <= 0:
+        return result(Status.WRONG_VALUES, f"your guess should be a positive number, got {value}.")
+    ratio = value / measured
+    if 1 / factor <= ratio <= factor:
+        return result(Status.CORRECT, f"You guessed {value:.3g}; measured {measured:.3g} "
+                      f"(within a factor of {factor:g}).")
+    direction = "too large" if ratio > 1 else "too small"
+    return result(Status.WRONG_VALUES, f"You guessed {value:.3g}; measured {measured:.3g}: "
+                  f"{direction} by a factor of {max(ratio, 1 / ratio):.3g}.")

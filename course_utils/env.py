@@ -1,0 +1,114 @@
+"""Where is this notebook running, and will the course work here?
+
+`check_environment()` (lesson 00) prints the versions that matter and flags the combinations
+known to break the course, each with what to do. `require` turns a missing optional package
+into one clear sentence instead of a traceback. `use_one_thread` applies the setting that
+keeps small recurrent models fast on a 2-core CPU.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import platform
+import sys
+from dataclasses import dataclass
+from types import ModuleType
+
+#: package -> (minimum version, what it is for)
+REQUIREMENTS = {
+    "numpy": ("1.24", "all computations"),
+    "matplotlib": ("3.7", "every figure"),
+    "ipywidgets": ("7.7", "the sliders"),
+    "torch": ("2.2", "autograd checks and training (lessons 01 and 03-10)"),
+}
+
+CPU_TORCH = "pip install torch --index-url https://download.pytorch.org/whl/cpu"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something in this environment that will break part of the course, and the fix."""
+
+    what: str
+    fix: str
+
+
+def in_colab() -> bool:
+    """True inside Google Colab."""
+    return "google.colab" in sys.modules
+
+
+def version(package: str) -> str | None:
+    """The installed version of a distribution, or None if it is not installed."""
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    parts = []
+    for piece in text.split("+")[0].split(".")[:3]:
+        digits = "".join(c for c in piece if c.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts)
+
+
+def find_problems(versions: dict[str, str | None], colab: bool) -> list[Problem]:
+    """The known-bad combinations among `versions` (package -> version or None)."""
+    problems = []
+    for package, (minimum, purpose) in REQUIREMENTS.items():
+        found = versions.get(package)
+        fix = CPU_TORCH if package == "torch" else f"pip install -U '{package}>={minimum}'"
+        if found is None:
+            problems.append(Problem(f"{package} is missing (needed for {purpose})", fix))
+        elif _version_tuple(found) < _version_tuple(minimum):
+            problems.append(Problem(f"{package} {found} is older than {minimum} "
+                                    f"(needed for {purpose})", fix))
+    widgets_8 = versions.get("ipywidgets") and _version_tuple(versions["ipywidgets"]) >= (8,)
+    if widgets_8 and not colab and versions.get("jupyterlab_widgets") is None:
+        problems.append(Problem("jupyterlab_widgets is missing: sliders will show as text "
+                                "('VBox(...)') in JupyterLab",
+                                "pip install jupyterlab_widgets, then restart JupyterLab"))
+    return problems
+
+
+def installed_versions() -> dict[str, str | None]:
+    """Versions of the packages the course depends on (None where missing)."""
+    names = [*REQUIREMENTS, "jupyterlab", "jupyterlab_widgets", "ipykernel", "IPython",
+             "course_utils"]
+    return {name: version(name) for name in names}
+
+
+def check_environment() -> list[Problem]:
+    """Print Python, platform and package versions, then each known problem with its fix.
+
+    Returns the problems found (an empty list means all is well).
+    """
+    versions = installed_versions()
+    where = "Google Colab" if in_colab() else platform.platform(terse=True)
+    print(f"Python {platform.python_version()} on {where}")
+    for name, found in versions.items():
+        print(f"  {name:<20} {found or 'not installed'}")
+    problems = find_problems(versions, in_colab())
+    for problem in problems:
+        print(f"⚠ {problem.what}.\n    Fix: {problem.fix}")
+    if not problems:
+        print("✅ Everything the course needs is here.")
+    return problems
+
+
+def require(module: str, purpose: str) -> ModuleType:
+    """Import `module`, or raise ImportError saying what it is for and how to install it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as error:
+        fix = CPU_TORCH if module == "torch" else f"pip install {module}"
+        raise ImportError(f"{module} is needed for {purpose} but is not installed. "
+                          f"Install it with:  {fix}") from error
+
+
+def use_one_thread() -> None:
+    """Run torch on one thread: on 2 cores, two threads made small RNNs 10-40x slower."""
+    require("torch", "this lesson").set_num_threads(1)

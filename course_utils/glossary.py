@@ -1,0 +1,73 @@
+"""The course's key terms in English and Chinese (the seed article is in Chinese).
+
+Each entry names the lesson that introduces the term. Lesson 00 shows the whole table; the
+tests check that every lesson that uses a term in its headings can find it here.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Term(NamedTuple):
+    english: str
+    chinese: str
+    lesson: str
+    meaning: str
+
+
+GLOSSARY = (
+    Term("gradient", "梯度", "01", "vector of partial derivatives of the loss"),
+    Term("derivative", "导数", "01", "rate of change of a function"),
+    Term("activation function", "激活函数", "01", "the nonlinearity applied to each unit"),
+    Term("saturation", "饱和", "01", "input region where an activation's derivative is ~0"),
+    Term("finite differences", "有限差分", "01", "derivative estimated from f(x+h) - f(x-h)"),
+    Term("chain rule", "链式法则", "02", "derivative of a composition is a product"),
+    Term("backpropagation", "反向传播", "02", "the chain rule applied layer by layer"),
+    Term("vanishing gradient", "梯度消失", "02", "gradient shrinking exponentially with depth"),
+    Term("exploding gradient", "梯度爆炸", "04", "gradient growing exponentially with depth"),
+    Term("initialisation", "初始化", "02", "how weights are set before training"),
+    Term("recurrent neural network (RNN)", "循环神经网络", "03",
+         "a network applied step by step, carrying a hidden state"),
+    Term("hidden state", "隐藏状态", "03", "the RNN's memory h_t"),
+    Term("backpropagation through time (BPTT)", "随时间反向传播", "03",
+         "backpropagation through an RNN unrolled over time"),
+    Term("Jacobian", "雅可比矩阵", "03", "matrix of partial derivatives dh_t/dh_{t-1}"),
+    Term("spectral radius", "谱半径", "03", "largest absolute eigenvalue of a matrix"),
+    Term("singular value", "奇异值", "03", "how much a matrix stretches along one direction"),
+    Term("long-range dependency", "长期依赖", "03", "output depends on an input far back"),
+    Term("gradient clipping", "梯度裁剪", "04", "rescaling a gradient whose norm is too large"),
+    Term("batch normalisation", "批量归一化", "04", "standardising each feature over a batch"),
+    Term("layer normalisation", "层归一化", "04", "standardising over the units of one example"),
+    Term("long short-term memory (LSTM)", "长短期记忆网络", "05",
+         "RNN with a gated, additive cell state"),
+    Term("gate", "门", "05", "a sigmoid in (0, 1) that scales a signal"),
+    Term("forget gate", "遗忘门", "05", "how much of the old cell state is kept"),
+    Term("input gate", "输入门", "05", "how much new information is written"),
+    Term("output gate", "输出门", "05", "how much of the cell state is shown"),
+    Term("cell state", "细胞状态", "05", "the LSTM's additive memory c_t"),
+    Term("gated recurrent unit (GRU)", "门控循环单元", "05", "a lighter gated RNN"),
+    Term("attention", "注意力机制", "07", "a weighted average whose weights are computed"),
+    Term("self-attention", "自注意力", "07", "attention of a sequence over itself"),
+    Term("query / key / value", "查询 / 键 / 值", "07", "the three roles in attention"),
+    Term("softmax", "softmax 函数", "07", "turns scores into positive weights that sum to 1"),
+    Term("scaled dot-product attention", "缩放点积注意力", "07", "softmax(QK^T / sqrt(d_k)) V"),
+    Term("multi-head attention", "多头注意力", "07", "several attentions in parallel"),
+    Term("mask", "掩码", "07", "forbids attending to some positions"),
+    Term("positional encoding", "位置编码", "09", "tells attention where each token is"),
+    Term("encoder / decoder", "编码器 / 解码器", "08", "reads the source / writes the target"),
+    Term("sequence to sequence (seq2seq)", "序列到序列", "08", "maps one sequence to another"),
+    Term("alignment", "对齐", "08", "which source word a target word corresponds to"),
+    Term("residual connection", "残差连接", "09", "adds a layer's input to its output"),
+    Term("Transformer", "Transformer", "09", "a network built from attention, no recurrence"),
+    Term("sparse attention", "稀疏注意力", "10", "attention over a subset of positions"),
+    Term("linear attention", "线性注意力", "10", "attention in O(T) via a kernel feature map"),
+)
+
+
+def glossary_markdown() -> str:
+    """The glossary as a markdown table, in course order."""
+    rows = ["| English | 中文 | lesson | meaning |", "|---|---|---|---|"]
+    for term in sorted(GLOSSARY, key=lambda t: t.lesson):
+        rows.append(f"| {term.english} | {term.chinese} | {term.lesson} | {term.meaning} |")
+    return "\n".join(rows)

@@ -1,0 +1,147 @@
+"""The course's house style, and the figures every lesson shares.
+
+One palette (Okabe & Ito's, safe for colour-blind readers), one colour per model or activation
+across the whole course, and one helper for the figure that carries the course's argument:
+gradient norm against distance (layers in a deep net, time steps in an RNN, positions in
+attention), on a log scale, with overflow and underflow marked rather than silently dropped.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import matplotlib
+
+# Importing pyplot inside Jupyter registers the inline figure formatter, so a Figure returned
+# as a cell's last expression is shown once. Figures are closed to pyplot right after creation.
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+}
+
+#: One colour per thing, the same in every lesson.
+COLOURS = {
+    "sigmoid": OKABE_ITO["orange"],
+    "tanh": OKABE_ITO["blue"],
+    "relu": OKABE_ITO["green"],
+    "leaky_relu": OKABE_ITO["purple"],
+    "linear": OKABE_ITO["black"],
+    "rnn": OKABE_ITO["vermillion"],
+    "lstm": OKABE_ITO["blue"],
+    "gru": OKABE_ITO["sky"],
+    "attention": OKABE_ITO["green"],
+    "transformer": OKABE_ITO["green"],
+    "bound": "#777777",
+}
+
+HOUSE_STYLE = {
+    "figure.figsize": (7.0, 3.2),
+    "figure.dpi": 90,
+    "savefig.dpi": 90,
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.frameon": False,
+    "axes.prop_cycle": matplotlib.cycler(color=list(OKABE_ITO.values())[1:] + ["#000000"]),
+}
+
+
+def use_house_style() -> None:
+    """Apply the course's matplotlib style (called once, in each notebook's first cells)."""
+    matplotlib.rcParams.update(HOUSE_STYLE)
+
+
+def figure(ncols: int = 1, nrows: int = 1, *, width: float = 7.0,
+           height: float = 3.2) -> tuple[Figure, np.ndarray]:
+    """A new figure with a (nrows, ncols) grid of axes, detached from pyplot.
+
+    Returns (fig, axes) with axes always a 2-D array. Show it by making `fig` the last
+    expression of a cell (or with IPython's `display`).
+    """
+    with matplotlib.rc_context(HOUSE_STYLE):
+        fig = plt.figure(figsize=(width, height), layout="constrained")
+        axes = fig.subplots(nrows, ncols, squeeze=False)
+    plt.close(fig)
+    return fig, axes
+
+
+def png_bytes(fig: Figure) -> bytes:
+    """Render a figure to PNG bytes (how widgets redraw their one reused figure)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def gradient_vs_distance(ax: Axes, distance: Sequence[float], norm: Sequence[float], *,
+                         label: str, colour: str | None = None,
+                         bound: Sequence[float] | None = None,
+                         xlabel: str = "distance (time steps)",
+                         ylabel: str = "gradient norm") -> None:
+    """Plot gradient norm against distance on a log scale: the course's recurring figure.
+
+    distance, norm: 1-D, same length. Entries that are inf (overflow) or 0 (underflow) cannot
+    sit on a log axis; they are drawn as triangles at the top or bottom edge and named in the
+    legend, so an exploding or vanished gradient is visible, not a blank plot.
+    bound: optional upper bound of the same shape (for example Pascanu et al.'s), dashed grey.
+    """
+    distance = np.asarray(distance, dtype=float)
+    norm = np.asarray(norm, dtype=float)
+    colour = colour or COLOURS.get(label.lower())
+    ok = np.isfinite(norm) & (norm > 0)
+    line = ax.plot(distance[ok], norm[ok], "-", color=colour, label=label, lw=2)[0]
+    colour = line.get_color()
+    if bound is not None:
+        b = np.asarray(bound, dtype=float)
+        shown = np.isfinite(b) & (b > 0)
+        ax.plot(distance[shown], b[shown], "--", color=COLOURS["bound"], lw=1.2,
+                label=f"bound ({label})")
+    ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    _mark_out_of_range(ax, distance, norm, colour)
+    ax.legend(loc="best", fontsize=8)
+
+
+def _mark_out_of_range(ax: Axes, distance: np.ndarray, norm: np.ndarray, colour: str) -> None:
+    """Triangles on the top edge for overflow (inf) and the bottom edge for underflow (0)."""
+    transform = ax.get_xaxis_transform()  # x in data units, y in axes units
+    for mask, y, marker, name in ((np.isinf(norm) | np.isnan(norm), 0.98, "^", "overflow"),
+                                  (norm == 0, 0.02, "v", "underflow to 0")):
+        if mask.any():
+            ax.scatter(distance[mask], np.full(mask.sum(), y), marker=marker, color=colour,
+                       transform=transform, clip_on=False, s=18, label=name)
+
+
+def heatmap(ax: Axes, matrix: np.ndarray, *, xlabels: Sequence[str] = (),
+            ylabels: Sequence[str] = (), cmap: str = "viridis", vmin: float | None = None,
+            vmax: float | None = None, annotate: bool = False, colorbar: bool = True) -> None:
+    """Draw a matrix (rows = queries or targets, columns = keys or sources) with labels."""
+    matrix = np.asarray(matrix, dtype=float)
+    image = ax.imshow(matrix, cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto")
+    ax.grid(False)
+    if len(xlabels):
+        ax.set_xticks(range(len(xlabels)), xlabels, rotation=45, ha="right")
+    if len(ylabels):
+        ax.set_yticks(range(len(ylabels)), ylabels)
+    if annotate:
+        middle = np.nanmean(matrix)
+        for (i, j), value in np.ndenumerate(matrix):
+            ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7,
+                    color="white" if value < middle else "black")
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, shrink=0.8)

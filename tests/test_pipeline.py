@@ -1,0 +1,104 @@
+"""The lesson pipeline: sources build, generated notebooks are current and well-formed."""
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+import build_notebooks as builder  # noqa: E402
+
+LESSONS = builder.find_lessons()
+NOTEBOOKS = sorted((ROOT / "notebooks").rglob("*.ipynb"))
+
+
+def test_there_are_lessons_and_two_notebooks_each():
+    assert LESSONS, "no lessons found"
+    assert len(NOTEBOOKS) == 2 * len(LESSONS)
+
+
+def test_generated_files_are_up_to_date():
+    stale = [str(p.relative_to(ROOT)) for p in builder.stale_files()]
+    assert stale == [], f"run `make notebooks`: stale {stale}"
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.name)
+def test_lesson_has_the_course_structure(lesson):
+    exercise, solution = builder.build(lesson)
+    assert builder.lesson_problems(exercise, lesson) == []
+    assert builder.lesson_problems(solution, lesson) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_notebook_is_committed_clean(path):
+    notebook = json.loads(path.read_text())
+    assert notebook["metadata"]["kernelspec"]["name"] == "python3"
+    assert "widgets" not in notebook["metadata"]
+    for cell in notebook["cells"]:
+        assert "BEGIN SOLUTION" not in "".join(cell["source"])
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [] and cell["execution_count"] is None
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.name)
+def test_exercise_version_differs_from_solution_only_inside_stubs(lesson):
+    exercise, solution = builder.build(lesson)
+    assert len(exercise.cells) == len(solution.cells)
+    for ex_cell, sol_cell in zip(exercise.cells, solution.cells, strict=True):
+        if ex_cell.source != sol_cell.source:
+            assert "# YOUR CODE HERE" in ex_cell.source
+            outside = [ln for ln in ex_cell.source.splitlines() if ln.strip() != "# YOUR CODE HERE"]
+            assert all(ln in sol_cell.source.splitlines() or "NotImplementedError" in ln
+                       or ln.strip().endswith("= ...") for ln in outside)
+
+
+def test_split_solution_default_and_custom_stubs():
+    source = "def f(x):\n    # BEGIN SOLUTION\n    return 2 * x\n    # END SOLUTION\n"
+    exercise, solution = builder.split_solution(source, "test")
+    assert solution == "def f(x):\n    return 2 * x"
+    assert exercise.splitlines() == ["def f(x):", "    # YOUR CODE HERE",
+                                     "    " + builder.DEFAULT_STUB]
+    custom = "# BEGIN SOLUTION (stub: guess = ...)\nguess = 3e-9\n# END SOLUTION"
+    assert builder.split_solution(custom, "test")[0] == "# YOUR CODE HERE\nguess = ..."
+
+
+@pytest.mark.parametrize("source, message", [
+    ("# BEGIN SOLUTION\nx = 1", "never closed"),
+    ("x = 1\n# END SOLUTION", "END SOLUTION without BEGIN"),
+    ("# BEGIN SOLUTION\n# BEGIN SOLUTION\n# END SOLUTION", "inside a solution"),
+])
+def test_split_solution_rejects_unbalanced_markers(source, message):
+    with pytest.raises(builder.LessonError, match=message):
+        builder.split_solution(source, "test")
+
+
+def test_lesson_numbers_must_be_contiguous(tmp_path, monkeypatch):
+    for name in ("00_a.py", "02_b.py"):
+        (tmp_path / name).write_text("# %% [markdown]\n# # title\n")
+    monkeypatch.setattr(builder, "LESSONS", tmp_path)
+    with pytest.raises(builder.LessonError, match="without gaps or repeats"):
+        builder.find_lessons()
+    (tmp_path / "02_b.py").rename(tmp_path / "00_b.py")
+    with pytest.raises(builder.LessonError, match="without gaps or repeats"):
+        builder.find_lessons()
+
+
+def test_missing_structure_is_reported():
+    lesson = builder.Lesson(ROOT / "lessons" / "07_missing.py")
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 07 · T")])
+    problems = builder.lesson_problems(notebook, lesson)
+    assert "no set-up cell" in problems
+    assert any("What you will learn" in p for p in problems)
+    assert any("one-line" in p for p in problems)
+
+
+def test_every_notebook_starts_with_badges_and_setup_cell():
+    for path in NOTEBOOKS:
+        cells = json.loads(path.read_text())["cells"]
+        assert "colab.research.google.com" in "".join(cells[1]["source"])
+        assert "".join(cells[2]["source"]).startswith(builder.SETUP_MARKER)

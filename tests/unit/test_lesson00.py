@@ -1,0 +1,72 @@
+"""Lesson 00: the product slider, its compute function, and the warm-up checker."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+from course_utils.chain import describe_change, repeated_product, steps_to_shrink
+from course_utils.checks import Status
+from course_utils.exercises import lesson00
+from course_utils.sliders import lesson00 as sliders
+
+
+def test_repeated_product_values_quoted_in_the_lesson():
+    assert repeated_product(0.25, 50).values[-1] == pytest.approx(7.89e-31, rel=1e-3)
+    assert repeated_product(0.9, 50).values[-1] == pytest.approx(5.15e-3, rel=1e-3)
+    assert repeated_product(1.1, 50).values[-1] == pytest.approx(117.39, rel=1e-3)
+    assert repeated_product(1.0, 50).values[-1] == 1.0
+
+
+def test_repeated_product_overflows_and_underflows_without_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        big = repeated_product(1e10, 50)
+        tiny = repeated_product(1e-10, 50)
+    assert big.overflowed and np.isinf(big.values[-1])
+    assert tiny.values[-1] == 0.0 and not tiny.overflowed
+    assert describe_change(big.values[-1]) == "overflows float64"
+    assert describe_change(0.0) == "underflows to exactly 0 in float64"
+
+
+def test_repeated_product_rejects_negative_factor():
+    with pytest.raises(ValueError, match=">= 0"):
+        repeated_product(-0.5, 10)
+
+
+def test_steps_to_shrink_reference():
+    assert steps_to_shrink(0.5, 0.3) == 2  # the lesson's worked example
+    assert steps_to_shrink(0.9, 0.01) == 44
+    assert steps_to_shrink(0.25, 1e-30) == 50
+    for s, t in lesson00.CASES:
+        k = steps_to_shrink(s, t)
+        assert s**k < t <= s ** (k - 1)
+
+
+def test_checker_accepts_right_answers_and_catches_each_mistake():
+    right = lambda s, t: math.floor(math.log(t) / math.log(s)) + 1  # noqa: E731
+    assert lesson00.check_steps_to_shrink(right).passed
+    assert lesson00.check_steps_to_shrink(steps_to_shrink).passed
+    for mistake in lesson00.MISTAKES:
+        result = lesson00.check_steps_to_shrink(mistake.fn)
+        assert result.status is Status.WRONG_VALUES, mistake.hint
+        assert mistake.hint in result.message
+
+
+def test_product_slider_moves_headlessly():
+    app = sliders.product_slider()
+    first_png = app.output.outputs[0]["data"]["image/png"]
+    app.set(s=0.5)
+    assert app.readout_text.startswith("s = 0.50: s^50 = 8.88e-16")
+    assert "shrinks" in app.readout_text
+    assert app.output.outputs[0]["data"]["image/png"] != first_png
+    updates = app.updates
+    app.set(s=1.5)
+    assert app.updates == updates + 1 and "grows" in app.readout_text
+
+
+def test_product_sweep_has_one_panel_per_setting():
+    fig = sliders.product_sweep()
+    assert len(fig.axes) == 4
+    assert fig.axes[0].get_title().startswith("s = 0.25")

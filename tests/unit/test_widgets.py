@@ -1,0 +1,93 @@
+"""InteractiveFigure: one reused figure, a readout, graceful failure, and timing."""
+
+import ipywidgets
+import numpy as np
+
+from course_utils import widgets
+
+
+def compute(a, kind="line"):
+    if a == 0:
+        raise ValueError("a must not be 0")
+    return {"x": np.arange(5), "y": a * np.arange(5), "kind": kind}
+
+
+def draw(axes, result):
+    (ax,) = axes
+    ax.plot(result["x"], result["y"])
+
+
+def readout(result):
+    return f"last y = {result['y'][-1]:.1f} ({result['kind']})"
+
+
+def make():
+    controls = {"a": widgets.slider("a", -2, 2, 0.5, 1.0),
+                "kind": widgets.dropdown("kind", ["line", "other"])}
+    return widgets.InteractiveFigure(compute, draw, controls, readout)
+
+
+def test_initial_draw_and_readout():
+    app = make()
+    assert app.updates == 1
+    assert app.readout_text == "last y = 4.0 (line)"
+    assert "course-readout" in app.readout_widget._dom_classes
+    assert app.output.outputs[0]["data"]["image/png"]
+
+
+def test_moving_a_control_redraws_the_same_figure():
+    app = make()
+    figure = app.figure
+    app.set(a=2.0)
+    assert app.readout_text == "last y = 8.0 (line)"
+    app.set(kind="other")
+    assert app.readout_text.endswith("(other)")
+    assert app.figure is figure and app.updates == 3
+    assert len(app.axes[0].lines) == 1  # cleared before each redraw
+
+
+def test_setting_the_same_value_still_redraws():
+    app = make()
+    app.set(a=1.0)
+    assert app.updates == 2
+
+
+def test_a_failing_compute_keeps_the_last_figure_and_says_why():
+    app = make()
+    app.set(a=0.0)
+    assert app.readout_text.startswith("⚠ cannot compute at this setting: a must not be 0")
+    assert app.result["y"][-1] == 4.0
+
+
+def test_unknown_control_is_a_clear_error():
+    app = make()
+    try:
+        app.set(b=1)
+    except KeyError as error:
+        assert "controls: ['a', 'kind']" in str(error)
+    else:
+        raise AssertionError("expected KeyError")
+
+
+def test_static_sweep_draws_each_setting():
+    fig = widgets.static_sweep(compute, draw, "a", [1, 2], {"kind": "line"})
+    assert [ax.get_title(loc="center") for ax in fig.axes] == ["a = 1", "a = 2"]
+
+
+def test_sweep_values_cover_each_kind_of_control():
+    assert widgets.sweep_values(widgets.slider("i", 0, 10, 1, 5, integer=True), 3) == [0, 5, 10]
+    log = widgets.sweep_values(widgets.log_slider("l", -2, 2, 1.0), 3)
+    assert np.allclose(log, [0.01, 1, 100])
+    assert widgets.sweep_values(widgets.dropdown("d", ["p", "q"]), 3) == ["p", "q", "p"]
+
+
+def test_benchmark_times_every_control_and_restores_values():
+    app = make()
+    medians = widgets.benchmark(n=4)
+    assert {"compute.a", "compute.kind"} <= set(medians)
+    assert all(ms > 0 for ms in medians.values())
+    assert app.values() == {"a": 1.0, "kind": "line"}
+
+
+def test_controls_are_ipywidgets():
+    assert isinstance(make().widget, ipywidgets.VBox)
