@@ -17,8 +17,11 @@ import matplotlib
 # as a cell's last expression is shown once. Figures are closed to pyplot right after creation.
 import matplotlib.pyplot as plt
 import numpy as np
+import PIL.Image
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, NullLocator
 
 OKABE_ITO = {
     "black": "#000000",
@@ -81,10 +84,45 @@ def figure(ncols: int = 1, nrows: int = 1, *, width: float = 7.0,
 
 
 def png_bytes(fig: Figure) -> bytes:
-    """Render a figure to PNG bytes (how widgets redraw their one reused figure)."""
+    """Render a figure to PNG bytes, fast (how widgets redraw their one reused figure).
+
+    Drawing on an Agg canvas and encoding with light compression takes about half the time
+    of `savefig`, which matters for the 50 ms slider budget.
+    """
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
+    PIL.Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).save(
+        buffer, format="png", compress_level=1)
     return buffer.getvalue()
+
+
+def clear_artists(ax: Axes) -> None:
+    """Remove what was drawn on `ax` but keep the axes themselves (much faster than cla()).
+
+    Scales, limits and labels are kept until the next draw sets them again; autoscaling is
+    switched back on so that the new data decide the limits unless the draw fixes them.
+    """
+    for artist in [*ax.lines, *ax.collections, *ax.patches, *ax.texts, *ax.images]:
+        artist.remove()
+    if ax.legend_ is not None:
+        ax.legend_.remove()
+    ax.set_title("")
+    ax.relim()
+    ax.set_autoscale_on(True)
+
+
+def freeze_layout(fig: Figure) -> None:
+    """Lay the figure out once (constrained layout), then keep those positions for redraws."""
+    FigureCanvasAgg(fig).draw()
+    fig.set_layout_engine("none")
+
+
+def plain_log_labels(axis) -> None:
+    """Label a log axis '1e-30' instead of typeset powers of ten (several times faster)."""
+    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.0e}".replace("e+0", "e")
+                                           .replace("e-0", "e-").replace("1e0", "1")))
+    axis.set_minor_locator(NullLocator())
 
 
 def gradient_vs_distance(ax: Axes, distance: Sequence[float], norm: Sequence[float], *,
@@ -111,6 +149,7 @@ def gradient_vs_distance(ax: Axes, distance: Sequence[float], norm: Sequence[flo
         ax.plot(distance[shown], b[shown], "--", color=COLOURS["bound"], lw=1.2,
                 label=f"bound ({label})")
     ax.set_yscale("log")
+    plain_log_labels(ax.yaxis)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     _mark_out_of_range(ax, distance, norm, colour)

@@ -92,6 +92,7 @@ class InteractiveFigure:
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
         self.update()
+        plots.freeze_layout(self.figure)
         _FIGURES.add(self)
 
     def values(self) -> dict[str, Any]:
@@ -118,7 +119,7 @@ class InteractiveFigure:
             return
         self.result = result
         for ax in self.axes:
-            ax.cla()
+            plots.clear_artists(ax)
         self.draw(self.axes, result)
         png = base64.b64encode(plots.png_bytes(self.figure)).decode("ascii")
         self.output.outputs = ({"output_type": "display_data",

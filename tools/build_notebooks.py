@@ -17,6 +17,7 @@ of README.md between GENERATED markers. Notebooks are written without outputs, w
 deterministic cell ids and kernel `python3`, so a rebuild of unchanged sources changes nothing.
 
     python tools/build_notebooks.py           rebuild everything
+    python tools/build_notebooks.py 03        rebuild lesson 03 only (while writing it)
     python tools/build_notebooks.py --check   exit 1 if anything on disk is stale
 """
 
@@ -253,9 +254,14 @@ def render_readme(text: str, sections: dict[str, str]) -> str:
 # ----------------------------------------------------------------------------- main
 
 
-def expected_files() -> dict[Path, str]:
-    """Every generated file and the text it should have."""
-    lessons = find_lessons()
+def expected_files(only: str | None = None) -> dict[Path, str]:
+    """Every generated file and the text it should have (only lesson `only`'s, if given)."""
+    if only:
+        lessons = [Lesson(p) for p in sorted(LESSONS.glob(f"{only}_*.py"))]
+        if not lessons:
+            raise LessonError(f"no lesson source lessons/{only}_*.py")
+    else:
+        lessons = find_lessons()
     files = {}
     for lesson in lessons:
         exercise, solution = build(lesson)
@@ -264,6 +270,8 @@ def expected_files() -> dict[Path, str]:
             raise LessonError(f"{lesson.source.name}: " + "; ".join(problems))
         files[lesson.exercise_path] = render(exercise)
         files[lesson.solution_path] = render(solution)
+    if only:
+        return files
     files[README] = render_readme(README.read_text(), readme_sections(lessons))
     return files
 
@@ -279,6 +287,7 @@ def stale_files() -> list[Path]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("lesson", nargs="?", help="a lesson number such as 03 (default: all)")
     parser.add_argument("--check", action="store_true", help="only report stale files")
     args = parser.parse_args()
     try:
@@ -288,7 +297,7 @@ def main() -> int:
                 print(f"stale: {path.relative_to(ROOT)}  (run `make notebooks`)")
             return 1 if stale else 0
         SOLUTIONS.mkdir(parents=True, exist_ok=True)
-        for path, text in expected_files().items():
+        for path, text in expected_files(args.lesson).items():
             if not path.exists() or path.read_text() != text:
                 path.write_text(text)
                 print(f"wrote {path.relative_to(ROOT)}")

@@ -22,7 +22,8 @@ def draw_product(axes: np.ndarray, curve: ProductCurve) -> None:
                                ylabel="product s^k")
     ax.axhline(1.0, color=plots.COLOURS["bound"], lw=0.8)
     ax.set_ylim(1e-52, 1e12)  # fixed, so that settings can be compared by eye
-    ax.set_title(f"$s^{{{STEPS}}}$ = {curve.values[-1]:.2g}")
+    ax.set_yticks(10.0 ** np.arange(-50, 11, 10))
+    ax.set_title(f"s^{STEPS} = {curve.values[-1]:.2g}")
 
 
 def readout_product(curve: ProductCurve) -> str:

@@ -44,3 +44,10 @@ def test_check_environment_prints_versions(capsys):
 def test_require_gives_a_clear_message():
     with pytest.raises(ImportError, match="no_such_package_x is needed for testing"):
         env.require("no_such_package_x", "testing")
+
+
+def test_show_source_returns_the_code_of_a_function():
+    from course_utils.chain import steps_to_shrink
+    from course_utils.display import show_source
+
+    assert "def steps_to_shrink" in show_source(steps_to_shrink).data
