@@ -11,7 +11,6 @@ Holds:
 - ``layer_gradient_norms``, ``gradient_ratio``: the pure functions behind the lesson-02
   slider (per-layer norms of dL/dW_l and dL/dh_l, and activation statistics, at
   initialisation);
-- ``chain_product``: factor ** steps without overflow warnings (0.25 ** 50 = 7.9e-31).
 """
 
 from typing import NamedTuple
@@ -200,13 +199,3 @@ def gradient_ratio(
     norms = getattr(stats, quantity)
     with np.errstate(divide="ignore", invalid="ignore"):
         return float(np.float64(norms[0]) / norms[-1])
-
-
-def chain_product(factor: float, steps: int) -> float:
-    """factor ** steps, the size of a chain-rule product of `steps` equal factors.
-
-    0.25 ** 50 = 7.9e-31 (sigmoid's best case), 0.9 ** 50 = 5.2e-3, 1.1 ** 50 = 117.
-    Returns inf or 0.0 instead of warning when the result overflows or underflows.
-    """
-    with np.errstate(over="ignore", under="ignore"):
-        return float(np.float64(factor) ** steps)

@@ -12,7 +12,6 @@ import pytest
 from course_utils.gradcheck import check_gradient, relative_error
 from course_utils.mlp import (
     backward,
-    chain_product,
     dense_backward,
     forward,
     gradient_ratio,
@@ -245,13 +244,3 @@ def test_gradient_ratio_argument_check_and_zero_division():
         # every sigmoid unit saturates so hard that all gradients underflow to exactly 0
         assert np.isnan(gradient_ratio(3, "sigmoid", "he", scale=1e12))
         assert gradient_ratio(3, "sigmoid", "he", scale=1e12, quantity="signal_norm") == 0.0
-
-
-def test_chain_product_of_the_article():
-    assert chain_product(0.25, 50) == pytest.approx(7.9e-31, rel=0.01)
-    assert chain_product(0.9, 50) == pytest.approx(5.2e-3, rel=0.01)
-    assert chain_product(1.1, 50) == pytest.approx(117, rel=0.01)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        assert chain_product(10.0, 400) == np.inf
-        assert chain_product(0.1, 400) == 0.0
