@@ -1,0 +1,490 @@
+"""A vanilla recurrent network in numpy, backprop through time, and lessons 03-04's experiments.
+
+Convention: row vectors, as in numpy and PyTorch code
+------------------------------------------------------
+A batch of states is a matrix whose ROWS are the states. With h_t of shape (batch, H),
+x_t of shape (batch, n_in), W_hh (H, H), W_xh (n_in, H) and b (H,):
+
+    a_t = h_{t-1} @ W_hh + x_t @ W_xh + b,        h_t = phi(a_t),        t = 1..T.
+
+Papers use column vectors, h_t = phi(W h_{t-1} + U x_t + b): the two agree with W = W_hh.T
+and U = W_xh.T. torch.nn.RNN stores ``weight_hh_l0`` = W_hh.T and ``weight_ih_l0`` = W_xh.T.
+Transposing changes neither the spectral radius nor the singular values, so rho(W_hh) and
+sigma_max(W_hh) are the paper's rho(W) and sigma_max(W).
+
+The Jacobian of one step, in the papers' column convention, is
+
+    J_t = dh_t / dh_{t-1} = diag(phi'(a_t)) W = diag(phi'(a_t)) W_hh.T          (H, H).
+
+Backprop multiplies the row gradient g_t = dL/dh_t by it from the right,
+g_{t-1} = g_t J_t = (g_t * phi'(a_t)) @ W_hh.T, so the transpose of W_hh appears only in
+the backward pass. BPTT: dL/dh_k = sum_{t >= k} dL_t/dh_t J_t J_{t-1} ... J_{k+1}.
+
+Holds:
+- initialisation: ``init_rnn``, ``scale_to_radius``, ``scale_to_norm``, ``identity_init``;
+- ``rnn_forward``, ``rnn_step_backward`` (one BPTT step), ``rnn_backward`` (full BPTT);
+- ``gradient_vs_lag`` and ``decay_rate``: the lesson-03 slider (gradient against time lag,
+  with the bound of Pascanu, Mikolov & Bengio 2013);
+- ``sentence_lag``: how many steps separate two words of a sentence;
+- ``state_and_jacobian_norms``, ``activation_comparison``: tanh vs ReLU vs IRNN (lesson 04);
+- ``loss_cliff``: the single-unit RNN whose loss has a wall (Pascanu et al. 2013, lesson 04).
+
+Activations are "sigmoid", "tanh", "relu", "leaky_relu" (from ``course_utils.activations``)
+and "linear" (phi(a) = a), looked up by ``get_activation``. Everything is float64;
+everything random takes a seed (an int or a numpy Generator).
+"""
+
+import re
+from typing import NamedTuple
+
+import numpy as np
+
+from course_utils.activations import ACTIVATIONS, Activation, sigmoid, sigmoid_prime
+
+Array = np.ndarray
+Params = dict[str, Array]
+
+LINEAR = Activation("linear", lambda a: a, np.ones_like, np.zeros_like, 1.0)
+"""phi(a) = a: the linear RNN, whose gradient decays or grows exactly like rho(W)^k."""
+
+
+def get_activation(name: str) -> Activation:
+    """The Activation record (f, df, max_slope = gamma) for ``name``, "linear" included."""
+    if name == "linear":
+        return LINEAR
+    if name not in ACTIVATIONS:
+        valid = sorted([*ACTIVATIONS, "linear"])
+        raise ValueError(f"unknown activation {name!r}; choose one of {valid}")
+    return ACTIVATIONS[name]
+
+
+def derivative_from_output(h: Array, activation: str) -> Array:
+    """phi'(a_t) written with the output h_t = phi(a_t) only, as in min-char-rnn.
+
+    tanh' = 1 - h^2, sigmoid' = h (1 - h). ReLU, leaky ReLU and linear keep the sign of a,
+    so phi'(a) = phi'(h). (Deep in saturation 1 - h^2 rounds to 0 where tanh'(a) does not;
+    ``gradient_vs_lag`` therefore uses the pre-activations instead.)
+    """
+    if activation == "tanh":
+        return 1 - h**2
+    if activation == "sigmoid":
+        return h * (1 - h)
+    return get_activation(activation).df(h)
+
+
+# --- initialisation --------------------------------------------------------------------------
+
+
+def spectral_radius(W: Array) -> float:
+    """rho(W) = max |eigenvalue| of the square matrix W."""
+    return float(np.max(np.abs(np.linalg.eigvals(W))))
+
+
+def scale_to_radius(W: Array, rho: float) -> Array:
+    """W rescaled so that its spectral radius (largest |eigenvalue|) is rho. Returns a copy.
+
+    rho decides the long-run growth of a LINEAR recurrence: ||W^k|| ~ rho^k.
+    """
+    return W * (rho / spectral_radius(W))
+
+
+def scale_to_norm(W: Array, sigma: float) -> Array:
+    """W rescaled so that its largest singular value sigma_max = ||W||_2 is sigma. A copy.
+
+    sigma_max is what Pascanu et al. (2013) bound with: ||J_t|| <= gamma sigma_max(W).
+    For a random Gaussian W, sigma_max is about 2 rho.
+    """
+    return W * (sigma / np.linalg.norm(W, 2))
+
+
+def identity_init(n_hidden: int, scale: float = 1.0) -> Array:
+    """W_hh = scale * I, the IRNN initialisation (Le, Jaitly & Hinton 2015; biases 0).
+
+    With ReLU and every unit active (a_t > 0) the step Jacobian is exactly I: the state
+    integrates its input and the gradient neither vanishes nor explodes.
+    """
+    return scale * np.eye(n_hidden)
+
+
+def init_rnn(
+    n_in: int,
+    n_hidden: int,
+    radius: float = 1.0,
+    norm: str = "radius",
+    input_scale: float = 1.0,
+    seed: int | np.random.Generator = 0,
+) -> Params:
+    """Random parameters {"W_hh": (H, H), "W_xh": (n_in, H), "b": (H,)}, float64.
+
+    W_hh ~ N(0, 1/H), then rescaled: norm="radius" makes its spectral radius ``radius``,
+    norm="spectral" makes its largest singular value ``radius``.
+    W_xh ~ N(0, input_scale^2 / n_in), so x ~ N(0, I) gives each unit a drive of std
+    input_scale. b = 0. W_hh is drawn before W_xh, so n_in does not change W_hh.
+    """
+    rng = np.random.default_rng(seed)
+    W = rng.standard_normal((n_hidden, n_hidden)) / np.sqrt(n_hidden)
+    if norm == "radius":
+        W_hh = scale_to_radius(W, radius)
+    elif norm == "spectral":
+        W_hh = scale_to_norm(W, radius)
+    else:
+        raise ValueError(f"norm must be 'radius' or 'spectral', got {norm!r}")
+    W_xh = input_scale * rng.standard_normal((n_in, n_hidden)) / np.sqrt(n_in)
+    return {"W_hh": W_hh, "W_xh": W_xh, "b": np.zeros(n_hidden)}
+
+
+# --- forward and backward --------------------------------------------------------------------
+
+
+class RNNCache(NamedTuple):
+    """What BPTT needs from the forward pass.
+
+    xs: inputs (T, batch, n_in); hs: states (T+1, batch, H) with hs[0] = h_0;
+    pre: pre-activations a_1..a_T, (T, batch, H); activation: its name.
+    """
+
+    xs: Array
+    hs: Array
+    pre: Array
+    activation: str
+
+
+def rnn_forward(
+    x: Array, h0: Array | None, params: Params, activation: str = "tanh"
+) -> tuple[Array, RNNCache]:
+    """Run h_t = phi(h_{t-1} @ W_hh + x_t @ W_xh + b) for t = 1..T (Elman 1990).
+
+    x: (T, batch, n_in); h0: (batch, H), or None for zeros. Returns hs, shape (T+1, batch, H),
+    with hs[0] = h0 and hs[t] = h_t, and the cache for ``rnn_backward``.
+    """
+    phi = get_activation(activation).f
+    W_hh, W_xh, b = params["W_hh"], params["W_xh"], params["b"]
+    T, batch, _ = x.shape
+    hs = np.zeros((T + 1, batch, W_hh.shape[0]))
+    if h0 is not None:
+        hs[0] = h0
+    pre = np.empty((T, batch, W_hh.shape[0]))
+    for t in range(T):
+        pre[t] = hs[t] @ W_hh + x[t] @ W_xh + b
+        hs[t + 1] = phi(pre[t])
+    return hs, RNNCache(x, hs, pre, activation)
+
+
+class StepGrads(NamedTuple):
+    """Gradients from one BPTT step (see ``rnn_step_backward``)."""
+
+    dh_prev: Array
+    dx: Array
+    dW_hh: Array
+    dW_xh: Array
+    db: Array
+
+
+def rnn_step_backward(
+    dh: Array,
+    h_prev: Array,
+    h: Array,
+    x: Array,
+    W_hh: Array,
+    W_xh: Array,
+    activation: str = "tanh",
+) -> StepGrads:
+    """Backprop through ONE step h = phi(h_prev @ W_hh + x @ W_xh + b).
+
+    dh: the TOTAL dL/dh_t (from the loss at step t and from the future), (batch, H);
+    h_prev = h_{t-1}, h = h_t: (batch, H); x = x_t: (batch, n_in).
+    Returns dh_prev = dL/dh_{t-1} (batch, H), dx = dL/dx_t (batch, n_in), and this step's
+    contributions dW_hh (H, H), dW_xh (n_in, H), db (H,) to the shared weights' gradients.
+    phi'(a_t) is computed from h_t (tanh' = 1 - h^2), see ``derivative_from_output``.
+    """
+    # h = phi(a) elementwise, so dL/da = dL/dh * phi'(a)
+    da = dh * derivative_from_output(h, activation)
+    # a = h_prev @ W_hh + x @ W_xh + b: each factor's gradient pairs da with the other factor
+    return StepGrads(
+        dh_prev=da @ W_hh.T,
+        dx=da @ W_xh.T,
+        dW_hh=h_prev.T @ da,
+        dW_xh=x.T @ da,
+        db=da.sum(axis=0),
+    )
+
+
+def rnn_backward(dhs: Array, cache: RNNCache, params: Params) -> tuple[Array, Array, Params]:
+    """Backprop through time (Werbos 1990): the gradient of L w.r.t. inputs, h_0 and weights.
+
+    dhs: (T, batch, H), dhs[t-1] = the DIRECT dL/dh_t (the loss terms at step t, not the
+    part that flows back from later steps); zeros where a step has no loss.
+    Walks t = T..1: the total dL/dh_t is the direct part plus the dh_prev of step t+1.
+    Returns dx (T, batch, n_in), dh0 (batch, H), and grads with the keys and shapes of
+    params; the shared weights' gradients are sums over the time steps.
+    """
+    xs, hs, W_hh, W_xh = cache.xs, cache.hs, params["W_hh"], params["W_xh"]
+    dx = np.zeros_like(xs)
+    grads = {name: np.zeros_like(params[name]) for name in ("W_hh", "W_xh", "b")}
+    dh_next = np.zeros_like(hs[0])
+    for t in reversed(range(len(xs))):
+        dh = dhs[t] + dh_next
+        step = rnn_step_backward(dh, hs[t], hs[t + 1], xs[t], W_hh, W_xh, cache.activation)
+        dx[t] = step.dx
+        grads["W_hh"] += step.dW_hh
+        grads["W_xh"] += step.dW_xh
+        grads["b"] += step.db
+        dh_next = step.dh_prev
+    return dx, dh_next, grads
+
+
+# --- lesson 03: gradient against time lag ----------------------------------------------------
+
+
+class LagProfile(NamedTuple):
+    """Result of ``gradient_vs_lag``; arrays have shape (T,), entry k is lag k.
+
+    norms[k] = ||dL/dh_{T-k}||: np.inf where it exceeds the float64 range, 0.0 where it
+    underflows or is exactly 0, np.nan where the forward state itself overflowed so that the
+    Jacobian is undefined. log_norms (natural log) stays finite past float64's range.
+    bound[k] = (gamma sigma_max)^k ||dL/dh_T|| (inf past the range), log_bound its log.
+    overflowed: True iff some norm is inf or nan.
+    """
+
+    lags: Array
+    norms: Array
+    log_norms: Array
+    bound: Array
+    log_bound: Array
+    rho: float
+    sigma_max: float
+    gamma: float
+    overflowed: bool
+
+
+def gradient_vs_lag(
+    T: int,
+    radius: float,
+    activation: str = "tanh",
+    n_hidden: int = 64,
+    input_scale: float = 1.0,
+    seed: int | np.random.Generator = 0,
+    norm: str = "radius",
+) -> LagProfile:
+    """How the gradient of a loss at the last step shrinks or grows with the time lag k.
+
+    The RNN is ``init_rnn(n_hidden, n_hidden, radius, norm, input_scale, seed)`` run from
+    h_0 = 0 on inputs x_t ~ N(0, I) (batch 1). The loss is L = <h_T, r> with a fixed random
+    unit vector r, so dL/dh_T = r and dL/dh_{T-k} = r J_T J_{T-1} ... J_{T-k+1}, k = 0..T-1.
+    The bound is Pascanu, Mikolov & Bengio (2013): ||J_t|| <= gamma sigma_max(W_hh), with
+    gamma = max |phi'| (1/4 sigmoid, 1 otherwise), hence ||dL/dh_{T-k}|| <= (gamma
+    sigma_max)^k ||r||. The product is propagated as a unit direction and a log-norm, so it
+    never overflows; no RuntimeWarning is raised. T = 100, H = 64 takes about 2.3 ms.
+    """
+    rng = np.random.default_rng(seed)
+    params = init_rnn(n_hidden, n_hidden, radius, norm, input_scale, rng)
+    x = rng.standard_normal((T, 1, n_hidden))
+    r = rng.standard_normal((1, n_hidden))
+    act = get_activation(activation)
+    with np.errstate(all="ignore"):
+        _, cache = rnn_forward(x, None, params, activation)
+        dphi = _jacobian_diagonals(cache)[:, 0, :]
+        log_norms = _log_gradient_norms(dphi, params["W_hh"], r[0] / np.linalg.norm(r))
+        lags = np.arange(T)
+        sigma_max = float(np.linalg.norm(params["W_hh"], 2))
+        log_bound = lags * np.log(act.max_slope * sigma_max)
+        norms, bound = np.exp(log_norms), np.exp(log_bound)
+    return LagProfile(
+        lags=lags,
+        norms=norms,
+        log_norms=log_norms,
+        bound=bound,
+        log_bound=log_bound,
+        rho=spectral_radius(params["W_hh"]),
+        sigma_max=sigma_max,
+        gamma=act.max_slope,
+        overflowed=bool(np.any(np.isinf(norms) | np.isnan(norms))),
+    )
+
+
+def _jacobian_diagonals(cache: RNNCache) -> Array:
+    """phi'(a_t) for t = 1..T, shape (T, batch, H); nan where a_t is nan (state overflowed).
+
+    (Without this, relu'(nan) = 0 would silently cut the gradient of an overflowed run.)
+    """
+    dphi = get_activation(cache.activation).df(cache.pre)
+    return np.where(np.isnan(cache.pre), np.nan, dphi)
+
+
+def _log_gradient_norms(dphi: Array, W_hh: Array, g: Array) -> Array:
+    """log ||g J_T ... J_{T-k+1}|| for k = 0..T-1, with J_t = diag(dphi[t-1]) W_hh.T.
+
+    dphi: phi'(a_t) for t = 1..T, (T, H); g: dL/dh_T, (H,), unit norm. Keeps g at unit
+    norm and adds the log of each step's growth: -inf once g is exactly 0, nan once a
+    Jacobian is undefined (a non-finite phi').
+    """
+    T = len(dphi)
+    log_norms = np.zeros(T)
+    for k in range(1, T):
+        g = (g * dphi[T - k]) @ W_hh.T
+        size = np.linalg.norm(g)
+        if not np.isfinite(size) or size == 0:
+            log_norms[k:] = -np.inf if size == 0 else np.nan
+            break
+        log_norms[k] = log_norms[k - 1] + np.log(size)
+        g = g / size
+    return log_norms
+
+
+def decay_rate(lags: Array, norms: Array, start: int | None = None) -> float:
+    """Measured per-step rate: least-squares slope of log(norm) against lag, lags >= start.
+
+    Compare with log(rho) (a linear RNN matches it within 0.003 at T = 100) and with Pascanu's
+    log(gamma sigma_max) (an upper bound for any phi). start=None fits the second half of
+    the lags: the early lags are a transient before the leading eigen-directions dominate
+    (fitting lags >= 20 of T = 100 instead biases a linear RNN's slope by up to -0.013).
+    Points with norm 0, inf or nan are left out; ValueError if fewer than 2 remain.
+    """
+    lags = np.asarray(lags, dtype=np.float64)
+    norms = np.asarray(norms, dtype=np.float64)
+    start = len(lags) // 2 if start is None else start
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_norms = np.log(norms)
+    keep = (lags >= start) & np.isfinite(log_norms)
+    if keep.sum() < 2:
+        raise ValueError("fewer than 2 finite, non-zero norms at lags >= start to fit")
+    return float(np.polyfit(lags[keep], log_norms[keep], 1)[0])
+
+
+def tokenize(sentence: str) -> list[str]:
+    """Lower-cased words of a sentence; punctuation is dropped ("cat," -> "cat").
+
+    A word is a run of letters, digits and apostrophes, so "don't" stays one token.
+    """
+    return re.findall(r"[a-z0-9']+", sentence.lower())
+
+
+def sentence_lag(sentence: str, word_a: str, word_b: str) -> int:
+    """Steps a word-level RNN takes from word_a to the first word_b after it.
+
+    Tokens come from ``tokenize`` (punctuation dropped). "The cat, which already ate a bowl
+    of milk, was full": cat -> was is 8 steps, so dL/dh_cat carries 8 Jacobian factors.
+    """
+    tokens = tokenize(sentence)
+    a, b = word_a.lower(), word_b.lower()
+    if a not in tokens:
+        raise ValueError(f"{word_a!r} is not a word of {tokens}")
+    i = tokens.index(a)
+    if b not in tokens[i + 1 :]:
+        raise ValueError(f"{word_b!r} does not follow {word_a!r} in {tokens}")
+    return tokens.index(b, i + 1) - i
+
+
+# --- lesson 04: bounded state vs bounded gradient, IRNN --------------------------------------
+
+
+class StateAndJacobian(NamedTuple):
+    """||h_T||_2 and ||dh_T/dh_0||_2 of one run (see ``state_and_jacobian_norms``).
+
+    Values beyond float64's range are inf (with log_jacobian_norm still finite); overflowed
+    is True if the state or the Jacobian norm is not finite.
+    """
+
+    state_norm: float
+    jacobian_norm: float
+    log_jacobian_norm: float
+    overflowed: bool
+
+
+def state_and_jacobian_norms(
+    params: Params, x: Array, h0: Array | None = None, activation: str = "tanh"
+) -> StateAndJacobian:
+    """Final state norm ||h_T|| and spectral norm of dh_T/dh_0 = J_T ... J_1 for one sequence.
+
+    x: (T, n_in), h0: (H,) or None for zeros. J_t = diag(phi'(a_t)) W_hh.T (column
+    convention). The product is renormalised every step and its scale kept as a log, so it
+    cannot overflow; the rescaling is by powers of 2, which is exact, so a product that is
+    exactly I (the IRNN) has norm exactly 1.0. No RuntimeWarning is raised, even when the
+    state overflows.
+    """
+    H = params["W_hh"].shape[0]
+    h0 = None if h0 is None else np.reshape(h0, (1, H))
+    with np.errstate(all="ignore"):
+        hs, cache = rnn_forward(x[:, None, :], h0, params, activation)
+        dphi = _jacobian_diagonals(cache)[:, 0, :]
+        product, exponent, size = np.eye(H), 0, 1.0
+        for d in dphi:
+            product = d[:, None] * (params["W_hh"].T @ product)
+            size = np.linalg.norm(product)
+            if not np.isfinite(size) or size == 0:
+                break
+            shift = int(np.frexp(size)[1])  # size = m 2^shift with 0.5 <= m < 1
+            product, exponent = np.ldexp(product, -shift), exponent + shift
+        norm = np.linalg.norm(product, 2) if np.isfinite(size) else np.nan
+        log_jac = float(np.log(norm) + exponent * np.log(2))
+        jac = float(np.ldexp(norm, exponent))
+        state_norm = float(np.linalg.norm(hs[-1]))
+    return StateAndJacobian(
+        state_norm, jac, log_jac, not (np.isfinite(state_norm) and np.isfinite(jac))
+    )
+
+
+def activation_comparison(
+    n_hidden: int = 64, T: int = 100, gain: float = 1.5, seed: int | np.random.Generator = 0
+) -> dict[str, StateAndJacobian]:
+    """The lesson-04 table: one random W, three activations, and the IRNN.
+
+    W ~ N(0, 1/H) (spectral radius ~1, sigma_max ~2), x_t ~ N(0, I), W_xh ~ N(0, 1/H),
+    h_0 = 0. Keys: "tanh, gain*W" (bounded state, vanishing gradient), "relu, gain*W" (state
+    and gradient explode), "relu, W", and "irnn": W_hh = I, W_xh = I and inputs |x_t| >= 0,
+    so every unit stays active and dh_T/dh_0 is exactly I (norm 1.0; the state integrates
+    the input). With zero-mean inputs IRNN units switch off and cut their gradient.
+    """
+    rng = np.random.default_rng(seed)
+    W = rng.standard_normal((n_hidden, n_hidden)) / np.sqrt(n_hidden)
+    W_xh = rng.standard_normal((n_hidden, n_hidden)) / np.sqrt(n_hidden)
+    x = rng.standard_normal((T, n_hidden))
+    b = np.zeros(n_hidden)
+
+    def run(W_hh, W_in, inputs, activation):
+        params = {"W_hh": W_hh, "W_xh": W_in, "b": b}
+        return state_and_jacobian_norms(params, inputs, None, activation)
+
+    return {
+        "tanh, gain*W": run(gain * W, W_xh, x, "tanh"),
+        "relu, gain*W": run(gain * W, W_xh, x, "relu"),
+        "relu, W": run(W, W_xh, x, "relu"),
+        "irnn": run(identity_init(n_hidden), np.eye(n_hidden), np.abs(x), "relu"),
+    }
+
+
+# --- lesson 04: the loss cliff ---------------------------------------------------------------
+
+
+class CliffLoss(NamedTuple):
+    """Loss and gradient of ``loss_cliff`` on the grid, each (len(w_values), len(b_values))."""
+
+    loss: Array
+    dloss_dw: Array
+    dloss_db: Array
+
+
+def loss_cliff(
+    w_values: Array, b_values: Array, T: int = 50, x0: float = 0.5, target: float = 0.7
+) -> CliffLoss:
+    """Single-unit RNN x_t = w sigmoid(x_{t-1}) + b, loss (x_T - target)^2, on a (w, b) grid.
+
+    After Pascanu, Mikolov & Bengio (2013), Fig. 6. For w > 4 the map x -> w sigmoid(x) + b
+    has a saddle-node bifurcation (max slope w/4 > 1): along b ~ -w/2 the loss jumps (at
+    w = 6 from ~13.19 to ~2.03 between b = -3.2350 and -3.2345). For w <= 4 it is smooth.
+    Gradients come from forward-mode recursions dx_t/dw = s + w s' dx_{t-1}/dw and
+    dx_t/db = 1 + w s' dx_{t-1}/db, with s = sigmoid(x_{t-1}); vectorised over the grid.
+    Entry [i, j] is for w_values[i], b_values[j].
+    """
+    w, b = np.meshgrid(
+        np.asarray(w_values, np.float64), np.asarray(b_values, np.float64), indexing="ij"
+    )
+    x = np.full(w.shape, x0, dtype=np.float64)
+    dx_dw, dx_db = np.zeros_like(x), np.zeros_like(x)
+    for _ in range(T):
+        s, ds = sigmoid(x), sigmoid_prime(x)
+        dx_dw = s + w * ds * dx_dw
+        dx_db = 1 + w * ds * dx_db
+        x = w * s + b
+    error = x - target
+    return CliffLoss(error**2, 2 * error * dx_dw, 2 * error * dx_db)

@@ -1,0 +1,361 @@
+"""Tests for course_utils.rnn: forward vs torch.nn.RNN, BPTT vs autograd and finite
+differences, the gradient-vs-lag experiment and its bound, overflow, IRNN and the cliff."""
+
+import contextlib
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from course_utils.gradcheck import central_difference, relative_error
+from course_utils.rnn import (
+    activation_comparison,
+    decay_rate,
+    get_activation,
+    gradient_vs_lag,
+    identity_init,
+    init_rnn,
+    loss_cliff,
+    rnn_backward,
+    rnn_forward,
+    rnn_step_backward,
+    scale_to_norm,
+    scale_to_radius,
+    sentence_lag,
+    spectral_radius,
+    state_and_jacobian_norms,
+    tokenize,
+)
+
+torch.set_num_threads(1)
+
+TORCH_PHI = {
+    "tanh": torch.tanh,
+    "sigmoid": torch.sigmoid,
+    "relu": torch.relu,
+    "leaky_relu": torch.nn.functional.leaky_relu,
+    "linear": lambda a: a,
+}
+T, BATCH, N_IN, H = 5, 3, 4, 6
+
+
+def small_problem(seed=0):
+    """Random params (with a non-zero bias), inputs, h0 and upstream gradients dhs."""
+    rng = np.random.default_rng(seed)
+    params = init_rnn(N_IN, H, radius=0.9, seed=rng)
+    params["b"] = 0.1 * rng.standard_normal(H)
+    x = rng.standard_normal((T, BATCH, N_IN))
+    h0 = 0.5 * rng.standard_normal((BATCH, H))
+    dhs = rng.standard_normal((T, BATCH, H))
+    return params, x, h0, dhs
+
+
+def torch_forward(x, h0, params, activation):
+    """The same recurrence written with torch ops (float64), returning h_1..h_T stacked."""
+    phi, h, hs = TORCH_PHI[activation], h0, []
+    for t in range(len(x)):
+        h = phi(h @ params["W_hh"] + x[t] @ params["W_xh"] + params["b"])
+        hs.append(h)
+    return torch.stack(hs)
+
+
+@contextlib.contextmanager
+def no_warnings():
+    """Turn every warning (RuntimeWarning from overflow included) into an error."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+
+
+# --- forward -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_forward_matches_torch_rnn(activation):
+    params, x, h0, _ = small_problem()
+    rnn = torch.nn.RNN(N_IN, H, nonlinearity=activation, dtype=torch.float64)
+    with torch.no_grad():
+        rnn.weight_hh_l0.copy_(torch.tensor(params["W_hh"].T))
+        rnn.weight_ih_l0.copy_(torch.tensor(params["W_xh"].T))
+        rnn.bias_ih_l0.copy_(torch.tensor(params["b"]))
+        rnn.bias_hh_l0.zero_()
+        out, h_last = rnn(torch.tensor(x), torch.tensor(h0)[None])
+    hs, cache = rnn_forward(x, h0, params, activation)
+    assert hs.shape == (T + 1, BATCH, H)
+    np.testing.assert_array_equal(hs[0], h0)
+    np.testing.assert_allclose(hs[1:], out.numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(hs[-1], h_last[0].numpy(), rtol=1e-12, atol=1e-14)
+    assert cache.pre.shape == (T, BATCH, H)
+
+
+def test_forward_h0_none_is_zeros():
+    params, x, _, _ = small_problem()
+    hs, _ = rnn_forward(x, None, params)
+    np.testing.assert_array_equal(hs, rnn_forward(x, np.zeros((BATCH, H)), params)[0])
+
+
+# --- backward ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu", "leaky_relu", "linear"])
+def test_rnn_backward_matches_autograd(activation):
+    params, x, h0, dhs = small_problem(1)
+    hs, cache = rnn_forward(x, h0, params, activation)
+    dx, dh0, grads = rnn_backward(dhs, cache, params)
+
+    tp = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+    tx, th0 = torch.tensor(x, requires_grad=True), torch.tensor(h0, requires_grad=True)
+    loss = (torch_forward(tx, th0, tp, activation) * torch.tensor(dhs)).sum()
+    loss.backward()
+    assert relative_error(dx, tx.grad.numpy()) < 1e-12
+    assert relative_error(dh0, th0.grad.numpy()) < 1e-12
+    assert set(grads) == {"W_hh", "W_xh", "b"}
+    for name in grads:
+        assert grads[name].shape == params[name].shape
+        assert relative_error(grads[name], tp[name].grad.numpy()) < 1e-12
+
+
+def test_rnn_backward_matches_central_differences():
+    params, x, h0, dhs = small_problem(2)
+
+    def loss(**changed):
+        p = {**params, **{k: v for k, v in changed.items() if k in params}}
+        hs, _ = rnn_forward(changed.get("x", x), changed.get("h0", h0), p, "tanh")
+        return float(np.sum(hs[1:] * dhs))
+
+    _, cache = rnn_forward(x, h0, params, "tanh")
+    dx, dh0, grads = rnn_backward(dhs, cache, params)
+    analytic = {"x": dx, "h0": dh0, **grads}
+    values = {"x": x, "h0": h0, **params}
+    for name, value in values.items():
+        numeric = central_difference(lambda v, name=name: loss(**{name: v}), value, h=1e-5)
+        assert relative_error(analytic[name], numeric) < 1e-7, name
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu"])
+def test_step_backward_matches_autograd_of_one_step(activation):
+    params, x, h0, dhs = small_problem(3)
+    W_hh, W_xh, b = (torch.tensor(params[k], requires_grad=True) for k in ("W_hh", "W_xh", "b"))
+    tx, th = torch.tensor(x[0], requires_grad=True), torch.tensor(h0, requires_grad=True)
+    h = TORCH_PHI[activation](th @ W_hh + tx @ W_xh + b)
+    (h * torch.tensor(dhs[0])).sum().backward()
+
+    step = rnn_step_backward(
+        dhs[0], h0, h.detach().numpy(), x[0], params["W_hh"], params["W_xh"], activation
+    )
+    expected = (th.grad, tx.grad, W_hh.grad, W_xh.grad, b.grad)
+    for got, want in zip(step, expected, strict=True):
+        assert got.shape == want.shape
+        assert relative_error(got, want.numpy()) < 1e-12
+
+
+def test_jacobian_convention_matches_autograd():
+    """dh_t/dh_{t-1} = diag(phi'(a_t)) W_hh.T, the papers' diag(phi') W."""
+    params, x, h0, _ = small_problem(4)
+    _, cache = rnn_forward(x[:1, :1], h0[:1], params, "tanh")
+    jac = np.diag(get_activation("tanh").df(cache.pre[0, 0])) @ params["W_hh"].T
+
+    def step(h):
+        drive = torch.tensor(x[0, 0] @ params["W_xh"] + params["b"])
+        return torch.tanh(h @ torch.tensor(params["W_hh"]) + drive)
+
+    auto = torch.autograd.functional.jacobian(step, torch.tensor(h0[0]))
+    np.testing.assert_allclose(jac, auto.numpy(), rtol=1e-12, atol=1e-15)
+
+
+# --- initialisation ------------------------------------------------------------------------
+
+
+def test_scaling_and_identity_init():
+    W = np.random.default_rng(0).standard_normal((16, 16))
+    assert spectral_radius(scale_to_radius(W, 1.3)) == pytest.approx(1.3, rel=1e-12)
+    assert np.linalg.norm(scale_to_norm(W, 0.7), 2) == pytest.approx(0.7, rel=1e-12)
+    np.testing.assert_array_equal(identity_init(3, 0.5), 0.5 * np.eye(3))
+    p = init_rnn(3, 16, radius=2.0, norm="spectral", seed=1)
+    assert np.linalg.norm(p["W_hh"], 2) == pytest.approx(2.0, rel=1e-12)
+    assert p["W_xh"].shape == (3, 16) and p["b"].shape == (16,)
+    q = init_rnn(3, 16, radius=2.0, norm="spectral", seed=1)
+    np.testing.assert_array_equal(p["W_hh"], q["W_hh"])
+    with pytest.raises(ValueError):
+        init_rnn(3, 16, norm="eigen")
+    with pytest.raises(ValueError, match="linear"):
+        get_activation("softsign")
+
+
+# --- gradient against lag ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("radius", [0.5, 0.9, 1.1, 1.5])
+def test_linear_rnn_decay_rate_is_log_radius(radius):
+    """Measured: |slope - log rho| <= 0.0025 over seeds 0-7 (second half of T = 100)."""
+    for seed in range(5):
+        p = gradient_vs_lag(100, radius, "linear", seed=seed)
+        assert p.rho == pytest.approx(radius, rel=1e-9)
+        assert decay_rate(p.lags, p.norms) == pytest.approx(np.log(radius), abs=0.01)
+
+
+@pytest.mark.parametrize("norm", ["radius", "spectral"])
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu", "leaky_relu", "linear"])
+def test_pascanu_bound_holds(activation, norm):
+    for radius in (0.5, 1.0, 1.5, 3.0):
+        p = gradient_vs_lag(60, radius, activation, n_hidden=32, norm=norm)
+        assert p.norms[0] == pytest.approx(1.0)
+        assert np.all(p.log_norms <= p.log_bound + 1e-9)
+        bound_rate = np.log(p.gamma * p.sigma_max)
+        assert decay_rate(p.lags, p.norms, start=0) <= bound_rate + 1e-9
+
+
+def test_tanh_slope_below_log_sigma_max_and_bound_is_loose():
+    """tanh, rho = 0.9: sigma_max = 1.77 > 1, so the bound allows growth, yet the
+    gradient vanishes (measured slope -0.58): the condition is sufficient, not necessary."""
+    p = gradient_vs_lag(100, 0.9, "tanh")
+    slope = decay_rate(p.lags, p.norms)
+    assert p.sigma_max > 1.5
+    assert slope < np.log(p.sigma_max)
+    assert -0.7 < slope < -0.45
+
+
+def test_tanh_can_explode_with_large_weights():
+    p = gradient_vs_lag(100, 3.0, "tanh")
+    assert decay_rate(p.lags, p.norms) > 0.1
+    assert p.norms[-1] > 1e5
+
+
+def test_sigmoid_vanishes_even_at_radius_three():
+    p = gradient_vs_lag(100, 3.0, "sigmoid")
+    assert decay_rate(p.lags, p.norms) < -0.5
+
+
+@pytest.mark.parametrize("norm", ["radius", "spectral"])
+def test_extreme_slider_settings_are_finite_without_warnings(norm):
+    with no_warnings():
+        for activation in ("relu", "tanh", "linear", "sigmoid"):
+            p = gradient_vs_lag(200, 3.0, activation, norm=norm)
+            assert np.all(np.isfinite(p.norms)) and np.all(np.isfinite(p.log_norms))
+            assert not p.overflowed
+    p = gradient_vs_lag(200, 3.0, "relu")
+    assert p.norms[-1] > 1e60  # measured 1.2e63
+
+
+def test_gradient_overflow_is_inf_and_flagged():
+    """Linear RNN, no input: the state stays 0, the gradient grows like 3^k past 1e308."""
+    with no_warnings():
+        p = gradient_vs_lag(1000, 3.0, "linear", input_scale=0.0)
+    assert p.overflowed
+    assert np.isinf(p.norms[-1]) and not np.isnan(p.norms).any()
+    assert np.all(np.isfinite(p.log_norms))
+    assert p.log_norms[-1] > np.log(np.finfo(float).max)
+    assert decay_rate(p.lags, p.norms) == pytest.approx(np.log(3.0), abs=0.01)
+    assert np.isinf(p.bound[-1]) and np.isfinite(p.log_bound[-1])
+
+
+def test_state_overflow_is_flagged_not_silently_zero():
+    """ReLU, radius 3, T = 1000: the state itself overflows, the Jacobians are undefined."""
+    with no_warnings():
+        p = gradient_vs_lag(1000, 3.0, "relu")
+    assert p.overflowed
+    assert p.norms[0] == pytest.approx(1.0)
+    assert np.isnan(p.norms[1:]).all()
+
+
+def test_decay_rate_needs_two_points():
+    with pytest.raises(ValueError):
+        decay_rate(np.arange(4), np.array([1.0, 0.0, 0.0, 0.0]), start=0)
+
+
+def test_gradient_vs_lag_is_deterministic():
+    a, b = gradient_vs_lag(50, 1.2, "tanh", seed=3), gradient_vs_lag(50, 1.2, "tanh", seed=3)
+    np.testing.assert_array_equal(a.norms, b.norms)
+    assert not np.array_equal(a.norms, gradient_vs_lag(50, 1.2, "tanh", seed=4).norms)
+
+
+# --- the sentence ---------------------------------------------------------------------------
+
+
+def test_sentence_lag():
+    sentence = "The cat, which already ate a bowl of milk, was full"
+    assert tokenize(sentence)[:3] == ["the", "cat", "which"]
+    assert sentence_lag(sentence, "cat", "was") == 8
+    assert sentence_lag(sentence, "The", "full") == 10
+    with pytest.raises(ValueError):
+        sentence_lag(sentence, "dog", "was")
+    with pytest.raises(ValueError):
+        sentence_lag(sentence, "was", "cat")
+
+
+# --- lesson 04: ReLU, tanh, IRNN ------------------------------------------------------------
+
+
+def test_state_and_jacobian_norms_match_autograd():
+    rng = np.random.default_rng(5)
+    params = init_rnn(3, 5, radius=1.2, seed=rng)
+    x, h0 = rng.standard_normal((8, 3)), rng.standard_normal(5)
+    res = state_and_jacobian_norms(params, x, h0, "tanh")
+
+    def run(h):
+        for t in range(len(x)):
+            h = torch.tanh(h @ torch.tensor(params["W_hh"]) + torch.tensor(x[t] @ params["W_xh"]))
+        return h
+
+    jac = torch.autograd.functional.jacobian(run, torch.tensor(h0)).numpy()
+    assert res.jacobian_norm == pytest.approx(np.linalg.norm(jac, 2), rel=1e-10)
+    assert res.state_norm == pytest.approx(run(torch.tensor(h0)).norm().item(), rel=1e-12)
+    assert not res.overflowed
+
+
+def test_activation_comparison_seed_0():
+    """Same W (rho 1.02, sigma_max 2.0), gain 1.5, T = 100, seed 0 (measured: tanh 5.8 /
+    6.6e-8; relu 1.8e4 / 3.1e4; relu with W 6.8 / 1.0e-15; IRNN Jacobian exactly 1)."""
+    c = activation_comparison()
+    assert c["tanh, gain*W"].state_norm < 8 and c["tanh, gain*W"].jacobian_norm < 1e-6
+    assert c["relu, gain*W"].state_norm > 1e4 and c["relu, gain*W"].jacobian_norm > 1e4
+    assert c["relu, W"].jacobian_norm < 1e-12
+    assert c["irnn"].jacobian_norm == 1.0
+    assert c["irnn"].state_norm > 100  # the state integrates |x_t|
+    assert not any(v.overflowed for v in c.values())
+
+
+def test_activation_comparison_across_seeds():
+    """Measured over seeds 0-9: tanh Jacobian 7e-8..2e-5 in all; ReLU state > 1e5 in 6."""
+    runs = [activation_comparison(seed=s) for s in range(10)]
+    assert all(r["tanh, gain*W"].jacobian_norm < 1e-4 for r in runs)
+    assert all(r["tanh, gain*W"].state_norm < 8 for r in runs)
+    assert sum(r["relu, gain*W"].state_norm > 1e5 for r in runs) >= 5
+
+
+def test_irnn_with_active_units_has_identity_jacobian():
+    H = 8
+    params = {"W_hh": identity_init(H), "W_xh": np.eye(H), "b": np.zeros(H)}
+    x = np.abs(np.random.default_rng(0).standard_normal((50, H)))
+    res = state_and_jacobian_norms(params, x, None, "relu")
+    assert res.jacobian_norm == 1.0
+    assert res.state_norm == pytest.approx(np.linalg.norm(x.sum(axis=0)), rel=1e-12)
+
+
+# --- lesson 04: the loss cliff --------------------------------------------------------------
+
+
+def test_loss_cliff_wall_at_w6():
+    """Measured: 13.1857 at b = -3.2350, 2.0330 at b = -3.2345."""
+    res = loss_cliff([6.0], [-3.2350, -3.2345])
+    assert res.loss.shape == (1, 2)
+    assert res.loss[0, 0] == pytest.approx(13.19, abs=0.01)
+    assert res.loss[0, 1] == pytest.approx(2.03, abs=0.01)
+    assert res.loss[0, 0] - res.loss[0, 1] > 5
+
+
+def test_loss_cliff_wall_only_for_w_above_4():
+    b = np.linspace(-8, 2, 2001)
+    jumps = np.abs(np.diff(loss_cliff([2.0, 3.0, 4.0, 5.0, 6.0], b).loss, axis=1)).max(axis=1)
+    assert np.all(jumps[:3] < 0.5)  # measured 0.087, 0.087, 0.39
+    assert np.all(jumps[3:] > 5)  # measured 7.0, 11.1
+
+
+def test_loss_cliff_gradient_matches_central_differences():
+    res = loss_cliff([2.0, 5.0], [-1.0, -2.0])
+    for i, w in enumerate([2.0, 5.0]):
+        for j, b in enumerate([-1.0, -2.0]):
+            num = central_difference(lambda v: loss_cliff([v[0]], [v[1]]).loss[0, 0], [w, b])
+            got = [res.dloss_dw[i, j], res.dloss_db[i, j]]
+            assert relative_error(got, num) < 1e-7
