@@ -145,10 +145,18 @@ ACTIVATIONS: dict[str, Activation] = {
 }
 
 
+LINEAR = Activation("linear", lambda a: a, np.ones_like, np.zeros_like, 1.0)
+"""phi(a) = a: not in ACTIVATIONS (it is no nonlinearity), but a useful baseline: a linear RNN's
+gradient decays or grows exactly like rho(W)^k (lesson 03)."""
+
+
 def get_activation(name: str) -> Activation:
-    """The registered Activation called ``name``; a ValueError lists the valid names."""
+    """The Activation called ``name`` ("linear" included); a ValueError lists the valid names."""
+    if name == "linear":
+        return LINEAR
     if name not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)}")
+        valid = sorted([*ACTIVATIONS, "linear"])
+        raise ValueError(f"unknown activation {name!r}; choose one of {valid}")
     return ACTIVATIONS[name]
 
 

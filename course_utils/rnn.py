@@ -30,7 +30,7 @@ Holds:
 - ``loss_cliff``: the single-unit RNN whose loss has a wall (Pascanu et al. 2013, lesson 04).
 
 Activations are "sigmoid", "tanh", "relu", "leaky_relu" (from ``course_utils.activations``)
-and "linear" (phi(a) = a), looked up by ``get_activation``. Everything is float64;
+and "linear" (phi(a) = a), looked up by ``activations.get_activation``. Everything is float64;
 everything random takes a seed (an int or a numpy Generator).
 """
 
@@ -39,23 +39,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils.activations import ACTIVATIONS, Activation, sigmoid, sigmoid_prime
+from course_utils.activations import get_activation, sigmoid, sigmoid_prime
 
 Array = np.ndarray
 Params = dict[str, Array]
-
-LINEAR = Activation("linear", lambda a: a, np.ones_like, np.zeros_like, 1.0)
-"""phi(a) = a: the linear RNN, whose gradient decays or grows exactly like rho(W)^k."""
-
-
-def get_activation(name: str) -> Activation:
-    """The Activation record (f, df, max_slope = gamma) for ``name``, "linear" included."""
-    if name == "linear":
-        return LINEAR
-    if name not in ACTIVATIONS:
-        valid = sorted([*ACTIVATIONS, "linear"])
-        raise ValueError(f"unknown activation {name!r}; choose one of {valid}")
-    return ACTIVATIONS[name]
 
 
 def derivative_from_output(h: Array, activation: str) -> Array:
