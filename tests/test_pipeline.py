@@ -102,3 +102,36 @@ def test_every_notebook_starts_with_badges_and_setup_cell():
         cells = json.loads(path.read_text())["cells"]
         assert "colab.research.google.com" in "".join(cells[1]["source"])
         assert "".join(cells[2]["source"]).startswith(builder.SETUP_MARKER)
+
+
+def test_badges_point_at_each_notebook_from_the_one_repository_setting():
+    from course_utils import links
+
+    for lesson in LESSONS:
+        exercise, _ = builder.build(lesson)
+        badge_cell = exercise.cells[1].source
+        path = f"notebooks/{lesson.name}.ipynb"
+        assert links.colab_url(path) in badge_cell and links.binder_url(path) in badge_cell
+
+
+def test_setup_cell_installs_from_the_repository_on_colab_only(monkeypatch):
+    import subprocess
+    import types
+
+    calls = []
+    monkeypatch.setattr(subprocess, "run", lambda cmd, check: calls.append(cmd))
+    exec(builder.SETUP_CELL, {})
+    assert calls == []  # locally: nothing to install
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    exec(builder.SETUP_CELL, {})
+    (command,) = calls
+    assert command[1:5] == ["-m", "pip", "install", "--quiet"] and "--no-deps" in command
+    from course_utils import links
+
+    assert command[-1] == links.pip_url()
+
+
+def test_setup_cell_explains_a_missing_course_utils(monkeypatch):
+    monkeypatch.setitem(sys.modules, "course_utils", None)  # makes the import fail
+    with pytest.raises(ModuleNotFoundError, match="run `make lab`"):
+        exec(builder.SETUP_CELL, {})
