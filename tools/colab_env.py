@@ -41,8 +41,10 @@ TEST_TOOLS = ["pytest>=8", "pytest-xdist>=3.5", "nbval>=0.11", "nbformat>=5.9",
 
 def run(*command: str | Path, env: dict[str, str] | None = None) -> None:
     print("+", " ".join(str(c) for c in command), flush=True)
+    # ipykernel 6.17's debugger warns about frozen modules at every kernel start: silence it.
+    quiet = {"PYDEVD_DISABLE_FILE_VALIDATION": "1"}
     subprocess.run([str(c) for c in command], check=True, cwd=ROOT,
-                   env={**os.environ, **(env or {})})
+                   env={**os.environ, **quiet, **(env or {})})
 
 
 def wanted() -> str:
