@@ -14,13 +14,15 @@ endif
 PYTEST   := $(PY) -m pytest
 NBVAL    := --nbval-lax --nbval-current-env
 LAB_PORT ?= 8888
+# JupyterLab refuses to run as root (as in some containers) unless told it may.
+LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: lab test setup dev-setup notebooks check-notebooks test-unit test-notebooks \
         test-browser test-colab bench lint clean
 
 ## make lab: set up (once) and open the course in JupyterLab
 lab: $(VENV)/.course-installed
-	$(BIN)/jupyter lab --port $(LAB_PORT) notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab --port $(LAB_PORT) $(LAB_FLAGS) notebooks/00_start_here.ipynb
 
 ## make test: set up (once) and run the whole test suite
 test: test-unit test-notebooks test-browser test-colab
