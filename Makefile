@@ -22,7 +22,8 @@ LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 ## make lab: set up (once) and open the course in JupyterLab
 lab: $(VENV)/.course-installed
-	$(BIN)/jupyter lab --port $(LAB_PORT) $(LAB_FLAGS) notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab --port $(LAB_PORT) $(LAB_FLAGS) \
+		--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
 
 ## make test: set up (once) and run the whole test suite
 test: test-unit test-notebooks test-browser test-colab
