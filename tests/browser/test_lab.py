@@ -1,0 +1,307 @@
+"""Every exercise notebook in real JupyterLab, in headless Chromium.
+
+For each notebooks/*.ipynb (new lessons are picked up automatically) the notebook is opened,
+Run -> Run All Cells is clicked, and once the kernel is idle with every cell numbered the
+notebook is saved (into the temporary copy that JupyterLab serves). Then:
+
+- every code cell ran, and the saved file has no "error" output (exercise stubs must run
+  harmlessly; a checker saying "not attempted yet" is fine);
+- no stderr output in the page shows a Traceback;
+- the first interactive figure with a slider reacts to the keyboard: its readout text and
+  its figure (the PNG's data URL) change.
+
+A full-page screenshot of each notebook goes to build/screenshots/NAME.png.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+#: Every exercise notebook (the solutions live in notebooks/solutions/).
+EXERCISES = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+OPEN_TIMEOUT = 90  # s, page load + kernel start
+START_TIMEOUT = 10  # s, for Run All to queue the cells before it is clicked again
+RUN_TIMEOUT = 120  # s, run all cells (lessons take up to ~30 s on 2 cores)
+SAVE_TIMEOUT = 30  # s
+SLIDER_TIMEOUT = 20  # s, for the readout and the figure to change
+
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+KERNEL_IDLE = f'{PANEL} .jp-Notebook-ExecutionIndicator[data-status="idle"]'
+KERNEL_NAME = f"{PANEL} .jp-KernelName, {PANEL} .jp-Toolbar-kernelName"
+CODE_PROMPTS = f"{PANEL} .jp-CodeCell .jp-InputArea-prompt"
+# JupyterLab 4.6 calls it runmenu:run-all; older 4.x and 3.x notebook:run-all-cells.
+RUN_ALL_ITEM = 'li[data-command="runmenu:run-all"], li[data-command="notebook:run-all-cells"]'
+SAVE_ITEM = 'li[data-command="docmanager:save"]'
+STDERR = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
+# ipywidgets 8 draws sliders with noUiSlider, ipywidgets 7 with jQuery UI.
+SLIDER_HANDLE = ".noUi-handle, .ui-slider-handle"
+ENCLOSING_VBOX = (
+    "xpath=ancestor::div[contains(concat(' ', normalize-space(@class), ' '), ' widget-vbox ')][1]"
+)
+
+# Installed before Run All: remembers whether any cell was ever queued or running ([*]), so
+# that "nothing is running" is not mistaken for "done" before the run has started.
+WATCH_PROMPTS = """(selector) => {
+    window.__courseSawRunning = false;
+    const saw = () => {
+        for (const p of document.querySelectorAll(selector)) {
+            if (p.textContent.includes('*')) { window.__courseSawRunning = true; return; }
+        }
+    };
+    window.__courseObserver?.disconnect();
+    window.__courseObserver = new MutationObserver(saw);
+    window.__courseObserver.observe(document.body,
+        {subtree: true, childList: true, characterData: true, attributes: true});
+}"""
+
+# The indicator says "idle" for a moment before a kernel exists ("No Kernel"), so the kernel's
+# name must be shown as well.
+KERNEL_READY = """([idle, name]) => {
+    const label = document.querySelector(name)?.textContent.trim() ?? '';
+    return document.querySelector(idle) !== null && label !== '' && !/no kernel/i.test(label);
+}"""
+
+RUN_STATE = """([prompts, idle]) => {
+    const texts = Array.from(document.querySelectorAll(prompts), p => p.textContent.trim());
+    return {
+        prompts: texts,
+        sawRunning: window.__courseSawRunning === true,
+        idle: document.querySelector(idle) !== null,
+    };
+}"""
+
+
+RUN_STATE_QUIET = """([prompts, idle]) => document.querySelector(idle) !== null
+    && !Array.from(document.querySelectorAll(prompts)).some(p => p.textContent.includes('*'))"""
+
+
+def _settle(page, quiet_for: float = 1.0, timeout: float = 20.0) -> bool:
+    """Wait until the kernel has been idle, with nothing queued, for `quiet_for` seconds.
+
+    (Each slider step is one comm message: the kernel goes idle for a moment between them.)
+    """
+    deadline = time.monotonic() + timeout
+    quiet_since = None
+    while time.monotonic() < deadline:
+        try:
+            quiet = page.evaluate(RUN_STATE_QUIET, [CODE_PROMPTS, KERNEL_IDLE])
+        except Exception:  # the page is gone; nothing to wait for
+            return False
+        now = time.monotonic()
+        quiet_since = (quiet_since or now) if quiet else None
+        if quiet_since is not None and now - quiet_since >= quiet_for:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _numbered(prompt: str) -> bool:
+    return prompt.startswith("[") and prompt.endswith("]:") and prompt[1:-2].strip().isdigit()
+
+
+@dataclass
+class RanNotebook:
+    name: str
+    page: Any  # playwright Page
+    saved: dict  # the notebook JSON as JupyterLab saved it
+    prompts: list[str] = field(default_factory=list)
+
+    @property
+    def code_cells(self) -> list[dict]:
+        return [cell for cell in self.saved["cells"] if cell["cell_type"] == "code"]
+
+
+def _menu(page, menu: str, item: str) -> None:
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{menu}$")).first.click()
+    page.locator(item).first.click()
+
+
+def _open(page, lab, name: str) -> None:
+    """Open the notebook and wait until its kernel is started, connected and idle."""
+    page.goto(lab.notebook_url(name), wait_until="domcontentloaded")
+    page.wait_for_function(
+        KERNEL_READY, arg=[KERNEL_IDLE, KERNEL_NAME], timeout=OPEN_TIMEOUT * 1000, polling=100
+    )
+    page.wait_for_selector(CODE_PROMPTS, state="attached", timeout=OPEN_TIMEOUT * 1000)
+
+
+def _run_all(page, name: str) -> list[str]:
+    """Run -> Run All Cells; wait until nothing is queued and the kernel is idle."""
+    page.evaluate(WATCH_PROMPTS, CODE_PROMPTS)
+    _menu(page, "Run", RUN_ALL_ITEM)
+    clicked = time.monotonic()
+    deadline = clicked + RUN_TIMEOUT
+    settled = retries = 0
+    while True:
+        state = page.evaluate(RUN_STATE, [CODE_PROMPTS, KERNEL_IDLE])
+        prompts = state["prompts"]
+        started = state["sawRunning"] or (prompts and all(_numbered(p) for p in prompts))
+        if not started and retries < 2 and time.monotonic() - clicked > START_TIMEOUT:
+            # Nothing was queued: the kernel was not ready after all. Click again.
+            retries += 1
+            warnings.warn(
+                f"{name}: Run All queued nothing within {START_TIMEOUT} s; "
+                f"clicking it again (retry {retries})",
+                stacklevel=1,
+            )
+            _menu(page, "Run", RUN_ALL_ITEM)
+            clicked = time.monotonic()
+            continue
+        quiet = state["idle"] and not any("*" in p for p in prompts)
+        settled = settled + 1 if started and quiet else 0
+        if settled >= 2:  # two polls in a row, in case the kernel is idle between cells
+            return prompts
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"{name}: cells still running after {RUN_TIMEOUT} s "
+                f"(kernel idle: {state['idle']}; prompts: {prompts})"
+            )
+        time.sleep(0.25)
+
+
+def _save(page, path: Path) -> dict:
+    """File -> Save Notebook; wait for the file on disk to change, return its JSON."""
+    before = path.stat().st_mtime_ns
+    _menu(page, "File", SAVE_ITEM)
+    deadline = time.monotonic() + SAVE_TIMEOUT
+    while True:
+        try:
+            if path.stat().st_mtime_ns != before:
+                return json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError):
+            pass  # mid-write
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{path.name} was not saved within {SAVE_TIMEOUT} s")
+        time.sleep(0.1)
+
+
+@pytest.fixture(scope="module", params=EXERCISES, ids=lambda path: path.stem)
+def notebook(request, browser_context, lab, screenshots_dir):
+    """The notebook, run top to bottom in JupyterLab and saved; screenshot at the end."""
+    path: Path = request.param
+    page = browser_context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        _open(page, lab, path.name)
+        prompts = _run_all(page, path.name)
+        saved = _save(page, lab.root_dir / path.name)
+        yield RanNotebook(name=path.name, page=page, saved=saved, prompts=prompts)
+    finally:
+        try:
+            _settle(page)  # a moved slider finishes redrawing: a consistent screenshot
+            page.screenshot(path=str(screenshots_dir / f"{path.stem}.png"), full_page=True)
+        finally:
+            page.close()
+            try:  # free the kernel's memory before the next notebook
+                lab.shut_down_kernels(path.name)
+            except OSError as error:
+                warnings.warn(f"could not stop the kernel of {path.name}: {error}", stacklevel=1)
+
+
+def _digest(src: str | None) -> str:
+    if not src:
+        return "<no src>"
+    return f"sha1 {hashlib.sha1(src.encode()).hexdigest()[:12]} ({len(src)} characters)"
+
+
+def _source_head(cell: dict, lines: int = 3) -> str:
+    source = "".join(cell["source"]).strip().splitlines()
+    return "\n    ".join(source[:lines]) + ("\n    ..." if len(source) > lines else "")
+
+
+def test_every_cell_runs(notebook):
+    assert len(notebook.prompts) == len(notebook.code_cells), (
+        f"{notebook.name}: {len(notebook.code_cells)} code cells but {len(notebook.prompts)} "
+        "rendered in the page (is windowingMode 'none' in effect?)"
+    )
+    not_run = [i for i, prompt in enumerate(notebook.prompts) if not _numbered(prompt)]
+    assert not not_run, f"{notebook.name}: code cells {not_run} did not run: {notebook.prompts}"
+    unsaved = [i for i, cell in enumerate(notebook.code_cells) if cell["execution_count"] is None]
+    assert not unsaved, f"{notebook.name}: code cells {unsaved} have no execution count on disk"
+
+
+def test_no_error_outputs(notebook):
+    errors = [
+        f"code cell {i} raised {output.get('ename')}: {output.get('evalue')}\n"
+        f"    {_source_head(cell)}"
+        for i, cell in enumerate(notebook.code_cells)
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "error"
+    ]
+    assert not errors, f"{notebook.name}:\n" + "\n".join(errors)
+
+
+def test_no_traceback_in_page(notebook):
+    stderr = notebook.page.locator(STDERR)
+    texts = [stderr.nth(i).inner_text() for i in range(stderr.count())]
+    tracebacks = [text[:2000] for text in texts if "Traceback" in text]
+    assert not tracebacks, f"{notebook.name}: traceback in the page:\n" + "\n---\n".join(tracebacks)
+
+
+def test_slider_changes_readout_and_figure(notebook):
+    page = notebook.page
+    sliders = page.locator(f"{PANEL} .widget-slider").count()
+    if sliders == 0:
+        pytest.skip(f"{notebook.name} has no slider")
+
+    # The first InteractiveFigure with a slider: a VBox of controls, an Output widget with
+    # the figure's PNG, and an HTML readout with the CSS class course-readout.
+    readouts = page.locator(f"{PANEL} .course-readout")
+    box = readout = None
+    for i in range(readouts.count()):
+        candidate = readouts.nth(i).locator(ENCLOSING_VBOX)
+        if candidate.locator(SLIDER_HANDLE).count():
+            box, readout = candidate, readouts.nth(i)
+            break
+    assert box is not None, (
+        f"{notebook.name} shows {sliders} slider(s), but none inside an "
+        "InteractiveFigure (a .widget-vbox holding a .course-readout)"
+    )
+    handle = box.locator(SLIDER_HANDLE).first
+    image = box.locator(".widget-output img").first
+    assert image.count(), f"{notebook.name}: the interactive figure shows no image"
+
+    readout_before = readout.inner_text().strip()
+    src_before = image.get_attribute("src")
+    assert readout_before, f"{notebook.name}: the readout is empty before the slider moves"
+
+    # Step away from whichever end the slider sits at (noUiSlider sets aria-value*).
+    key = "ArrowRight"
+    now, high = handle.get_attribute("aria-valuenow"), handle.get_attribute("aria-valuemax")
+    if now is not None and high is not None and float(now) >= float(high):
+        key = "ArrowLeft"
+    handle.scroll_into_view_if_needed()
+    for _ in range(3):
+        handle.press(key)
+
+    from playwright.sync_api import expect
+
+    expect(readout, f"{notebook.name}: the readout did not change after {key} x3").not_to_have_text(
+        readout_before, use_inner_text=True, timeout=SLIDER_TIMEOUT * 1000
+    )
+    # The readout is set after the figure, so the image should already be new; allow the
+    # output area a moment to re-render. (Compared here, not with expect(): a PNG data URL
+    # is tens of kilobytes, too long for a failure message.)
+    deadline = time.monotonic() + SLIDER_TIMEOUT
+    while not (changed := image.get_attribute("src") != src_before):
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert changed, (
+        f"{notebook.name}: the readout changed ({readout_before!r} -> "
+        f"{readout.inner_text().strip()!r}) but the figure did not: the image is still "
+        f"{_digest(src_before)} after {key} x3"
+    )
