@@ -245,7 +245,8 @@ def compare(got: Any, expected: Any, tol: Tolerance = Tolerance(), *, check_dtyp
         )
     if np.allclose(arr, exp, rtol=tol.rtol, atol=tol.atol, equal_nan=True):
         return Status.CORRECT, ""
-    return Status.WRONG_VALUES, f"{name}: " + _first_difference(arr.astype(float), exp.astype(float), tol)
+    difference = _first_difference(arr.astype(float), exp.astype(float), tol)
+    return Status.WRONG_VALUES, f"{name}: {difference}"
 
 
 def _matching_mistake(value: Any, args: Sequence[Any], mistakes: Sequence[Mistake],

@@ -170,7 +170,9 @@ def sweep_values(control: widgets.Widget, n: int) -> list[Any]:
     if isinstance(control, widgets.FloatLogSlider):
         return list(control.base ** np.linspace(control.min, control.max, n))
     values = np.linspace(control.min, control.max, n)
-    return [int(round(v)) for v in values] if isinstance(control, widgets.IntSlider) else list(values)
+    if isinstance(control, widgets.IntSlider):
+        return [int(round(v)) for v in values]
+    return list(values)
 
 
 def benchmark(n: int = 20) -> dict[str, float]:
