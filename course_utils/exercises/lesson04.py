@@ -1,0 +1,422 @@
+"""Checkers for lesson 04's exercises: clipping by global norm, and batch norm with running stats.
+
+Each typical mistake is a complete wrong function (in ``CLIP_MISTAKES`` and ``BN_MISTAKES``),
+so that the tests can feed it to the checker and see its hint come back.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from course_utils.checks import (
+    CheckResult,
+    Mistake,
+    Status,
+    Tolerance,
+    check_function,
+    describe,
+    finish,
+    is_stub,
+)
+from course_utils.clipping import clip_grad_norm
+from course_utils.normalization import batchnorm_forward
+
+# ============================================================================ exercise 1
+
+# clip_grad_norm divides by (norm + 1e-6), as torch does; the plain max_norm / norm of
+# Pascanu et al. differs from it by less than 1e-6 relative on these inputs.
+CLIP_TOLERANCE = Tolerance(rtol=1e-5, atol=1e-12)
+
+
+def _clip_cases() -> list[tuple[list[np.ndarray], float]]:
+    """Inputs on which every mistake below differs from the right answer.
+
+    1: global norm ~6.6 > 1, one big array and two small ones (per-array clipping leaves the
+       small ones alone; the sum of squares is ~44, not ~6.6);
+    2: global norm ~2.2 < 5: nothing may change;
+    3: global norm ~3.4 > 2 with entries above 2 (element-wise clipping cuts them).
+    """
+    rng = np.random.default_rng(4)
+    big = [
+        2.0 * rng.standard_normal((3, 4)),
+        0.1 * rng.standard_normal(4),
+        0.5 * rng.standard_normal(2),
+    ]
+    small = [0.5 * rng.standard_normal((2, 3)), 0.5 * rng.standard_normal(3)]
+    medium = [np.array([[2.5, -0.3], [0.2, 0.1]]), np.array([-2.2, 0.4, 0.05])]
+    return [(big, 1.0), (small, 5.0), (medium, 2.0)]
+
+
+CLIP_CASES = _clip_cases()
+
+
+def reference_clip(grads: Sequence[np.ndarray], max_norm: float) -> tuple[np.ndarray, ...]:
+    """The course's clipping.clip_grad_norm, as a tuple of arrays."""
+    return tuple(clip_grad_norm(list(grads), max_norm)[0])
+
+
+def _scaled(grads, coef):
+    return tuple(g * coef for g in grads)
+
+
+def _per_array(grads, max_norm):
+    return tuple(g * min(1.0, max_norm / np.linalg.norm(g)) for g in grads)
+
+
+def _elementwise(grads, max_norm):
+    return tuple(np.clip(g, -max_norm, max_norm) for g in grads)
+
+
+def _always(grads, max_norm):
+    total = np.sqrt(sum(np.sum(g**2) for g in grads))
+    return _scaled(grads, max_norm / total)
+
+
+def _no_sqrt(grads, max_norm):
+    total = sum(np.sum(g**2) for g in grads)
+    return _scaled(grads, max_norm / total) if total > max_norm else tuple(grads)
+
+
+def _sum_of_norms(grads, max_norm):
+    total = sum(np.linalg.norm(g) for g in grads)
+    return _scaled(grads, max_norm / total) if total > max_norm else tuple(grads)
+
+
+CLIP_MISTAKES = [
+    Mistake(
+        _per_array,
+        "You clipped each array by its own norm. Clipping by the GLOBAL norm treats all "
+        "the arrays as one long vector: one norm sqrt(sum of every entry squared), and "
+        "the same factor max_norm / norm for every array, so the direction is kept.",
+    ),
+    Mistake(
+        _elementwise,
+        "You clipped each entry to [-max_norm, max_norm] (np.clip). That is element-wise "
+        "clipping: it cuts the big entries and keeps the small ones, so it turns the "
+        "gradient. Rescale all entries by one factor instead.",
+    ),
+    Mistake(
+        _always,
+        "You rescaled even though the global norm was already below max_norm, which makes "
+        "small gradients bigger. Only rescale when norm > max_norm; otherwise return the "
+        "gradients unchanged.",
+    ),
+    Mistake(
+        _no_sqrt,
+        "Your 'norm' is the sum of squares: take its square root, "
+        "norm = sqrt(sum over arrays of np.sum(g**2)).",
+    ),
+    Mistake(
+        _sum_of_norms,
+        "You added the arrays' norms. The global norm is sqrt(||g_1||^2 + ||g_2||^2 + ...), "
+        "which is smaller than ||g_1|| + ||g_2|| + ...",
+    ),
+]
+
+
+def _copying(fn: Callable) -> Callable:
+    """fn called on a copy of the list, so that in-place edits cannot touch the test inputs."""
+    if is_stub(fn) or not callable(fn):
+        return fn
+
+    def call(grads, max_norm):
+        return fn([g.copy() for g in grads], max_norm)
+
+    return call
+
+
+def check_clip_by_global_norm(fn) -> CheckResult:
+    """Check `fn(grads, max_norm)`: the list of arrays rescaled to global norm <= max_norm."""
+    return check_function(
+        _copying(fn),
+        reference_clip,
+        CLIP_CASES,
+        exercise="clip_by_global_norm",
+        mistakes=CLIP_MISTAKES,
+        tol=CLIP_TOLERANCE,
+        hint="Return a list with one array per input array (the clipped gradients, not the "
+        "norm): norm = sqrt(sum of g**2 over every entry of every array); if norm > "
+        "max_norm, multiply every array by max_norm / norm.",
+    )
+
+
+# ============================================================================ exercise 2
+
+BN_ARGS = ("x", "gamma", "beta", "running_mean", "running_var", "momentum", "eps", "training")
+
+
+def _bn_cases() -> tuple[list[tuple], list[tuple]]:
+    """(training cases, evaluation cases), each a tuple of batchnorm_forward's 8 arguments.
+
+    x is never square (6 x 4, 3 x 5, 5 x 3, 1 x 4), so normalising the wrong axis shows;
+    features have different means and scales, one with a tiny spread so that eps matters;
+    gamma != 1, beta != 0, momentum != 0.5 (so that swapping its roles shows), and running
+    statistics far from the batch's (so that using the wrong ones shows).
+    """
+    rng = np.random.default_rng(7)
+    train = []
+    for batch, features, momentum, eps in ((6, 4, 0.1, 1e-3), (3, 5, 0.3, 1e-5)):
+        centre = rng.uniform(-3, 3, features)
+        spread = rng.uniform(0.5, 3, features)
+        spread[0] = 0.05
+        x = centre + spread * rng.standard_normal((batch, features))
+        train.append(
+            (
+                x,
+                rng.uniform(0.5, 2, features),
+                rng.standard_normal(features),
+                rng.standard_normal(features),
+                rng.uniform(0.5, 2, features),
+                momentum,
+                eps,
+                True,
+            )
+        )
+    evaluation = []
+    for batch, features in ((5, 3), (1, 4)):
+        x = rng.uniform(-3, 3, features) + rng.uniform(0.5, 3) * rng.standard_normal(
+            (batch, features)
+        )
+        evaluation.append(
+            (
+                x,
+                rng.uniform(0.5, 2, features),
+                rng.standard_normal(features),
+                rng.standard_normal(features),
+                rng.uniform(0.5, 2, features),
+                0.1,
+                1e-5,
+                False,
+            )
+        )
+    return train, evaluation
+
+
+BN_TRAIN_CASES, BN_EVAL_CASES = _bn_cases()
+
+
+def reference_batchnorm(x, gamma, beta, running_mean, running_var, momentum, eps, training):
+    """The course's normalization.batchnorm_forward, as a plain tuple (y, mean, var)."""
+    return tuple(
+        batchnorm_forward(x, gamma, beta, running_mean, running_var, momentum, eps, training)
+    )
+
+
+def _wrong_bn(
+    x,
+    gamma,
+    beta,
+    running_mean,
+    running_var,
+    momentum,
+    eps,
+    training,
+    *,
+    axis=0,
+    affine=True,
+    ddof_normalise=0,
+    ddof_track=1,
+    swap=False,
+    update=True,
+    eval_batch_stats=False,
+    eps_outside=False,
+    no_sqrt=False,
+    train_running_stats=False,
+    update_in_eval=False,
+):
+    """Batch norm with one switch flipped: each typical mistake is one keyword."""
+    use_batch = training or eval_batch_stats
+    n = x.shape[axis]
+    mean = x.mean(axis=axis, keepdims=axis == 1)
+    var_b = x.var(axis=axis, keepdims=axis == 1, ddof=ddof_normalise if n > 1 else 0)
+    if use_batch and not train_running_stats:
+        centre, spread = mean, var_b
+    else:
+        centre, spread = running_mean, running_var
+    if no_sqrt:
+        scale = spread + eps
+    elif eps_outside:
+        scale = np.sqrt(spread) + eps
+    else:
+        scale = np.sqrt(spread + eps)
+    y = (x - centre) / scale
+    if affine:
+        y = gamma * y + beta
+    if not (training or update_in_eval) or not update:
+        return y, np.array(running_mean), np.array(running_var)
+    var_t = x.var(axis=axis, keepdims=axis == 1, ddof=ddof_track) if n > ddof_track else var_b
+    old, new = (momentum, 1 - momentum) if swap else (1 - momentum, momentum)
+    return y, old * running_mean + new * mean, old * running_var + new * var_t
+
+
+def _switch(**flags) -> Callable:
+    return lambda *args: _wrong_bn(*args, **flags)
+
+
+#: name -> (complete wrong function, hint, the part of the output it gets wrong)
+BN_MISTAKES: dict[str, tuple[Callable, str, str]] = {
+    "features axis": (
+        _switch(axis=1),
+        "You normalised each example over its features (axis=1): that is layer norm. Batch "
+        "norm standardises each FEATURE over the BATCH: mean and variance along axis 0, one "
+        "value per column.",
+        "train_y",
+    ),
+    "no gamma, beta": (
+        _switch(affine=False),
+        "You returned the standardised x-hat. Batch norm then applies the learned scale and "
+        "shift: y = gamma * x_hat + beta (that is why its outputs need not have mean 0, std 1).",
+        "train_y",
+    ),
+    "unbiased to normalise": (
+        _switch(ddof_normalise=1),
+        "Normalise with the BIASED batch variance (divide by n, np.var's default), as Ioffe & "
+        "Szegedy and torch do. The unbiased one (divide by n - 1) is only for the running "
+        "estimate.",
+        "train_y",
+    ),
+    "running stats in training": (
+        _switch(train_running_stats=True),
+        "In training mode, normalise with the statistics of THIS batch; the running "
+        "statistics are only updated, and used in evaluation mode.",
+        "train_y",
+    ),
+    "eps outside sqrt": (
+        _switch(eps_outside=True),
+        "eps goes inside the square root: (x - mean) / sqrt(var + eps).",
+        "train_y",
+    ),
+    "variance not std": (
+        _switch(no_sqrt=True),
+        "Divide by the standard deviation sqrt(var + eps), not by the variance.",
+        "train_y",
+    ),
+    "biased running var": (
+        _switch(ddof_track=0),
+        "The running variance tracks the UNBIASED batch variance (divide by n - 1, "
+        "np.var(x, axis=0, ddof=1)), as torch.nn.BatchNorm1d does, even though the batch "
+        "itself is normalised with the biased one.",
+        "train_stats",
+    ),
+    "momentum swapped": (
+        _switch(swap=True),
+        "momentum is the weight of the NEW batch statistic: new = (1 - momentum) * old + "
+        "momentum * batch (torch's convention, the opposite of an optimiser's momentum).",
+        "train_stats",
+    ),
+    "stats not updated": (
+        _switch(update=False),
+        "In training mode, return UPDATED running statistics: new = (1 - momentum) * old + "
+        "momentum * batch statistic.",
+        "train_stats",
+    ),
+    "batch stats in eval": (
+        _switch(eval_batch_stats=True),
+        "In evaluation mode, normalise with the RUNNING statistics, not the batch's: at test "
+        "time an example's output must not depend on which other examples share its batch "
+        "(and a batch may hold a single example).",
+        "eval_y",
+    ),
+    "updated in eval": (
+        _switch(update_in_eval=True),
+        "In evaluation mode the running statistics must come back unchanged: only training "
+        "updates them.",
+        "eval_stats",
+    ),
+}
+
+_PARTS = {  # part -> (cases, which outputs, what the message calls it)
+    "train_y": ("train", (0,), "training mode, the output y"),
+    "train_stats": ("train", (1, 2), "training mode, the new running mean and variance"),
+    "eval_y": ("eval", (0,), "evaluation mode, the output y"),
+    "eval_stats": ("eval", (1, 2), "evaluation mode, the running mean and variance returned"),
+}
+
+_BN_HINTS = {
+    "train_y": "y = gamma * (x - mean) / sqrt(var + eps) + beta, with the mean and the biased "
+    "variance of each feature over the batch (axis 0).",
+    "train_stats": "Return new_running_mean = (1 - momentum) * running_mean + momentum * mean "
+    "and the same for the variance, with the unbiased batch variance; one "
+    "entry per feature.",
+    "eval_y": "y = gamma * (x - running_mean) / sqrt(running_var + eps) + beta.",
+    "eval_stats": "Return the running statistics unchanged in evaluation mode.",
+}
+
+
+def _select(out: Any, which: tuple[int, ...]) -> Any:
+    if is_stub(out) or not isinstance(out, (tuple, list)) or len(out) != 3:
+        return out
+    return out[which[0]] if len(which) == 1 else tuple(out[i] for i in which)
+
+
+def _part_fn(fn: Callable, which: tuple[int, ...]) -> Callable:
+    if is_stub(fn) or not callable(fn):
+        return fn
+    return lambda *args: _select(fn(*args), which)
+
+
+def _structure_problem(fn: Callable, cases: list[tuple]) -> str:
+    """A message if fn returns something other than a 3-tuple on some case, else ''."""
+    for args in cases:
+        copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+        try:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out = fn(*copies)
+        except Exception:  # reported with its line by check_function
+            return ""
+        if is_stub(out):
+            return ""
+        if not isinstance(out, (tuple, list)) or len(out) != 3:
+            mode = "training" if args[-1] else "evaluation"
+            return (
+                f"In {mode} mode your function returned {describe(out)}. It should "
+                "return a tuple of three arrays, (y, new_running_mean, new_running_var), "
+                "in both modes."
+            )
+    return ""
+
+
+def check_batchnorm_forward(fn) -> CheckResult:
+    """Check `fn(x, gamma, beta, running_mean, running_var, momentum, eps, training)`.
+
+    Checked in four parts, so that each mistake is named where it shows: the training-mode
+    output, the updated running statistics, the evaluation-mode output, and the running
+    statistics returned in evaluation mode.
+    """
+    exercise = "batchnorm_forward"
+    cases = {"train": BN_TRAIN_CASES, "eval": BN_EVAL_CASES}
+    if callable(fn) and not is_stub(fn):
+        problem = _structure_problem(fn, BN_TRAIN_CASES + BN_EVAL_CASES)
+        if problem:
+            return finish(CheckResult(exercise, Status.WRONG_TYPE, problem))
+    for part, (case_key, which, what) in _PARTS.items():
+        mistakes = [
+            Mistake(lambda *a, f=f, w=which: _select(f(*a), w), hint)
+            for f, hint, where in BN_MISTAKES.values()
+            if where == part
+        ]
+        result = check_function(
+            _part_fn(fn, which),
+            lambda *a, w=which: _select(reference_batchnorm(*a), w),
+            cases[case_key],
+            exercise=exercise,
+            mistakes=mistakes,
+            hint=_BN_HINTS[part],
+        )
+        if not result.passed:
+            if result.status is Status.NOT_ATTEMPTED:
+                return result
+            return CheckResult(exercise, result.status, f"In {what}: {result.message}")
+    n = len(BN_TRAIN_CASES) + len(BN_EVAL_CASES)
+    return finish(
+        CheckResult(
+            exercise,
+            Status.CORRECT,
+            f"Passed all {n} test inputs, in training and evaluation mode.",
+        )
+    )

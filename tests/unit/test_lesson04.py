@@ -1,0 +1,476 @@
+"""Lesson 04: every number its text states (same seeds, as ranges), its checkers, its sliders."""
+
+import contextlib
+import math
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from course_utils import clipping, normalization, rnn
+from course_utils.checks import Status
+from course_utils.exercises import lesson04 as ex
+from course_utils.sliders import lesson04 as l04
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture(autouse=True)
+def checks_may_fail(monkeypatch):
+    """The checker tests feed wrong answers on purpose: do not turn them into errors."""
+    monkeypatch.delenv("COURSE_REQUIRE_CORRECT", raising=False)
+
+
+@contextlib.contextmanager
+def no_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+
+
+def png(app):
+    return app.output.outputs[0]["data"]["image/png"]
+
+
+# --- across the boundary -----------------------------------------------------------------------
+
+
+def test_boundary_per_activation():
+    """Measured: linear 1.00, ReLU 1.39, tanh 2.02, sigmoid none (slope -0.57 at radius 4)."""
+    phase = l04.phase_diagram()
+    assert phase.boundary["linear"] == pytest.approx(1.0, abs=0.02)
+    assert 1.3 < phase.boundary["relu"] < 1.5  # about sqrt(2)
+    assert 1.85 < phase.boundary["tanh"] < 2.2
+    assert math.isnan(phase.boundary["sigmoid"])
+    assert -0.7 < phase.slopes["sigmoid"][-1] < -0.45
+    # the linear RNN's slope is log(rho) on the whole grid
+    np.testing.assert_allclose(phase.slopes["linear"], np.log(phase.radii), atol=0.01)
+
+
+def test_sweep_regimes_and_long_sequences():
+    """The sweep: tanh vanishes at 1, is level at 2, explodes at 3 (T = 100). T = 1000: tanh at
+    radius 3 reaches ~1e96 (measured 1.9e96); ReLU at radius 4 overflows in the state."""
+    with no_warnings():
+        assert l04.lag_profile(1.0, "tanh").regime == "vanishing"
+        assert l04.lag_profile(2.0, "tanh").regime == "at the boundary"
+        assert l04.lag_profile(3.0, "tanh").regime == "exploding"
+        tanh = l04.lag_profile(3.0, "tanh", 1000)
+        relu = l04.lag_profile(4.0, "relu", 1000)
+    assert tanh.regime == "exploding" and 90 < np.log10(tanh.profile.norms[-1]) < 100
+    assert "1.9e+96" in l04.readout_lag(tanh)
+    assert relu.regime == "overflow" and relu.overflow == "state"
+    assert "overflow" in l04.readout_lag(relu)
+
+
+def test_measured_slope_keeps_overflowed_gradients():
+    """Gradient overflow (linear RNN, no input): the slope still comes from the log-norms."""
+    p = rnn.gradient_vs_lag(1000, 3.0, "linear", input_scale=0.0)
+    assert np.isinf(p.norms[-1])
+    assert l04.measured_slope(p) == pytest.approx(np.log(3.0), abs=0.01)
+
+
+def test_decade_ticks():
+    np.testing.assert_array_equal(l04.decade_ticks(0.05, 200), [0.1, 1, 10, 100])
+    ticks = l04.decade_ticks(1e-300, 1e300)
+    assert len(ticks) <= 5 and ticks[0] >= 1e-300 and ticks[-1] <= 1e300
+
+
+# --- ReLU, tanh, IRNN ----------------------------------------------------------------------
+
+
+def test_activation_runs_over_ten_seeds():
+    """Measured (seeds 0-9): tanh state 5.5-6.1, Jacobian 6.6e-8-2e-5; ReLU 1.5 W state
+    13-4.9e10 (above 1e5 in 5 of 10), Jacobian 0.26-1.3e10; ReLU W state 6.8-10, Jacobian
+    9.8e-17-2.7e-12; IRNN Jacobian exactly 1.0, state 630-650."""
+    runs = l04.activation_runs(range(10))
+    tanh, relu, small, irnn = (runs[name] for name in l04.CONFIGURATIONS)
+    assert np.all((5 < tanh["state"]) & (tanh["state"] < 6.5))
+    assert np.all((3e-8 < tanh["jacobian"]) & (tanh["jacobian"] < 5e-5))
+    assert relu["state"].min() < 30 and relu["state"].max() > 1e10
+    assert np.sum(relu["state"] > 1e5) == 5
+    assert relu["jacobian"].min() < 1 and relu["jacobian"].max() > 1e9
+    assert np.all((6 < small["state"]) & (small["state"] < 11))
+    assert np.all((1e-17 < small["jacobian"]) & (small["jacobian"] < 5e-12))
+    assert np.all(irnn["jacobian"] == 1.0)
+    assert np.all((600 < irnn["state"]) & (irnn["state"] < 700))
+
+
+def test_comparison_radius_is_the_w_of_activation_comparison():
+    """Same draws as rnn.activation_comparison: its W reproduces the ReLU row exactly."""
+    rng = np.random.default_rng(3)
+    W = rng.standard_normal((64, 64)) / 8
+    W_xh = rng.standard_normal((64, 64)) / 8
+    x = rng.standard_normal((100, 64))
+    mine = rnn.state_and_jacobian_norms(
+        {"W_hh": 1.5 * W, "W_xh": W_xh, "b": np.zeros(64)}, x, None, "relu"
+    )
+    theirs = rnn.activation_comparison(seed=3)["relu, gain*W"]
+    assert mine == theirs
+    assert l04.comparison_radius(3) == pytest.approx(rnn.spectral_radius(1.5 * W), rel=1e-12)
+    radii = [l04.comparison_radius(s) for s in range(10)]
+    assert 1.5 < min(radii) and max(radii) < 1.75  # measured 1.53 to 1.71
+
+
+# --- the cliff --------------------------------------------------------------------------------
+
+
+def test_cliff_jumps_quoted_in_the_lesson():
+    """Measured largest jumps: 0.09, 0.09, 0.39 (w = 2, 3, 4); 7.01, 11.12, 19.48 (5, 6, 8)."""
+    jumps = {w: l04.cliff(w).jump for w in (2.0, 3.0, 4.0, 5.0, 6.0, 8.0)}
+    assert all(jumps[w] < 0.5 for w in (2.0, 3.0, 4.0))
+    assert jumps[5.0] == pytest.approx(7.0, abs=0.1)
+    assert jumps[6.0] == pytest.approx(11.1, abs=0.1)
+    assert jumps[8.0] == pytest.approx(19.5, abs=0.1)
+    assert l04.cliff(6.0).wall_b == pytest.approx(-3.23, abs=0.01)
+    edge = rnn.loss_cliff([6.0], [-3.2350, -3.2345]).loss[0]
+    assert edge[0] == pytest.approx(13.19, abs=0.01) and edge[1] == pytest.approx(2.03, abs=0.01)
+
+
+def test_wall_zoom_and_grid_gradient():
+    """Measured at w = 6: wall at b = -3.2347560170; grid max gradient norm 20.7; at
+    d = 1e-2, 1e-4, 1e-6, 1e-8 the gradient norm is 8.9, 9.0, 1.7e4, 4.3e8."""
+    assert l04.find_wall(6.0) == pytest.approx(-3.234756017, abs=1e-8)
+    grid = l04.grid_gradient_norm(6.0)
+    assert 19 < grid < 22
+    zoom = l04.wall_zoom(6.0)
+    assert [p.distance for p in zoom] == [1e-2, 1e-4, 1e-6, 1e-8]
+    assert 8 < zoom[0].grad_norm < 10 and 8 < zoom[1].grad_norm < 10
+    assert 2.0 < zoom[0].loss < 2.2
+    assert 5e3 < zoom[2].grad_norm < 5e4
+    assert 1e8 < zoom[3].grad_norm < 1e9
+    with pytest.raises(ValueError, match="no wall"):
+        l04.find_wall(3.0)
+
+
+def test_one_step_on_the_wall():
+    """Measured: loss 3.97 on the wall; plain step to (2.3e6, 3.7e6), loss 3.6e13; clipped at
+    25 with lr 0.01: a step of 0.25 to (6.13, -3.02), loss 4.15."""
+    step = l04.cliff_step(w=6.0, distance=1e-8, lr=0.01, max_norm=25.0)
+    assert 3.5 < step.loss < 4.5 and step.grad_norm > 1e8
+    assert step.plain_to[0] > 1e6 and step.plain_loss > 1e12
+    moved = np.hypot(step.clipped_to[0] - 6.0, step.clipped_to[1] - (l04.find_wall(6.0) + 1e-8))
+    assert moved == pytest.approx(0.25, rel=1e-5)
+    assert step.clipped_to[0] == pytest.approx(6.13, abs=0.01)
+    assert step.clipped_to[1] == pytest.approx(-3.02, abs=0.01)
+    assert 3.9 < step.clipped_loss < 4.4
+    assert 25.0 > l04.grid_gradient_norm(6.0)  # the threshold sits above every ordinary gradient
+
+
+# --- clipping -------------------------------------------------------------------------------
+
+
+def test_lesson_torch_comparison_and_cosines():
+    """The lesson's cells: numpy vs torch (printed max difference 0.0e+00, norm 44.53); at the
+    wall norm clipping keeps cosine 1, element-wise turns it to 0.974 (13 degrees), norm 7.07."""
+    rng = np.random.default_rng(0)
+    grads = [10 * rng.standard_normal(shape) for shape in ((4, 4), (2, 4), (4,))]
+    ours, before = clipping.clip_grad_norm(grads, 1.0)
+    params = [torch.nn.Parameter(torch.zeros(g.shape, dtype=torch.float64)) for g in grads]
+    for p, g in zip(params, grads, strict=True):
+        p.grad = torch.tensor(g)
+    torch_norm = torch.nn.utils.clip_grad_norm_(params, 1.0).item()
+    assert before == pytest.approx(44.53, abs=0.01) and torch_norm == pytest.approx(before)
+    assert max(np.abs(o - p.grad.numpy()).max() for o, p in zip(ours, params, strict=True)) < 1e-12
+
+    wall = rnn.loss_cliff([6.0], [l04.find_wall(6.0) + 1e-8])
+    g = [wall.dloss_dw[0], wall.dloss_db[0]]
+    by_norm, _ = clipping.clip_grad_norm(g, 25.0)
+    by_entry = clipping.clip_elementwise(g, 5.0)
+    assert clipping.cosine(g, by_norm) == pytest.approx(1.0, abs=1e-9)
+    turned = clipping.cosine(g, by_entry)
+    assert turned == pytest.approx(0.974, abs=0.0015)
+    assert round(np.degrees(np.arccos(turned))) == 13
+    assert clipping.global_norm(by_entry) == pytest.approx(5 * np.sqrt(2))
+
+
+@pytest.fixture(scope="module")
+def clip_runs():
+    return l04.clipping_runs(range(5))
+
+
+def test_training_with_and_without_clipping(clip_runs):
+    """Measured: no clipping overflows in 4 of 5 (seed 0 at step 228), the fifth ends at MSE
+    2.7e265; norm clipping: peaks 17.4-29.5, final MSE 0.153-0.166; element-wise: 71-94."""
+    plain = clip_runs["no clipping"]
+    assert sum(r.diverged for r in plain) == 4
+    assert 200 < len(plain[0].losses) < 260
+    assert min(r.losses[-50:].mean() for r in plain) > 1e200
+    norm = clip_runs["norm clipping at 1"]
+    assert not any(r.diverged for r in norm)
+    peaks = [r.grad_norms.max() for r in norm]
+    assert 15 < min(peaks) and max(peaks) < 32
+    finals = [r.losses[-50:].mean() for r in norm]
+    assert 0.14 < min(finals) and max(finals) < 0.17  # about the 1/6 baseline
+    entry = clip_runs["element-wise clipping at 5"]
+    assert not any(r.diverged for r in entry)
+    finals = [r.losses[-50:].mean() for r in entry]
+    assert 60 < min(finals) and max(finals) < 100
+
+
+def test_training_figure_has_no_warnings(clip_runs):
+    with no_warnings():
+        fig = l04.training_figure(clip_runs)
+        fig.canvas.draw()
+    assert len(fig.axes) == 2
+
+
+# --- normalisation --------------------------------------------------------------------------
+
+
+def test_bn_demo_statistics():
+    """Printed: raw means (50.02, -2.02), stds (10.1, 0.503); BN gives means 0 and stds 1;
+    with gamma = (2, 0.5), beta = (1, -1), means (1, -1) and stds (2, 0.5)."""
+    demo = l04.bn_demo()
+    np.testing.assert_allclose(demo.x.mean(axis=0), [50, -2], atol=0.1)
+    np.testing.assert_allclose(demo.x.std(axis=0), [10, 0.5], rtol=0.03)
+    np.testing.assert_allclose(demo.y_standard.mean(axis=0), [0, 0], atol=1e-12)
+    np.testing.assert_allclose(demo.y_standard.std(axis=0), [1, 1], atol=1e-4)
+    np.testing.assert_allclose(demo.y_learned.mean(axis=0), [1, -1], atol=1e-12)
+    np.testing.assert_allclose(demo.y_learned.std(axis=0), [2, 0.5], atol=1e-4)
+
+
+def test_running_statistics_demo():
+    """Printed: running mean (50.40, -2.00), variance (104.2, 0.230); (60, -2.5) -> (0.94,
+    -1.053) in evaluation mode."""
+    tracked = l04.running_stats_demo(batches=100, batch=32)
+    np.testing.assert_allclose(tracked.running_mean, [50.40, -2.00], atol=0.01)
+    assert tracked.running_var[0] == pytest.approx(104.2, abs=0.1)
+    assert tracked.running_var[1] == pytest.approx(0.230, abs=0.001)
+    np.testing.assert_allclose(tracked.output, [0.940, -1.053], atol=0.001)
+    y = normalization.batchnorm_forward(
+        tracked.example[None],
+        np.ones(2),
+        np.zeros(2),
+        tracked.running_mean,
+        tracked.running_var,
+        training=False,
+    ).y[0]
+    np.testing.assert_allclose(tracked.output, y)
+
+
+def test_batch_norm_rescues_the_deep_sigmoid_mlp():
+    """Printed (seeds 0-4): without BN 4e-9 to 6e-8, with BN 0.37 to 0.68."""
+    plain = [normalization.mlp_gradient_ratio("sigmoid", False, seed=s) for s in range(5)]
+    normed = [normalization.mlp_gradient_ratio("sigmoid", True, seed=s) for s in range(5)]
+    assert 3e-9 < min(plain) and max(plain) < 7e-8
+    assert 0.3 < min(normed) and max(normed) < 0.75
+    assert normalization.mlp_layer_grad_norms("sigmoid", False)[0] < 1e-8
+    assert normalization.mlp_layer_grad_norms("sigmoid", True).min() > 0.05
+    assert len(l04.mlp_figure().axes[0].lines) == 2
+
+
+def test_layer_norm_rnn_numbers():
+    """Printed: gain 1 lag 50: 5.6e-13 plain, 1.6e-14 LN; slopes -0.61, -0.77. Gain 4: lag 99
+    2.1e8 plain, 5.1e-3 LN; largest with LN 2.27."""
+    curves = l04.layernorm_curves()
+    assert len(l04.layernorm_figure(curves).axes) == 2
+    assert 1e-13 < curves[1.0, False][50] < 1e-11
+    assert 1e-15 < curves[1.0, True][50] < 1e-13
+    assert -0.7 < rnn.decay_rate(np.arange(100), curves[1.0, False]) < -0.5
+    assert -0.85 < rnn.decay_rate(np.arange(100), curves[1.0, True]) < -0.7
+    assert curves[4.0, False][99] > 1e8
+    assert 2 < curves[4.0, True].max() < 2.5
+    assert 1e-3 < curves[4.0, True][99] < 0.01
+
+
+# --- exercise 1: clip by global norm --------------------------------------------------------
+
+
+def learner_clip(grads, max_norm):
+    norm = np.sqrt(sum(np.sum(g**2) for g in grads))
+    if norm <= max_norm:
+        return [g.copy() for g in grads]
+    return [g * (max_norm / norm) for g in grads]
+
+
+def test_clip_checker_accepts_right_answers():
+    assert ex.check_clip_by_global_norm(learner_clip).passed
+
+    def in_place(grads, max_norm):  # torch's clip_grad_norm_ works in place: fine here
+        norm = np.sqrt(sum(np.sum(g**2) for g in grads))
+        for g in grads:
+            g *= min(1.0, max_norm / norm)
+        return grads
+
+    before = [[g.copy() for g in grads] for grads, _ in ex.CLIP_CASES]
+    assert ex.check_clip_by_global_norm(in_place).passed
+    for (grads, _), saved in zip(ex.CLIP_CASES, before, strict=True):
+        for g, s in zip(grads, saved, strict=True):
+            np.testing.assert_array_equal(g, s)  # the test inputs were not touched
+
+
+def test_clip_checker_catches_each_mistake():
+    assert len(ex.CLIP_MISTAKES) == 5
+    for mistake in ex.CLIP_MISTAKES:
+        result = ex.check_clip_by_global_norm(mistake.fn)
+        assert result.status is Status.WRONG_VALUES, mistake.hint
+        assert mistake.hint in result.message
+
+
+def test_clip_checker_other_outcomes():
+    assert ex.check_clip_by_global_norm(None).status is Status.NOT_ATTEMPTED
+
+    def stub(grads, max_norm):
+        raise NotImplementedError
+
+    assert ex.check_clip_by_global_norm(stub).status is Status.NOT_ATTEMPTED
+    returns_norm = ex.check_clip_by_global_norm(lambda g, m: clipping.clip_grad_norm(g, m))
+    assert returns_norm.status is Status.WRONG_TYPE and "not the norm" in returns_norm.message
+
+
+def test_clip_cases_separate_the_mistakes():
+    """Case 1 has global norm > max_norm with a small array; case 2 is below the threshold."""
+    (big, m1), (small, m2), _ = ex.CLIP_CASES
+    assert clipping.global_norm(big) > m1 and min(np.linalg.norm(g) for g in big) < m1
+    assert clipping.global_norm(small) < m2
+
+
+# --- exercise 2: batch norm -----------------------------------------------------------------
+
+
+def learner_bn(x, gamma, beta, running_mean, running_var, momentum=0.1, eps=1e-5, training=True):
+    if not training:
+        y = gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta
+        return y, running_mean, running_var
+    mean, var, n = x.mean(axis=0), x.var(axis=0), len(x)
+    y = gamma * (x - mean) / np.sqrt(var + eps) + beta
+    return (
+        y,
+        (1 - momentum) * running_mean + momentum * mean,
+        (1 - momentum) * running_var + momentum * var * n / (n - 1),
+    )
+
+
+def test_bn_checker_accepts_right_answers():
+    assert ex.check_batchnorm_forward(learner_bn).passed
+    assert ex.check_batchnorm_forward(ex.reference_batchnorm).passed
+
+
+@pytest.mark.parametrize("name", list(ex.BN_MISTAKES))
+def test_bn_checker_catches_each_mistake(name):
+    fn, hint, _ = ex.BN_MISTAKES[name]
+    with no_warnings():
+        result = ex.check_batchnorm_forward(fn)
+    assert result.status is Status.WRONG_VALUES, name
+    assert hint in result.message
+
+
+def test_bn_cases_are_not_square_and_differ_in_the_right_places():
+    for x, *_ in ex.BN_TRAIN_CASES + ex.BN_EVAL_CASES:
+        assert x.shape[0] != x.shape[1]
+    assert all(case[5] != 0.5 and case[-1] for case in ex.BN_TRAIN_CASES)
+    assert not any(case[-1] for case in ex.BN_EVAL_CASES)
+
+
+def test_bn_checker_other_outcomes():
+    assert ex.check_batchnorm_forward(None).status is Status.NOT_ATTEMPTED
+
+    def stub(*args):
+        raise NotImplementedError
+
+    assert ex.check_batchnorm_forward(stub).status is Status.NOT_ATTEMPTED
+    only_y = ex.check_batchnorm_forward(lambda *a: ex.reference_batchnorm(*a)[0])
+    assert only_y.status is Status.WRONG_TYPE and "tuple of three arrays" in only_y.message
+
+    def eval_returns_y(x, gamma, beta, mean, var, momentum, eps, training):
+        out = ex.reference_batchnorm(x, gamma, beta, mean, var, momentum, eps, training)
+        return out if training else out[0]
+
+    assert ex.check_batchnorm_forward(eval_returns_y).status is Status.WRONG_TYPE
+
+    def crashes(x, *args):
+        return x / np.zeros(3)  # shapes (6, 4) and (3,) do not broadcast
+
+    result = ex.check_batchnorm_forward(crashes)
+    assert result.status is Status.ERROR and "x / np.zeros(3)" in result.message
+
+
+def test_bn_features_axis_without_keepdims_raises_clearly():
+    def wrong_axis(x, gamma, beta, mean, var, momentum, eps, training):
+        m, v = x.mean(axis=1), x.var(axis=1)
+        return gamma * (x - m) / np.sqrt(v + eps) + beta, mean, var
+
+    result = ex.check_batchnorm_forward(wrong_axis)
+    assert result.status is Status.ERROR and "broadcast" in result.message
+
+
+# --- sliders --------------------------------------------------------------------------------
+
+
+def test_radius_slider_moves_headlessly():
+    with no_warnings():
+        app = l04.radius_slider()
+        assert app.values() == {"radius": 1.0, "activation": "tanh", "T": 100}
+        assert app.readout_text.startswith("tanh, radius 1.00")
+        assert "vanishing, measured slope -0.499" in app.readout_text
+        first = png(app)
+        app.set(radius=1.1, activation="linear")
+        assert "exploding, measured slope +0.093" in app.readout_text
+        assert png(app) != first
+        app.set(radius=1.0)
+        assert "at the boundary" in app.readout_text
+        updates = app.updates
+        app.set(radius=4.0, activation="relu", T=1000)  # extreme: the state overflows
+        assert app.updates == updates + 3
+        assert "overflow" in app.readout_text and "▲" in app.readout_text
+        assert app.result.regime == "overflow"
+        assert app.axes[0].get_title() == "relu, T = 1000: overflow"
+        app.set(radius=0.5, activation="tanh")  # extreme the other way: underflow to 0
+        assert "underflows to 0" in app.readout_text
+        app.set(radius=4.0, activation="linear")
+        assert "overflow" in app.readout_text
+
+
+def test_radius_slider_every_activation_at_the_extremes():
+    with no_warnings():
+        app = l04.radius_slider()
+        for activation in l04.ACTIVATIONS:
+            for radius in (0.5, 4.0):
+                for T in (10, 1000):
+                    app.set(activation=activation, radius=radius, T=T)
+                    assert not app.readout_text.startswith("⚠")
+
+
+def test_radius_sweep():
+    with no_warnings():
+        fig = l04.radius_sweep()
+        fig.canvas.draw()
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == [
+        "radius = 1.0 · tanh, T = 100: vanishing",
+        "radius = 2.0 · tanh, T = 100: at the boundary",
+        "radius = 3.0 · tanh, T = 100: exploding",
+    ]
+
+
+def test_cliff_slider_moves_headlessly():
+    with no_warnings():
+        app = l04.cliff_slider()
+        assert app.readout_text.startswith("w = 3.0: the map's largest slope w/4 = 0.75 <= 1")
+        assert "no wall" in app.readout_text
+        first = png(app)
+        app.set(w=6.0)
+        assert "jumps by 11.1" in app.readout_text and "b = -3.23" in app.readout_text
+        assert png(app) != first
+        app.set(w=8.0)
+        assert "wall" in app.readout_text
+        app.set(w=1.0)
+        assert "no wall" in app.readout_text
+
+
+def test_cliff_sweep():
+    fig = l04.cliff_sweep()
+    assert len(fig.axes) == 4
+    assert fig.axes[0].get_title().startswith("w = 3.0")
+    assert fig.axes[3].get_legend().get_texts()[1].get_text() == "wall: jump of 11.1"
+
+
+def test_static_figures_draw_without_warnings():
+    with no_warnings():
+        for fig in (
+            l04.phase_figure(l04.phase_diagram(radii=np.array([0.5, 1.5, 3.0]))),
+            l04.activation_figure(l04.activation_runs(range(2))),
+            l04.bn_figure(l04.bn_demo()),
+        ):
+            fig.canvas.draw()
