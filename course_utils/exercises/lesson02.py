@@ -1,0 +1,175 @@
+"""Checkers for lesson 02: backward through one dense layer, and predict-then-measure."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from course_utils.activations import get_activation
+from course_utils.checks import CheckResult, Mistake, check_estimate, check_function
+from course_utils.mlp import dense_backward, gradient_ratio
+from course_utils.sliders.lesson02 import factor_breakdown
+
+
+def _case(batch: int, n_in: int, n_out: int, activation: str, seed: int) -> tuple:
+    """(dout, x, W, a, activation) for one layer y = phi(x @ W + b) with random b."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((batch, n_in))
+    W = rng.standard_normal((n_in, n_out)) / np.sqrt(n_in)
+    b = 0.1 * rng.standard_normal(n_out)
+    a = x @ W + b
+    dout = rng.standard_normal((batch, n_out))
+    return dout, x, W, a, activation
+
+
+# The square case comes first: there, forgetting to transpose W (dx = da @ W) or computing
+# dW = da.T @ x gives arrays of the right shape but wrong values, which the hints can name.
+# The non-square cases then catch shape slips (and code that only works for square W).
+# sigmoid and tanh make phi' differ from 1 and from phi, so missing or wrong phi' shows.
+CASES = [
+    _case(3, 4, 4, "sigmoid", 0),
+    _case(4, 5, 3, "tanh", 1),
+    _case(2, 3, 6, "sigmoid", 2),
+    _case(5, 6, 2, "relu", 3),
+]
+
+
+def _df(a, activation):
+    return get_activation(activation).df(a)
+
+
+def _phi(a, activation):
+    return get_activation(activation).f(a)
+
+
+MISTAKES = [
+    Mistake(
+        lambda dout, x, W, a, act: (dout @ W.T, x.T @ dout, dout.sum(axis=0)),
+        "The activation's derivative is missing: y = phi(a), so by the chain rule "
+        "dL/da = dL/dy * phi'(a) (elementwise), and every gradient goes through dL/da.",
+    ),
+    Mistake(
+        lambda dout, x, W, a, act: (
+            (dout * _phi(a, act)) @ W.T,
+            x.T @ (dout * _phi(a, act)),
+            (dout * _phi(a, act)).sum(axis=0),
+        ),
+        "You multiplied by phi(a), the activation itself. The chain rule needs its "
+        "derivative phi'(a): get_activation(activation).df(a).",
+    ),
+    Mistake(
+        lambda dout, x, W, a, act: (
+            (dout * _df(a, act)) @ W,
+            x.T @ (dout * _df(a, act)),
+            (dout * _df(a, act)).sum(axis=0),
+        ),
+        "dx: W is not transposed. dL/dx_ki = sum_j dL/da_kj W_ij sums over W's second index "
+        "j, so dx = da @ W.T (shapes: (batch, n_out) @ (n_out, n_in) -> (batch, n_in)).",
+    ),
+    Mistake(
+        lambda dout, x, W, a, act: (
+            (dout * _df(a, act)) @ W.T,
+            (dout * _df(a, act)).T @ x,
+            (dout * _df(a, act)).sum(axis=0),
+        ),
+        "dW is transposed: da.T @ x has shape (n_out, n_in), but dW must have W's shape "
+        "(n_in, n_out). dL/dW_ij = sum_k x_ki dL/da_kj, that is x.T @ da.",
+    ),
+    Mistake(
+        lambda dout, x, W, a, act: (
+            (dout * _df(a, act)) @ W.T,
+            x.T @ (dout * _df(a, act)),
+            dout * _df(a, act),
+        ),
+        "db must have b's shape (n_out,): b is added to every row of the batch, so its "
+        "gradient is the sum over the batch, da.sum(axis=0).",
+    ),
+    Mistake(
+        lambda dout, x, W, a, act: (
+            (dout * _df(a, act)) @ W.T,
+            x.T @ (dout * _df(a, act)),
+            (dout * _df(a, act)).sum(axis=0, keepdims=True),
+        ),
+        "db has shape (1, n_out) but must have b's shape (n_out,): sum without keepdims.",
+    ),
+    Mistake(
+        lambda dout, x, W, a, act: (
+            (dout * _df(a, act)) @ W.T,
+            x.T @ (dout * _df(a, act)),
+            (dout * _df(a, act)).mean(axis=0),
+        ),
+        "db is averaged over the batch, but the loss sums over the batch: b is added to "
+        "every row, so db = da.sum(axis=0) (x.T @ da sums over the batch in the same way).",
+    ),
+    Mistake(
+        lambda dout, x, W, a, act: (
+            (dout * _df(a, act)) @ W.T,
+            x.T @ (dout * _df(a, act)),
+            (dout * _df(a, act)).sum(),
+        ),
+        "db is summed over everything: sum over the batch only, da.sum(axis=0), so that "
+        "there is one gradient per bias.",
+    ),
+    Mistake(
+        lambda dout, x, W, a, act: (
+            dout @ W.T,
+            x.T @ (dout * _df(a, act)),
+            (dout * _df(a, act)).sum(axis=0),
+        ),
+        "dx misses the activation's derivative: dx = (dout * phi'(a)) @ W.T, the same "
+        "da = dL/da as in dW and db.",
+    ),
+]
+
+
+def check_layer_backward(fn) -> CheckResult:
+    """Check `fn(dout, x, W, a, activation) -> (dx, dW, db)` against mlp.dense_backward."""
+    return check_function(
+        fn,
+        dense_backward,
+        CASES,
+        exercise="layer_backward",
+        mistakes=MISTAKES,
+        hint="Compute da = dout * phi'(a) first, then write each index formula of the lesson "
+        "as one matrix product or sum, and check every shape against the docstring.",
+    )
+
+
+# ----------------------------------------------------------------------------- predict
+
+#: The configuration of the predict-then-measure exercise.
+PREDICTION = {"depth": 50, "activation": "sigmoid", "scheme": "glorot"}
+PREDICTION_FACTOR = 30.0
+
+
+def measured_ratio() -> float:
+    """||dL/dh_1|| / ||dL/dh_50|| of the 50-layer sigmoid network with Glorot init."""
+    return gradient_ratio(**PREDICTION, quantity="signal_norm")
+
+
+def explain_ratio() -> str:
+    """Why the measured ratio is what it is, with the numbers of factor_breakdown."""
+    depth = PREDICTION["depth"]
+    ratio = measured_ratio()
+    b = factor_breakdown(**PREDICTION)
+    bound = 0.25 ** (depth - 1)
+    return (
+        f"Why: between h_{depth} and h_1 the gradient passes {depth - 1} layers. Each "
+        f"multiplies it by phi'(a) (sigmoid: at most 0.25; here typically {b.slope:.3f}, "
+        f"since the pre-activations stay near 0, where sigma' is largest) and then by W^T "
+        f"(Glorot's weights have gain {b.gain:.2f}). Measured per layer: "
+        f"x{b.per_layer:.3f}, and {b.per_layer:.3f}^{depth - 1} = {ratio:.2g}. The slope "
+        f"bound alone, 0.25^{depth - 1} = {bound:.2g}, is {bound / ratio:.0f} times larger: "
+        f"a factor {b.per_layer / 0.25:.2f} of the bound per layer, compounded "
+        f"{depth - 1} times."
+    )
+
+
+def check_ratio_guess(guess) -> CheckResult:
+    """Predict-then-measure: is `guess` within a factor of 30 of the measured ratio?"""
+    return check_estimate(
+        guess,
+        measured_ratio(),
+        exercise="predict the gradient ratio",
+        factor=PREDICTION_FACTOR,
+        explanation=explain_ratio(),
+    )
