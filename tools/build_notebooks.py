@@ -207,9 +207,10 @@ def lesson_problems(notebook: nbformat.NotebookNode, lesson: Lesson) -> list[str
     for heading in REQUIRED_HEADINGS:
         if not re.search(rf"^{re.escape(heading)}\b", markdown, re.M):
             problems.append(f"missing heading '{heading}'")
-    learn = re.search(r"^## What you will learn\n+((?:- .*\n?)+)", markdown, re.M)
-    if learn and not 3 <= learn.group(1).count("\n- ") + 1 <= 5:
-        problems.append("'What you will learn' should list 3 to 5 bullets")
+    learn = re.search(r"^## What you will learn\n(.*?)(?=^#|\Z)", markdown, re.M | re.S)
+    bullets = len(re.findall(r"^- ", learn.group(1), re.M)) if learn else 0
+    if learn and not 3 <= bullets <= 5:
+        problems.append(f"'What you will learn' should list 3 to 5 bullets, not {bullets}")
     if not any(c.cell_type == "code" and c.source.startswith(SETUP_MARKER) for c in cells):
         problems.append("no set-up cell")
     return problems
