@@ -19,6 +19,7 @@ from typing import NamedTuple
 import numpy as np
 
 from course_utils.rnn import rnn_backward, rnn_forward
+from course_utils.tasks import adding_batch
 
 Array = np.ndarray
 Grads = dict[str, Array] | list[Array]
@@ -88,19 +89,6 @@ def cosine(grads_a: Grads, grads_b: Grads) -> float:
 
 
 # --- a small training run --------------------------------------------------------------------
-
-
-def adding_batch(rng: np.random.Generator, T: int, batch: int) -> tuple[Array, Array]:
-    """The adding problem (Hochreiter & Schmidhuber 1997): inputs (T, batch, 2), targets (batch,).
-
-    Channel 0 holds values ~ U(0, 1); channel 1 marks two distinct random steps with 1.
-    The target is the sum of the two marked values. Predicting 1 always gives MSE 1/6.
-    """
-    values = rng.uniform(size=(T, batch))
-    marks = np.zeros((T, batch))
-    first_two = np.argsort(rng.uniform(size=(T, batch)), axis=0)[:2]
-    np.put_along_axis(marks, first_two, 1.0, axis=0)
-    return np.stack([values, marks], axis=-1), (values * marks).sum(axis=0)
 
 
 class TrainResult(NamedTuple):
