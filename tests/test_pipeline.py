@@ -145,3 +145,8 @@ def test_learn_bullets_are_counted_even_when_they_wrap():
     cell = nbformat.v4.new_markdown_cell(f"# 07 · T\n\n> s\n\n## What you will learn\n\n{bullets}\n")
     problems = builder.lesson_problems(nbformat.v4.new_notebook(cells=[cell]), lesson)
     assert "'What you will learn' should list 3 to 5 bullets, not 6" in problems
+
+
+def test_summary_that_wraps_is_joined_for_the_course_map():
+    cell = "# 01 · T\n\n> first half,\n> second half.\n\nBody."
+    assert builder.one_line_summary(cell) == "first half, second half."

@@ -219,6 +219,12 @@ def lesson_problems(notebook: nbformat.NotebookNode, lesson: Lesson) -> list[str
 # ----------------------------------------------------------------------------- README
 
 
+def one_line_summary(title_cell: str) -> str:
+    """The title cell's '> ' blockquote, joined into one line (it may wrap in the source)."""
+    quote = re.search(r"^> \S.*(?:\n>.*)*", title_cell, re.M)
+    return " ".join(ln[1:].strip() for ln in quote.group(0).splitlines()) if quote else ""
+
+
 def course_map(lessons: list[Lesson]) -> str:
     """The README's table of lessons, with measured run times where a benchmark exists."""
     times = {}
@@ -228,7 +234,7 @@ def course_map(lessons: list[Lesson]) -> str:
     for lesson in lessons:
         cell = jupytext.read(lesson.source, fmt="py:percent").cells[0].source
         title = cell.splitlines()[0].split("·", 1)[-1].strip()
-        summary = next((ln[2:] for ln in cell.splitlines() if ln.startswith("> ")), "")
+        summary = one_line_summary(cell)
         seconds = times.get(lesson.name)
         shown = f"{seconds:.1f}" if seconds is not None else "not measured"
         link = f"[{title}](notebooks/{lesson.name}.ipynb)"

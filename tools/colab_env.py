@@ -80,7 +80,7 @@ def test() -> None:
     # makes the tests import the installed package, as a Colab kernel would.
     pytest = [VENV / "bin" / "pytest", "-q", "-n", "2", "-p", "no:cacheprovider"]
     nbval = ["--dist", "loadscope", "--nbval-lax", "--nbval-current-env"]
-    run(*pytest, "tests/unit")
+    run(*pytest, "-m", "not slow", "tests/unit")  # slow training claims: main env only
     run(*pytest, *nbval, "notebooks/solutions", env={"COURSE_REQUIRE_CORRECT": "1"})
     run(*pytest, *nbval, *sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("notebooks/*.ipynb")))
 
