@@ -1,7 +1,8 @@
-"""The course's sliders, one module per lesson.
+"""Each lesson's sliders and figures, one module per lesson (`lesson03` for lesson 03).
 
 Each slider pairs a pure compute function (from the module that holds the idea: chain, rnn,
-attention, ...) with a draw function and a one-line readout, through
-`course_utils.widgets.InteractiveFigure`; each has a static sweep beside it. Lessons call
-these builders, so tests and `make bench` exercise exactly what learners see.
+lstm, ...) with a draw function and a one-line readout, through
+`course_utils.widgets.InteractiveFigure`, and has a static sweep beside it. The lesson's other
+figures and the small experiments its text quotes live here too, so that lessons, tests and
+`make bench` all run exactly what learners see.
 """
