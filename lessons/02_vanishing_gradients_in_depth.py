@@ -86,7 +86,8 @@ for w in (1, 2, 4):
 #
 # $$a_l = h_{l-1} W_l + b_l, \qquad h_l = \phi(a_l),$$
 #
-# where $\phi$ is the activation function, applied to every entry, $W_l$ is the layer's
+# where $\phi$ is the activation function (lesson 01's $f$; from here on the course writes
+# $\phi$), applied to every entry, $W_l$ is the layer's
 # weight matrix and $b_l$ its bias vector. The network works on a **batch** of $B$
 # examples at once, one per row: $h_{l-1}$ has shape $(B, n_{in})$, $W_l$ has shape
 # $(n_{in}, n_{out})$, $b_l$ has shape $(n_{out},)$ and is added to every row, and $a_l$ and

@@ -45,7 +45,8 @@
 #
 # **Two conventions, one network.** The equation above uses *column* vectors, as the papers
 # do. Numpy and PyTorch code puts a whole batch of states in the *rows* of one array, of shape
-# `(batch, H)`, and multiplies from the right. The course's code, `course_utils.rnn`, writes
+# `(batch, H)`, and multiplies from the right (lesson 02 wrote its layers this way,
+# $a_l = h_{l-1} W_l + b_l$). The course's code, `course_utils.rnn`, writes
 # the same step as
 #
 # ```python
@@ -529,7 +530,7 @@ print(
 l03.sentence_figure(cat)
 
 # %% [markdown]
-# About half a percent of the gradient at "was" reaches "cat" (between 0.5 % and 1.3 % over
+# About half a percent of the gradient at "was" reaches "cat" (between 0.46 % and 1.30 % over
 # ten random networks, printed above). Meanwhile "milk", "of" and "bowl" receive 61 %, 31 %
 # and 14 % of it: when the network is trained to predict "was", the change to its weights is
 # driven almost entirely by the last few words, and the long-range dependency on "cat" is a

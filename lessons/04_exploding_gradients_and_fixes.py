@@ -121,9 +121,9 @@ for radius, activation in ((3.0, "tanh"), (4.0, "relu")):
 # ## ReLU: the false prophet?
 #
 # The article's section "ReLU:虚假的先知" (ReLU: the false prophet) says that ReLU helped
-# feed-forward networks, but "由于其无界性,导致了梯度爆炸问题" (being unbounded, it causes
-# exploding gradients), especially in RNNs where the same weights are applied again and
-# again. Let us separate the two things that can blow up: the **state** $h_T$ (the forward
+# feed-forward networks (networks without recurrence, like lesson 02's), but
+# "由于其无界性,导致了梯度爆炸问题" (being unbounded, it causes exploding gradients),
+# especially in RNNs where the same weights are applied again and again. Let us separate the two things that can blow up: the **state** $h_T$ (the forward
 # pass) and the **gradient** $\partial h_T / \partial h_0 = J_T \cdots J_1$ (the backward
 # pass). `rnn.activation_comparison` runs one random $W$ (entries drawn from $N(0, 1/H)$,
 # $H = 64$ units, $T = 100$ steps, random inputs) four ways:
@@ -151,7 +151,10 @@ for name, label in zip(l04.CONFIGURATIONS, l04.CONFIGURATION_LABELS, strict=True
 relu = runs["relu, gain*W"]["state"]
 radii = [l04.comparison_radius(seed) for seed in range(10)]
 print(f"spectral radius of 1.5 W: {min(radii):.2f} to {max(radii):.2f}")
-print(f"ReLU with 1.5 W: state norm above 1e5 in {np.sum(relu > 1e5)} of 10 seeds")
+print(
+    f"ReLU with 1.5 W: state norm above 1e5 in {np.sum(relu > 1e5)} of 10 seeds, "
+    f"below 100 in {np.sum(relu < 100)}"
+)
 print(f"IRNN Jacobian norms exactly 1.0: {bool(np.all(runs['irnn']['jacobian'] == 1.0))}")
 l04.activation_figure(runs)
 
@@ -166,8 +169,8 @@ l04.activation_figure(runs)
 #   little above the ReLU boundary of about 1.4 found in the previous section. This close to
 #   the boundary, the details decide (which units happen to be active, and how the rest of
 #   $W$ acts on them): in 5 of the 10 seeds the state passes 1e5, up to 5e10, with a Jacobian
-#   as large; in the others it stays in the tens. The outcome depends on $W$, not on ReLU
-#   alone.
+#   as large; in 4 it stays in the tens, and one seed lies in between (the figure). The
+#   outcome depends on $W$, not on ReLU alone.
 # - **ReLU with W**: the same activation, smaller weights, and the gradient *vanishes*
 #   (Jacobian norms from 1e-16 to 3e-12). ReLU's unboundedness does not make it explode.
 # - **IRNN**: with $W = I$ and every unit active ($a_t > 0$, so $\phi'(a_t) = 1$), each step
@@ -200,7 +203,8 @@ l04.activation_figure(runs)
 #
 # $$x_t = w\,\sigma(x_{t-1}) + b, \qquad x_0 = 0.5, \qquad L(w, b) = (x_{50} - 0.7)^2$$
 #
-# (we start at $x_0 = 0.5$ and ask for $x_{50} = 0.7$). `rnn.loss_cliff` computes this loss
+# (the start $x_0 = 0.5$ and the target $x_{50} = 0.7$ are our choice, in the spirit of their
+# figure of this network's loss surface). `rnn.loss_cliff` computes this loss
 # and its two derivatives on a grid of $(w, b)$. Drag $w$ and watch the loss as a function of
 # $b$ (2001 values of $b$ from −8 to 2):
 
@@ -382,8 +386,9 @@ print(
 # ### Training with and without clipping
 #
 # A real training run: a tanh RNN with 32 units reads sequences of 10 steps for the **adding
-# problem** (Hochreiter & Schmidhuber 1997): each step gives a number between 0 and 1 and a
-# marker (0 or 1); two steps are marked, and the target is the sum of their two numbers.
+# problem** (a simplified form of a task of Hochreiter & Schmidhuber 1997): each step gives a
+# number between 0 and 1 and a marker (0 or 1); two steps are marked, and the target is the
+# sum of their two numbers.
 # Always answering 1 gives a mean squared error (MSE) of 1/6. The recurrent matrix starts
 # large: its entries are drawn from $N(0, 9/H)$ with $H = 32$, three times the spread of the
 # $W$ of the ReLU section (we say *gain 3*), which puts its spectral radius well past the tanh
@@ -428,7 +433,7 @@ l04.training_figure(clip_runs)
 # pupils in every classroom are calm and focused before the teacher arrives, but calming
 # them now does not help a pupil remember a lesson from ten classes ago. It then says batch
 # norm standardises the data to a mean near 0 and a standard deviation near 1. Here is what
-# **batch normalisation** (批量归一化, Ioffe & Szegedy 2015) actually computes, for a batch
+# **batch normalisation** (批量归一化, BN; Ioffe & Szegedy 2015) actually computes, for a batch
 # $x$ of $n$ examples (rows) and $d$ features (columns):
 #
 # 1. for **each feature** $j$, over **the batch**: the mean $\mu_j = \frac1n \sum_i x_{ij}$
@@ -437,6 +442,10 @@ l04.training_figure(clip_runs)
 #    small $\varepsilon$ (say $10^{-5}$) so that a constant feature does not divide by 0;
 # 3. rescale with a **learned** scale $\gamma_j$ and shift $\beta_j$ (trained like weights):
 #    $y_{ij} = \gamma_j \hat x_{ij} + \beta_j$.
+#
+# (Two letters do double duty, because each paper's notation is the standard one: here
+# $\gamma_j$ is batch norm's learned scale, not Pascanu's bound $\gamma$ on the slope, and
+# $\sigma_j$ is a standard deviation, neither the sigmoid nor a singular value.)
 #
 # The classroom metaphor, made precise: each feature is "calmed" separately, using only the
 # statistics of the current batch, and then the network is free to choose each feature's new
@@ -544,7 +553,8 @@ print(f"one example {tracked.example} -> evaluation-mode output {np.round(tracke
 # **What batch norm fixes: depth.** Lesson 02's deep sigmoid network loses its gradient
 # layer by layer. Here is a 10-layer sigmoid network (width 128) at initialisation, with and
 # without a batch-norm step before each sigmoid, and the norm of the gradient reaching each
-# layer's weights (Ioffe & Szegedy 2015 introduced batch norm for exactly such networks):
+# layer's weights (Ioffe & Szegedy 2015 introduced batch norm for deep networks; their
+# abstract names saturating nonlinearities, such as the sigmoid, among the difficulties):
 
 # %%
 plain = [normalization.mlp_gradient_ratio("sigmoid", batchnorm=False, seed=s) for s in range(5)]
@@ -613,10 +623,10 @@ l04.layernorm_figure(curves)
 # > **Fact**: half true. Batch norm standardises each feature over the batch and then applies
 # > a learned scale and shift; it carries nothing from one time step to the next, so it gives
 # > the network no memory, and the gradient through time remains a product of one Jacobian
-# > per step (layer norm's vanishes at −0.77 per step above). What it does fix is depth: it
-# > lifts a 10-layer sigmoid network's first-layer gradient from about 1e-8 to about 0.5 of
-# > the last layer's (Ioffe & Szegedy 2015). And it is awkward in RNNs (per-time-step
-# > statistics, variable lengths); layer normalisation (Ba, Kiros & Hinton 2016) is the
+# > per step (layer norm's vanishes at −0.77 per step above). What it does fix is depth
+# > (Ioffe & Szegedy 2015): in our 10-layer sigmoid network it lifts the first layer's
+# > gradient from about 1e-8 of the last layer's to between 0.37 and 0.68. And it is
+# > awkward in RNNs (per-time-step statistics, variable lengths); layer normalisation (Ba, Kiros & Hinton 2016) is the
 # > variant that fits sequences, and it stops the explosion shown above without stopping
 # > the vanishing.
 

@@ -523,7 +523,7 @@ def mlp_figure(seed: int = SEED) -> Figure:
             xlabel="hidden layer (1 = nearest the input)",
             ylabel="||dL/dW|| of the layer",
         )
-    ax.set_title(f"10-layer sigmoid MLP at initialisation (seed {seed})")
+    ax.set_title(f"10-layer sigmoid network, width 128, at initialisation (seed {seed})")
     return fig
 
 
