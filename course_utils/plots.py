@@ -9,6 +9,7 @@ attention), on a log scale, with overflow and underflow marked rather than silen
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
 
 import matplotlib
@@ -69,8 +70,9 @@ def use_house_style() -> None:
     matplotlib.rcParams.update(HOUSE_STYLE)
 
 
-def figure(ncols: int = 1, nrows: int = 1, *, width: float = 7.0,
-           height: float = 3.2) -> tuple[Figure, np.ndarray]:
+def figure(
+    ncols: int = 1, nrows: int = 1, *, width: float = 7.0, height: float = 3.2
+) -> tuple[Figure, np.ndarray]:
     """A new figure with a (nrows, ncols) grid of axes, detached from pyplot.
 
     Returns (fig, axes) with axes always a 2-D array. Show it by making `fig` the last
@@ -94,7 +96,8 @@ def png_bytes(fig: Figure) -> bytes:
     canvas.draw()
     buffer = io.BytesIO()
     PIL.Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).save(
-        buffer, format="png", compress_level=1)
+        buffer, format="png", compress_level=1
+    )
     return buffer.getvalue()
 
 
@@ -121,16 +124,48 @@ def freeze_layout(fig: Figure) -> None:
 
 def plain_log_labels(axis) -> None:
     """Label a log axis '1e-30' instead of typeset powers of ten (several times faster)."""
-    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.0e}".replace("e+0", "e")
-                                           .replace("e-0", "e-").replace("1e0", "1")))
+    axis.set_major_formatter(
+        FuncFormatter(
+            lambda value, _: (
+                f"{value:.0e}".replace("e+0", "e").replace("e-0", "e-").replace("1e0", "1")
+            )
+        )
+    )
     axis.set_minor_locator(NullLocator())
 
 
-def gradient_vs_distance(ax: Axes, distance: Sequence[float], norm: Sequence[float], *,
-                         label: str, colour: str | None = None,
-                         bound: Sequence[float] | None = None,
-                         xlabel: str = "distance (time steps)",
-                         ylabel: str = "gradient norm") -> None:
+NICE_DECADE_STEPS = (1, 2, 5, 10, 20, 25, 50, 100)
+
+
+def log_axis_limits(*arrays: np.ndarray, max_ticks: int = 7) -> tuple[float, float, np.ndarray]:
+    """Limits and ticks (powers of ten, a round number of decades apart) for a log axis that
+    holds the finite positive values of `arrays`.
+
+    Clamped to 1e-300 .. 1e300, so that matplotlib's tick arithmetic never overflows.
+    """
+    values = np.concatenate([np.asarray(a, dtype=float).ravel() for a in arrays])
+    values = values[np.isfinite(values) & (values > 0)]
+    if values.size == 0:
+        values = np.array([1.0])
+    lo = max(-300, math.floor(math.log10(values.min())))
+    hi = min(300, math.ceil(math.log10(values.max())))
+    lo, hi = min(lo, hi - 1), max(hi, lo + 1)
+    step = next((s for s in NICE_DECADE_STEPS if (hi - lo) / s <= max_ticks - 1), 100)
+    lo, hi = step * math.floor(lo / step), step * math.ceil(hi / step)
+    return 10.0**lo, 10.0**hi, 10.0 ** np.arange(lo, hi + 1, step)
+
+
+def gradient_vs_distance(
+    ax: Axes,
+    distance: Sequence[float],
+    norm: Sequence[float],
+    *,
+    label: str,
+    colour: str | None = None,
+    bound: Sequence[float] | None = None,
+    xlabel: str = "distance (time steps)",
+    ylabel: str = "gradient norm",
+) -> None:
     """Plot gradient norm against distance on a log scale: the course's recurring figure.
 
     distance, norm: 1-D, same length. Entries that are inf (overflow) or 0 (underflow) cannot
@@ -147,8 +182,14 @@ def gradient_vs_distance(ax: Axes, distance: Sequence[float], norm: Sequence[flo
     if bound is not None:
         b = np.asarray(bound, dtype=float)
         shown = np.isfinite(b) & (b > 0)
-        ax.plot(distance[shown], b[shown], "--", color=COLOURS["bound"], lw=1.2,
-                label=f"bound ({label})")
+        ax.plot(
+            distance[shown],
+            b[shown],
+            "--",
+            color=COLOURS["bound"],
+            lw=1.2,
+            label=f"bound ({label})",
+        )
     ax.set_yscale("log")
     plain_log_labels(ax.yaxis)
     ax.set_xlabel(xlabel)
@@ -160,16 +201,35 @@ def gradient_vs_distance(ax: Axes, distance: Sequence[float], norm: Sequence[flo
 def _mark_out_of_range(ax: Axes, distance: np.ndarray, norm: np.ndarray, colour: str) -> None:
     """Triangles on the top edge for overflow (inf) and the bottom edge for underflow (0)."""
     transform = ax.get_xaxis_transform()  # x in data units, y in axes units
-    for mask, y, marker, name in ((np.isinf(norm) | np.isnan(norm), 0.98, "^", "overflow"),
-                                  (norm == 0, 0.02, "v", "underflow to 0")):
+    for mask, y, marker, name in (
+        (np.isinf(norm) | np.isnan(norm), 0.98, "^", "overflow"),
+        (norm == 0, 0.02, "v", "underflow to 0"),
+    ):
         if mask.any():
-            ax.scatter(distance[mask], np.full(mask.sum(), y), marker=marker, color=colour,
-                       transform=transform, clip_on=False, s=18, label=name)
+            ax.scatter(
+                distance[mask],
+                np.full(mask.sum(), y),
+                marker=marker,
+                color=colour,
+                transform=transform,
+                clip_on=False,
+                s=18,
+                label=name,
+            )
 
 
-def heatmap(ax: Axes, matrix: np.ndarray, *, xlabels: Sequence[str] = (),
-            ylabels: Sequence[str] = (), cmap: str = "viridis", vmin: float | None = None,
-            vmax: float | None = None, annotate: bool = False, colorbar: bool = True) -> None:
+def heatmap(
+    ax: Axes,
+    matrix: np.ndarray,
+    *,
+    xlabels: Sequence[str] = (),
+    ylabels: Sequence[str] = (),
+    cmap: str = "viridis",
+    vmin: float | None = None,
+    vmax: float | None = None,
+    annotate: bool = False,
+    colorbar: bool = True,
+) -> None:
     """Draw a matrix (rows = queries or targets, columns = keys or sources) with labels."""
     matrix = np.asarray(matrix, dtype=float)
     image = ax.imshow(matrix, cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto")
@@ -181,7 +241,14 @@ def heatmap(ax: Axes, matrix: np.ndarray, *, xlabels: Sequence[str] = (),
     if annotate:
         middle = np.nanmean(matrix)
         for (i, j), value in np.ndenumerate(matrix):
-            ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7,
-                    color="white" if value < middle else "black")
+            ax.text(
+                j,
+                i,
+                f"{value:.2f}",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if value < middle else "black",
+            )
     if colorbar:
         ax.figure.colorbar(image, ax=ax, shrink=0.8)

@@ -268,27 +268,6 @@ def readout_lag(res: LagResult) -> str:
     )
 
 
-_NICE_STEPS = (1, 2, 5, 10, 20, 25, 50, 100)
-
-
-def log_axis_limits(*arrays: np.ndarray, max_ticks: int = 7) -> tuple[float, float, np.ndarray]:
-    """Limits and ticks (powers of ten, a round number of decades apart) for a log axis that
-    holds the finite positive values of `arrays`.
-
-    Clamped to 1e-300 .. 1e300, so that matplotlib's tick arithmetic never overflows.
-    """
-    values = np.concatenate([np.asarray(a, dtype=float).ravel() for a in arrays])
-    values = values[np.isfinite(values) & (values > 0)]
-    if values.size == 0:
-        values = np.array([1.0])
-    lo = max(-300, math.floor(math.log10(values.min())))
-    hi = min(300, math.ceil(math.log10(values.max())))
-    lo, hi = min(lo, hi - 1), max(hi, lo + 1)
-    step = next((s for s in _NICE_STEPS if (hi - lo) / s <= max_ticks - 1), 100)
-    lo, hi = step * math.floor(lo / step), step * math.ceil(hi / step)
-    return 10.0**lo, 10.0**hi, 10.0 ** np.arange(lo, hi + 1, step)
-
-
 def draw_lag(axes: np.ndarray, res: LagResult) -> None:
     (ax,) = axes
     p = res.profile
@@ -296,7 +275,7 @@ def draw_lag(axes: np.ndarray, res: LagResult) -> None:
         rho_k = np.exp(p.lags * math.log(p.rho))
     keep = np.isfinite(rho_k) & (rho_k > 0)
     # Fix the y range first: autoscaling a log axis near 1e308 overflows inside matplotlib.
-    low, high, ticks = log_axis_limits(p.norms, p.bound, rho_k)
+    low, high, ticks = plots.log_axis_limits(p.norms, p.bound, rho_k)
     ax.set_yscale("log")
     ax.set_ylim(low, high)
     ax.set_autoscaley_on(False)

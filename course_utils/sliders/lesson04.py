@@ -94,23 +94,11 @@ def lag_profile(radius: float, activation: str = "tanh", T: int = 100) -> LagRes
     )
 
 
-def decade_ticks(bottom: float, top: float, most: int = 5) -> np.ndarray:
-    """Powers of ten inside [bottom, top], every 1, 2, 5, 10, 20, 50, 100 or 200 decades."""
-    low, high = int(np.ceil(np.log10(bottom))), int(np.floor(np.log10(top)))
-    strides = (1, 2, 5, 10, 20, 50, 100, 200)
-    stride = next((s for s in strides if (high - low) // s + 1 <= most), strides[-1])
-    first = -(-low // stride) * stride
-    return 10.0 ** np.arange(first, high + 1, stride)
-
-
 def draw_lag(axes: np.ndarray, result: LagResult) -> None:
     (ax,) = axes
     p = result.profile
-    shown = p.norms[np.isfinite(p.norms) & (p.norms > 0)]
-    low = min(shown.min(), 0.1) if shown.size else 0.1
-    high = max(shown.max(), 10.0) if shown.size else 10.0
     # Limits first, so that autoscaling never sees the bound's 1e300s (overflow in its margins).
-    bottom, top = max(low / 30, 1e-300), min(high * 30, 1e300)
+    bottom, top, ticks = plots.log_axis_limits(p.norms, np.array([0.1, 10.0]))
     ax.set_yscale("log")
     ax.set_ylim(bottom, top)
     ax.set_xlim(0, max(result.T - 1, 1))
@@ -123,7 +111,7 @@ def draw_lag(axes: np.ndarray, result: LagResult) -> None:
         xlabel="time lag k (steps back from T)",
         ylabel="gradient norm at lag k",
     )
-    ax.set_yticks(decade_ticks(bottom, top))  # fixed ticks: the log locator overflows near 1e308
+    ax.set_yticks(ticks)  # fixed ticks: the log locator overflows near 1e308
     ax.axhline(1.0, color=plots.COLOURS["bound"], lw=0.8)
     ax.set_title(f"{result.activation}, T = {result.T}: {result.regime}")
 
@@ -413,8 +401,10 @@ def training_figure(runs: dict[str, list[TrainResult]], seed_index: int = 0) -> 
     where the clipped runs live); the unclipped run leaves both through the top.
     """
     fig, axes = plots.figure(2, width=11.0, height=3.4)
-    limits = ((0.03, 1e6), (0.1, 1e4))
-    for ax, (bottom, top) in zip(axes[0], limits, strict=True):
+    limits = [
+        plots.log_axis_limits(np.array(span), max_ticks=9) for span in ((0.03, 1e6), (0.1, 1e4))
+    ]
+    for ax, (bottom, top, _) in zip(axes[0], limits, strict=True):
         # Limits first: autoscaling data near 1e305 overflows in matplotlib's margins.
         ax.set_yscale("log")
         ax.set_ylim(bottom, top)
@@ -439,8 +429,8 @@ def training_figure(runs: dict[str, list[TrainResult]], seed_index: int = 0) -> 
         1 / 6, color=plots.COLOURS["bound"], ls=":", lw=1.2, label="always predict 1 (1/6)"
     )
     axes[0, 1].axhline(1.0, color=plots.COLOURS["bound"], ls=":", lw=1.2, label="norm threshold 1")
-    for ax, (bottom, top) in zip(axes[0], limits, strict=True):
-        ax.set_yticks(decade_ticks(bottom, top, most=9))
+    for ax, (_, _, ticks) in zip(axes[0], limits, strict=True):
+        ax.set_yticks(ticks)
         ax.legend(loc="upper center", fontsize=7, ncol=2)
     axes[0, 0].set_title("adding problem, T = 10, recurrent gain 3 (seed 0)")
     axes[0, 1].set_title("the gradient at each step, before clipping")

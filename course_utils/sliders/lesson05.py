@@ -22,7 +22,6 @@ from matplotlib.figure import Figure
 from course_utils import lstm, plots, rnn, widgets
 from course_utils.activations import sigmoid
 from course_utils.gradcheck import central_difference, relative_error
-from course_utils.sliders.lesson03 import log_axis_limits
 from course_utils.tasks import (
     AGREEMENT_VOCAB,
     PLURAL_NOUNS,
@@ -164,7 +163,7 @@ def draw_cell_path(axes: np.ndarray, res: CellPathResult) -> None:
     (ax,) = axes
     p, r = res.path, res.rnn
     # Fix the y range first (round decades): autoscaling a log axis is slow and can overflow.
-    low, high, ticks = log_axis_limits(p.median, p.naive, r.norms, np.array([2.0]))
+    low, high, ticks = plots.log_axis_limits(p.median, p.naive, r.norms, np.array([2.0]))
     ax.set_yscale("log")
     ax.set_ylim(low, high)
     ax.set_autoscaley_on(False)
@@ -315,7 +314,7 @@ def full_path_figure(biases=(0.0, 1.0, 3.0), T: int = 100) -> Figure:
 
 def _decade_axis(ax, *arrays) -> None:
     """Log y axis with limits and ticks at round decades that hold ``arrays``."""
-    low, high, ticks = log_axis_limits(*arrays, np.array([2.0]))
+    low, high, ticks = plots.log_axis_limits(*arrays, np.array([2.0]))
     ax.set_ylim(low, high)
     ax.set_yticks(ticks)
 

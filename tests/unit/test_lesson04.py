@@ -70,12 +70,6 @@ def test_measured_slope_keeps_overflowed_gradients():
     assert l04.measured_slope(p) == pytest.approx(np.log(3.0), abs=0.01)
 
 
-def test_decade_ticks():
-    np.testing.assert_array_equal(l04.decade_ticks(0.05, 200), [0.1, 1, 10, 100])
-    ticks = l04.decade_ticks(1e-300, 1e300)
-    assert len(ticks) <= 5 and ticks[0] >= 1e-300 and ticks[-1] <= 1e300
-
-
 # --- ReLU, tanh, IRNN ----------------------------------------------------------------------
 
 

@@ -1,0 +1,29 @@
+"""House-style helpers: log axes that stay safe near float64's limits, overflow markers."""
+
+import warnings
+
+import numpy as np
+
+from course_utils import plots
+
+
+def test_log_axis_limits_round_and_clamped():
+    low, high, ticks = plots.log_axis_limits(np.array([3e-26, 1.0]), np.array([np.inf, 2e24]))
+    assert low == 1e-30 and high == 1e30
+    np.testing.assert_allclose(ticks, 10.0 ** np.arange(-30, 31, 10))
+    low, high, ticks = plots.log_axis_limits(np.array([1e-320, 1e307]))
+    assert low == 1e-300 and high == 1e300 and len(ticks) <= 7
+    low, high, _ = plots.log_axis_limits(np.array([np.nan, 0.0]))
+    assert low < 1 < high
+
+
+def test_gradient_vs_distance_marks_overflow_and_underflow_without_warnings():
+    fig, axes = plots.figure()
+    ax = axes[0, 0]
+    norms = np.array([1.0, 1e-3, 0.0, np.inf])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plots.gradient_vs_distance(ax, np.arange(4), norms, label="rnn")
+        plots.png_bytes(fig)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "overflow" in labels and "underflow to 0" in labels
