@@ -142,7 +142,8 @@ def test_learn_bullets_are_counted_even_when_they_wrap():
 
     lesson = builder.Lesson(ROOT / "lessons" / "07_missing.py")
     bullets = "\n".join(f"- point {i}\n  continues here" for i in range(6))
-    cell = nbformat.v4.new_markdown_cell(f"# 07 · T\n\n> s\n\n## What you will learn\n\n{bullets}\n")
+    text = f"# 07 · T\n\n> s\n\n## What you will learn\n\n{bullets}\n"
+    cell = nbformat.v4.new_markdown_cell(text)
     problems = builder.lesson_problems(nbformat.v4.new_notebook(cells=[cell]), lesson)
     assert "'What you will learn' should list 3 to 5 bullets, not 6" in problems
 

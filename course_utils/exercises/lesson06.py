@@ -1,0 +1,306 @@
+"""Checkers for lesson 06: the agreement task's labels, and the forget-gate bias that lets an
+LSTM learn a 40-word dependency.
+
+Exercise 1's typical mistakes are complete wrong functions (``LABEL_MISTAKES``), chosen so that
+on the first test case each gives a different output from the right one and from each other.
+Exercise 2's checker trains (about 2 s, one thread, cached): it runs the LSTM of
+``sliders.lesson06.forget_bias_run`` for the learner's bias and for 0, 1, 2, 3 and 5.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from course_utils.checks import (
+    CheckResult,
+    Mistake,
+    Status,
+    check_function,
+    describe,
+    finish,
+    is_stub,
+)
+from course_utils.sliders import lesson06 as l06
+from course_utils.tasks import PAD, PLURAL_NOUNS, SINGULAR_NOUNS, VERB_SLOT, agreement_batch
+
+# ============================================================================ exercise 1
+
+NOUNS = set(SINGULAR_NOUNS) | set(PLURAL_NOUNS)
+
+
+class Sentences(list):
+    """A list of sentences (lists of words) that prints as numbered lines in a check report."""
+
+    def __repr__(self) -> str:
+        lines = [f"  [{k}] {' '.join(words)}" for k, words in enumerate(self[:8])]
+        more = [f"  ... ({len(self) - 8} more)"] if len(self) > 8 else []
+        return "\n".join([f"{len(self)} sentences:", *lines, *more])
+
+
+def _padded(sentences: list[str]) -> Sentences:
+    """Left-pad word strings with PAD to one length, as agreement_batch does."""
+    split = [s.split() for s in sentences]
+    length = max(map(len, split))
+    return Sentences([[PAD] * (length - len(w)) + w for w in split])
+
+
+# Six sentences on which every mistake below gives its own output (see the tests):
+#                      right  inverted  last noun  before verb  words[1]  ends in "s"
+#   [0] dogs ... bowl    1       0          0          0           1          1
+#   [1] mice ... dog     1       0          0          0           0          0
+#   [2] cat              0       1          0          0           0          0
+#   [3] bowl ... birds   0       1          1          0           0          0
+#   [4] birds ... milk   1       0          1          0           0          1
+#   [5] cat ... birds    0       1          1          1           0          0
+HAND_CASE = _padded(
+    [
+        f"the dogs that chased the cat near a bowl {VERB_SLOT}",
+        f"the mice which saw a dog {VERB_SLOT}",
+        f"the cat {VERB_SLOT}",
+        f"the bowl that the birds ate {VERB_SLOT}",
+        f"the birds which already ate milk {VERB_SLOT}",
+        f"the cat that saw the birds {VERB_SLOT}",
+    ]
+)
+# Then task sequences with every clause noun an attractor (of the other number).
+RANDOM_CASE = Sentences(l06.decode(agreement_batch(11, 12, (1, 10), attractors=1.0).tokens))
+LABEL_CASES = [(HAND_CASE,), (RANDOM_CASE,)]
+
+
+def _number(word: str) -> int:
+    return 1 if word in PLURAL_NOUNS else 0
+
+
+def reference_labels(sentences) -> np.ndarray:
+    """The subject is the first noun (the word after the sentence's first "the")."""
+    return np.array([_number(next(w for w in s if w in NOUNS)) for s in sentences])
+
+
+def _last_noun(sentences):
+    return np.array([_number([w for w in s if w in NOUNS][-1]) for s in sentences])
+
+
+LABEL_MISTAKES = [
+    Mistake(
+        lambda s: 1 - reference_labels(s),
+        "Your labels are inverted: 0 means singular (the verb must be 'was'), 1 means plural "
+        "('were').",
+    ),
+    Mistake(
+        lambda s: np.zeros(len(s), dtype=int),
+        "Every label you return is 0: the word you read is never a noun. Perhaps the verb "
+        f"slot, {VERB_SLOT!r}, the last word: it marks where the model must answer and "
+        "carries no number. Or a neighbour of the subject, off by one: 'the' just before it "
+        "or 'that'/'which' just after it. The subject is the word right after the first "
+        "'the' (the first noun of the sentence).",
+    ),
+    Mistake(
+        lambda s: np.ones(len(s), dtype=int),
+        "Every label you return is 1: the word you read is never a singular noun (is a "
+        "non-noun counted as plural?). Read the subject, the word right after the first 'the', "
+        "and give 1 only if it is in PLURAL_NOUNS.",
+    ),
+    Mistake(
+        _last_noun,
+        "You labelled by the LAST noun before the verb slot. In 'the cat that saw the birds "
+        "<verb>' the verb agrees with 'cat', the subject, not with 'birds', a noun of the "
+        "relative clause: an attractor. The subject is the first noun.",
+    ),
+    Mistake(
+        lambda s: np.array([_number(w[-2]) for w in s]),
+        "You labelled by the word just before the verb slot. The verb agrees with the subject, "
+        "which can be many words earlier: the first noun of the sentence.",
+    ),
+    Mistake(
+        lambda s: np.array([_number(w[1]) for w in s]),
+        f"You read the word at position 1 of every sentence. That is the subject only when "
+        f"the sentence has no padding: shorter sentences start with {PAD!r} tokens. Find the "
+        f"first 'the' (or the first noun) instead of counting from the start.",
+    ),
+    Mistake(
+        lambda s: np.array([int(next(w for w in x if w in NOUNS).endswith("s")) for x in s]),
+        "You found the subject but judged its number by a final 's': 'mice' is plural. Test "
+        "membership in PLURAL_NOUNS instead.",
+    ),
+]
+
+
+def _fresh_copies(fn: Callable) -> Callable:
+    """fn called on a fresh copy of the sentences (so edits cannot touch the test inputs),
+    with a list or tuple of labels accepted as an array."""
+    if is_stub(fn) or not callable(fn):
+        return fn
+
+    def call(sentences):
+        value = fn(Sentences([list(words) for words in sentences]))
+        if isinstance(value, (list, tuple)):
+            array = np.asarray(value)
+            if array.ndim == 1 and array.dtype.kind in "biu":
+                return array.astype(int)
+        return value
+
+    return call
+
+
+LABEL_HINT = (
+    "The subject is the word right after the first 'the' of each sentence (after the "
+    "padding); its label is 1 if it is in PLURAL_NOUNS, else 0. Return np.array(labels)."
+)
+
+
+def _wrong_labels_report(value: np.ndarray, sentences: Sentences) -> str:
+    """Which sentences got the wrong label, in words, and the matching mistake's hint."""
+    expected = reference_labels(sentences)
+    wrong = np.flatnonzero(value != expected)
+    k = int(wrong[0])
+    words = [w for w in sentences[k] if w != PAD]
+    subject = next(w for w in words if w in NOUNS)
+    number = "plural" if expected[k] else "singular"
+    lines = [
+        f"{len(wrong)} of {len(sentences)} labels are wrong. The first: sentence [{k}], "
+        f"'{' '.join(words)}'. Its subject is '{subject}', {number}, so its label is "
+        f"{expected[k]}; you returned {value[k]}.",
+        f"All the sentences:\n{sentences!r}",
+        f"Expected labels: {expected.tolist()}; yours: {value.tolist()}.",
+    ]
+    for mistake in LABEL_MISTAKES:
+        if np.array_equal(mistake.fn(sentences), value):
+            return "\n".join([*lines, f"Hint: {mistake.hint}"])
+    return "\n".join([*lines, f"Hint: {LABEL_HINT}"])
+
+
+def check_agreement_labels(fn) -> CheckResult:
+    """Check `fn(sentences) -> labels`: 0/1 for a singular/plural subject, one per sentence.
+
+    Errors, stubs and wrong types or shapes are reported by ``checks.check_function``; wrong
+    labels by the sentences they belong to, with the matching mistake's hint.
+    """
+    wrapped = _fresh_copies(fn)
+    if callable(wrapped):
+        for (sentences,) in LABEL_CASES:
+            try:
+                value = wrapped(sentences)
+            except Exception:  # reported (with the line) by check_function below
+                break
+            if not isinstance(value, np.ndarray) or value.shape != (len(sentences),):
+                break
+            if value.dtype.kind not in "biuf":
+                break
+            if not np.isin(value, (0, 1)).all():
+                odd = value[~np.isin(value, (0, 1))][0]
+                return finish(
+                    CheckResult(
+                        "agreement_labels",
+                        Status.WRONG_VALUES,
+                        f"every label must be 0 (singular) or 1 (plural); you returned {odd!r} "
+                        f"among them.\nHint: {LABEL_HINT}",
+                    )
+                )
+            if not np.array_equal(value.astype(int), reference_labels(sentences)):
+                report = _wrong_labels_report(value.astype(int), sentences)
+                return finish(CheckResult("agreement_labels", Status.WRONG_VALUES, report))
+    return check_function(
+        wrapped,
+        reference_labels,
+        LABEL_CASES,
+        exercise="agreement_labels",
+        mistakes=LABEL_MISTAKES,
+        hint=LABEL_HINT,
+    )
+
+
+# ============================================================================ exercise 2
+
+EXERCISE_BIASES = l06.BIASES
+BIAS_RANGE = (-5.0, 10.0)
+
+
+def _describe_run(bias: float, result) -> str:
+    c = l06.BIAS_CONFIG
+    f = l06.keep_per_step(bias)
+    kept = f"f ~ {f:.3f}, f^{c['distance']} = {f ** c['distance']:.1e}"
+    if result.steps_to_threshold is None:
+        outcome = f"not 95 % within {c['steps']} steps (final accuracy {result.final:.0%})"
+    else:
+        outcome = f"95 % at step {result.steps_to_threshold}"
+    return f"  bias {bias:g} ({kept}): {outcome}"
+
+
+def bias_explanation() -> str:
+    """Why the bias matters here (shown with every answer)."""
+    d = l06.BIAS_CONFIG["distance"]
+    return (
+        f"Why: in every training sentence the verb slot comes {d} steps after the subject, "
+        f"so the error signal that teaches the LSTM to store the subject's number must travel "
+        f"{d} steps back. Along the cell path it is multiplied by the forget gate f_t at every "
+        f"step (lesson 05), and before training f_t is about sigmoid(bias): the f^{d} column. "
+        f"With bias 0 or 1 almost nothing of the signal arrives and the network stays at "
+        f"chance; with 3 or 5 the cell keeps its contents by default, so the gradient reaches "
+        f"the subject and training only has to learn what to write there."
+    )
+
+
+def check_forget_bias(bias) -> CheckResult:
+    """Train exercise 2's LSTM with forget-gate bias `bias`; correct if it reaches 95 % at
+    distance 40 within the step budget. Compares it with biases 0, 1, 2, 3 and 5."""
+    exercise = "forget-gate bias"
+    if is_stub(bias):
+        return finish(
+            CheckResult(
+                exercise,
+                Status.NOT_ATTEMPTED,
+                "Replace the `...` with a number, for example one of "
+                "0, 1, 2, 3 or 5, and run this check again.",
+            )
+        )
+    if isinstance(bias, bool) or not isinstance(bias, (int, float, np.integer, np.floating)):
+        return finish(
+            CheckResult(
+                exercise, Status.WRONG_TYPE, f"the bias should be one number, got {describe(bias)}."
+            )
+        )
+    bias = float(bias)
+    low, high = BIAS_RANGE
+    if not math.isfinite(bias) or not low <= bias <= high:
+        return finish(
+            CheckResult(
+                exercise,
+                Status.WRONG_VALUES,
+                f"choose a bias between {low:g} and {high:g} (got {bias:g}); "
+                "the values worth comparing are 0, 1, 2, 3 and 5.",
+            )
+        )
+    runs = l06.forget_bias_runs()
+    mine = runs.get(bias) or l06.forget_bias_run(bias)
+    table = "\n".join(_describe_run(b, r) for b, r in runs.items())
+    if bias not in runs:
+        table += "\n" + _describe_run(bias, mine) + "   <- yours"
+    solved = {b: r.steps_to_threshold for b, r in runs.items() if r.steps_to_threshold}
+    fastest = min(solved.values()) if solved else None
+    c = l06.BIAS_CONFIG
+    if mine.steps_to_threshold is None:
+        status = Status.WRONG_VALUES
+        head = (
+            f"With forget bias {bias:g} the LSTM did not reach 95 % at distance "
+            f"{c['distance']} within {c['steps']} steps (final test accuracy "
+            f"{mine.final:.0%}; chance is 50 %). Try a larger bias."
+        )
+    else:
+        status = Status.CORRECT
+        head = (
+            f"With forget bias {bias:g} the LSTM reached 95 % at step "
+            f"{mine.steps_to_threshold} of {c['steps']}."
+        )
+        if fastest is not None and mine.steps_to_threshold > fastest:
+            best = ", ".join(f"{b:g}" for b, s in solved.items() if s == fastest)
+            head += f" Bias {best} got there sooner, at step {fastest}."
+        else:
+            head += " No bias of the five was faster."
+    message = (
+        f"{head}\nThe same LSTM (seed 0) with each bias, f ~ sigmoid(bias):\n{table}\n"
+        f"{bias_explanation()}"
+    )
+    return finish(CheckResult(exercise, status, message))

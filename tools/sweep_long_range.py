@@ -1,0 +1,80 @@
+"""Recompute course_utils/data/long_range_sweep.json: results lesson 06 is too slow to train live.
+
+Three experiments, each with the lesson's own code (``course_utils.sliders.lesson06``, which
+calls ``course_utils.training``), on one thread:
+
+- agreement: ``training.distance_sweep`` for the RNN, LSTM and GRU, trained on distances
+  1..D and tested at D = 10, 20, 30, 40, 50, seeds 0-4 (75 runs of 300 steps);
+- adding: the adding problem at T = 100, every network, seeds 0-4, 1500 steps each, the test
+  MSE every 50 steps;
+- forget_bias: exercise 2's LSTM (clauses of exactly 40 words, 150 steps) for forget-gate
+  biases 0, 1, 2, 3, 5, seeds 0-4.
+
+The file holds each experiment's configuration and results, no wall times, so it depends on
+the seeds only (and on torch's kernels: see "torch" in the file). tests/unit/test_lesson06.py
+re-runs one point of each and checks it against the file. About 5 minutes on 2 cores.
+
+    python tools/sweep_long_range.py
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from course_utils.env import use_one_thread  # noqa: E402
+
+use_one_thread()
+
+import torch  # noqa: E402
+
+from course_utils.sliders import lesson06 as l06  # noqa: E402
+
+OUT = l06.sweep_path()
+DISTANCES = [10, 20, 30, 40, 50]
+SEEDS = [0, 1, 2, 3, 4]
+
+
+def main() -> int:
+    start = time.perf_counter()
+    print("agreement sweep: 3 networks x 5 distances x 5 seeds ...", flush=True)
+    agreement = l06.agreement_sweep(DISTANCES, SEEDS)
+    for run in agreement["runs"]:
+        print(
+            f"  {run['kind']:>4} D = {run['distance']:>2} seed {run['seed']}: "
+            f"accuracy {run['accuracy']:.3f}, 95 % at {run['steps_to_threshold']}"
+        )
+    print(f"  ({time.perf_counter() - start:.0f} s so far)", flush=True)
+    adding = l06.adding_runs(SEEDS, log=lambda line: print("  " + line, flush=True))
+    print(f"  ({time.perf_counter() - start:.0f} s so far)", flush=True)
+    bias = l06.forget_bias_table(SEEDS)
+    for run in bias["runs"]:
+        print(
+            f"  forget bias {run['bias']:g} seed {run['seed']}: 95 % at "
+            f"{run['steps_to_threshold']}, final {run['final']:.3f}"
+        )
+    data = {
+        "description": "Lesson 06's shipped results: agreement accuracy against distance, "
+        "adding-problem learning curves, forget-gate bias table. Written by "
+        "tools/sweep_long_range.py; deterministic given the seeds (one torch thread).",
+        "torch": torch.__version__,
+        "agreement": agreement,
+        "adding": adding,
+        "forget_bias": bias,
+    }
+    OUT.parent.mkdir(exist_ok=True)
+    OUT.write_text(json.dumps(data, indent=1) + "\n")
+    print(
+        f"wrote {OUT.relative_to(ROOT)} ({OUT.stat().st_size / 1024:.0f} kB) "
+        f"in {time.perf_counter() - start:.0f} s"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
