@@ -209,8 +209,14 @@ def _first_difference(got: np.ndarray, expected: np.ndarray, tol: Tolerance) -> 
     )
 
 
-def compare(got: Any, expected: Any, tol: Tolerance = Tolerance(), *, check_dtype: bool = True,
-            name: str = "your output") -> tuple[Status, str]:
+def compare(
+    got: Any,
+    expected: Any,
+    tol: Tolerance = Tolerance(),
+    *,
+    check_dtype: bool = True,
+    name: str = "your output",
+) -> tuple[Status, str]:
     """Compare one output with its expected value. Returns (status, message)."""
     if isinstance(expected, tuple):
         if not isinstance(got, (tuple, list)) or len(got) != len(expected):
@@ -249,8 +255,9 @@ def compare(got: Any, expected: Any, tol: Tolerance = Tolerance(), *, check_dtyp
     return Status.WRONG_VALUES, f"{name}: {difference}"
 
 
-def _matching_mistake(value: Any, args: Sequence[Any], mistakes: Sequence[Mistake],
-                      tol: Tolerance) -> str:
+def _matching_mistake(
+    value: Any, args: Sequence[Any], mistakes: Sequence[Mistake], tol: Tolerance
+) -> str:
     """The hint of the first mistake whose output equals `value` on these inputs, or ''."""
     for mistake in mistakes:
         run = _call(mistake.fn, args)
@@ -264,73 +271,113 @@ def _matching_mistake(value: Any, args: Sequence[Any], mistakes: Sequence[Mistak
 # ----------------------------------------------------------------------------- public checkers
 
 
-def check_function(learner: Callable[..., Any] | None, reference: Callable[..., Any],
-                   cases: Sequence[Sequence[Any]], *, exercise: str,
-                   mistakes: Sequence[Mistake] = (), hint: str = "",
-                   tol: Tolerance = Tolerance(), check_dtype: bool = True) -> CheckResult:
+def check_function(
+    learner: Callable[..., Any] | None,
+    reference: Callable[..., Any],
+    cases: Sequence[Sequence[Any]],
+    *,
+    exercise: str,
+    mistakes: Sequence[Mistake] = (),
+    hint: str = "",
+    tol: Tolerance = Tolerance(),
+    check_dtype: bool = True,
+) -> CheckResult:
     """Run `learner` and `reference` on each case (a tuple of positional arguments) and compare.
 
     The first case that fails decides the report. When the learner's output on it matches a
     `Mistake`, that mistake's hint is shown; otherwise the general `hint`.
     """
+
     def result(status: Status, message: str) -> CheckResult:
         return finish(CheckResult(exercise, status, message))
 
     if is_stub(learner) or not callable(learner):
         if is_stub(learner):
-            return result(Status.NOT_ATTEMPTED, "Write your function in the cell above, run it, "
-                          "then run this check again.")
+            return result(
+                Status.NOT_ATTEMPTED,
+                "Write your function in the cell above, run it, then run this check again.",
+            )
         return result(Status.WRONG_TYPE, f"expected a function, got {describe(learner)}.")
     for args in cases:
         run = _call(learner, args)
         shown = f"For input {describe(tuple(args))}"
         if isinstance(run.error, NotImplementedError):
-            return result(Status.NOT_ATTEMPTED, "Replace the `raise NotImplementedError` line "
-                          "with your code, run the cell, then run this check again.")
+            return result(
+                Status.NOT_ATTEMPTED,
+                "Replace the `raise NotImplementedError` line "
+                "with your code, run the cell, then run this check again.",
+            )
         if run.error is not None:
-            return result(Status.ERROR, f"{shown} your code raised {type(run.error).__name__}: "
-                          f"{run.error} ({run.where}).")
+            return result(
+                Status.ERROR,
+                f"{shown} your code raised {type(run.error).__name__}: {run.error} ({run.where}).",
+            )
         if is_stub(run.value):
-            return result(Status.NOT_ATTEMPTED, f"Your function returned {run.value!r}. If you "
-                          "wrote code, check that it ends with a `return` statement.")
+            return result(
+                Status.NOT_ATTEMPTED,
+                f"Your function returned {run.value!r}. If you "
+                "wrote code, check that it ends with a `return` statement.",
+            )
         expected = reference(*args)
         status, message = compare(run.value, expected, tol, check_dtype=check_dtype)
         if status is Status.CORRECT and run.warning:
-            return result(Status.UNSTABLE, f"{shown} numpy warned '{run.warning}'. The values "
-                          "are right here, but an intermediate overflowed: rewrite it so that "
-                          "no huge number is formed (see the stable form in the lesson).")
+            return result(
+                Status.UNSTABLE,
+                f"{shown} numpy warned '{run.warning}'. The values "
+                "are right here, but an intermediate overflowed: rewrite it so that "
+                "no huge number is formed (see the stable form in the lesson).",
+            )
         if status is not Status.CORRECT:
             extra = _matching_mistake(run.value, args, mistakes, tol) or hint
             return result(status, f"{shown}: {message}" + (f"\nHint: {extra}" if extra else ""))
     return result(Status.CORRECT, f"Passed all {len(cases)} test inputs.")
 
 
-def check_value(answer: Any, expected: Any, *, exercise: str, hint: str = "",
-                tol: Tolerance = Tolerance(), check_dtype: bool = False) -> CheckResult:
+def check_value(
+    answer: Any,
+    expected: Any,
+    *,
+    exercise: str,
+    hint: str = "",
+    tol: Tolerance = Tolerance(),
+    check_dtype: bool = False,
+) -> CheckResult:
     """Compare a value the learner computed (a number, an array or a tuple) with `expected`."""
     if is_stub(answer):
-        return finish(CheckResult(exercise, Status.NOT_ATTEMPTED,
-                                  "Replace the `...` with your answer and run this check again."))
+        return finish(
+            CheckResult(
+                exercise,
+                Status.NOT_ATTEMPTED,
+                "Replace the `...` with your answer and run this check again.",
+            )
+        )
     status, message = compare(answer, expected, tol, check_dtype=check_dtype, name="your answer")
     if status is Status.CORRECT:
         return finish(CheckResult(exercise, status, "Right."))
     return finish(CheckResult(exercise, status, message + (f"\nHint: {hint}" if hint else "")))
 
 
-def check_estimate(guess: Any, measured: float, *, exercise: str, factor: float = 10.0,
-                   explanation: str = "") -> CheckResult:
+def check_estimate(
+    guess: Any, measured: float, *, exercise: str, factor: float = 10.0, explanation: str = ""
+) -> CheckResult:
     """Predict-then-measure: is a positive `guess` within `factor` of the `measured` value?
 
     Judged on a log scale, because the quantities in this course span many orders of magnitude.
     `explanation` says why the measured value is what it is; it is shown either way.
     """
+
     def result(status: Status, message: str) -> CheckResult:
         tail = f"\n{explanation}" if explanation else ""
         return finish(CheckResult(exercise, status, message + tail))
 
     if is_stub(guess):
-        return finish(CheckResult(exercise, Status.NOT_ATTEMPTED,
-                                  "Replace the `...` with your guess (a positive number)."))
+        return finish(
+            CheckResult(
+                exercise,
+                Status.NOT_ATTEMPTED,
+                "Replace the `...` with your guess (a positive number).",
+            )
+        )
     value = _as_array(guess)
     if value is None or value.ndim != 0:
         return result(Status.WRONG_TYPE, f"your guess should be one number, got {describe(guess)}.")
@@ -339,8 +386,13 @@ def check_estimate(guess: Any, measured: float, *, exercise: str, factor: float 
         return result(Status.WRONG_VALUES, f"your guess should be a positive number, got {value}.")
     ratio = value / measured
     if 1 / factor <= ratio <= factor:
-        return result(Status.CORRECT, f"You guessed {value:.3g}; measured {measured:.3g} "
-                      f"(within a factor of {factor:g}).")
+        return result(
+            Status.CORRECT,
+            f"You guessed {value:.3g}; measured {measured:.3g} (within a factor of {factor:g}).",
+        )
     direction = "too large" if ratio > 1 else "too small"
-    return result(Status.WRONG_VALUES, f"You guessed {value:.3g}; measured {measured:.3g}: "
-                  f"{direction} by a factor of {max(ratio, 1 / ratio):.3g}.")
+    return result(
+        Status.WRONG_VALUES,
+        f"You guessed {value:.3g}; measured {measured:.3g}: "
+        f"{direction} by a factor of {max(ratio, 1 / ratio):.3g}.",
+    )

@@ -64,20 +64,31 @@ def find_problems(versions: dict[str, str | None], colab: bool) -> list[Problem]
         if found is None:
             problems.append(Problem(f"{package} is missing (needed for {purpose})", fix))
         elif _version_tuple(found) < _version_tuple(minimum):
-            problems.append(Problem(f"{package} {found} is older than {minimum} "
-                                    f"(needed for {purpose})", fix))
+            problems.append(
+                Problem(f"{package} {found} is older than {minimum} (needed for {purpose})", fix)
+            )
     widgets_8 = versions.get("ipywidgets") and _version_tuple(versions["ipywidgets"]) >= (8,)
     if widgets_8 and not colab and versions.get("jupyterlab_widgets") is None:
-        problems.append(Problem("jupyterlab_widgets is missing: sliders will show as text "
-                                "('VBox(...)') in JupyterLab",
-                                "pip install jupyterlab_widgets, then restart JupyterLab"))
+        problems.append(
+            Problem(
+                "jupyterlab_widgets is missing: sliders will show as text "
+                "('VBox(...)') in JupyterLab",
+                "pip install jupyterlab_widgets, then restart JupyterLab",
+            )
+        )
     return problems
 
 
 def installed_versions() -> dict[str, str | None]:
     """Versions of the packages the course depends on (None where missing)."""
-    names = [*REQUIREMENTS, "jupyterlab", "jupyterlab_widgets", "ipykernel", "IPython",
-             "course_utils"]
+    names = [
+        *REQUIREMENTS,
+        "jupyterlab",
+        "jupyterlab_widgets",
+        "ipykernel",
+        "IPython",
+        "course_utils",
+    ]
     return {name: version(name) for name in names}
 
 
@@ -105,8 +116,9 @@ def require(module: str, purpose: str) -> ModuleType:
         return importlib.import_module(module)
     except ImportError as error:
         fix = CPU_TORCH if module == "torch" else f"pip install {module}"
-        raise ImportError(f"{module} is needed for {purpose} but is not installed. "
-                          f"Install it with:  {fix}") from error
+        raise ImportError(
+            f"{module} is needed for {purpose} but is not installed. Install it with:  {fix}"
+        ) from error
 
 
 def use_one_thread() -> None:

@@ -33,6 +33,8 @@ def binder_url(path: str) -> str:
 
 def badges(path: str) -> str:
     """Markdown for the 'Open in Colab' and 'Launch Binder' badges of one notebook."""
-    return (f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
-            f"({colab_url(path)}) "
-            f"[![Launch Binder](https://mybinder.org/badge_logo.svg)]({binder_url(path)})")
+    return (
+        f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
+        f"({colab_url(path)}) "
+        f"[![Launch Binder](https://mybinder.org/badge_logo.svg)]({binder_url(path)})"
+    )

@@ -42,28 +42,60 @@ _STYLE = {"description_width": "initial"}
 _LAYOUT = {"width": "420px"}
 
 
-def slider(description: str, low: float, high: float, step: float, value: float, *,
-           integer: bool = False, continuous: bool = True) -> widgets.Widget:
+def slider(
+    description: str,
+    low: float,
+    high: float,
+    step: float,
+    value: float,
+    *,
+    integer: bool = False,
+    continuous: bool = True,
+) -> widgets.Widget:
     """A float (or integer) slider that looks the same in every lesson."""
     kind = widgets.IntSlider if integer else widgets.FloatSlider
-    return kind(value=value, min=low, max=high, step=step, description=description,
-                continuous_update=continuous, style=_STYLE, layout=_LAYOUT)
+    return kind(
+        value=value,
+        min=low,
+        max=high,
+        step=step,
+        description=description,
+        continuous_update=continuous,
+        style=_STYLE,
+        layout=_LAYOUT,
+    )
 
 
-def log_slider(description: str, low_exp: float, high_exp: float, value: float, *,
-               step: float = 0.1, continuous: bool = True) -> widgets.Widget:
+def log_slider(
+    description: str,
+    low_exp: float,
+    high_exp: float,
+    value: float,
+    *,
+    step: float = 0.1,
+    continuous: bool = True,
+) -> widgets.Widget:
     """A slider over 10**low_exp .. 10**high_exp, moving in steps of the exponent."""
-    return widgets.FloatLogSlider(value=value, base=10, min=low_exp, max=high_exp, step=step,
-                                  description=description, continuous_update=continuous,
-                                  style=_STYLE, layout=_LAYOUT)
+    return widgets.FloatLogSlider(
+        value=value,
+        base=10,
+        min=low_exp,
+        max=high_exp,
+        step=step,
+        description=description,
+        continuous_update=continuous,
+        style=_STYLE,
+        layout=_LAYOUT,
+    )
 
 
 def dropdown(description: str, options: Sequence[Any], value: Any = None) -> widgets.Widget:
     """A dropdown menu over `options` (strings, or (label, value) pairs)."""
     value = options[0] if value is None else value
     value = value[1] if isinstance(value, tuple) else value
-    return widgets.Dropdown(options=list(options), value=value, description=description,
-                            style=_STYLE)
+    return widgets.Dropdown(
+        options=list(options), value=value, description=description, style=_STYLE
+    )
 
 
 class InteractiveFigure:
@@ -75,9 +107,17 @@ class InteractiveFigure:
     `.readout_text` hold the latest outcome, `.updates` counts redraws.
     """
 
-    def __init__(self, compute: Compute, draw: Draw, controls: Mapping[str, widgets.Widget],
-                 readout: Callable[[Any], str], *, ncols: int = 1, width: float = 7.0,
-                 height: float = 3.2) -> None:
+    def __init__(
+        self,
+        compute: Compute,
+        draw: Draw,
+        controls: Mapping[str, widgets.Widget],
+        readout: Callable[[Any], str],
+        *,
+        ncols: int = 1,
+        width: float = 7.0,
+        height: float = 3.2,
+    ) -> None:
         self.compute, self.draw, self.readout = compute, draw, readout
         self.controls = dict(controls)
         self.figure, axes = plots.figure(ncols, width=width, height=height)
@@ -122,9 +162,13 @@ class InteractiveFigure:
             plots.clear_artists(ax)
         self.draw(self.axes, result)
         png = base64.b64encode(plots.png_bytes(self.figure)).decode("ascii")
-        self.output.outputs = ({"output_type": "display_data",
-                                "data": {"image/png": png, "text/plain": "<figure>"},
-                                "metadata": {}},)
+        self.output.outputs = (
+            {
+                "output_type": "display_data",
+                "data": {"image/png": png, "text/plain": "<figure>"},
+                "metadata": {},
+            },
+        )
         self.updates += 1
         self._show_readout(self.readout(result))
 
@@ -141,9 +185,18 @@ class InteractiveFigure:
         display(self.widget)
 
 
-def static_sweep(compute: Compute, draw: Draw, param: str, values: Sequence[Any],
-                 fixed: Mapping[str, Any], *, ncols: int = 1, width: float = 7.0,
-                 height: float = 3.2, label: Callable[[Any], str] | None = None) -> Figure:
+def static_sweep(
+    compute: Compute,
+    draw: Draw,
+    param: str,
+    values: Sequence[Any],
+    fixed: Mapping[str, Any],
+    *,
+    ncols: int = 1,
+    width: float = 7.0,
+    height: float = 3.2,
+    label: Callable[[Any], str] | None = None,
+) -> Figure:
     """The interactive figure drawn at several fixed settings of one control.
 
     With a one-panel `draw`, the settings sit side by side in one row; with `ncols` panels,
@@ -152,10 +205,14 @@ def static_sweep(compute: Compute, draw: Draw, param: str, values: Sequence[Any]
     label = label or (lambda v: f"{param} = {v}")
     one_row = ncols == 1
     nrows, cols = (1, len(values)) if one_row else (len(values), ncols)
-    fig, axes = plots.figure(cols, nrows, width=width if not one_row else width * 0.9,
-                             height=height * (1 if one_row else len(values)))
+    fig, axes = plots.figure(
+        cols,
+        nrows,
+        width=width if not one_row else width * 0.9,
+        height=height * (1 if one_row else len(values)),
+    )
     for i, value in enumerate(values):
-        row = axes[0, i:i + 1] if one_row else axes[i]
+        row = axes[0, i : i + 1] if one_row else axes[i]
         draw(row, compute(**{**fixed, param: value}))
         title = row[0].get_title()
         row[0].set_title(label(value) + (f" · {title}" if title else ""), fontsize=9)

@@ -51,25 +51,35 @@ def test_exercise_version_differs_from_solution_only_inside_stubs(lesson):
         if ex_cell.source != sol_cell.source:
             assert "# YOUR CODE HERE" in ex_cell.source
             outside = [ln for ln in ex_cell.source.splitlines() if ln.strip() != "# YOUR CODE HERE"]
-            assert all(ln in sol_cell.source.splitlines() or "NotImplementedError" in ln
-                       or ln.strip().endswith("= ...") for ln in outside)
+            assert all(
+                ln in sol_cell.source.splitlines()
+                or "NotImplementedError" in ln
+                or ln.strip().endswith("= ...")
+                for ln in outside
+            )
 
 
 def test_split_solution_default_and_custom_stubs():
     source = "def f(x):\n    # BEGIN SOLUTION\n    return 2 * x\n    # END SOLUTION\n"
     exercise, solution = builder.split_solution(source, "test")
     assert solution == "def f(x):\n    return 2 * x"
-    assert exercise.splitlines() == ["def f(x):", "    # YOUR CODE HERE",
-                                     "    " + builder.DEFAULT_STUB]
+    assert exercise.splitlines() == [
+        "def f(x):",
+        "    # YOUR CODE HERE",
+        "    " + builder.DEFAULT_STUB,
+    ]
     custom = "# BEGIN SOLUTION (stub: guess = ...)\nguess = 3e-9\n# END SOLUTION"
     assert builder.split_solution(custom, "test")[0] == "# YOUR CODE HERE\nguess = ..."
 
 
-@pytest.mark.parametrize("source, message", [
-    ("# BEGIN SOLUTION\nx = 1", "never closed"),
-    ("x = 1\n# END SOLUTION", "END SOLUTION without BEGIN"),
-    ("# BEGIN SOLUTION\n# BEGIN SOLUTION\n# END SOLUTION", "inside a solution"),
-])
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        ("# BEGIN SOLUTION\nx = 1", "never closed"),
+        ("x = 1\n# END SOLUTION", "END SOLUTION without BEGIN"),
+        ("# BEGIN SOLUTION\n# BEGIN SOLUTION\n# END SOLUTION", "inside a solution"),
+    ],
+)
 def test_split_solution_rejects_unbalanced_markers(source, message):
     with pytest.raises(builder.LessonError, match=message):
         builder.split_solution(source, "test")

@@ -46,8 +46,12 @@ def time_notebook(path: Path) -> tuple[float, dict[str, float]]:
     """(wall seconds for a fresh kernel to run all cells, {slider: median ms})."""
     notebook = nbformat.read(path, as_version=4)
     os.environ["COURSE_REQUIRE_CORRECT"] = "1"
-    client = NotebookClient(notebook, timeout=600, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        notebook,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
     start = time.perf_counter()
     with client.setup_kernel():
         for index, cell in enumerate(notebook.cells):
@@ -58,15 +62,18 @@ def time_notebook(path: Path) -> tuple[float, dict[str, float]]:
         client.execute_cell(cell, len(notebook.cells) - 1)
     text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
     line = next(ln for ln in text.splitlines() if ln.startswith("BENCH"))
-    return seconds, json.loads(line[len("BENCH"):])
+    return seconds, json.loads(line[len("BENCH") :])
 
 
 def machine() -> str:
     cpu = platform.processor() or "unknown CPU"
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists():
-        names = [ln.split(":", 1)[1].strip() for ln in cpuinfo.read_text().splitlines()
-                 if ln.startswith("model name")]
+        names = [
+            ln.split(":", 1)[1].strip()
+            for ln in cpuinfo.read_text().splitlines()
+            if ln.startswith("model name")
+        ]
         cpu = names[0] if names else cpu
     import matplotlib
     import numpy
@@ -77,9 +84,11 @@ def machine() -> str:
         torch_version = torch.__version__
     except ImportError:
         torch_version = "not installed"
-    return (f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
-            f"numpy {numpy.__version__}, torch {torch_version}, "
-            f"matplotlib {matplotlib.__version__}, {platform.system()}")
+    return (
+        f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
+        f"numpy {numpy.__version__}, torch {torch_version}, "
+        f"matplotlib {matplotlib.__version__}, {platform.system()}"
+    )
 
 
 def mark(value: float, budget: float) -> str:
@@ -103,17 +112,24 @@ def write_results(notebooks: dict[str, float], sliders: dict[str, dict[str, floa
         f"| notebook | run time (s) | budget {NOTEBOOK_BUDGET_S:.0f} s |",
         "|---|---|---|",
     ]
-    lines += [f"| {name} | {s:.1f} | {mark(s, NOTEBOOK_BUDGET_S)} |"
-              for name, s in notebooks.items()]
-    lines += ["", f"| notebook | slider control | median update (ms) | budget "
-                  f"{SLIDER_BUDGET_MS:.0f} ms |", "|---|---|---|---|"]
+    lines += [
+        f"| {name} | {s:.1f} | {mark(s, NOTEBOOK_BUDGET_S)} |" for name, s in notebooks.items()
+    ]
+    lines += [
+        "",
+        f"| notebook | slider control | median update (ms) | budget {SLIDER_BUDGET_MS:.0f} ms |",
+        "|---|---|---|---|",
+    ]
     for name, medians in sliders.items():
-        lines += [f"| {name} | `{control}` | {ms:.1f} | {mark(ms, SLIDER_BUDGET_MS)} |"
-                  for control, ms in sorted(medians.items())]
+        lines += [
+            f"| {name} | `{control}` | {ms:.1f} | {mark(ms, SLIDER_BUDGET_MS)} |"
+            for control, ms in sorted(medians.items())
+        ]
     RESULTS_MD.parent.mkdir(exist_ok=True)
     RESULTS_MD.write_text("\n".join(lines) + "\n")
-    RESULTS_JSON.write_text(json.dumps({"notebooks": notebooks, "sliders": sliders},
-                                       indent=1, sort_keys=True) + "\n")
+    RESULTS_JSON.write_text(
+        json.dumps({"notebooks": notebooks, "sliders": sliders}, indent=1, sort_keys=True) + "\n"
+    )
     slider_ok = all(ms <= SLIDER_BUDGET_MS for m in sliders.values() for ms in m.values())
     notebooks_ok = all(s <= NOTEBOOK_BUDGET_S for s in notebooks.values())
     return slider_ok and notebooks_ok and total <= COURSE_BUDGET_S

@@ -35,16 +35,16 @@ COLAB_PINS = [
     "tqdm==4.67.1",
     "torch==2.13.0",
 ]
-TEST_TOOLS = ["pytest>=8", "pytest-xdist>=3.5", "nbval>=0.11", "nbformat>=5.9",
-              "jupytext>=1.16"]
+TEST_TOOLS = ["pytest>=8", "pytest-xdist>=3.5", "nbval>=0.11", "nbformat>=5.9", "jupytext>=1.16"]
 
 
 def run(*command: str | Path, env: dict[str, str] | None = None) -> None:
     print("+", " ".join(str(c) for c in command), flush=True)
     # ipykernel 6.17's debugger warns about frozen modules at every kernel start: silence it.
     quiet = {"PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-    subprocess.run([str(c) for c in command], check=True, cwd=ROOT,
-                   env={**os.environ, **quiet, **(env or {})})
+    subprocess.run(
+        [str(c) for c in command], check=True, cwd=ROOT, env={**os.environ, **quiet, **(env or {})}
+    )
 
 
 def wanted() -> str:
@@ -73,8 +73,10 @@ def setup() -> None:
 def test() -> None:
     """Unit tests and both notebook versions, inside the Colab-like environment."""
     setup()
-    versions = ("import ipywidgets, IPython, ipykernel; print('ipywidgets', ipywidgets.__version__,"
-                " '| IPython', IPython.__version__, '| ipykernel', ipykernel.__version__)")
+    versions = (
+        "import ipywidgets, IPython, ipykernel; print('ipywidgets', ipywidgets.__version__,"
+        " '| IPython', IPython.__version__, '| ipykernel', ipykernel.__version__)"
+    )
     run(PYTHON, "-c", versions)
     # The pytest script (not `python -m pytest`, which would put the source tree on sys.path)
     # makes the tests import the installed package, as a Colab kernel would.

@@ -4,8 +4,13 @@ import pytest
 
 from course_utils import env
 
-GOOD = {"numpy": "2.0.2", "matplotlib": "3.10.0", "ipywidgets": "8.1.5", "torch": "2.5.1+cpu",
-        "jupyterlab_widgets": "3.0.13"}
+GOOD = {
+    "numpy": "2.0.2",
+    "matplotlib": "3.10.0",
+    "ipywidgets": "8.1.5",
+    "torch": "2.5.1+cpu",
+    "jupyterlab_widgets": "3.0.13",
+}
 
 
 def test_good_environment_has_no_problems():
@@ -18,8 +23,10 @@ def test_old_ipywidgets_is_flagged():
 
 
 def test_colab_ipywidgets_7_7_is_fine():
-    assert env.find_problems({**GOOD, "ipywidgets": "7.7.1", "jupyterlab_widgets": None},
-                             colab=True) == []
+    assert (
+        env.find_problems({**GOOD, "ipywidgets": "7.7.1", "jupyterlab_widgets": None}, colab=True)
+        == []
+    )
 
 
 def test_missing_torch_points_to_the_cpu_wheel():

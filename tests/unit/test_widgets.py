@@ -22,8 +22,10 @@ def readout(result):
 
 
 def make():
-    controls = {"a": widgets.slider("a", -2, 2, 0.5, 1.0),
-                "kind": widgets.dropdown("kind", ["line", "other"])}
+    controls = {
+        "a": widgets.slider("a", -2, 2, 0.5, 1.0),
+        "kind": widgets.dropdown("kind", ["line", "other"]),
+    }
     return widgets.InteractiveFigure(compute, draw, controls, readout)
 
 
