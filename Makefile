@@ -26,7 +26,7 @@ lab: $(VENV)/.course-installed
 		--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
 
 ## make test: set up (once) and run the whole test suite
-test: test-unit test-notebooks test-browser test-colab
+test: lint test-unit test-notebooks test-browser test-colab
 
 setup: $(VENV)/.course-installed
 dev-setup: $(VENV)/.dev-installed
@@ -75,7 +75,8 @@ bench: dev-setup
 	$(PY) tools/bench.py
 
 lint: dev-setup
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check course_utils tests tools lessons
+	$(BIN)/ruff format --check course_utils tests tools lessons
 
 clean:
 	rm -rf $(VENV) .venv-colab build .pytest_cache
