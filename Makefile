@@ -55,7 +55,8 @@ check-notebooks: dev-setup
 	$(PY) tools/build_notebooks.py --check
 
 test-unit: dev-setup
-	$(PYTEST) -q -n 2 tests/unit tests/test_pipeline.py
+	$(PYTEST) -q -n 2 -m "not timing" tests/unit tests/test_pipeline.py
+	$(PYTEST) -q -m timing tests/unit
 
 ## Solution notebooks must pass every checker (COURSE_REQUIRE_CORRECT makes a failed check raise);
 ## exercise notebooks must run top to bottom with their stubs in place.

@@ -82,7 +82,8 @@ def test() -> None:
     # makes the tests import the installed package, as a Colab kernel would.
     pytest = [VENV / "bin" / "pytest", "-q", "-n", "2", "-p", "no:cacheprovider"]
     nbval = ["--dist", "loadscope", "--nbval-lax", "--nbval-current-env"]
-    run(*pytest, "-m", "not slow", "tests/unit")  # slow training claims: main env only
+    # Slow training claims and wall-clock ratios run in the main environment only.
+    run(*pytest, "-m", "not slow and not timing", "tests/unit")
     run(*pytest, *nbval, "notebooks/solutions", env={"COURSE_REQUIRE_CORRECT": "1"})
     run(*pytest, *nbval, *sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("notebooks/*.ipynb")))
 

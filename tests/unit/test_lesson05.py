@@ -447,6 +447,7 @@ def test_explosion_quoted_numbers():
     assert len(fig.axes[0].get_legend().get_texts()) == 4
 
 
+@pytest.mark.timing
 def test_time_per_step_claims():
     """Per-step time: the LSTM about as fast as the RNN, the GRU the slowest, time growing
     with T, and the fused kernel mattering. Measured (ms, T = 50/100/200): RNN 1.9/3.5/7.4,
@@ -461,6 +462,7 @@ def test_time_per_step_claims():
     assert unfused > 2 * fused  # "several times slower" (measured 4.4x)
 
 
+@pytest.mark.timing
 def test_steps_to_solve_agreement():
     """Seed 0 (lesson 06's defaults): LSTM and GRU 100 steps, the RNN not in 300 (0.53)."""
     solve = l05.steps_to_solve()

@@ -168,6 +168,7 @@ def test_distance_sweep_structure():
     assert 0 <= run["accuracy"] <= 1
 
 
+@pytest.mark.timing
 def test_time_per_step_grows_with_length():
     """One training step walks T recurrent steps in order: 80 steps cost more than 5."""
     short, long = time_per_step("rnn", 5, repeats=5), time_per_step("rnn", 80, repeats=5)
