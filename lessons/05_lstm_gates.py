@@ -21,7 +21,7 @@
 # - why the gradient along the cell state is a product of forget gates, and why the forget gate's bias, not the architecture alone, decides whether it survives 100 steps;
 # - the history told right: the 1997 constant error carousel had no forget gate; Gers et al. added it in 2000; Jozefowicz et al. recommended a forget bias of 1 in 2015;
 # - how a hand-set two-unit LSTM remembers the subject of "The cat, which already ate a bowl of milk, was full", gate by gate, and what the GRU does differently;
-# - what is true in "LSTMs still explode" and "LSTMs train slowly", measured.
+# - what is true in "LSTMs still explode" (measured) and in "LSTMs train slowly" (measured in lesson 06).
 #
 # ## Prerequisites
 #
@@ -191,8 +191,8 @@ print("all below 1e-7:", largest < 1e-7 and check.forward < 1e-7)
 #
 # **2000: the forget gate.** A cell that can only add cannot let go. Gers, Schmidhuber &
 # Cummins (2000) fed LSTMs continual streams that are not cut into separate sequences and
-# found that "without resets, the state may grow indefinitely and eventually cause the
-# network to break down". Their remedy was an adaptive forget gate, $f_t$, which lets a cell
+# found that, with no reset between sequences, the cell state can keep growing until the
+# network breaks down. Their remedy was an adaptive forget gate, $f_t$, which lets a cell
 # learn to reset itself when its content is no longer needed. The modern LSTM above is the
 # 1997 cell plus this gate, trained with the full, untruncated gradient (as `lstm_backward`
 # and PyTorch compute it).
@@ -331,7 +331,8 @@ for bias in (0.0, 1.0, 3.0):
 # (`lstm.lstm_step_backward`, step by step) through the *same* LSTM as the slider, for a loss
 # $L = r \cdot c_T$ with a random unit vector $r$, and records the size of
 # $\partial L/\partial c_{T-k}$ through every path, next to the direct path alone
-# ($r \odot f_T \odot \dots \odot f_{T-k+1}$):
+# ($r \odot f_T \odot \dots \odot f_{T-k+1}$; its size is a norm over the 64 units, so it
+# differs a little from the slider's median):
 
 # %%
 for bias in (0.0, 1.0, 3.0):
@@ -375,10 +376,9 @@ for label, ratio in ratios.items():
 #
 # **Why bias 1.** Jozefowicz, Zaremba & Sutskever (2015) evaluated more than ten thousand
 # recurrent architectures and found that adding a bias of 1 to the LSTM's forget gate closed
-# the gap between the LSTM and the GRU on their tasks. Their reasoning is this section's:
+# the gap between the LSTM and the GRU on their tasks. This section shows why it helps:
 # small random weights put every forget gate near $\sigma(0) = 0.5$, a factor of 0.5 per
-# step along the cell, while bias 1 starts it at $\sigma(1) \approx 0.73$ (they credit the
-# idea to Gers et al. 2000). Keras adds 1 by default (`unit_forget_bias=True`); PyTorch does
+# step along the cell, while bias 1 starts it at $\sigma(1) \approx 0.73$. Keras adds 1 by default (`unit_forget_bias=True`); PyTorch does
 # not, and the course sets it with `lstm.set_forget_bias`. The best value depends on how long
 # the task's dependencies are: 1 is a default, not a law; Tallec & Ollivier (2018) derive the
 # biases from the range of time scales the task needs.
@@ -503,8 +503,8 @@ print(f"lesson 03's tanh RNN, 'was' back to 'cat': {l03.sentence_gradient().frac
 # $z_t$ of the old state and writes $1 - z_t$ of the candidate $n_t$. The reset gate decides
 # how much of the old state the candidate may use. Along the direct path $h_{t-1} \to h_t$
 # the derivative is $\operatorname{diag}(z_t)$, so the GRU's story is the LSTM's with $z$ in
-# the role of $f$. PyTorch's default biases put $z$ near 0.5, and in the table of the
-# previous section the GRU's $4 \times 10^{-18}$ is far closer to the LSTM's at $b_f = 0$
+# the role of $f$. PyTorch's default biases put $z$ near 0.5, and in the first-input table
+# above the GRU's $4 \times 10^{-18}$ is far closer to the LSTM's at $b_f = 0$
 # than at $b_f = 1$. Cho et al.'s paper applies the reset gate before the matrix product,
 # $(r_t \odot h_{t-1}) W_{hn}$; PyTorch, like NVIDIA's cuDNN, applies it after. The
 # parameter count is the same. Three blocks instead of four:
@@ -527,7 +527,7 @@ for name, count in counts.items():
 # computation), 并行化差 (poor parallelism, sequential processing is a bottleneck) and
 # 梯度爆炸:仍然无法逃脱这个根本问题 (exploding gradients: it still cannot escape this basic
 # problem). The second is accurate, and lesson 09 is about it. The other two deserve a
-# closer look.
+# closer look: explosion here, training speed briefly here and in full in lesson 06.
 #
 # **Exploding gradients.** The direct cell path multiplies by $f_t \in (0, 1)$ at every step,
 # so it can only shrink. The other paths run through $h_{t-1}$ into the gates, through
@@ -563,68 +563,18 @@ l05.explosion_figure(runs)
 # > not the LSTM's main limit.
 #
 # **Training speed.** Per step, an LSTM computes four blocks where an RNN computes one: four
-# times the parameters (printed above), about four times the arithmetic. Is it four times
-# slower? `training.time_per_step` times one training step (forward, backward and an update,
-# batch 64, 32 units) of PyTorch's three layers at three sequence lengths, on this machine:
-
-# %%
-times = l05.step_times(Ts=(50, 100, 200))
-print("milliseconds per training step (batch 64, 32 units)")
-print(f"{'T':>6}" + "".join(f"{kind:>8}" for kind in ("rnn", "lstm", "gru")))
-for T in (50, 100, 200):
-    print(f"{T:>6}" + "".join(f"{1000 * times[kind, T]:>8.1f}" for kind in ("rnn", "lstm", "gru")))
-fused, unfused = l05.fused_kernel_times(T=100)
-print(
-    f"LSTM at T = 100 with PyTorch's fused CPU kernel: {1000 * fused:.1f} ms; "
-    f"with it switched off: {1000 * unfused:.1f} ms"
-)
-
-# %% [markdown]
-# Two things to read in the table (your numbers will differ from the course's machine; the
-# pattern should not):
-#
-# - **The time per step is about kernels, not arithmetic.** The LSTM, with four times the
-#   RNN's arithmetic, is about as fast as the RNN, and the GRU, with fewer blocks than the
-#   LSTM, is the slowest. On a CPU, PyTorch hands its LSTM layer (and not its RNN or GRU
-#   layers) to one fused kernel of the oneDNN library; switch that kernel off and the same
-#   LSTM becomes several times slower (the last line). Small recurrent layers spend their time in overheads, so the gates' extra
-#   arithmetic is not what sets the clock.
-# - **Every model is sequential.** Doubling $T$ roughly doubles every column: step $t$ needs
-#   $h_{t-1}$, so the $T$ steps run one after another whatever the cell. That is the real
-#   bottleneck, and it is the article's 并行化差.
-#
-# What matters for training is the time *to solve a task*: steps needed × time per step. The
-# next cell trains each model on lesson 06's agreement task (subject-verb distances 1 to 50,
-# tested at 50; 32 units, Adam, clipping at 1, forget bias 1), stopping at the first check
-# (every 25 steps) with at least 95 % accuracy, for at most 300 steps. It takes a few seconds.
-
-# %%
-solve = l05.steps_to_solve()
-for kind, res in solve.items():
-    if res.steps is None:
-        outcome = f"not solved in {res.max_steps} steps (final accuracy {res.final:.0%})"
-    else:
-        outcome = (
-            f"solved in {res.steps} steps, {res.steps * res.seconds_per_step:.1f} s of training"
-        )
-    print(f"{kind:>5}: {1000 * res.seconds_per_step:.1f} ms per step; {outcome}")
-
-# %% [markdown]
-# The LSTM and the GRU reach 95 % at one of the first checks, after about a hundred steps
-# and well under two seconds of training; the RNN, at a similar cost per step, ends its 300
-# steps near chance, 50 % (printed above). A model that is slower per step but solves the
-# task is faster than one that never does.
+# times the parameters (printed above), about four times the arithmetic. Whether that makes
+# it *slow to train* takes a stopwatch and two numbers: the time of one training step, and
+# the number of steps to a solution. Lesson 06 measures both, on three networks trained on
+# a long-range task.
 #
 # > **Myth** (the article): the LSTM trains slowly, "训练缓慢: 多个门造成了计算开销": the
 # > gates add computational overhead.
 # >
 # > **Fact**: per step an LSTM does about four times the arithmetic of an RNN of the same
-# > width, but measured time per step depends on the implementation (here PyTorch's fused
-# > LSTM kernel makes it about as fast as the RNN), and what counts is steps × time per
-# > step. On a task with 50-word dependencies the LSTM and GRU solve in about a hundred
-# > steps what the RNN does not solve in 300 (lesson 06 measures this over seeds and
-# > distances). What is true is that all recurrent networks, LSTMs included, take their $T$
-# > steps one after another: time per step grows with $T$ and cannot be parallelised over
+# > width, but what training costs is time per step × steps to a solution (measured in lesson
+# > 06). What is true is that every recurrent network, LSTMs included, takes its $T$ steps
+# > one after another: step $t$ needs $h_{t-1}$, so the steps cannot be parallelised over
 # > time (Vaswani et al. 2017, Table 1). That, not the gates, is what attention removes.
 
 # %% [markdown]
@@ -647,20 +597,19 @@ for kind, res in solve.items():
 # - A hand-set two-unit LSTM writes the subject's number at "cat", keeps it with forget
 #   gates of 0.99995, and shows it at "was"; the GRU does the same job with an update and a
 #   reset gate and three blocks instead of four.
-# - LSTMs can still explode through the paths into the gates (clipping handles it); per
-#   step they are about as fast as the RNN on this CPU, and they solve in about a hundred
-#   steps a long-range task the RNN does not solve. Their real limit is that they are
-#   sequential in time.
+# - LSTMs can still explode through the paths into the gates (clipping handles it). Whether
+#   they train slowly is a matter of time per step × steps to a solution, which lesson 06
+#   measures; their real limit is that they are sequential in time.
 #
-# Next, lesson 06 trains RNNs, LSTMs and GRUs on long-range tasks and measures how accuracy
-# falls with distance.
+# Next, lesson 06 trains RNNs, LSTMs and GRUs on long-range tasks, measures how accuracy
+# falls with distance, and times their training steps.
 #
 # ## Further reading
 #
 # - S. Hochreiter, J. Schmidhuber (1997), "Long short-term memory", *Neural Computation*
 #   9(8): the memory cell, the constant error carousel and the truncated gradient.
 # - F. A. Gers, J. Schmidhuber, F. Cummins (2000), "Learning to forget: continual prediction
-#   with LSTM", *Neural Computation* 12(10) (first at ICANN 1999): the forget gate.
+#   with LSTM", *Neural Computation* 12(10): the forget gate.
 # - K. Cho, B. van Merriënboer, Ç. Gülçehre, D. Bahdanau, F. Bougares, H. Schwenk,
 #   Y. Bengio (2014), "Learning phrase representations using RNN encoder-decoder for
 #   statistical machine translation", *EMNLP*: the gated unit now called the GRU.

@@ -4,7 +4,7 @@
 # > Train a vanilla RNN, an LSTM and a GRU on tasks whose answer lies up to 50 steps back: the RNN falls to chance, the gated networks hold, and all three still walk through time one step at a time.
 #
 # Lessons 03 to 05 mostly measured gradients in networks that had not been trained: in a tanh
-# RNN, the gradient 49 steps back was about $2 \times 10^{-13}$ of the recent one, while an
+# RNN, the gradient 49 steps back was about $2 \times 10^{-13}$ of the recent one (lesson 03), while an
 # LSTM's cell path carried it far when the forget gate stayed near 1. A gradient at
 # initialisation is a prediction, not a result. This lesson trains. Three networks get the same
 # data, the same optimiser and the same number of steps, and we ask how far back each can learn
@@ -301,8 +301,8 @@ l06.adding_figure(adding)
 
 # %% [markdown]
 # The GRU solves it in 250 to 300 steps in every seed, the LSTM in 700 to 1000, after a long
-# plateau near the baseline. The RNN reaches the baseline within 50 steps and never gets
-# below it: every run ends between 0.17 and 0.20 (printed above), next to 1/6, the MSE of
+# plateau near the baseline. The RNN is at the baseline from the first check (step 50) on and
+# never gets below it: every run ends between 0.17 and 0.20 (printed above), next to 1/6, the MSE of
 # always answering 1. Hochreiter & Schmidhuber (1997, Table 7) report that their LSTM needed
 # 74,000 training sequences at $T = 100$ (a minimal lag of 50 steps) and 853,000 at
 # $T = 1000$. Ours needed 45,000 to 64,000 (printed above), with Adam, clipping and the
@@ -378,12 +378,14 @@ l06.forget_bias_figure(bias_runs)
 # other paths exist, so these are guides, not predictions.)
 #
 # Why did bias 1 work in the live run? There, a fifth of each batch had clauses of 10 words or
-# fewer, where $0.73^{10} \approx 0.04$ of the signal survives: enough to start learning what
+# fewer, where $0.73^{10} \approx 0.04$ of the signal survives (printed below): enough to start learning what
 # to store. And training moves the forget gates too. The next cell reads the gates of the live
 # LSTM (trained with bias 1) over 20 clauses of 50 words: for the unit whose forget gate stays
 # most open, its mean value over the clause, before and after the 300 training steps.
 
 # %%
+keep = l06.keep_per_step(1.0)
+print(f"bias 1, cell path across 10 words: {keep:.3f}^10 = {keep**10:.2f}")
 untrained = training.make_model("lstm", tasks.AGREEMENT_VOCAB, 32, forget_bias=1.0, seed=0)
 print(f"most open forget gate, before training: {l06.most_open_forget_gate(untrained):.2f}")
 print(
@@ -401,10 +403,10 @@ print(
 # %% [markdown]
 # ## What a training step costs, and why it cannot be split over time
 #
-# The article says LSTMs train slowly because of their gates. Two numbers answer that: the time
-# of one training step, and the number of steps to a solution. Lesson 05 timed one step at three
-# lengths; here we look at the whole range from 25 to 200 steps and put the time next to the
-# steps the live runs needed. The next cell times one training step (forward, backward and
+# The article says LSTMs train slowly because of their gates, and lesson 05 counted them: four
+# blocks, about four times the RNN's arithmetic per step. Two numbers decide whether that makes
+# training slow: the time of one training step, and the number of steps to a solution. The live
+# runs above gave the steps; here we put the time next to them. The next cell times one training step (forward, backward and
 # update; batch 64, 32 units; the median of 10 steps) at sequence lengths 25 to 200, for each
 # network. It repeats the LSTM's measurement with PyTorch's **oneDNN** kernels switched off: on a
 # CPU, torch runs a whole LSTM layer, forward and backward, as one call to that library, while
@@ -460,16 +462,16 @@ l06.timing_figure(lengths, fused, unfused, runs)
 # > add computation), and parallelise poorly, "并行化差: 顺序处理造成瓶颈" (sequential
 # > processing is a bottleneck).
 # >
-# > **Fact**: two claims, two verdicts (lesson 05 began the measurement; here it is over lengths,
-# > seeds and distances). *Slow to train*: misleading. Per step an LSTM does about four times the
+# > **Fact**: two claims, two verdicts (lesson 05 counted the arithmetic; here are the
+# > measurements). *Slow to train*: misleading. Per step an LSTM does about four times the
 # > arithmetic of an RNN of the same width, but on this CPU PyTorch's fused LSTM kernel took
 # > about as long per step as the RNN, and what training costs is time per step × steps: on
 # > agreement across 50 words the LSTM and the GRU reached 95 % in about 100 steps (at most 225
-# > in the 50 runs of the sweep), and the RNN never did. (The GRU, which torch runs one operation
+# > in the sweep's 50 LSTM and GRU runs, at distances 10 to 50), and the RNN never did. (The GRU, which torch runs one operation
 # > at a time, took about three times the RNN's time per step, and still solved the task in less
-# > time than the RNN spent failing.) Hochreiter & Schmidhuber (1997) found BPTT and RTRL on
-# > plain RNNs "quite useless when the time lags exceed as few as 10 steps" on their tasks, which
-# > LSTM solved. *Parallelises poorly*: accurate, for every recurrent network, not only the LSTM.
+# > time than the RNN spent failing.) Hochreiter & Schmidhuber (1997) wrote that BPTT and RTRL
+# > on plain RNNs "appear quite useless when the time lags exceed as few as 10 steps" on their
+# > tasks, which LSTM solved. *Parallelises poorly*: accurate, for every recurrent network, not only the LSTM.
 # > The $T$ steps of a sequence run one after another, so only the batch and the work within one
 # > step run in parallel; recurrence "precludes parallelization within training examples, which
 # > becomes critical at longer sequence lengths" (Vaswani et al. 2017). That is the bottleneck

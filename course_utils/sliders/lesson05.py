@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import math
-import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -493,7 +492,7 @@ def handset_accuracy(n: int = 500, distances=(1, 60), seed: int = 0) -> HandsetA
     )
 
 
-# --- parameter counts, time per step, steps to solve -------------------------------------------
+# --- parameter counts -------------------------------------------
 
 
 def parameter_counts(n_in: int = 16, hidden: int = 32) -> dict[str, int]:
@@ -503,60 +502,3 @@ def parameter_counts(n_in: int = 16, hidden: int = 32) -> dict[str, int]:
         "GRU": lstm.gru_parameter_count(n_in, hidden),
         "LSTM": lstm.lstm_parameter_count(n_in, hidden),
     }
-
-
-def step_times(Ts=(50, 100, 200), kinds=("rnn", "lstm", "gru")) -> dict[tuple[str, int], float]:
-    """``training.time_per_step`` (seconds; batch 64, 32 units, adding-problem inputs)."""
-    from course_utils.env import use_one_thread
-    from course_utils.training import time_per_step
-
-    use_one_thread()
-    return {(kind, T): time_per_step(kind, T) for T in Ts for kind in kinds}
-
-
-def fused_kernel_times(T: int = 100) -> tuple[float, float]:
-    """The LSTM's time per step with torch's fused oneDNN (mkldnn) LSTM kernel on and off."""
-    import torch
-
-    from course_utils.env import use_one_thread
-    from course_utils.training import time_per_step
-
-    use_one_thread()
-    times = []
-    for enabled in (True, False):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # a TF32 note about Intel GPUs
-            with torch.backends.mkldnn.flags(enabled=enabled):
-                times.append(time_per_step("lstm", T))
-    return times[0], times[1]
-
-
-class Solve(NamedTuple):
-    """One model trained on agreement (lesson 06's defaults): steps to 95 %, final accuracy and
-    the measured seconds per training step."""
-
-    steps: int | None
-    final: float
-    seconds_per_step: float
-    max_steps: int
-
-
-def steps_to_solve(kinds=("rnn", "lstm", "gru"), seed: int = 0) -> dict[str, Solve]:
-    """Train each kind on subject-verb agreement, distances 1-50, tested at 50 (lesson 06's
-    default ``training.LESSON06``: 32 units, batch 64, Adam 0.005, clipping at 1, forget bias
-    1), stopping at the first evaluation (every 25 steps) with >= 95 %; at most 300 steps.
-    Seed 0: about 2.5 s in all (the RNN, which never solves it, takes half)."""
-    from course_utils.env import use_one_thread
-    from course_utils.training import LESSON06, agreement_task, make_model, train
-
-    use_one_thread()
-    task = agreement_task(LESSON06["distance"])
-    out = {}
-    for kind in kinds:
-        bias = LESSON06["forget_bias"] if kind == "lstm" else None
-        model = make_model(kind, task.inputs, LESSON06["hidden"], bias, seed=seed)
-        res = train(model, task, data_seed=seed, stop_when_solved=True, progress=False)
-        out[kind] = Solve(
-            res.steps_to_threshold, res.final, res.seconds_per_step, LESSON06["steps"]
-        )
-    return out
