@@ -73,16 +73,19 @@ def log_slider(
     value: float,
     *,
     step: float = 0.1,
+    base: float = 10,
+    readout_format: str = ".3g",
     continuous: bool = True,
 ) -> widgets.Widget:
-    """A slider over 10**low_exp .. 10**high_exp, moving in steps of the exponent."""
+    """A slider over base**low_exp .. base**high_exp, moving in steps of the exponent."""
     return widgets.FloatLogSlider(
         value=value,
-        base=10,
+        base=base,
         min=low_exp,
         max=high_exp,
         step=step,
         description=description,
+        readout_format=readout_format,
         continuous_update=continuous,
         style=_STYLE,
         layout=_LAYOUT,

@@ -1,0 +1,194 @@
+"""Checkers for lesson 07: a numerically stable softmax, and scaled dot-product attention with
+a mask, ``attention(Q, K, V, mask) -> (output, weights)``.
+
+Row-vector convention of ``course_utils.attention``: tokens are the rows; scores =
+Q @ K.T / sqrt(d_k) has one ROW per query, and each row of the weights sums to 1. Masks are
+boolean, True = "query i may attend to key j".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from course_utils import attention
+from course_utils.checks import CheckResult, Mistake, check_function
+
+# --- exercise 1: a stable softmax -------------------------------------------------------------
+
+
+def reference_softmax(x):
+    """The course's ``attention.softmax`` along the last axis."""
+    return attention.softmax(x, axis=-1)
+
+
+def naive_softmax(x):
+    """exp(x) / sum exp(x): right on small logits, NaN once exp overflows or underflows."""
+    e = np.exp(x)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _shifted(x, axis=-1, keepdims=True):
+    return np.exp(x - x.max(axis=axis, keepdims=keepdims))
+
+
+# Moderate logits first, 3 rows x 4 columns (not square): every mistake except the two
+# overflow ones gives wrong values here. Then logits near +1000 and -1000 in the SAME array:
+# exp(1000) overflows to inf, exp(-1000) underflows to 0, and one max for the whole array
+# leaves the -1000 row with exp(-2000) = 0 everywhere (0/0 = NaN).
+SOFTMAX_CASES = [
+    (np.array([[1.0, 2.0, 0.5, -1.0], [0.0, 0.0, 3.0, 1.0], [-2.0, 1.5, 1.0, 0.0]]),),
+    (np.array([[1000.0, 999.0, 998.0], [-1000.0, -1001.0, -1003.0], [0.5, -0.5, 2.0]]),),
+]
+
+SOFTMAX_MISTAKES = [
+    Mistake(
+        naive_softmax,
+        "exp(1000) overflows to inf (and exp(-1000) underflows to 0), so inf/inf and 0/0 give "
+        "NaN. Subtract each row's maximum before exp: softmax(x) = softmax(x - c) for any "
+        "constant c, and then every exp(.) is <= 1.",
+    ),
+    Mistake(
+        lambda x: (e := np.exp(x - x.max())) / e.sum(axis=-1, keepdims=True),
+        "You subtract ONE maximum for the whole array. Then the row near -1000 becomes "
+        "exp(-2000) = 0 everywhere and 0/0 = NaN. Subtract each ROW's maximum: "
+        "x.max(axis=-1, keepdims=True).",
+    ),
+    Mistake(
+        lambda x: (e := _shifted(x, axis=0)) / e.sum(axis=0, keepdims=True),
+        "Your softmax runs over the wrong axis: your COLUMNS sum to 1. Each row holds one "
+        "query's scores, so use axis=-1 (with keepdims=True) for both the max and the sum.",
+    ),
+    Mistake(
+        lambda x: _shifted(x),
+        "The result is not normalised: you return exp(x - max) without dividing by the row's "
+        "sum, so the rows do not sum to 1 (the largest entry is exactly 1 instead).",
+    ),
+    Mistake(
+        lambda x: np.exp(x),
+        "You return exp(x) itself. Divide by the sum of each row, and subtract the row "
+        "maximum first so that nothing overflows.",
+    ),
+    Mistake(
+        lambda x: (e := _shifted(x)) / e.sum(),
+        "You divide by the sum of the WHOLE array, so all entries together sum to 1. Divide "
+        "each row by its own sum: e.sum(axis=-1, keepdims=True).",
+    ),
+]
+
+
+def check_stable_softmax(fn) -> CheckResult:
+    """Check `fn(x) -> softmax of x along the last axis`, also on logits of about +-1000."""
+    return check_function(
+        fn,
+        reference_softmax,
+        SOFTMAX_CASES,
+        exercise="stable softmax",
+        mistakes=SOFTMAX_MISTAKES,
+        hint="Subtract each row's maximum (axis=-1, keepdims=True), take exp, and divide "
+        "by the sum of each row.",
+    )
+
+
+# --- exercise 2: scaled dot-product attention with a mask -------------------------------------
+
+
+def reference_attention(Q, K, V, mask):
+    """(output, weights) from the course's ``scaled_dot_product_attention``."""
+    return tuple(attention.scaled_dot_product_attention(Q, K, V, mask))
+
+
+def _attend(Q, K, V, mask, *, scale=None, axis=-1, where="before", polarity=True, kt=True):
+    """Attention with one piece done wrong (for the mistakes)."""
+    d_k = Q.shape[-1]
+    scores = Q @ (K.T if kt else K)
+    scores = scores / (np.sqrt(d_k) if scale is None else scale(d_k))
+    allowed = None if mask is None else (mask if polarity else ~mask)
+    if allowed is not None and where == "before":
+        scores = np.where(allowed, scores, -np.inf)
+    if allowed is not None and where == "zero_scores":
+        scores = scores * allowed
+    e = np.exp(scores - scores.max(axis=axis, keepdims=True))
+    weights = e / e.sum(axis=axis, keepdims=True)
+    if allowed is not None and where == "after":
+        weights = weights * allowed
+    return weights @ V, weights
+
+
+def _case(n_q, n_k, d_k, d_v, seed, mask=None):
+    rng = np.random.default_rng(seed)
+    Q = 1.5 * rng.standard_normal((n_q, d_k))
+    K = 1.5 * rng.standard_normal((n_k, d_k))
+    V = rng.standard_normal((n_k, d_v))
+    return Q, K, V, mask
+
+
+# Case 1: n_k = d_k = 4, so Q @ K (K not transposed) still runs and gives wrong VALUES; the
+# mask has a True and a False in every row and every column, so neither the wrong polarity
+# nor the wrong axis leaves a row or column fully masked. d_k = 4: sqrt(d_k) = 2 != d_k.
+# Case 2: no mask, n_q = 2 != n_k = 3 and d_k = 4 != d_v = 5: a missing K.T fails loudly.
+# Case 3: a square causal case, where only the values tell the mistakes apart.
+ATTENTION_MASK_1 = np.array(
+    [[True, False, True, False], [False, True, True, True], [True, True, False, False]]
+)
+ATTENTION_CASES = [
+    _case(3, 4, 4, 2, seed=0, mask=ATTENTION_MASK_1),
+    _case(2, 3, 4, 5, seed=1),
+    _case(4, 4, 4, 4, seed=2, mask=attention.causal_mask(4)),
+]
+
+ATTENTION_MISTAKES = [
+    Mistake(
+        lambda *a: _attend(*a, kt=False),
+        "K is not transposed: the scores are Q @ K.T, entry [i, j] = q_i . k_j (shape "
+        "(n_q, n_k)). Q @ K only runs here because n_k happens to equal d_k.",
+    ),
+    Mistake(
+        lambda *a: _attend(*a, scale=lambda d: 1.0),
+        "The scores are not scaled: divide Q @ K.T by sqrt(d_k) (d_k = Q.shape[-1]) before "
+        "the softmax.",
+    ),
+    Mistake(
+        lambda *a: _attend(*a, scale=lambda d: d),
+        "You divide by d_k; the scale is 1/sqrt(d_k), which makes the scores' variance 1 "
+        "(the variance of q . k is d_k).",
+    ),
+    Mistake(
+        lambda *a: _attend(*a, axis=0),
+        "The softmax runs over the wrong axis: each ROW of the scores belongs to one query "
+        "and must sum to 1 (axis=-1), not each column.",
+    ),
+    Mistake(
+        lambda *a: _attend(*a, where="after"),
+        "The mask is applied AFTER the softmax, by zeroing weights: the rows then sum to less "
+        "than 1. Set the disallowed scores to -inf BEFORE the softmax (np.where(mask, scores, "
+        "-np.inf)), so the allowed weights share the whole 1.",
+    ),
+    Mistake(
+        lambda *a: _attend(*a, polarity=False),
+        "The mask is inverted: True means 'may attend', so keep the scores where mask is "
+        "True and set the others to -inf: np.where(mask, scores, -np.inf).",
+    ),
+    Mistake(
+        lambda *a: _attend(*a, where="zero_scores"),
+        "Masked scores set to 0 are not masked: exp(0) = 1 still gets weight. Set them to "
+        "-inf, so that exp(-inf) = 0.",
+    ),
+    Mistake(
+        lambda *a: _attend(*a, where="ignored"),
+        "The mask is ignored: set the scores where mask is False to -inf before the softmax.",
+    ),
+]
+
+
+def check_attention(fn) -> CheckResult:
+    """Check `fn(Q, K, V, mask) -> (output, weights)`; mask is boolean (True = may attend)
+    or None."""
+    return check_function(
+        fn,
+        reference_attention,
+        ATTENTION_CASES,
+        exercise="attention",
+        mistakes=ATTENTION_MISTAKES,
+        hint="scores = Q @ K.T / np.sqrt(d_k); if mask is not None, scores = np.where(mask, "
+        "scores, -np.inf); weights = softmax over the last axis; output = weights @ V.",
+    )

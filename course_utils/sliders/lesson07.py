@@ -1,0 +1,478 @@
+"""Lesson 07's experiments and figures: attention built up step by step on "The cat sat on the
+mat", the check against PyTorch, why sqrt(d_k) (variance table, saturation slider and sweep),
+the word-by-word attention slider, causal masking, and the dilution of "direct access".
+
+Every compute function is pure and seeded; the numbers the lesson prints come from here and
+are asserted in tests/unit/test_lesson07.py. Row-vector convention of ``course_utils.attention``:
+tokens are the ROWS, scores = Q @ K.T / sqrt(d_k), each row of the weights sums to 1.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple
+
+import numpy as np
+from matplotlib.patches import Rectangle
+
+from course_utils import attention, plots, widgets
+from course_utils.env import use_one_thread
+
+SENTENCE = "The cat sat on the mat"
+GREEN = plots.COLOURS["attention"]
+GREY = plots.COLOURS["bound"]
+UNSCALED = plots.OKABE_ITO["vermillion"]
+D_K_EXP_MAX = 12  # the slider runs over d_k = 2**0 .. 2**12 = 4096
+
+
+def toy(position_gain: float = 1.5) -> attention.ToySentence:
+    """The hand-set toy of ``attention.toy_sentence_attention`` on the lesson's sentence."""
+    return attention.toy_sentence_attention(SENTENCE, position_gain=position_gain)
+
+
+def labels(tokens) -> list[str]:
+    """'the', 'cat', ... with the two 'the's told apart by their position: 'the (0)'."""
+    counts = {t: tokens.count(t) for t in tokens}
+    return [f"{t} ({i})" if counts[t] > 1 else t for i, t in enumerate(tokens)]
+
+
+# --- the build-up: similarity, softmax, weighted sum, then queries / keys / values -----------
+
+
+class BuildUp(NamedTuple):
+    """Attention with X itself as queries, keys and values (no projections), for one sentence.
+
+    scores: X @ X.T (n, n); weights: softmax of each row; output: weights @ X (n, 6).
+    """
+
+    tokens: list[str]
+    embeddings: np.ndarray
+    scores: np.ndarray
+    weights: np.ndarray
+    output: np.ndarray
+
+
+def build_up(gain: float = 1.0) -> BuildUp:
+    """Dot-product self-attention on the toy's embeddings (times ``gain``), no W_q, W_k, W_v.
+
+    The embeddings are the toy's hand-set ones: a one-hot word class and the position as
+    (cos, sin). Scaled by ``gain`` so that the softmax has some contrast.
+    """
+    t = toy()
+    X = gain * t.embeddings
+    scores = attention.dot_scores(X, X, scale=False)
+    weights = attention.softmax(scores)
+    return BuildUp(t.tokens, t.embeddings, scores, weights, weights @ t.embeddings)
+
+
+def similarity_figure():
+    """Step 1: the dot products x_i . x_j of the (scaled) embeddings, as a heatmap."""
+    b = build_up()
+    fig, axes = plots.figure(width=4.6, height=3.4)
+    ax = axes[0, 0]
+    names = labels(b.tokens)
+    plots.heatmap(ax, b.scores, xlabels=names, ylabels=names, annotate=True, colorbar=False)
+    ax.set_title("Step 1: similarity = dot product x_i · x_j")
+    ax.set_xlabel("word j")
+    ax.set_ylabel("word i")
+    return fig
+
+
+def softmax_figure(row: int = 2):
+    """Step 2: one row of scores and its softmax weights (positive, sum to 1)."""
+    b = build_up()
+    names = labels(b.tokens)
+    fig, axes = plots.figure(2, width=7.5, height=2.8)
+    axes[0, 0].bar(names, b.scores[row], color=GREY)
+    axes[0, 0].set_title(f"scores of '{names[row]}' (any real numbers)")
+    axes[0, 1].bar(names, b.weights[row], color=GREEN)
+    axes[0, 1].set_title(f"softmax weights (sum = {b.weights[row].sum():.2f})")
+    axes[0, 1].set_ylim(0, 1)
+    for ax in axes[0]:
+        ax.tick_params(axis="x", rotation=45)
+    return fig
+
+
+def weighted_sum_figure(row: int = 2):
+    """Step 3: the output of one word is the weighted mean of the value rows (here V = X)."""
+    b = build_up()
+    fig, axes = plots.figure(width=6.5, height=2.8)
+    ax = axes[0, 0]
+    features = list(attention.TOY_EMBEDDING_FEATURES)
+    x = np.arange(len(features))
+    ax.bar(
+        x - 0.2, b.embeddings[row], width=0.4, color=GREY, label=f"its own x ('{b.tokens[row]}')"
+    )
+    ax.bar(x + 0.2, b.output[row], width=0.4, color=GREEN, label="output = Σ_j a_j x_j")
+    ax.set_xticks(x, features)
+    ax.set_title(f"Step 3: the output of '{b.tokens[row]}' mixes the words it attends to")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def roles_figure():
+    """Step 4: weights without projections (X X^T) next to the toy's queries and keys."""
+    b, t = build_up(), toy()
+    names = labels(t.tokens)
+    fig, axes = plots.figure(2, width=8.0, height=3.4)
+    for ax, w, title in (
+        (axes[0, 0], b.weights, "one vector per word: softmax(X Xᵀ)"),
+        (axes[0, 1], t.weights, "query vs key: softmax(Q Kᵀ/√d_k)"),
+    ):
+        plots.heatmap(ax, w, xlabels=names, ylabels=names, vmin=0, vmax=1, colorbar=False)
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("key (word attended to)")
+    axes[0, 0].set_ylabel("query (word attending)")
+    return fig
+
+
+def self_weight(b: BuildUp) -> float:
+    """The mean weight a word puts on itself when X serves as query and key."""
+    return float(np.mean(np.diag(b.weights)))
+
+
+# --- checked against PyTorch -----------------------------------------------------------------
+
+
+def torch_check(seed: int = 0) -> dict[str, float]:
+    """Max absolute differences between the course's numpy attention and PyTorch (float64).
+
+    - F.scaled_dot_product_attention, no mask and a causal mask (n_q = n_k = 5, d_k = 8,
+      d_v = 3, batch 2) against ``scaled_dot_product_attention``;
+    - torch.nn.MultiheadAttention (d_model = 16, 4 heads, causal, weights copied in by
+      ``to_torch_multihead``) against ``multi_head_attention``: output and per-head weights;
+    - torch autograd through F.scaled_dot_product_attention against ``attention_backward``
+      (causal), for dQ, dK, dV.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    use_one_thread()
+    rng = np.random.default_rng(seed)
+    Q, K = rng.standard_normal((2, 2, 5, 8))
+    V = rng.standard_normal((2, 5, 3))
+    dout = rng.standard_normal((2, 5, 3))
+    mask = attention.causal_mask(5)
+    out = {}
+    tq, tk, tv = (torch.tensor(a, requires_grad=True) for a in (Q, K, V))
+    plain = F.scaled_dot_product_attention(tq, tk, tv)
+    ours = attention.scaled_dot_product_attention(Q, K, V)
+    out["sdpa output, no mask"] = float(np.abs(plain.detach().numpy() - ours.output).max())
+    causal = F.scaled_dot_product_attention(tq, tk, tv, attn_mask=torch.tensor(mask))
+    ours = attention.scaled_dot_product_attention(Q, K, V, mask)
+    out["sdpa output, causal mask"] = float(np.abs(causal.detach().numpy() - ours.output).max())
+    causal.backward(torch.tensor(dout))
+    grads = attention.attention_backward(dout, Q, K, V, ours.weights)
+    for name, t, g in zip(("dQ", "dK", "dV"), (tq, tk, tv), grads, strict=True):
+        out[f"autograd {name}"] = float(np.abs(t.grad.numpy() - g).max())
+
+    params = attention.init_attention(16, 4, rng)
+    X = rng.standard_normal((2, 5, 16))
+    mha = attention.to_torch_multihead(params, 4)
+    tx = torch.tensor(X)
+    with torch.no_grad():
+        t_out, t_w = mha(
+            tx, tx, tx, attn_mask=torch.tensor(~mask), need_weights=True,
+            average_attn_weights=False,
+        )  # fmt: skip
+    ours = attention.multi_head_attention(X, None, params, 4, mask)
+    out["MultiheadAttention output"] = float(np.abs(t_out.numpy() - ours.output).max())
+    out["MultiheadAttention weights"] = float(np.abs(t_w.numpy() - ours.weights).max())
+    return out
+
+
+# --- why sqrt(d_k) ---------------------------------------------------------------------------
+
+D_K_TABLE = (1, 4, 16, 64, 256, 1024, 4096)
+
+
+def variance_table(d_ks=D_K_TABLE) -> dict[int, tuple[float, float]]:
+    """{d_k: (Var(q . k), Var(q . k / sqrt(d_k)))}, measured on 10,000 pairs (seed 0)."""
+    return {d: (attention.score_variance(d), attention.score_variance(d, scale=True)) for d in d_ks}
+
+
+@functools.lru_cache(maxsize=1)
+def _jacobian_curves() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(d_k values 2**0..2**12, median Jacobian norm unscaled, scaled), computed once."""
+    d_ks = 2 ** np.arange(D_K_EXP_MAX + 1)
+    curves = [
+        [attention.softmax_saturation(int(d), s).median_jacobian_norm for d in d_ks]
+        for s in (False, True)
+    ]
+    return d_ks, np.array(curves[0]), np.array(curves[1])
+
+
+def saturation(d_k: float = 512, scaled: bool = False) -> attention.Saturation:
+    """Compute function of the slider: ``softmax_saturation`` at d_k (rounded), seed 0."""
+    return attention.softmax_saturation(int(round(d_k)), bool(scaled))
+
+
+def draw_saturation(axes, res: attention.Saturation) -> None:
+    """Left: the weights of 12 queries over 16 keys. Right: median ||J|| against d_k."""
+    left, right = axes[0], axes[1]
+    plots.heatmap(left, res.weights[:12], vmin=0, vmax=1, colorbar=False)
+    left.set_xticks([0, 15])
+    left.set_yticks([0, 11])
+    left.set_xlabel("key")
+    left.set_ylabel("query")
+    left.set_title("softmax weights, 12 queries", fontsize=10)
+    d_ks, unscaled, scaled = _jacobian_curves()
+    right.plot(d_ks, unscaled, "-", color=UNSCALED, lw=1.5, label="unscaled q·k")
+    right.plot(d_ks, scaled, "-", color=GREEN, lw=1.5, label="scaled q·k/√d_k")
+    right.plot([res.d_k], [res.median_jacobian_norm], "o", color="black", ms=6)
+    right.set_xscale("log", base=2)
+    right.set_yscale("log")
+    lo, hi, ticks = plots.log_axis_limits(unscaled, scaled, max_ticks=5)
+    right.set_ylim(lo, hi)
+    right.set_yticks(ticks)
+    plots.plain_log_labels(right.yaxis)
+    right.set_xticks([1, 16, 256, 4096], ["1", "16", "256", "4096"])
+    right.set_xlabel("d_k")
+    right.set_ylabel("median softmax-Jacobian norm")
+    right.set_title("size of the softmax gradient", fontsize=10)
+    right.legend(fontsize=8, loc="lower left")
+
+
+def readout_saturation(res: attention.Saturation) -> str:
+    kind = "scaled" if res.scaled else "unscaled"
+    return (
+        f"d_k = {res.d_k}, {kind}: logit std {res.score_std:.1f}; "
+        f"{res.one_hot_fraction:.0%} of rows nearly one-hot (max weight > 0.99); "
+        f"entropy {res.entropy_fraction:.0%} of log 16; "
+        f"median softmax-Jacobian norm {res.median_jacobian_norm:.1e}"
+    )
+
+
+def saturation_slider() -> widgets.InteractiveFigure:
+    """d_k on a log slider (1 to 4096, powers of 2) and scaling on/off."""
+    d_k = widgets.log_slider("d_k", 0, D_K_EXP_MAX, 512, step=1, base=2, readout_format=".0f")
+    scaled = widgets.dropdown(
+        "scores", [("q·k (unscaled)", False), ("q·k / √d_k (scaled)", True)], False
+    )
+    return widgets.InteractiveFigure(
+        saturation,
+        draw_saturation,
+        {"d_k": d_k, "scaled": scaled},
+        readout_saturation,
+        ncols=2,
+        width=8.0,
+        height=3.0,
+    )
+
+
+def saturation_sweep():
+    """The slider's figure, unscaled, at d_k = 4, 64 and 1024 (one row each)."""
+    return widgets.static_sweep(
+        saturation,
+        draw_saturation,
+        "d_k",
+        [4, 64, 1024],
+        {"scaled": False},
+        ncols=2,
+        width=8.0,
+        height=2.8,
+        label=lambda v: f"d_k = {v}, unscaled",
+    )
+
+
+def saturation_table(d_ks=(4, 64, 512, 4096)) -> dict[tuple[int, bool], attention.Saturation]:
+    """``softmax_saturation`` at a few d_k, unscaled and scaled (seed 0)."""
+    return {(d, s): attention.softmax_saturation(d, s) for d in d_ks for s in (False, True)}
+
+
+# --- pick a word of "The cat sat on the mat" -------------------------------------------------
+
+
+class WordView(NamedTuple):
+    """The toy's weights and the chosen word (row)."""
+
+    toy: attention.ToySentence
+    word: int
+    position_gain: float
+
+
+def word_attention(word: int = 2, position_gain: float = 1.5) -> WordView:
+    """Compute function of the word slider: the toy sentence, and which row to show."""
+    return WordView(toy(position_gain), int(word), float(position_gain))
+
+
+def draw_word(axes, res: WordView) -> None:
+    """Left: the full weight matrix, chosen row outlined. Right: that row as bars."""
+    names = labels(res.toy.tokens)
+    left, right = axes[0], axes[1]
+    plots.heatmap(left, res.toy.weights, xlabels=names, ylabels=names, vmin=0, vmax=1,
+                  colorbar=False)  # fmt: skip
+    n = len(names)
+    left.add_patch(
+        Rectangle((-0.5, res.word - 0.5), n, 1, fill=False, edgecolor=plots.OKABE_ITO["orange"],
+                  lw=2.5)
+    )  # fmt: skip
+    left.set_xlabel("key (attended to)")
+    left.set_title("all weights (rows sum to 1)", fontsize=10)
+    row = res.toy.weights[res.word]
+    colours = [GREEN if w >= 0.9 * row.max() else GREY for w in row]  # ties both green
+    right.bar(range(n), row, color=colours)
+    right.set_xticks(range(n), names, rotation=45, ha="right")
+    right.set_ylim(0, 1)
+    right.set_title(f"where '{names[res.word]}' looks", fontsize=10)
+
+
+def readout_word(res: WordView) -> str:
+    names = labels(res.toy.tokens)
+    row = res.toy.weights[res.word]
+    top = np.lexsort((np.arange(len(row)), -np.round(row, 6)))[:3]  # ties: sentence order
+    shown = ", ".join(f"{names[j]} {row[j]:.2f}" for j in top)
+    positions = "with positions" if res.position_gain else "positions OFF"
+    return f"'{names[res.word]}' ({positions}) attends to: {shown}"
+
+
+def word_slider() -> widgets.InteractiveFigure:
+    """A dropdown over the six words, and positions on or off."""
+    names = labels(toy().tokens)
+    word = widgets.dropdown("word", [(w, i) for i, w in enumerate(names)], 2)
+    gain = widgets.dropdown("position information", [("on", 1.5), ("off", 0.0)], 1.5)
+    return widgets.InteractiveFigure(
+        word_attention,
+        draw_word,
+        {"word": word, "position_gain": gain},
+        readout_word,
+        ncols=2,
+        width=8.0,
+        height=3.2,
+    )
+
+
+def word_sweep():
+    """The word figure for 'sat' and both 'the's (one row each)."""
+    names = labels(toy().tokens)
+    return widgets.static_sweep(
+        word_attention,
+        draw_word,
+        "word",
+        [2, 0, 4],
+        {"position_gain": 1.5},
+        ncols=2,
+        width=8.0,
+        height=3.0,
+        label=lambda i: f"'{names[i]}'",
+    )
+
+
+def sentence_matrix_figure(position_gain: float = 1.5):
+    """The toy's full 6 x 6 weight matrix, annotated."""
+    t = toy(position_gain)
+    names = labels(t.tokens)
+    fig, axes = plots.figure(width=5.0, height=3.8)
+    ax = axes[0, 0]
+    plots.heatmap(ax, t.weights, xlabels=names, ylabels=names, vmin=0, vmax=1, annotate=True)
+    ax.set_xlabel("key (word attended to)")
+    ax.set_ylabel("query (word attending)")
+    gain = "with positions" if position_gain else "no position information"
+    ax.set_title(f"Self-attention weights, hand-set toy ({gain})", fontsize=10)
+    return fig
+
+
+# --- masking ---------------------------------------------------------------------------------
+
+
+class Masking(NamedTuple):
+    """The toy's scores with and without a causal mask, and the wrong "mask after" variant."""
+
+    tokens: list[str]
+    mask: np.ndarray  # (n, n) True = may attend
+    unmasked: np.ndarray  # softmax of all scores
+    masked: np.ndarray  # mask before the softmax (the right way)
+    zeroed_after: np.ndarray  # softmax, then zero the future: rows no longer sum to 1
+    renormalised: np.ndarray  # zeroed_after divided by its row sums
+    future_weight: np.ndarray  # (n,) weight each unmasked row puts on later positions
+
+
+def masking() -> Masking:
+    """Causal masking of the hand-set toy (position_gain 1.5: every word prefers the next)."""
+    t = toy()
+    n = len(t.tokens)
+    mask = attention.causal_mask(n)
+    scores = attention.dot_scores(t.queries, t.keys)
+    unmasked = attention.softmax(scores)
+    masked = attention.softmax(attention.apply_mask(scores, mask))
+    zeroed = unmasked * mask
+    renormalised = zeroed / zeroed.sum(axis=-1, keepdims=True)
+    future = (unmasked * ~mask).sum(axis=-1)
+    return Masking(t.tokens, mask, unmasked, masked, zeroed, renormalised, future)
+
+
+def masking_figure():
+    """Three panels: the causal mask, the weights without it, the weights with it."""
+    m = masking()
+    names = labels(m.tokens)
+    fig, axes = plots.figure(3, width=10.0, height=3.4)
+    panels = (
+        (m.mask.astype(float), "causal mask (yellow = may attend)"),
+        (m.unmasked, "no mask: reads the future"),
+        (m.masked, "masked before the softmax"),
+    )
+    for ax, (matrix, title) in zip(axes[0], panels, strict=True):
+        plots.heatmap(ax, matrix, xlabels=names, ylabels=names, vmin=0, vmax=1, colorbar=False)
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("key")
+    axes[0, 0].set_ylabel("query")
+    return fig
+
+
+def future_leak(seed: int = 0) -> dict[str, float]:
+    """Change the LAST token's key and value; how much do the outputs of the others move?
+
+    Random Q, K, V (n = 6, d = 8). Returns the max change of outputs 0..n-2 without and with
+    a causal mask: with it, exactly 0 (no earlier position can read the last one).
+    """
+    rng = np.random.default_rng(seed)
+    Q, K, V = rng.standard_normal((3, 6, 8))
+    K2, V2 = K.copy(), V.copy()
+    K2[-1], V2[-1] = rng.standard_normal((2, 8))
+    mask = attention.causal_mask(6)
+    out = {}
+    for name, m in (("no mask", None), ("causal mask", mask)):
+        a = attention.scaled_dot_product_attention(Q, K, V, m).output
+        b = attention.scaled_dot_product_attention(Q, K2, V2, m).output
+        out[name] = float(np.abs(a[:-1] - b[:-1]).max())
+    return out
+
+
+# --- myth vs fact: "direct access" is soft -----------------------------------------------------
+
+
+def dilution_figure():
+    """||dy_T / dx_1|| of one attention layer against T (log-log) with a 1/T guide line."""
+    d = attention.attention_gradient_vs_distance()
+    fig, axes = plots.figure(width=6.0, height=3.0)
+    ax = axes[0, 0]
+    plots.gradient_vs_distance(
+        ax,
+        d.lengths,
+        d.norms,
+        label="attention (one layer)",
+        colour=GREEN,
+        xlabel="sequence length T (distance from token 1 to the last)",
+        ylabel="‖∂y_T / ∂x_1‖",
+    )
+    guide = d.norms[0] * d.lengths[0] / d.lengths
+    ax.plot(d.lengths, guide, "--", color=GREY, lw=1.2, label="∝ 1/T")
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(d.lengths, [str(t) for t in d.lengths])
+    ax.minorticks_off()
+    ax.legend(fontsize=8)
+    ax.set_title(f"Diffuse attention dilutes the gradient (log-log slope {d.slope:.2f})")
+    return fig
+
+
+def order_blind() -> float:
+    """Max |difference| between the two 'the' rows of the toy without positions (0.0)."""
+    w = toy(position_gain=0.0).weights
+    return float(np.abs(w[0] - w[4]).max())
+
+
+def head_shapes(d_model: int = 512, n_heads: int = 8, n: int = 6) -> dict[str, tuple]:
+    """Shapes through ``split_heads`` / ``merge_heads`` for the paper's d_model and h."""
+    X = np.zeros((n, d_model))
+    heads = attention.split_heads(X, n_heads)
+    return {"X": X.shape, "heads": heads.shape, "merged": attention.merge_heads(heads).shape}

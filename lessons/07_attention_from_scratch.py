@@ -1,0 +1,448 @@
+# %% [markdown]
+# # 07 · Attention from scratch
+#
+# > Scaled dot-product attention built in four small steps, checked against PyTorch, with why it divides by √d_k and why it needs a mask.
+#
+# Lessons 03 to 06 sent information along a chain: to connect "was" with "cat", an RNN carries
+# it through every word in between, and the gradient shrinks at every step. **Attention**
+# (注意力机制) takes another route: when the network processes one word, it computes a
+# weighted average over *all* the words, with weights that it computes from the words
+# themselves. The seed article says that, when reading "sat" in "The cat sat on the mat",
+# attention lets the model "focus on 'cat' and 'mat' at the same time". This lesson builds
+# that mechanism from a dot product, a softmax and a weighted sum, checks it against PyTorch,
+# and measures the two details that make it work in practice: the division by √d_k and the
+# mask.
+#
+# ## What you will learn
+#
+# - how attention turns dot products into weights that sum to 1 and mixes the words with them;
+# - why queries, keys and values are three different projections of each word;
+# - why the scores are divided by √d_k: the variance of q·k is d_k, and without the scaling the softmax saturates and its gradient vanishes;
+# - what a causal mask does, and why it must act before the softmax;
+# - what "direct access to every word" does and does not mean.
+#
+# ## Prerequisites
+#
+# - Lesson 03: the row-vector convention (a batch of vectors in the rows of an array, `x @ W`)
+#   and the chain rule through a network.
+# - Lesson 06: why an RNN struggles to carry "cat" to "was".
+# - Dot products and matrix products in numpy (`@`, `.T`).
+
+# %% [markdown]
+# ## Step 1: similarity by dot product
+#
+# Give each word of a sentence a vector $x_i$ of numbers, its **embedding** (词嵌入), stacked
+# as the rows of a matrix $X$ of shape $(n, d)$, one row per word. The simplest measure of how
+# much word $i$ has to do with word $j$ is the **dot product**
+# $x_i \cdot x_j = \sum_m x_i[m]\, x_j[m]$: large when the two vectors point the same way,
+# zero when they are perpendicular, negative when they point apart. All the pairs at once are
+# one matrix product, $S = X X^\top$, an $n \times n$ matrix of **scores** (in code,
+# `X @ X.T`).
+#
+# A trained model learns its embeddings, with hundreds of dimensions that no one can read.
+# Here we **set them by hand** so that every number means something: each word gets 6
+# numbers, a one-hot word class (determiner, noun, verb or preposition) and its position $i$
+# as the point $(\cos(i\pi/4), \sin(i\pi/4))$ on a circle. (The embeddings come from
+# `course_utils.attention.toy_sentence_attention`; nothing claims that a trained model uses
+# these.)
+
+# %%
+import numpy as np
+
+from course_utils import attention as attn
+from course_utils.display import show_source
+from course_utils.sliders import lesson07 as l07
+
+steps = l07.build_up()
+print("tokens:", steps.tokens)
+print("embedding features:", attn.TOY_EMBEDDING_FEATURES)
+print("X =")
+print(np.round(steps.embeddings, 2))
+l07.similarity_figure()
+
+# %% [markdown]
+# Each word is most similar to itself: $x_i \cdot x_i = 1 + 1 = 2$ (its class, plus its
+# position on the unit circle), and neighbours share a bit of position. The two "the"s share
+# their class but sit at opposite points of the circle, so their dot product is 0.
+#
+# ## Step 2: softmax turns scores into weights
+#
+# Scores can be any real numbers. To average with them we need weights that are positive and
+# sum to 1. The **softmax** (softmax 函数) does that, row by row:
+#
+# $$a_{ij} = \operatorname{softmax}(s_i)_j = \frac{e^{s_{ij}}}{\sum_{m} e^{s_{im}}} .$$
+#
+# The exponential makes every weight positive and turns differences of scores into ratios:
+# a score larger by 1 gets $e \approx 2.7$ times the weight. Below, the row of "sat":
+
+# %%
+l07.softmax_figure(row=2)
+
+# %%
+print("each row of the weights sums to:", np.round(steps.weights.sum(axis=1), 12))
+
+# %% [markdown]
+# ## Step 3: a weighted sum of the words
+#
+# The output for word $i$ is the average of all the words, weighted by row $i$:
+# $y_i = \sum_j a_{ij}\, x_j$, or for all the words at once $Y = A X$, with $A$ the matrix of
+# weights. Every output is a mixture of the words the word "looks at":
+
+# %%
+print("output of 'sat':", np.round(steps.output[2], 2))
+l07.weighted_sum_figure(row=2)
+
+# %% [markdown]
+# The output of "sat" is about half its own embedding (its weight on itself) plus a mixture of
+# its neighbours: the noun, preposition and determiner features have crept in, mostly from
+# "cat" and "on", its two neighbours.
+#
+# ## Step 4: separate roles for queries, keys and values
+#
+# So far each word uses one vector for three jobs: to ask, to be found and to be passed on.
+# The result above is that every word attends mostly to **itself** (its mean weight on
+# itself, printed below): a vector is always most similar to itself. The article describes
+# three roles instead:
+#
+# - the **query** (查询, $q_i$) is the "question" word $i$ asks: what it is looking for;
+# - the **key** (键, $k_j$) is the label of word $j$ that questions are matched against;
+# - the **value** (值, $v_j$) is the "content" word $j$ hands over when it is chosen.
+#
+# Each is its own linear map of the embedding: $Q = X W_Q$, $K = X W_K$, $V = X W_V$
+# (Vaswani et al. 2017, §3.2). Then "the" can look for a noun without being a noun, and a verb
+# can look for its subject. Attention of a sequence over itself in this way is
+# **self-attention** (自注意力). In our toy, $W_Q$ and $W_K$ are set by hand again: the key
+# says "I am a noun / a verb, at position $j$"; the query of a determiner or a preposition
+# asks for a noun, a verb asks for nouns, a noun asks for a verb, and every word prefers the
+# *next* position.
+
+# %%
+toy = l07.toy()
+print(f"mean weight of a word on itself, one vector per word: {l07.self_weight(steps):.2f}")
+print("key features:", attn.TOY_KEY_FEATURES)
+print("W_K (6 x 4) =")
+print(toy.W_k)
+l07.roles_figure()
+
+# %% [markdown]
+# With one vector per word (left) the diagonal dominates; with queries and keys (right) each
+# row finds the word its query asks for. This is the whole mechanism, in the paper's words
+# **scaled dot-product attention** (缩放点积注意力):
+#
+# $$\operatorname{Attention}(Q, K, V) = \operatorname{softmax}\!\left(\frac{Q K^\top}{\sqrt{d_k}}\right) V,$$
+#
+# where $d_k$ is the length of the queries and keys (the $\sqrt{d_k}$ comes next). The
+# course's version, in the row convention (`Q @ K.T`, one row of weights per query):
+
+# %%
+show_source(attn.scaled_dot_product_attention)
+
+# %% [markdown]
+# ## "The cat sat on the mat", word by word
+#
+# Pick a word in the menu: the left panel shows every word's weights (row = the word
+# attending, outlined = your word), the right panel your word's row. The second menu switches
+# the position information off (more on that in the myth-vs-fact box below).
+
+# %% tags=["nbval-ignore-output"]
+l07.word_slider()
+
+# %% [markdown]
+# The same figure for "sat" and the two "the"s, and the whole matrix:
+
+# %%
+l07.word_sweep()
+
+# %%
+names = l07.labels(toy.tokens)
+for i, j in ((2, 1), (2, 5), (0, 1), (4, 5), (3, 5), (1, 2)):
+    print(f"{names[i]:>8} -> {names[j]:<8} {toy.weights[i, j]:.2f}")
+l07.sentence_matrix_figure()
+
+# %% [markdown]
+# As the article says, "sat" looks at "cat" and "mat" at once (0.40 each, printed above): its
+# query asks for nouns, and the position term (prefer the next word) is too weak to choose
+# between them. The first "the" looks at "cat" (0.89), the second at "mat" (0.91): the same
+# word with the same question finds different answers, because its position differs. These
+# are hand-set numbers that show what the mechanism *can* express, not what a trained model
+# does; trained attention spreads such patterns over many dimensions and heads.
+
+# %% [markdown]
+# ### Exercise 1: a softmax that never overflows
+#
+# Write `stable_softmax(x)`: the softmax of each row (the last axis) of an array of scores.
+# The direct formula `np.exp(x) / np.exp(x).sum(...)` is right on paper and fails in float64:
+# `np.exp(1000)` is `inf`, and `np.exp(-1000)` is 0. Use the identity
+# $\operatorname{softmax}(s) = \operatorname{softmax}(s - c)$ for any constant $c$ (the
+# factor $e^{-c}$ cancels between numerator and denominator): with $c$ the row's maximum,
+# every exponent is $\le 0$ and the largest term is exactly 1. The checker feeds logits near
+# $\pm 1000$.
+
+
+# %%
+def stable_softmax(x):
+    """Softmax of x along the last axis, without overflow. Same shape as x."""
+    # BEGIN SOLUTION
+    e = np.exp(x - x.max(axis=-1, keepdims=True))  # every exponent <= 0
+    return e / e.sum(axis=-1, keepdims=True)
+    # END SOLUTION
+
+
+# %%
+from course_utils import checks
+from course_utils.exercises import lesson07 as ex
+
+ex.check_stable_softmax(stable_softmax)
+
+# %% [markdown]
+# Here is what the checker says about the direct formula (`ex.naive_softmax`):
+
+# %%
+checks.demo(ex.check_stable_softmax, ex.naive_softmax)
+
+# %% [markdown]
+# ### Exercise 2: attention with a mask
+#
+# Write `attention(Q, K, V, mask)` returning the pair `(output, weights)`. Shapes: `Q` is
+# $(n_q, d_k)$, `K` is $(n_k, d_k)$, `V` is $(n_k, d_v)$; `weights` is $(n_q, n_k)$ and
+# `output` $(n_q, d_v)$. `mask` is `None` or a boolean $(n_q, n_k)$ array with **True = query
+# $i$ may attend to key $j$** (PyTorch's convention for
+# `F.scaled_dot_product_attention`). A **mask** (掩码) must act *before* the softmax: set the
+# disallowed scores to $-\infty$, so that $e^{-\infty} = 0$ and the allowed weights still sum
+# to 1. You may use `attn.softmax` (the course's stable softmax; the lesson imports
+# `course_utils.attention` as `attn`, so that your function can be called `attention`).
+
+
+# %%
+def attention(Q, K, V, mask=None):
+    """softmax(Q K^T / sqrt(d_k)) V with an optional boolean mask (True = may attend).
+
+    Returns (output (n_q, d_v), weights (n_q, n_k)).
+    """
+    # BEGIN SOLUTION
+    scores = Q @ K.T / np.sqrt(Q.shape[-1])
+    if mask is not None:
+        scores = np.where(mask, scores, -np.inf)  # before the softmax
+    weights = attn.softmax(scores, axis=-1)
+    return weights @ V, weights
+    # END SOLUTION
+
+
+# %%
+ex.check_attention(attention)
+
+# %% [markdown]
+# ## Checked against PyTorch
+#
+# The next cell runs the course's numpy attention and PyTorch's on the same float64 inputs
+# and prints the largest absolute difference of each comparison:
+#
+# - `torch.nn.functional.scaled_dot_product_attention`, without a mask and with a causal one;
+# - torch autograd through it, against the course's hand-written backward pass
+#   `attn.attention_backward` ($\partial L/\partial Q$, $\partial L/\partial K$,
+#   $\partial L/\partial V$);
+# - `torch.nn.MultiheadAttention` with our four weight matrices copied in (torch multiplies
+#   by `W.T`, so it stores the transposes; and its boolean `attn_mask` means True = *not*
+#   allowed, the opposite convention, so it gets `~mask`).
+
+# %%
+differences = l07.torch_check()
+for name, difference in differences.items():
+    print(f"{name:>28}: {difference:.1e}")
+print("all below 1e-12:", max(differences.values()) < 1e-12)
+
+# %% [markdown]
+# Every difference is at the level of float64 round-off (about $10^{-16}$, printed above):
+# the formula, the backward pass, the multi-head reshaping and the weight layout agree with
+# PyTorch.
+#
+# **Multi-head attention** (多头注意力) runs $h$ attentions side by side, each on its own
+# slice of $d_k = d_{model}/h$ columns of the projections, and concatenates their outputs:
+# $\operatorname{MultiHead} = \operatorname{Concat}(\text{head}_1, \dots,
+# \text{head}_h)\, W_O$. The Transformer uses $d_{model} = 512$ and $h = 8$, so
+# $d_k = d_v = 64$ (Vaswani et al. 2017, §3.2.2): each head can attend to something else
+# (one to the subject, one to the next word, ...) at the cost of one full-width attention.
+
+# %%
+print("shapes for d_model = 512, h = 8, six words:", l07.head_shapes())
+show_source(attn.split_heads)
+
+# %% [markdown]
+# ## Why divide by √d_k?
+#
+# Suppose the components of $q$ and $k$ are independent, with mean 0 and variance 1. Each
+# product $q_m k_m$ then has mean 0 and variance 1, and the dot product
+# $q \cdot k = \sum_{m=1}^{d_k} q_m k_m$ adds $d_k$ of them: its variance is $d_k$
+# (Vaswani et al. 2017, §3.2.1, footnote 4). Measured on 10,000 random pairs:
+
+# %%
+print(f"{'d_k':>6} {'Var(q.k)':>10} {'Var(q.k / sqrt(d_k))':>22}")
+for d_k, (raw, scaled) in l07.variance_table().items():
+    print(f"{d_k:>6} {raw:>10.1f} {scaled:>22.2f}")
+
+# %% [markdown]
+# The variance grows like $d_k$; divided by $\sqrt{d_k}$ it stays at 1 (to the 2 % sampling
+# error of 10,000 pairs). Why does the size matter? With logits whose spread is
+# $\sqrt{d_k} \approx 23$ at $d_k = 512$, the largest score of a row is usually far above the
+# others, and the softmax gives it nearly all the weight. A nearly **one-hot** row is a
+# problem for learning: the gradient of the softmax is its **Jacobian** (lesson 03)
+# $\partial a_i / \partial s_j = a_i(\delta_{ij} - a_j)$, that is
+# $\operatorname{diag}(a) - a a^\top$, and it tends to 0 as $a$ tends to one-hot. The
+# paper: the softmax is pushed "into regions where it has extremely small gradients".
+#
+# The slider draws 200 random queries and 16 random keys ($q, k \sim N(0, I_{d_k})$), and
+# shows the weights of 12 queries (left) and the median size (Frobenius norm) of the softmax
+# Jacobian over the 200 rows (right, both scalings; the dot is your setting). Move $d_k$
+# with and without the scaling.
+
+# %% tags=["nbval-ignore-output"]
+l07.saturation_slider()
+
+# %% [markdown]
+# The same figure, unscaled, at $d_k = 4$, 64 and 1024:
+
+# %%
+l07.saturation_sweep()
+
+# %%
+print(f"{'d_k':>5} {'scores':>9} {'logit std':>10} {'one-hot rows':>13} "
+      f"{'entropy / log 16':>17} {'median |J|':>11}")  # fmt: skip
+for (d_k, scaled), s in l07.saturation_table().items():
+    print(
+        f"{d_k:>5} {'scaled' if scaled else 'unscaled':>9} {s.score_std:>10.1f} "
+        f"{s.one_hot_fraction:>13.1%} {s.entropy_fraction:>17.2f} "
+        f"{s.median_jacobian_norm:>11.1e}"
+    )
+
+# %% [markdown]
+# At $d_k = 512$ without the scaling (printed above): the logits spread with standard
+# deviation 22.6, 68.5 % of the rows are nearly one-hot (largest weight above 0.99), the
+# entropy is 4 % of its maximum $\log 16$, and the median softmax Jacobian is about
+# $1.3 \times 10^{-4}$. Scaled, the logits have standard deviation 1.0, no row is one-hot,
+# the entropy is 85 % of the maximum and the median Jacobian is 0.31, more than a thousand
+# times larger. The $1/\sqrt{d_k}$ is a small fix for a vanishing gradient, *inside* the
+# attention layer.
+#
+# (Trained queries and keys are not independent unit-variance vectors; the footnote's
+# argument sets the scale at the start of training, which is when saturation would stop
+# learning before it begins.)
+
+# %% [markdown]
+# ## Masking: no peeking at the future
+#
+# A model that predicts the next word, one word at a time, must not see the words it is
+# about to predict. The **causal mask** allows query $i$ only the keys $j \le i$ (Vaswani et
+# al. 2017, §3.2.3: the decoder sets the illegal scores to $-\infty$). In our toy every word
+# prefers the *next* word, so without the mask most of its weight lands in the future:
+
+# %%
+m = l07.masking()
+for name, w in zip(l07.labels(m.tokens), m.future_weight, strict=True):
+    print(f"{name:>8}: weight on later words without the mask {w:.2f}")
+print("with the mask, largest weight on a later word:", m.masked[~m.mask].max())
+l07.masking_figure()
+
+# %% [markdown]
+# Without the mask, the first "the" puts 0.97 of its weight on later words (printed above): a
+# model trained that way learns to read the answer instead of predicting it, and fails when
+# the future is not there. To see the leak directly, change only the *last* word's key and
+# value, and measure how much the outputs of the *other* words change:
+
+# %%
+leak = l07.future_leak()
+for name, change in leak.items():
+    print(f"{name:>12}: largest change of an earlier output = {change:.2f}")
+
+# %% [markdown]
+# Exactly 0 with the mask: no earlier position can read the last one.
+#
+# **Mask before the softmax, not after.** Zeroing the future weights *after* the softmax
+# leaves rows that no longer sum to 1 (they sum to the weight that was on the past), so each
+# output shrinks towards 0. Dividing those rows by their sums repairs it exactly:
+# $e^{s_j} / \sum_{m \le i} e^{s_m}$ either way.
+
+# %%
+print("row sums, zeroed after the softmax:", np.round(m.zeroed_after.sum(axis=1), 3))
+print("row sums, masked before the softmax:", np.round(m.masked.sum(axis=1), 3))
+difference = np.abs(m.renormalised - m.masked).max()
+print(f"zeroed after, then renormalised, vs masked before: max difference {difference:.1e}")
+
+# %% [markdown]
+# ## Myth vs fact
+#
+# > **Myth** (a common reading of the article): attention was invented by the Transformer
+# > ("Attention Is All You Need", 2017).
+# >
+# > **Fact**: attention was introduced in RNN translation models by Bahdanau, Cho & Bengio
+# > (2014, published at ICLR 2015): an RNN decoder attends over the RNN encoder's states
+# > instead of squeezing the sentence into one vector. Luong, Pham & Manning (2015) gave the
+# > dot-product ("multiplicative") variants. Vaswani et al. (2017) took the step of dropping
+# > recurrence entirely: "the first transduction model relying entirely on self-attention".
+#
+# > **Myth** (the article): every word gets "direct access" to every other word.
+# >
+# > **Fact**: the path is one step long, but the access is *soft*: the output at position
+# > $T$ depends on word 1 through its weight $a_{T,1}$, and when the weights are spread
+# > evenly $a_{T,1} \approx 1/T$. For one random self-attention layer ($d = 64$) the
+# > gradient $\lVert \partial y_T / \partial x_1 \rVert$ falls like $1/T$ (log-log slope
+# > printed below): a polynomial dilution, far gentler than an RNN's exponential decay, but
+# > not free. A trained model can focus (a large score margin), and multi-head attention
+# > helps; Vaswani et al. name the "reduced effective resolution due to averaging" as the
+# > cost. Lesson 09 measures this against an RNN.
+
+# %%
+dilution = attn.attention_gradient_vs_distance()
+for T, norm in zip(dilution.lengths, dilution.norms, strict=True):
+    print(f"T = {T:>5}: ||dy_T/dx_1|| = {norm:.1e}")
+print(f"log-log slope: {dilution.slope:.2f}  (1/T dilution has slope -1)")
+l07.dilution_figure()
+
+# %% [markdown]
+# > **Myth**: attention reads the words in order.
+# >
+# > **Fact**: attention is blind to order. Its scores depend only on the vectors, so a
+# > word's weights over the others do not change if the words are shuffled (they move with
+# > the words). Without position information in the embeddings, the two "the"s of our
+# > sentence are the same vector, so they ask the same question and get *identical* rows
+# > (largest difference printed below; try "position information: off" in the slider). This
+# > is why the Transformer adds a **positional encoding** (位置编码) to each embedding
+# > (lesson 09).
+
+# %%
+print("largest difference between the two 'the' rows, no positions:", l07.order_blind())
+print("with positions:", np.round(np.abs(toy.weights[0] - toy.weights[4]).max(), 2))
+
+# %% [markdown]
+# ## Summary
+#
+# - Attention scores every pair of words by a dot product, turns each row of scores into
+#   weights with a softmax (positive, summing to 1), and outputs the weighted sum of the
+#   values: $\operatorname{softmax}(Q K^\top / \sqrt{d_k})\, V$.
+# - Queries (what a word looks for), keys (what it offers to be found by) and values (what it
+#   hands over) are three projections of the same embedding; with one vector for all three,
+#   each word mostly attends to itself.
+# - The course's numpy attention, its backward pass and its multi-head layer agree with
+#   PyTorch to about $10^{-16}$.
+# - The variance of $q \cdot k$ is $d_k$; without the $1/\sqrt{d_k}$, large $d_k$ makes the
+#   softmax nearly one-hot and its gradient tiny (median Jacobian $1.3 \times 10^{-4}$
+#   against 0.31 at $d_k = 512$).
+# - A causal mask sets future scores to $-\infty$ before the softmax; zeroing weights after it
+#   breaks the rows' sum unless you renormalise.
+# - Attention is older than the Transformer, its "direct access" is diluted like $1/T$ when
+#   the weights are diffuse, and it needs positional information to see order.
+#
+# Next, lesson 08 puts attention where Bahdanau et al. first used it: an English-to-French
+# translation model, with and without attention, and its alignments (cat -> chat, sat -> assis).
+#
+# ## Further reading
+#
+# - D. Bahdanau, K. Cho, Y. Bengio (2014), "Neural machine translation by jointly learning to
+#   align and translate", *ICLR 2015*: attention in an RNN encoder–decoder.
+# - M.-T. Luong, H. Pham, C. D. Manning (2015), "Effective approaches to attention-based
+#   neural machine translation", *EMNLP*: global and local attention, dot-product scores.
+# - A. Vaswani et al. (2017), "Attention is all you need", *NeurIPS*: scaled dot-product and
+#   multi-head attention, §3.2 and its footnote on √d_k.
+# - J. Alammar (2018), "The Illustrated Transformer" (blog post): the same computation in
+#   pictures.
+# - A. Rush (2018), "The Annotated Transformer" (Harvard NLP; workshop paper at NLP-OSS,
+#   ACL 2018): the paper line by line in PyTorch.

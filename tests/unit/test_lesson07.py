@@ -1,0 +1,333 @@
+"""Lesson 07: every number the lesson states, its checkers, and its sliders (headless).
+
+The numbers are what course_utils measures with the lesson's seeds (noted as "measured");
+the assertions allow a margin around them.
+"""
+
+import base64
+import contextlib
+import warnings
+
+import numpy as np
+import pytest
+
+from course_utils import attention, plots
+from course_utils.checks import Status, compare
+from course_utils.exercises import lesson07 as ex
+from course_utils.sliders import lesson07 as l07
+
+
+@pytest.fixture(autouse=True)
+def _checks_report_instead_of_raising(monkeypatch):
+    monkeypatch.delenv("COURSE_REQUIRE_CORRECT", raising=False)
+
+
+@contextlib.contextmanager
+def no_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+
+
+def png(app):
+    return base64.b64decode(app.output.outputs[0]["data"]["image/png"])
+
+
+# --- the build-up ----------------------------------------------------------------------------
+
+
+def test_build_up_numbers():
+    b = l07.build_up()
+    assert b.tokens == ["the", "cat", "sat", "on", "the", "mat"]
+    np.testing.assert_allclose(b.weights.sum(axis=1), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(np.diag(b.scores), 2.0)  # "1 + 1 = 2"
+    assert b.scores[0, 4] == pytest.approx(0.0, abs=1e-12)  # the two "the"s: 0
+    assert np.all(b.scores <= np.diag(b.scores)[:, None] + 1e-12)  # most similar to itself
+    assert l07.self_weight(b) == pytest.approx(0.55, abs=0.005)  # printed 0.55
+    w = b.weights[2]
+    assert w[2] == pytest.approx(0.53, abs=0.005)  # "about half its own embedding"
+    assert w[1] == pytest.approx(w[3])  # cat and on: equal weights
+    assert w[1] > w[0] and w[3] > w[4]  # mostly from its two neighbours
+    np.testing.assert_allclose(b.output, b.weights @ b.embeddings)
+    out = b.output[2]
+    assert out[1] > 0 and out[3] > 0 and out[0] > 0  # noun, prep and det crept in
+
+
+def test_toy_sentence_quoted_weights():
+    w = l07.toy().weights
+    assert round(w[2, 1], 2) == 0.40 and round(w[2, 5], 2) == 0.40  # sat -> cat, mat
+    assert round(w[0, 1], 2) == 0.89  # first "the" -> cat
+    assert round(w[4, 5], 2) == 0.91  # second "the" -> mat
+    assert round(w[3, 5], 2) == 0.79  # on -> mat
+    assert round(w[1, 2], 2) == 0.92  # cat -> sat
+    assert l07.labels(l07.toy().tokens) == ["the (0)", "cat", "sat", "on", "the (4)", "mat"]
+
+
+def test_order_blind_without_positions():
+    assert l07.order_blind() == 0.0
+    w = l07.toy().weights
+    assert round(float(np.abs(w[0] - w[4]).max()), 2) == 0.86  # "with positions: 0.86"
+
+
+# --- PyTorch and multi-head ------------------------------------------------------------------
+
+
+def test_torch_check_agrees_to_round_off():
+    diffs = l07.torch_check()
+    assert len(diffs) == 7
+    assert max(diffs.values()) < 1e-12  # "all below 1e-12"; measured <= 5.6e-16
+    assert all(d < 1e-14 for d in diffs.values())  # "about 1e-16"
+
+
+def test_head_shapes():
+    assert l07.head_shapes() == {"X": (6, 512), "heads": (8, 6, 64), "merged": (6, 512)}
+
+
+# --- sqrt(d_k) -------------------------------------------------------------------------------
+
+
+def test_variance_of_q_dot_k_is_d_k():
+    table = l07.variance_table()
+    for d_k, (raw, scaled) in table.items():
+        assert raw == pytest.approx(d_k, rel=0.03)  # "grows like d_k"
+        assert scaled == pytest.approx(1.0, abs=0.03)  # "stays at 1 (2 % sampling error)"
+        assert scaled == pytest.approx(raw / d_k, rel=1e-12)
+
+
+def test_saturation_quoted_numbers():
+    t = l07.saturation_table()
+    u, s = t[512, False], t[512, True]
+    assert u.score_std == pytest.approx(22.6, abs=0.05)
+    assert u.one_hot_fraction == pytest.approx(0.685, abs=1e-9)
+    assert round(u.entropy_fraction, 2) == 0.04
+    assert u.median_jacobian_norm == pytest.approx(1.3e-4, rel=0.05)
+    assert round(s.score_std, 1) == 1.0
+    assert s.one_hot_fraction == 0.0
+    assert round(s.entropy_fraction, 2) == 0.85
+    assert round(s.median_jacobian_norm, 2) == 0.31
+    assert s.median_jacobian_norm / u.median_jacobian_norm > 1000  # "more than a thousand"
+    for d_k in (4, 64, 4096):
+        assert t[d_k, True].one_hot_fraction == 0.0
+    assert t[4096, False].median_jacobian_norm < 1e-10  # printed 2.6e-11
+
+
+def test_saturation_slider_default_and_moving():
+    app = l07.saturation_slider()
+    assert app.readout_text == (
+        "d_k = 512, unscaled: logit std 22.6; 68% of rows nearly one-hot (max weight > 0.99); "
+        "entropy 4% of log 16; median softmax-Jacobian norm 1.3e-04"
+    )
+    first = png(app)
+    app.set(scaled=True)
+    assert app.readout_text.startswith("d_k = 512, scaled: logit std 1.0; 0% of rows")
+    assert png(app) != first
+    app.set(d_k=8)
+    assert app.readout_text.startswith("d_k = 8, scaled")
+
+
+def test_saturation_slider_extremes_without_warnings():
+    app = l07.saturation_slider()
+    with no_warnings():
+        for d_k in (1, 2**l07.D_K_EXP_MAX):
+            for scaled in (False, True):
+                app.set(d_k=d_k, scaled=scaled)
+                assert app.result.d_k == d_k
+                assert np.all(np.isfinite(app.result.weights))
+    assert app.readout_text.startswith("d_k = 4096, scaled")
+
+
+def test_saturation_sweep_rows():
+    fig = l07.saturation_sweep()
+    assert len(fig.axes) == 6
+    assert fig.axes[0].get_title().startswith("d_k = 4, unscaled")
+
+
+# --- the word slider -------------------------------------------------------------------------
+
+
+def test_word_slider_default_and_moving():
+    app = l07.word_slider()
+    assert app.readout_text == "'sat' (with positions) attends to: cat 0.40, mat 0.40, on 0.09"
+    first = png(app)
+    app.set(word=0)
+    assert app.readout_text.startswith("'the (0)' (with positions) attends to: cat 0.89")
+    assert png(app) != first
+    app.set(word=4, position_gain=0.0)
+    assert "positions OFF" in app.readout_text
+    np.testing.assert_allclose(app.result.toy.weights[4], app.result.toy.weights[0])
+
+
+def test_word_slider_every_setting_without_warnings():
+    app = l07.word_slider()
+    with no_warnings():
+        for gain in (1.5, 0.0):
+            for word in range(6):
+                res = l07.word_attention(word, gain)
+                assert l07.readout_word(res).startswith("'")
+                for ax in app.axes:
+                    plots.clear_artists(ax)
+                l07.draw_word(app.axes, res)
+                assert plots.png_bytes(app.figure)
+
+
+def test_word_sweep_and_matrix_figures():
+    fig = l07.word_sweep()
+    assert len(fig.axes) == 6
+    assert fig.axes[0].get_title().startswith("'sat'")
+    ax = l07.sentence_matrix_figure().axes[0]
+    assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+
+
+# --- masking ---------------------------------------------------------------------------------
+
+
+def test_masking_numbers():
+    m = l07.masking()
+    assert round(m.future_weight[0], 2) == 0.97  # the first "the"
+    assert m.future_weight[-1] == 0.0  # "mat" has no future
+    assert m.masked[~m.mask].max() == 0.0
+    np.testing.assert_allclose(m.masked.sum(axis=1), 1.0, rtol=1e-12)
+    sums = m.zeroed_after.sum(axis=1)
+    assert np.all(sums[:-1] < 0.5) and sums[-1] == pytest.approx(1.0)
+    assert np.abs(m.renormalised - m.masked).max() < 1e-15  # "exactly right"
+
+
+def test_future_leak():
+    leak = l07.future_leak()
+    assert leak["causal mask"] == 0.0
+    assert leak["no mask"] == pytest.approx(1.25, abs=0.005)
+
+
+# --- myth vs fact: dilution ------------------------------------------------------------------
+
+
+def test_dilution_slope_is_about_minus_one():
+    d = attention.attention_gradient_vs_distance()
+    assert d.slope == pytest.approx(-1.06, abs=0.005)
+    assert d.norms[0] == pytest.approx(1.5, abs=0.05) and d.norms[-1] == pytest.approx(
+        4.4e-3, rel=0.02
+    )
+    ax = l07.dilution_figure().axes[0]
+    assert "-1.06" in ax.get_title()
+
+
+def test_static_figures_are_labelled():
+    for fig in (
+        l07.similarity_figure(),
+        l07.softmax_figure(),
+        l07.weighted_sum_figure(),
+        l07.roles_figure(),
+        l07.masking_figure(),
+    ):
+        assert all(ax.get_title() for ax in fig.axes)
+
+
+# --- exercise 1: the stable softmax ----------------------------------------------------------
+
+
+def test_softmax_checker_accepts_reference_and_a_solution():
+    def solution(x):
+        e = np.exp(x - x.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
+
+    assert ex.check_stable_softmax(ex.reference_softmax).passed
+    assert ex.check_stable_softmax(solution).passed
+
+
+def test_softmax_checker_catches_each_mistake():
+    for mistake in ex.SOFTMAX_MISTAKES:
+        result = ex.check_stable_softmax(mistake.fn)
+        assert not result.passed
+        assert mistake.hint in result.message, mistake.hint
+    naive = ex.check_stable_softmax(ex.naive_softmax)
+    assert naive.status is Status.NOT_FINITE
+    assert "overflows" in naive.message
+
+
+def test_naive_and_global_max_pass_the_small_case_and_fail_the_large_one():
+    """They fail only because of the +-1000 logits (so that case is needed)."""
+    small, large = ex.SOFTMAX_CASES
+    for fn in (ex.naive_softmax, ex.SOFTMAX_MISTAKES[1].fn):
+        with np.errstate(all="ignore"):
+            assert np.allclose(fn(*small), ex.reference_softmax(*small))
+            assert np.isnan(fn(*large)).any()
+    with pytest.warns(RuntimeWarning):
+        ex.naive_softmax(*large)
+
+
+def test_softmax_mistakes_differ_on_the_first_case():
+    args = ex.SOFTMAX_CASES[0]
+    outputs = [ex.reference_softmax(*args)] + [m.fn(*args) for m in ex.SOFTMAX_MISTAKES[2:]]
+    for i in range(len(outputs)):
+        for j in range(i + 1, len(outputs)):
+            assert compare(outputs[i], outputs[j], check_dtype=False)[0] is not Status.CORRECT
+
+
+def test_softmax_checker_not_attempted():
+    def stub(x):
+        raise NotImplementedError
+
+    assert ex.check_stable_softmax(stub).status is Status.NOT_ATTEMPTED
+    assert ex.check_stable_softmax(...).status is Status.NOT_ATTEMPTED
+
+
+# --- exercise 2: attention with a mask -------------------------------------------------------
+
+
+def test_attention_checker_accepts_reference_and_solutions():
+    def solution(Q, K, V, mask=None):
+        scores = Q @ K.T / np.sqrt(Q.shape[-1])
+        if mask is not None:
+            scores = np.where(mask, scores, -np.inf)
+        w = attention.softmax(scores)
+        return w @ V, w
+
+    def renormalised_after(Q, K, V, mask=None):
+        w = attention.softmax(Q @ K.T / np.sqrt(Q.shape[-1]))
+        if mask is not None:
+            w = w * mask
+            w = w / w.sum(axis=-1, keepdims=True)
+        return w @ V, w
+
+    assert ex.check_attention(ex.reference_attention).passed
+    assert ex.check_attention(solution).passed
+    assert ex.check_attention(renormalised_after).passed  # masking after + renormalising: right
+
+
+def test_attention_checker_catches_each_mistake():
+    for mistake in ex.ATTENTION_MISTAKES:
+        result = ex.check_attention(mistake.fn)
+        assert result.status is Status.WRONG_VALUES, mistake.hint
+        assert mistake.hint in result.message
+
+
+def test_attention_mistakes_differ_on_the_first_case():
+    args = ex.ATTENTION_CASES[0]
+    outputs = [ex.reference_attention(*args)] + [m.fn(*args) for m in ex.ATTENTION_MISTAKES]
+    for i in range(len(outputs)):
+        for j in range(i + 1, len(outputs)):
+            assert compare(outputs[i], outputs[j], check_dtype=False)[0] is not Status.CORRECT
+
+
+def test_attention_cases_are_built_for_the_mistakes():
+    Q, K, V, mask = ex.ATTENTION_CASES[0]
+    assert K.shape[0] == K.shape[1]  # Q @ K runs: the K.T mistake gives values, not an error
+    assert mask.any(axis=1).all() and (~mask).any(axis=1).all()  # no row fully (un)masked
+    assert mask.any(axis=0).all()  # no column fully masked (the wrong-axis softmax stays finite)
+    Q, K, V, mask = ex.ATTENTION_CASES[1]
+    assert mask is None and Q.shape[0] != K.shape[0] and K.shape[1] != V.shape[1]
+    with pytest.raises(ValueError):
+        ex.ATTENTION_MISTAKES[0].fn(*ex.ATTENTION_CASES[1])  # K not transposed fails loudly
+    Q, K, V, mask = ex.ATTENTION_CASES[2]
+    assert Q.shape == K.shape == V.shape and np.array_equal(mask, attention.causal_mask(4))
+    ref = ex.reference_attention(*ex.ATTENTION_CASES[2])
+    wrong = ex.ATTENTION_MISTAKES[0].fn(*ex.ATTENTION_CASES[2])  # square: only values differ
+    assert wrong[0].shape == ref[0].shape and not np.allclose(wrong[0], ref[0])
+
+
+def test_attention_checker_not_attempted_and_errors():
+    def stub(Q, K, V, mask=None):
+        raise NotImplementedError
+
+    assert ex.check_attention(stub).status is Status.NOT_ATTEMPTED
+    assert ex.check_attention(lambda *a: 1 / 0).status is Status.ERROR
