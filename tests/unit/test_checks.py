@@ -17,11 +17,6 @@ def run(fn, **kwargs):
     return check_function(fn, square, [(X,)], exercise="square", **kwargs)
 
 
-@pytest.fixture(autouse=True)
-def not_strict(monkeypatch):
-    monkeypatch.delenv("COURSE_REQUIRE_CORRECT", raising=False)
-
-
 def test_correct_answer_is_accepted():
     result = run(lambda x: x * x)
     assert result.status is Status.CORRECT and result.passed

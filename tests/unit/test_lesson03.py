@@ -4,35 +4,16 @@ The numbers are what course_utils measures with the lesson's seeds (noted as "me
 the assertions allow a margin around them.
 """
 
-import base64
-import contextlib
 import math
-import warnings
 
 import numpy as np
 import pytest
+from helpers import no_warnings, png
 
 from course_utils import plots, rnn
 from course_utils.checks import Status
 from course_utils.exercises import lesson03 as ex
 from course_utils.sliders import lesson03 as l03
-
-
-@pytest.fixture(autouse=True)
-def _checks_report_instead_of_raising(monkeypatch):
-    monkeypatch.delenv("COURSE_REQUIRE_CORRECT", raising=False)
-
-
-@contextlib.contextmanager
-def no_warnings():
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        yield
-
-
-def png(app):
-    return base64.b64decode(app.output.outputs[0]["data"]["image/png"])
-
 
 # --- the forward pass and forgetting ---------------------------------------------------------
 

@@ -1,12 +1,11 @@
 """Lesson 04: every number its text states (same seeds, as ranges), its checkers, its sliders."""
 
-import contextlib
 import math
-import warnings
 
 import numpy as np
 import pytest
 import torch
+from helpers import no_warnings, png
 
 from course_utils import clipping, normalization, rnn
 from course_utils.checks import Status
@@ -20,17 +19,6 @@ torch.set_num_threads(1)
 def checks_may_fail(monkeypatch):
     """The checker tests feed wrong answers on purpose: do not turn them into errors."""
     monkeypatch.delenv("COURSE_REQUIRE_CORRECT", raising=False)
-
-
-@contextlib.contextmanager
-def no_warnings():
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        yield
-
-
-def png(app):
-    return app.output.outputs[0]["data"]["image/png"]
 
 
 # --- across the boundary -----------------------------------------------------------------------

@@ -5,14 +5,12 @@ the assertions allow a margin around them. Wall-clock claims (time per step) are
 ratios with wide margins, because the test machine may be busy.
 """
 
-import base64
-import contextlib
 import math
-import warnings
 
 import numpy as np
 import pytest
 import torch
+from helpers import no_warnings, png
 
 from course_utils import lstm, plots, rnn
 from course_utils.activations import sigmoid
@@ -23,22 +21,6 @@ from course_utils.sliders import lesson05 as l05
 from course_utils.tasks import AGREEMENT_VOCAB
 
 torch.set_num_threads(1)
-
-
-@pytest.fixture(autouse=True)
-def _checks_report_instead_of_raising(monkeypatch):
-    monkeypatch.delenv("COURSE_REQUIRE_CORRECT", raising=False)
-
-
-@contextlib.contextmanager
-def no_warnings():
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        yield
-
-
-def png(app):
-    return base64.b64decode(app.output.outputs[0]["data"]["image/png"])
 
 
 # --- the gates and the gradient check ---------------------------------------------------------

@@ -25,11 +25,6 @@ use_one_thread()
 DATA_FILE = l06.sweep_path()
 
 
-@pytest.fixture(autouse=True)
-def _checks_report_instead_of_raising(monkeypatch):
-    monkeypatch.delenv("COURSE_REQUIRE_CORRECT", raising=False)
-
-
 @pytest.fixture(scope="module")
 def data():
     return json.loads(DATA_FILE.read_text())
