@@ -17,7 +17,7 @@
 #
 # - how attention turns dot products into weights that sum to 1 and mixes the words with them;
 # - why queries, keys and values are three different projections of each word;
-# - why the scores are divided by √d_k: the variance of q·k is d_k, and without the scaling the softmax saturates and its gradient vanishes;
+# - why the scores are divided by √d_k: the variance of q·k is d_k, and without the scaling a large d_k saturates the softmax and its gradient vanishes;
 # - what a causal mask does, and why it must act before the softmax;
 # - what "direct access to every word" does and does not mean.
 #
@@ -78,6 +78,10 @@ l07.similarity_figure()
 # %%
 l07.softmax_figure(row=2)
 
+# %% [markdown]
+# The largest score ("sat" on itself) gets the largest weight, and even the negative score of
+# "mat" gets a small positive weight: nothing is switched off completely. Every row sums to 1:
+
 # %%
 print("each row of the weights sums to:", np.round(steps.weights.sum(axis=1), 12))
 
@@ -93,9 +97,10 @@ print("output of 'sat':", np.round(steps.output[2], 2))
 l07.weighted_sum_figure(row=2)
 
 # %% [markdown]
-# The output of "sat" is about half its own embedding (its weight on itself) plus a mixture of
-# its neighbours: the noun, preposition and determiner features have crept in, mostly from
-# "cat" and "on", its two neighbours.
+# Grey is the embedding of "sat", green its output. The output is about half its own
+# embedding (its weight on itself) plus a mixture of the others: the noun and preposition
+# features come mostly from its neighbours "cat" and "on", the determiner feature from the two
+# "the"s.
 #
 # ## Step 4: separate roles for queries, keys and values
 #
@@ -125,8 +130,10 @@ print(toy.W_k)
 l07.roles_figure()
 
 # %% [markdown]
-# With one vector per word (left) the diagonal dominates; with queries and keys (right) each
-# row finds the word its query asks for. This is the whole mechanism, in the paper's words
+# Each row is one word's weights over the words (bright = large weight, dark = near 0). With
+# one vector per word (left) the diagonal dominates; with queries and keys (right) each row
+# finds the word its query asks for (the right panel divides the scores by $\sqrt{d_k}$,
+# explained below). This is the whole mechanism, in the paper's words
 # **scaled dot-product attention** (缩放点积注意力):
 #
 # $$\operatorname{Attention}(Q, K, V) = \operatorname{softmax}\!\left(\frac{Q K^\top}{\sqrt{d_k}}\right) V,$$
@@ -241,7 +248,9 @@ ex.check_attention(attention)
 # - torch autograd through it, against the course's hand-written backward pass
 #   `attn.attention_backward` ($\partial L/\partial Q$, $\partial L/\partial K$,
 #   $\partial L/\partial V$);
-# - `torch.nn.MultiheadAttention` with our four weight matrices copied in (torch multiplies
+# - `torch.nn.MultiheadAttention` (multi-head attention, explained just below) with the four
+#   weight matrices of the course's random multi-head layer copied in: $W_Q$, $W_K$, $W_V$ and
+#   the output matrix $W_O$ (torch multiplies
 #   by `W.T`, so it stores the transposes; and its boolean `attn_mask` means True = *not*
 #   allowed, the opposite convention, so it gets `~mask`).
 
@@ -256,8 +265,10 @@ print("all below 1e-12:", max(differences.values()) < 1e-12)
 # the formula, the backward pass, the multi-head reshaping and the weight layout agree with
 # PyTorch.
 #
-# **Multi-head attention** (多头注意力) runs $h$ attentions side by side, each on its own
-# slice of $d_k = d_{model}/h$ columns of the projections, and concatenates their outputs:
+# **Multi-head attention** (多头注意力) runs $h$ attentions side by side. With $d_{model}$
+# the width of the embeddings (the $d$ of step 1), each head gets its own slice of
+# $d_k = d_{model}/h$ columns of the projections, and the heads' outputs are concatenated and
+# multiplied by an output matrix $W_O$:
 # $\operatorname{MultiHead} = \operatorname{Concat}(\text{head}_1, \dots,
 # \text{head}_h)\, W_O$. The Transformer uses $d_{model} = 512$ and $h = 8$, so
 # $d_k = d_v = 64$ (Vaswani et al. 2017, §3.2.2): each head can attend to something else
@@ -273,7 +284,7 @@ show_source(attn.split_heads)
 # Suppose the components of $q$ and $k$ are independent, with mean 0 and variance 1. Each
 # product $q_m k_m$ then has mean 0 and variance 1, and the dot product
 # $q \cdot k = \sum_{m=1}^{d_k} q_m k_m$ adds $d_k$ of them: its variance is $d_k$
-# (Vaswani et al. 2017, §3.2.1, footnote 4). Measured on 10,000 random pairs:
+# (Vaswani et al. 2017, §3.2.1 and its footnote). Measured on 10,000 random pairs:
 
 # %%
 print(f"{'d_k':>6} {'Var(q.k)':>10} {'Var(q.k / sqrt(d_k))':>22}")
@@ -281,8 +292,8 @@ for d_k, (raw, scaled) in l07.variance_table().items():
     print(f"{d_k:>6} {raw:>10.1f} {scaled:>22.2f}")
 
 # %% [markdown]
-# The variance grows like $d_k$; divided by $\sqrt{d_k}$ it stays at 1 (to the 2 % sampling
-# error of 10,000 pairs). Why does the size matter? With logits whose spread is
+# The variance grows like $d_k$; divided by $\sqrt{d_k}$ it stays at 1, within sampling
+# error (printed above). Why does the size matter? With logits whose spread is
 # $\sqrt{d_k} \approx 23$ at $d_k = 512$, the largest score of a row is usually far above the
 # others, and the softmax gives it nearly all the weight. A nearly **one-hot** row is a
 # problem for learning: the gradient of the softmax is its **Jacobian** (lesson 03)
@@ -291,9 +302,9 @@ for d_k, (raw, scaled) in l07.variance_table().items():
 # paper: the softmax is pushed "into regions where it has extremely small gradients".
 #
 # The slider draws 200 random queries and 16 random keys ($q, k \sim N(0, I_{d_k})$), and
-# shows the weights of 12 queries (left) and the median size (Frobenius norm) of the softmax
-# Jacobian over the 200 rows (right, both scalings; the dot is your setting). Move $d_k$
-# with and without the scaling.
+# shows the weights of 12 queries (left; one row per query, bright = weight near 1) and the
+# median size (Frobenius norm) of the softmax Jacobian over the 200 rows (right, both
+# scalings; the dot is your setting). Move $d_k$ with and without the scaling.
 
 # %% tags=["nbval-ignore-output"]
 l07.saturation_slider()
@@ -324,8 +335,8 @@ for (d_k, scaled), s in l07.saturation_table().items():
 # attention layer.
 #
 # (Trained queries and keys are not independent unit-variance vectors; the footnote's
-# argument sets the scale at the start of training, which is when saturation would stop
-# learning before it begins.)
+# argument describes typical scales, such as those near the start of training, when a
+# saturated softmax would stop learning before it begins.)
 
 # %% [markdown]
 # ## Masking: no peeking at the future
@@ -343,6 +354,11 @@ print("with the mask, largest weight on a later word:", m.masked[~m.mask].max())
 l07.masking_figure()
 
 # %% [markdown]
+# Left, the causal mask: row $i$ may attend to the keys $j \le i$ (yellow), on and below the
+# diagonal. Middle, the weights without the mask: most rows put most of their weight above
+# the diagonal, in the future. Right, the weights masked before the softmax: nothing above
+# the diagonal, and each row again sums to 1.
+#
 # Without the mask, the first "the" puts 0.97 of its weight on later words (printed above): a
 # model trained that way learns to read the answer instead of predicting it, and fails when
 # the future is not there. To see the leak directly, change only the *last* word's key and
@@ -373,7 +389,7 @@ print(f"zeroed after, then renormalised, vs masked before: max difference {diffe
 # > **Myth** (a common reading of the article): attention was invented by the Transformer
 # > ("Attention Is All You Need", 2017).
 # >
-# > **Fact**: attention was introduced in RNN translation models by Bahdanau, Cho & Bengio
+# > **Fact**: attention came to neural translation with Bahdanau, Cho & Bengio
 # > (2014, published at ICLR 2015): an RNN decoder attends over the RNN encoder's states
 # > instead of squeezing the sentence into one vector. Luong, Pham & Manning (2015) gave the
 # > dot-product ("multiplicative") variants. Vaswani et al. (2017) took the step of dropping

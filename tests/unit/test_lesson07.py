@@ -4,34 +4,14 @@ The numbers are what course_utils measures with the lesson's seeds (noted as "me
 the assertions allow a margin around them.
 """
 
-import base64
-import contextlib
-import warnings
-
 import numpy as np
 import pytest
+from helpers import no_warnings, png
 
 from course_utils import attention, plots
 from course_utils.checks import Status, compare
 from course_utils.exercises import lesson07 as ex
 from course_utils.sliders import lesson07 as l07
-
-
-@pytest.fixture(autouse=True)
-def _checks_report_instead_of_raising(monkeypatch):
-    monkeypatch.delenv("COURSE_REQUIRE_CORRECT", raising=False)
-
-
-@contextlib.contextmanager
-def no_warnings():
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        yield
-
-
-def png(app):
-    return base64.b64decode(app.output.outputs[0]["data"]["image/png"])
-
 
 # --- the build-up ----------------------------------------------------------------------------
 
