@@ -16,3 +16,15 @@ def no_warnings():
 def png(app) -> bytes:
     """The PNG an InteractiveFigure currently shows."""
     return base64.b64decode(app.output.outputs[0]["data"]["image/png"])
+
+
+def assert_all_different(reference, mistakes, args) -> None:
+    """The reference and every Mistake give pairwise different outputs on `args`, so each
+    mistake can be told apart (and gets its own hint)."""
+    from course_utils.checks import Status, compare
+
+    outputs = [reference(*args)] + [m.fn(*args) for m in mistakes]
+    for i in range(len(outputs)):
+        for j in range(i + 1, len(outputs)):
+            status, _ = compare(outputs[i], outputs[j], check_dtype=False)
+            assert status is not Status.CORRECT, (i, j)

@@ -6,10 +6,10 @@ the assertions allow a margin around them.
 
 import numpy as np
 import pytest
-from helpers import no_warnings, png
+from helpers import assert_all_different, no_warnings, png
 
 from course_utils import attention, plots
-from course_utils.checks import Status, compare
+from course_utils.checks import Status
 from course_utils.exercises import lesson07 as ex
 from course_utils.sliders import lesson07 as l07
 
@@ -236,11 +236,7 @@ def test_naive_and_global_max_pass_the_small_case_and_fail_the_large_one():
 
 
 def test_softmax_mistakes_differ_on_the_first_case():
-    args = ex.SOFTMAX_CASES[0]
-    outputs = [ex.reference_softmax(*args)] + [m.fn(*args) for m in ex.SOFTMAX_MISTAKES[2:]]
-    for i in range(len(outputs)):
-        for j in range(i + 1, len(outputs)):
-            assert compare(outputs[i], outputs[j], check_dtype=False)[0] is not Status.CORRECT
+    assert_all_different(ex.reference_softmax, ex.SOFTMAX_MISTAKES[2:], ex.SOFTMAX_CASES[0])
 
 
 def test_softmax_checker_not_attempted():
@@ -282,11 +278,7 @@ def test_attention_checker_catches_each_mistake():
 
 
 def test_attention_mistakes_differ_on_the_first_case():
-    args = ex.ATTENTION_CASES[0]
-    outputs = [ex.reference_attention(*args)] + [m.fn(*args) for m in ex.ATTENTION_MISTAKES]
-    for i in range(len(outputs)):
-        for j in range(i + 1, len(outputs)):
-            assert compare(outputs[i], outputs[j], check_dtype=False)[0] is not Status.CORRECT
+    assert_all_different(ex.reference_attention, ex.ATTENTION_MISTAKES, ex.ATTENTION_CASES[0])
 
 
 def test_attention_cases_are_built_for_the_mistakes():
