@@ -186,41 +186,16 @@ show_source(backward)
 # the Euclidean norm over all entries; in float64, values below 1e-7 mean the two agree.
 
 # %%
-import numpy as np
-import torch
+from course_utils.sliders import lesson02 as l02
 
-from course_utils.env import use_one_thread
-from course_utils.gradcheck import relative_error
-from course_utils.mlp import init_weights
+show_source(l02.autograd_comparison)
 
-use_one_thread()
-rng = np.random.default_rng(0)
-x = rng.standard_normal((32, 64))
-r = rng.standard_normal((32, 64))  # the stand-in loss L = sum(h_50 * r), so dL/dh_50 = r
-params = init_weights([64] * 51, "glorot", seed=rng)  # 50 layers of 64 units
-
-# numpy: our forward pass and hand-written backward pass
-out, cache = forward(x, params, "sigmoid")
-grads, dx = backward(r, params, cache, "sigmoid")
-
-# PyTorch, float64: the same network; autograd computes the backward pass
-x_t = torch.tensor(x, requires_grad=True)
-params_t = [
-    (torch.tensor(W, requires_grad=True), torch.tensor(b, requires_grad=True)) for W, b in params
-]
-h = x_t
-for W, b in params_t:
-    h = torch.sigmoid(h @ W + b)
-(h * torch.tensor(r)).sum().backward()
-
-errors = [relative_error(dx, x_t.grad.numpy())]
-for (dW, db), (W, b) in zip(grads, params_t, strict=True):
-    errors += [relative_error(dW, W.grad.numpy()), relative_error(db, b.grad.numpy())]
-print(f"largest relative error over all {len(errors)} gradients: {max(errors):.1e}")
+# %%
+check = l02.autograd_comparison(depth=50, seed=0)
+print(f"largest relative error over all {len(check.errors)} gradients: {max(check.errors):.1e}")
 print(
-    f"||dL/dW_1|| = {np.linalg.norm(grads[0][0]):.2g} (ours), "
-    f"{np.linalg.norm(params_t[0][0].grad.numpy()):.2g} (PyTorch); "
-    f"||dL/dW_50|| = {np.linalg.norm(grads[-1][0]):.2g}"
+    f"||dL/dW_1|| = {check.grad_first:.2g} (ours), {check.grad_first_torch:.2g} (PyTorch); "
+    f"||dL/dW_50|| = {check.grad_last:.2g}"
 )
 
 # %% [markdown]
@@ -257,7 +232,9 @@ print(
 # The gains, on paper (`weight_gain`) and measured on one $64 \times 64$ matrix:
 
 # %%
-from course_utils.mlp import SCHEMES
+import numpy as np
+
+from course_utils.mlp import SCHEMES, init_weights
 from course_utils.sliders.lesson02 import weight_gain
 
 for scheme in SCHEMES:

@@ -23,7 +23,15 @@ import numpy as np
 from course_utils import plots, widgets
 from course_utils.activations import get_activation
 from course_utils.chain import repeated_product
-from course_utils.mlp import SCHEMES, LayerStats, forward, init_weights, layer_gradient_norms
+from course_utils.gradcheck import relative_error
+from course_utils.mlp import (
+    SCHEMES,
+    LayerStats,
+    backward,
+    forward,
+    init_weights,
+    layer_gradient_norms,
+)
 
 WIDTH = 64
 BATCH = 32
@@ -44,6 +52,55 @@ X_TICKS_FWD = (1, 25, 50)
 
 #: Thresholds of the readout's verdict on ||dL/dh_1|| / ||dL/dh_depth||.
 VANISHED, EXPLODED = 0.1, 10.0
+
+
+class AutogradComparison(NamedTuple):
+    """Section 2's check: our backward pass against PyTorch's autograd on the same network."""
+
+    errors: list[float]  # relative error of dx, then dW_l and db_l for every layer
+    grad_first: float  # ||dL/dW_1||, ours
+    grad_first_torch: float  # ||dL/dW_1||, PyTorch's
+    grad_last: float  # ||dL/dW_depth||, ours
+
+
+def autograd_comparison(depth: int = 50, seed: int = 0) -> AutogradComparison:
+    """A depth-layer sigmoid network (64 units, Glorot, batch 32) run twice: our numpy
+    forward and hand-written backward, and PyTorch in float64 with autograd. The loss is
+    L = sum(h_depth * r) for a fixed random r, so dL/dh_depth = r."""
+    import torch
+
+    from course_utils.env import use_one_thread
+
+    use_one_thread()
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((32, 64))
+    r = rng.standard_normal((32, 64))
+    params = init_weights([64] * (depth + 1), "glorot", seed=rng)
+
+    # numpy: our forward pass and hand-written backward pass
+    _, cache = forward(x, params, "sigmoid")
+    grads, dx = backward(r, params, cache, "sigmoid")
+
+    # PyTorch, float64: the same network; autograd computes the backward pass
+    x_t = torch.tensor(x, requires_grad=True)
+    params_t = [
+        (torch.tensor(W, requires_grad=True), torch.tensor(b, requires_grad=True))
+        for W, b in params
+    ]
+    h = x_t
+    for W, b in params_t:
+        h = torch.sigmoid(h @ W + b)
+    (h * torch.tensor(r)).sum().backward()
+
+    errors = [relative_error(dx, x_t.grad.numpy())]
+    for (dW, db), (W, b) in zip(grads, params_t, strict=True):
+        errors += [relative_error(dW, W.grad.numpy()), relative_error(db, b.grad.numpy())]
+    return AutogradComparison(
+        errors,
+        float(np.linalg.norm(grads[0][0])),
+        float(np.linalg.norm(params_t[0][0].grad.numpy())),
+        float(np.linalg.norm(grads[-1][0])),
+    )
 
 
 def weight_gain(scheme: str, scale: float = 1.0) -> float:

@@ -15,7 +15,6 @@ from course_utils.activations import get_activation
 from course_utils.chain import repeated_product
 from course_utils.checks import Status
 from course_utils.exercises import lesson02 as ex
-from course_utils.gradcheck import relative_error
 from course_utils.mlp import (
     SCHEMES,
     backward,
@@ -40,42 +39,14 @@ def test_chain_rule_bounds_printed_in_section_1():
 # ----------------------------------------------------------------------------- section 2
 
 
-def _autograd_comparison():
-    """The lesson's PyTorch cell, verbatim in substance."""
-    import torch
-
-    from course_utils.env import use_one_thread
-
-    use_one_thread()
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((32, 64))
-    r = rng.standard_normal((32, 64))
-    params = init_weights([64] * 51, "glorot", seed=rng)
-    out, cache = forward(x, params, "sigmoid")
-    grads, dx = backward(r, params, cache, "sigmoid")
-    x_t = torch.tensor(x, requires_grad=True)
-    params_t = [
-        (torch.tensor(W, requires_grad=True), torch.tensor(b, requires_grad=True))
-        for W, b in params
-    ]
-    h = x_t
-    for W, b in params_t:
-        h = torch.sigmoid(h @ W + b)
-    (h * torch.tensor(r)).sum().backward()
-    errors = [relative_error(dx, x_t.grad.numpy())]
-    for (dW, db), (W, b) in zip(grads, params_t, strict=True):
-        errors += [relative_error(dW, W.grad.numpy()), relative_error(db, b.grad.numpy())]
-    return errors, grads, params_t
-
-
 def test_backward_agrees_with_autograd_as_printed_in_section_2():
-    errors, grads, params_t = _autograd_comparison()
-    assert len(errors) == 101
-    assert max(errors) < 1e-12  # measured 2.8e-15: float64 rounding
-    first, last = np.linalg.norm(grads[0][0]), np.linalg.norm(grads[-1][0])
+    check = sl.autograd_comparison(depth=50, seed=0)
+    assert len(check.errors) == 101
+    assert max(check.errors) < 1e-12  # measured 2.8e-15: float64 rounding
+    first, last = check.grad_first, check.grad_last
     print(f"||dW_1|| = {first:.2g}, ||dW_50|| = {last:.2g}")
     assert 1e-30 < first < 1e-28  # measured 1.5e-29
-    assert np.linalg.norm(params_t[0][0].grad.numpy()) == pytest.approx(first, rel=1e-10)
+    assert check.grad_first_torch == pytest.approx(first, rel=1e-10)
     assert 30 < last < 70  # measured 49
     # "some 30 orders of magnitude", and the same network as layer_gradient_norms
     assert first / last == pytest.approx(gradient_ratio(50, "sigmoid", "glorot"), rel=1e-10)
