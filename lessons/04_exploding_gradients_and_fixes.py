@@ -337,19 +337,13 @@ show_source(clipping.clip_grad_norm)
 # random gradient arrays whose global norm is far above the threshold:
 
 # %%
-import torch
+show_source(l04.torch_clip_comparison)
 
-rng = np.random.default_rng(0)
-grads = [10 * rng.standard_normal(shape) for shape in ((4, 4), (2, 4), (4,))]
-ours, norm_before = clipping.clip_grad_norm(grads, 1.0)
-params = [torch.nn.Parameter(torch.zeros(g.shape, dtype=torch.float64)) for g in grads]
-for p, g in zip(params, grads, strict=True):
-    p.grad = torch.tensor(g)
-torch_norm = torch.nn.utils.clip_grad_norm_(params, 1.0).item()
-difference = max(np.abs(o - p.grad.numpy()).max() for o, p in zip(ours, params, strict=True))
-print(f"global norm before clipping: {norm_before:.2f} (torch: {torch_norm:.2f})")
-print(f"global norm after clipping: {clipping.global_norm(ours):.6f}")
-print(f"largest difference between numpy and torch: {difference:.1e}")
+# %%
+same = l04.torch_clip_comparison(max_norm=1.0, seed=0)
+print(f"global norm before clipping: {same.norm_before:.2f} (torch: {same.torch_norm_before:.2f})")
+print(f"global norm after clipping: {same.norm_after:.6f}")
+print(f"largest difference between numpy and torch: {same.max_difference:.1e}")
 
 # %% [markdown]
 # **Element-wise clipping is different.** Karpathy's well-known character-level RNN in numpy

@@ -23,7 +23,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from course_utils import plots, widgets
-from course_utils.clipping import TrainResult, clip_grad_norm, train_with_clipping
+from course_utils.clipping import TrainResult, clip_grad_norm, global_norm, train_with_clipping
 from course_utils.normalization import batchnorm_forward, mlp_layer_grad_norms, rnn_lag_gradients
 from course_utils.rnn import (
     LagProfile,
@@ -345,6 +345,31 @@ def grid_gradient_norm(w: float = 6.0) -> float:
     """Largest gradient norm ||(dL/dw, dL/db)|| over ``B_GRID`` (which never lands on the wall)."""
     res = loss_cliff([w], B_GRID)
     return float(np.hypot(res.dloss_dw, res.dloss_db).max())
+
+
+class TorchClipComparison(NamedTuple):
+    """Our clip_grad_norm against torch.nn.utils.clip_grad_norm_ on the same gradients."""
+
+    norm_before: float  # ours
+    torch_norm_before: float  # torch's
+    norm_after: float  # ours, after clipping
+    max_difference: float  # largest entry-wise difference of the clipped gradients
+
+
+def torch_clip_comparison(max_norm: float = 1.0, seed: int = 0) -> TorchClipComparison:
+    """Three random gradient arrays (shapes (4, 4), (2, 4), (4,)), scaled so that their global
+    norm is far above `max_norm`, clipped by ``clipping.clip_grad_norm`` and by PyTorch."""
+    import torch
+
+    rng = np.random.default_rng(seed)
+    grads = [10 * rng.standard_normal(shape) for shape in ((4, 4), (2, 4), (4,))]
+    ours, norm_before = clip_grad_norm(grads, max_norm)
+    params = [torch.nn.Parameter(torch.zeros(g.shape, dtype=torch.float64)) for g in grads]
+    for p, g in zip(params, grads, strict=True):
+        p.grad = torch.tensor(g)
+    torch_norm = torch.nn.utils.clip_grad_norm_(params, max_norm).item()
+    difference = max(np.abs(o - p.grad.numpy()).max() for o, p in zip(ours, params, strict=True))
+    return TorchClipComparison(norm_before, torch_norm, global_norm(ours), float(difference))
 
 
 class CliffStep(NamedTuple):

@@ -147,15 +147,12 @@ def test_one_step_on_the_wall():
 def test_lesson_torch_comparison_and_cosines():
     """The lesson's cells: numpy vs torch (printed max difference 0.0e+00, norm 44.53); at the
     wall norm clipping keeps cosine 1, element-wise turns it to 0.974 (13 degrees), norm 7.07."""
-    rng = np.random.default_rng(0)
-    grads = [10 * rng.standard_normal(shape) for shape in ((4, 4), (2, 4), (4,))]
-    ours, before = clipping.clip_grad_norm(grads, 1.0)
-    params = [torch.nn.Parameter(torch.zeros(g.shape, dtype=torch.float64)) for g in grads]
-    for p, g in zip(params, grads, strict=True):
-        p.grad = torch.tensor(g)
-    torch_norm = torch.nn.utils.clip_grad_norm_(params, 1.0).item()
-    assert before == pytest.approx(44.53, abs=0.01) and torch_norm == pytest.approx(before)
-    assert max(np.abs(o - p.grad.numpy()).max() for o, p in zip(ours, params, strict=True)) < 1e-12
+    same = l04.torch_clip_comparison(max_norm=1.0, seed=0)
+    before = same.norm_before
+    assert before == pytest.approx(44.53, abs=0.01)
+    assert same.torch_norm_before == pytest.approx(before)
+    assert same.max_difference < 1e-12
+    assert same.norm_after == pytest.approx(1.0, abs=1e-5)
 
     wall = rnn.loss_cliff([6.0], [l04.find_wall(6.0) + 1e-8])
     g = [wall.dloss_dw[0], wall.dloss_db[0]]
