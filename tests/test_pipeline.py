@@ -1,6 +1,7 @@
 """The lesson pipeline: sources build, generated notebooks are current and well-formed."""
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -48,7 +49,9 @@ def test_exercise_version_differs_from_solution_only_inside_stubs(lesson):
     exercise, solution = builder.build(lesson)
     assert len(exercise.cells) == len(solution.cells)
     for ex_cell, sol_cell in zip(exercise.cells, solution.cells, strict=True):
-        if ex_cell.source != sol_cell.source:
+        if ex_cell.cell_type == "markdown":  # links from solutions/ climb one folder more
+            assert ex_cell.source == sol_cell.source.replace("../../", "../")
+        elif ex_cell.source != sol_cell.source:
             assert "# YOUR CODE HERE" in ex_cell.source
             outside = [ln for ln in ex_cell.source.splitlines() if ln.strip() != "# YOUR CODE HERE"]
             assert all(
@@ -57,6 +60,44 @@ def test_exercise_version_differs_from_solution_only_inside_stubs(lesson):
                 or ln.strip().endswith("= ...")
                 for ln in outside
             )
+
+
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_relative_links_resolve(path):
+    """Links between lessons (and to the benchmark table) reach a file, from either folder."""
+    notebook = json.loads(path.read_text())
+    markdown = "\n".join(
+        "".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "markdown"
+    )
+    targets = [t for t in LINK.findall(markdown) if not re.match(r"[a-z]+:", t)]
+    assert targets, "expected at least the benchmark link"
+    missing = [t for t in targets if not (path.parent / t.split("#")[0]).exists()]
+    assert missing == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_mention_of_a_lesson_is_a_link(path):
+    notebook = json.loads(path.read_text())
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "markdown":
+            text = "".join(cell["source"])
+            assert builder.link_lessons(text, builder.lesson_names()) == text
+            unlinked = builder.LESSON_MENTION.findall(text)
+            assert unlinked == [], f"mentions of lessons that do not exist: {unlinked}"
+
+
+def test_lesson_mentions_become_links():
+    names = {"03": "03_rnn", "05": "05_lstm", "06": "06_long"}
+    assert builder.link_lessons("see lesson 03.", names) == "see [lesson 03](03_rnn.ipynb)."
+    assert builder.link_lessons("Lessons 05 and 06", names) == (
+        "Lessons [05](05_lstm.ipynb) and [06](06_long.ipynb)"
+    )
+    linked = "[lesson 06](06_long.ipynb)"
+    assert builder.link_lessons(linked, names) == linked
+    assert builder.link_lessons("lesson 12", names) == "lesson 12"
 
 
 def test_split_solution_default_and_custom_stubs():

@@ -11,10 +11,13 @@ Inside a code cell, an exercise's solution sits between two marker lines:
     ...solution lines...
     # END SOLUTION
 
-The builder also adds, after each lesson's title, the Colab/Binder badges with the reading
-time, and the set-up cell (both generated from course_utils.links), and regenerates the parts
-of README.md between GENERATED markers. Notebooks are written without outputs, with
-deterministic cell ids and kernel `python3`, so a rebuild of unchanged sources changes nothing.
+Mentions of other lessons in markdown ("lesson 03", "lessons 05 and 06") become relative links
+to their notebooks, which work in JupyterLab and on a static render, from notebooks/ and from
+notebooks/solutions/ alike. The builder also adds, after each lesson's title, the Colab/Binder
+badges with the reading time, and the set-up cell (both generated from course_utils.links),
+and regenerates the parts of README.md between GENERATED markers. Notebooks are written
+without outputs, with deterministic cell ids and kernel `python3`, so a rebuild of unchanged
+sources changes nothing.
 
     python tools/build_notebooks.py           rebuild everything
     python tools/build_notebooks.py 03        rebuild lesson 03 only (while writing it)
@@ -49,6 +52,10 @@ BEGIN = re.compile(r"^(\s*)# BEGIN SOLUTION(?:\s*\(stub:\s*(?P<stub>.*)\))?\s*$"
 END = re.compile(r"^\s*# END SOLUTION\s*$")
 DEFAULT_STUB = 'raise NotImplementedError("Exercise: replace this line with your code")'
 WORDS_PER_MINUTE = 200
+# "lesson 03", "Lessons 01 to 05", "lessons 05, 06 and 07"; not one already inside [...]
+LESSON_MENTION = re.compile(
+    r"(?<!\[)\b([Ll]essons?) (\d\d(?:(?:,? and |, | to |-|–)\d\d)*)\b(?!\]|\.ipynb)"
+)
 REQUIRED_HEADINGS = (
     "## What you will learn",
     "## Prerequisites",
@@ -149,19 +156,45 @@ def split_solution(source: str, where: str) -> tuple[str, str]:
 # ----------------------------------------------------------------------------- notebooks
 
 
+def lesson_names() -> dict[str, str]:
+    """{'03': '03_rnn_and_bptt', ...} for every lesson source present."""
+    return {p.stem[:2]: p.stem for p in LESSONS.glob("*.py") if LESSON_NAME.match(p.stem)}
+
+
+def link_lessons(markdown: str, names: dict[str, str]) -> str:
+    """Markdown with each mention of a lesson turned into a link to its notebook.
+
+    "lesson 03" -> "[lesson 03](03_rnn_and_bptt.ipynb)"; in a list of lessons each number is
+    linked: "lessons [05](05_lstm_gates.ipynb) and [06](06_long_range_memory.ipynb)". A number
+    with no lesson source stays plain text (tests/test_pipeline.py reports it).
+    """
+
+    def link(number: str, text: str) -> str:
+        return f"[{text}]({names[number]}.ipynb)" if number in names else text
+
+    def replace(match: re.Match) -> str:
+        word, numbers = match.groups()
+        if re.fullmatch(r"\d\d", numbers):
+            return link(numbers, f"{word} {numbers}")
+        return f"{word} " + re.sub(r"\d\d", lambda m: link(m.group(0), m.group(0)), numbers)
+
+    return LESSON_MENTION.sub(replace, markdown)
+
+
 def reading_minutes(cells: list) -> int:
     words = sum(len(c.source.split()) for c in cells if c.cell_type == "markdown")
     return max(1, round(words / WORDS_PER_MINUTE))
 
 
-def header_cells(lesson: Lesson, cells: list) -> list:
+def header_cells(lesson: Lesson, cells: list, version: str) -> list:
     """The generated badges-and-time cell and the set-up cell."""
     path = f"notebooks/{lesson.name}.ipynb"
     minutes = reading_minutes(cells)
+    root = "../.." if version == "solution" else ".."
     badges = (
         f"{links.badges(path)}\n\n"
         f"*Reading time about {minutes} min at {WORDS_PER_MINUTE} words a minute, plus "
-        f"the exercises. Run time: see the [benchmark table](../benchmarks/results.md).*"
+        f"the exercises. Run time: see the [benchmark table]({root}/benchmarks/results.md).*"
     )
     return [nbformat.v4.new_markdown_cell(badges), nbformat.v4.new_code_cell(SETUP_CELL)]
 
@@ -172,6 +205,7 @@ def build(lesson: Lesson) -> tuple[nbformat.NotebookNode, nbformat.NotebookNode]
     cells = source.cells
     if not cells or cells[0].cell_type != "markdown":
         raise LessonError(f"{lesson.source.name}: the first cell must be the markdown title")
+    names = lesson_names()
     versions = []
     for version in ("exercise", "solution"):
         out = []
@@ -184,8 +218,10 @@ def build(lesson: Lesson) -> tuple[nbformat.NotebookNode, nbformat.NotebookNode]
                 )
                 cell.source = exercise if version == "exercise" else solution
                 cell.outputs, cell.execution_count = [], None
+            else:
+                cell.source = link_lessons(cell.source, names)
             out.append(cell)
-        out[1:1] = header_cells(lesson, cells)
+        out[1:1] = header_cells(lesson, cells, version)
         for i, cell in enumerate(out):
             cell.id = f"{lesson.number}-{i:03d}"
         notebook = nbformat.v4.new_notebook(
