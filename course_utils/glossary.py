@@ -1,7 +1,8 @@
 """The course's key terms in English and Chinese (the seed article is in Chinese).
 
-Each entry names the lesson that introduces the term. Lesson 00 shows the whole table; the
-tests check that every lesson that uses a term in its headings can find it here.
+Each entry names the lesson that introduces the term. Lesson 00 shows the whole table.
+tests/unit/test_glossary.py checks that every term a lesson introduces in bold with its Chinese
+name, **term** (中文), is here, and that each entry's lesson uses the Chinese name.
 """
 
 from __future__ import annotations
@@ -22,6 +23,12 @@ GLOSSARY = (
     Term("activation function", "激活函数", "01", "the nonlinearity applied to each unit"),
     Term("saturation", "饱和", "01", "input region where an activation's derivative is ~0"),
     Term("finite differences", "有限差分", "01", "derivative estimated from f(x+h) - f(x-h)"),
+    Term(
+        "automatic differentiation",
+        "自动微分",
+        "01",
+        "derivatives computed by the software from the recorded operations",
+    ),
     Term("chain rule", "链式法则", "02", "derivative of a composition is a product"),
     Term("backpropagation", "反向传播", "02", "the chain rule applied layer by layer"),
     Term("vanishing gradient", "梯度消失", "02", "gradient shrinking exponentially with depth"),
@@ -41,6 +48,7 @@ GLOSSARY = (
         "backpropagation through an RNN unrolled over time",
     ),
     Term("Jacobian", "雅可比矩阵", "03", "matrix of partial derivatives dh_t/dh_{t-1}"),
+    Term("eigenvalue", "特征值", "03", "a factor by which a matrix scales one of its directions"),
     Term("spectral radius", "谱半径", "03", "largest absolute eigenvalue of a matrix"),
     Term("singular value", "奇异值", "03", "how much a matrix stretches along one direction"),
     Term("long-range dependency", "长期依赖", "03", "output depends on an input far back"),
@@ -59,6 +67,10 @@ GLOSSARY = (
     Term("output gate", "输出门", "05", "how much of the cell state is shown"),
     Term("cell state", "细胞状态", "05", "the LSTM's additive memory c_t"),
     Term("gated recurrent unit (GRU)", "门控循环单元", "05", "a lighter gated RNN"),
+    Term("test set", "测试集", "06", "held-out examples used only to measure accuracy"),
+    Term("chance level", "随机猜测水平", "06", "the accuracy of guessing without looking"),
+    Term("binary cross-entropy", "二元交叉熵", "06", "the loss -log p of the right answer"),
+    Term("embedding", "词嵌入", "06", "a learned vector for each word"),
     Term("attention", "注意力机制", "07", "a weighted average whose weights are computed"),
     Term("self-attention", "自注意力", "07", "attention of a sequence over itself"),
     Term("query / key / value", "查询 / 键 / 值", "07", "the three roles in attention"),
@@ -66,7 +78,7 @@ GLOSSARY = (
     Term("scaled dot-product attention", "缩放点积注意力", "07", "softmax(QK^T / sqrt(d_k)) V"),
     Term("multi-head attention", "多头注意力", "07", "several attentions in parallel"),
     Term("mask", "掩码", "07", "forbids attending to some positions"),
-    Term("positional encoding", "位置编码", "09", "tells attention where each token is"),
+    Term("positional encoding", "位置编码", "07", "tells attention where each token is"),
     Term("encoder / decoder", "编码器 / 解码器", "08", "reads the source / writes the target"),
     Term("sequence to sequence (seq2seq)", "序列到序列", "08", "maps one sequence to another"),
     Term("alignment", "对齐", "08", "which source word a target word corresponds to"),
