@@ -286,6 +286,9 @@ def course_map(lessons: list[Lesson]) -> str:
         shown = f"{seconds:.1f}" if seconds is not None else "not measured"
         link = f"[{title}](notebooks/{lesson.name}.ipynb)"
         rows.append(f"| {lesson.number} | {link} | {summary} | {shown} |")
+    if all(lesson.name in times for lesson in lessons):
+        total = sum(times[lesson.name] for lesson in lessons)
+        rows.append(f"\nThe whole course runs in {total:.0f} s (budget: 3 minutes).")
     return "\n".join(rows)
 
 

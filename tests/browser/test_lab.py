@@ -305,3 +305,22 @@ def test_slider_changes_readout_and_figure(notebook):
         f"{readout.inner_text().strip()!r}) but the figure did not: the image is still "
         f"{_digest(src_before)} after {key} x3"
     )
+
+
+def test_a_link_to_another_lesson_opens_it(browser_context, lab):
+    """Lessons refer to each other by relative links: clicking one opens that notebook."""
+    page = browser_context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        page.goto(lab.notebook_url("03_rnn_and_bptt.ipynb"), wait_until="domcontentloaded")
+        link = page.locator(f"{PANEL} .jp-RenderedMarkdown a", has_text="lesson 02").first
+        link.wait_for(timeout=OPEN_TIMEOUT * 1000)
+        link.click()
+        tab = page.locator(".lm-TabBar-tab.lm-mod-current", has_text="02_vanishing_gradients")
+        tab.first.wait_for(timeout=OPEN_TIMEOUT * 1000)
+        heading = page.locator(f"{PANEL} .jp-RenderedMarkdown h1").first
+        assert heading.inner_text().startswith("02 · ")
+    finally:
+        page.close()
+        for name in ("03_rnn_and_bptt.ipynb", "02_vanishing_gradients_in_depth.ipynb"):
+            lab.shut_down_kernels(name)
