@@ -159,7 +159,8 @@ print("s = 0.25, below 1e-30:", reference_steps(0.25, 1e-30), "steps")
 #
 # ## Glossary · 术语表
 #
-# The course's key terms in English and Chinese, with the lesson that introduces each one.
+# The course's key terms in English and Chinese, with the lesson that teaches each one (this
+# lesson and lesson 01 already preview a few of them).
 
 # %%
 from IPython.display import Markdown
@@ -178,6 +179,9 @@ Markdown(glossary_markdown())
 # - Checkers tell you *what* is wrong with an answer and hint at *why*.
 # - A product of many factors below 1 vanishes exponentially ($0.9^{50} \approx 0.005$);
 #   above 1 it explodes. The rest of the course finds those factors in real networks.
+#
+# Next, lesson 01 looks at where these factors come from: the slopes of the activation
+# functions, how large they can be, and how large they typically are.
 #
 # ## Further reading
 #

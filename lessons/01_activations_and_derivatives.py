@@ -512,6 +512,9 @@ for name in ("sigmoid", "tanh"):
 #   products (5.4e-17 and 9.8e-36) lie far below the bounds. Whether gradients vanish also
 #   depends on the weights (Pascanu et al. 2013; lesson 03).
 #
+# Next, lesson 02 follows these factors through a 50-layer network, where the weights join
+# the slopes in every factor.
+#
 # ## Further reading
 #
 # - V. Nair, G. E. Hinton (2010), "Rectified linear units improve restricted Boltzmann

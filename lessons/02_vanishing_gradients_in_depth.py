@@ -489,6 +489,13 @@ print(f"smallest positive normal float64: {np.finfo(np.float64).tiny:.2g}")
 #   the scale of its initial weights.
 # - Vanishing is about ratios: the lower layers' gradients are exponentially smaller than
 #   the upper layers', not zero, so no single learning rate suits both.
+# - The weight gradients can hide the vanishing: activations and back-propagated gradients
+#   can shrink together and cancel (tanh with standard initialisation: weight-gradient ratio
+#   0.98, back-propagated gradient ratio 2.3e-12, printed in section 7), so follow $\partial L/\partial h_l$.
+#
+# Next, lesson 03 builds a recurrent network, which applies one weight matrix at every time
+# step, derives backpropagation through time, and measures how much gradient crosses the
+# eight words from "was" back to "cat".
 #
 # ## Further reading
 #

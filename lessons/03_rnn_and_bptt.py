@@ -217,8 +217,9 @@ from course_utils.exercises import lesson03 as ex
 ex.check_rnn_step_backward(rnn_step_backward)
 
 # %% [markdown]
-# The checker compares your function with the course's `rnn.rnn_step_backward`, which also
-# returns `dx` (the gradient for the input) and takes the activation's name:
+# The checker compares your function with the course's `rnn.rnn_step_backward`, which
+# also takes `W_xh` and the activation's name, and returns `dx` (the gradient for the
+# input):
 
 # %%
 show_source(rnn.rnn_step_backward)
@@ -530,9 +531,9 @@ print(
 l03.sentence_figure(cat)
 
 # %% [markdown]
-# About half a percent of the gradient at "was" reaches "cat" (between 0.46 % and 1.30 % over
-# ten random networks, printed above). Meanwhile "milk", "of" and "bowl" receive 61 %, 31 %
-# and 14 % of it: when the network is trained to predict "was", the change to its weights is
+# About half a percent to one percent of the gradient at "was" reaches "cat" (0.46 % here;
+# between 0.46 % and 1.30 % over ten random networks, printed above). Meanwhile "milk", "of"
+# and "bowl" receive 61 %, 31 % and 14 % of it: when the network is trained to predict "was", the change to its weights is
 # driven almost entirely by the last few words, and the long-range dependency on "cat" is a
 # whisper under them. At the first word of a 50-word sentence (49 steps back), the fraction
 # is about $2 \times 10^{-13}$.
@@ -559,8 +560,8 @@ l03.sentence_figure(cat)
 # - Pascanu et al.: $\sigma_{\max}(W) < 1/\gamma$ is sufficient for vanishing, and
 #   $\sigma_{\max}(W) > 1/\gamma$ necessary for exploding. The bound is loose: tanh RNNs vanish
 #   where it allows growth, and they can explode with large weights.
-# - In "The cat, which already ate a bowl of milk, was full", about half a percent of the
-#   gradient crosses the eight steps from "was" to "cat" in a random tanh RNN.
+# - In "The cat, which already ate a bowl of milk, was full", about half a percent to one
+#   percent of the gradient crosses the eight steps from "was" to "cat" in a random tanh RNN.
 #
 # Next, lesson 04 takes on the other direction, exploding gradients, and what ReLU, identity
 # initialisation, gradient clipping and normalisation do and do not fix.

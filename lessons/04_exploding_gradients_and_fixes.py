@@ -656,7 +656,7 @@ l04.layernorm_figure(curves)
 #   reducing internal covariate shift", *ICML*.
 # - J. L. Ba, J. R. Kiros, G. E. Hinton (2016), "Layer normalization", arXiv:1607.06450.
 # - T. Cooijmans, N. Ballas, C. Laurent, Ç. Gülçehre, A. Courville (2016), "Recurrent batch
-#   normalization", arXiv:1603.09025 (*ICLR* 2017).
+#   normalization", *ICLR* 2017 (arXiv:1603.09025).
 # - S. Hochreiter, J. Schmidhuber (1997), "Long short-term memory", *Neural Computation*
 #   9(8): the adding problem among its long-lag tasks.
 # - Y. Bengio, P. Simard, P. Frasconi (1994), "Learning long-term dependencies with gradient

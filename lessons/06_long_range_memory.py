@@ -1,7 +1,7 @@
 # %% [markdown]
 # # 06 · Long-range memory: RNN, LSTM and GRU, trained
 #
-# > Train a vanilla RNN, an LSTM and a GRU on tasks whose answer lies up to 50 steps back: the RNN falls to chance, the gated networks hold, and all three still walk through time one step at a time.
+# > Train a vanilla RNN, an LSTM and a GRU on tasks whose answer lies tens of steps back: the RNN falls to chance, the gated networks hold, and all three still walk through time one step at a time.
 #
 # Lessons 03 to 05 mostly measured gradients in networks that had not been trained: in a tanh
 # RNN, the gradient 49 steps back was about $2 \times 10^{-13}$ of the recent one (lesson 03), while an
@@ -444,17 +444,18 @@ l06.timing_figure(lengths, fused, unfused, runs)
 # The right panel multiplies the two numbers, for the live runs at distance 50: seconds per
 # step times steps to 95 %. The LSTM and the GRU got there in well under two seconds; the RNN
 # did not get there at all (the hatched bar is its whole run). Per step, gates may cost more;
-# per solved task, they are the fast option.
+# per solved task, on this task, they are the fast option.
 #
 # **Sequential in time.** In every row of the table the time grows roughly in proportion to
-# $T$: eight times the length costs roughly eight times the time (the ratios for $T = 200$
-# against $T = 25$ are printed above). The reason is in the recurrence
+# $T$: eight times the length costs several times the time (the ratios for $T = 200$ against
+# $T = 25$ are printed above; a fixed overhead per training step keeps them below 8). The reason is in the recurrence
 # $h_t = \phi(W h_{t-1} + U x_t + b)$: step $t$ needs $h_{t-1}$, so the $T$ steps of a sequence
 # must run one after another, in the forward pass and again, backwards, in BPTT. What *can*
 # run in parallel is the work inside one step: the 64 sentences of the batch, the 32 units,
 # the gates. The number of steps that must wait for each other grows with the
 # length of the sequence, whatever the hardware. Vaswani et al. (2017, Table 1) count it: a
-# recurrent layer needs $O(n)$ sequential operations for a sequence of length $n$, a
+# recurrent layer needs $O(n)$ sequential operations for a sequence of length $n$ (the
+# paper's name for our $T$), a
 # self-attention layer $O(1)$. Lesson 09 measures what that changes.
 
 # %% [markdown]
@@ -518,5 +519,5 @@ l06.timing_figure(lengths, fused, unfused, runs)
 # - D. P. Kingma, J. Ba (2015), "Adam: a method for stochastic optimization", *ICLR*.
 # - C. Tallec, Y. Ollivier (2018), "Can recurrent neural networks warp time?", *ICLR*: chrono
 #   initialisation of the gate biases.
-# - A. Vaswani et al. (2017), "Attention is all you need", *NIPS*: Table 1, sequential
+# - A. Vaswani et al. (2017), "Attention is all you need", *NeurIPS*: Table 1, sequential
 #   operations per layer.

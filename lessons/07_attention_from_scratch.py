@@ -7,7 +7,7 @@
 # it through every word in between, and the gradient shrinks at every step. **Attention**
 # (注意力机制) takes another route: when the network processes one word, it computes a
 # weighted average over *all* the words, with weights that it computes from the words
-# themselves. The seed article says that, when reading "sat" in "The cat sat on the mat",
+# themselves. The article this course follows says that, when reading "sat" in "The cat sat on the mat",
 # attention lets the model "focus on 'cat' and 'mat' at the same time". This lesson builds
 # that mechanism from a dot product, a softmax and a weighted sum, checks it against PyTorch,
 # and measures the two details that make it work in practice: the division by √d_k and the
@@ -18,21 +18,24 @@
 # - how attention turns dot products into weights that sum to 1 and mixes the words with them;
 # - why queries, keys and values are three different projections of each word;
 # - why the scores are divided by √d_k: the variance of q·k is d_k, and without the scaling a large d_k saturates the softmax and its gradient vanishes;
-# - what a causal mask does, and why it must act before the softmax;
+# - what a causal mask does, and why it is applied before the softmax (zeroing weights afterwards breaks each row's sum unless you renormalise);
 # - what "direct access to every word" does and does not mean.
 #
 # ## Prerequisites
 #
 # - Lesson 03: the row-vector convention (a batch of vectors in the rows of an array, `x @ W`)
 #   and the chain rule through a network.
-# - Lesson 06: why an RNN struggles to carry "cat" to "was".
+# - Lesson 06: why a plain RNN fails to learn dependencies 40 to 50 words long while an LSTM
+#   or GRU learns them, and why every recurrent network takes the steps of a sequence one
+#   after another.
 # - Dot products and matrix products in numpy (`@`, `.T`).
 
 # %% [markdown]
 # ## Step 1: similarity by dot product
 #
 # Give each word of a sentence a vector $x_i$ of numbers, its **embedding** (词嵌入), stacked
-# as the rows of a matrix $X$ of shape $(n, d)$, one row per word. The simplest measure of how
+# as the rows of a matrix $X$ of shape $(n, d)$, one row per word ($n$ is the sequence
+# length, the $T$ of lessons 03 to 06; attention papers write $n$). The simplest measure of how
 # much word $i$ has to do with word $j$ is the **dot product**
 # $x_i \cdot x_j = \sum_m x_i[m]\, x_j[m]$: large when the two vectors point the same way,
 # zero when they are perpendicular, negative when they point apart. All the pairs at once are
@@ -214,7 +217,7 @@ checks.demo(ex.check_stable_softmax, ex.naive_softmax)
 # $(n_q, d_k)$, `K` is $(n_k, d_k)$, `V` is $(n_k, d_v)$; `weights` is $(n_q, n_k)$ and
 # `output` $(n_q, d_v)$. `mask` is `None` or a boolean $(n_q, n_k)$ array with **True = query
 # $i$ may attend to key $j$** (PyTorch's convention for
-# `F.scaled_dot_product_attention`). A **mask** (掩码) must act *before* the softmax: set the
+# `F.scaled_dot_product_attention`). A **mask** (掩码) acts *before* the softmax: set the
 # disallowed scores to $-\infty$, so that $e^{-\infty} = 0$ and the allowed weights still sum
 # to 1. You may use `attn.softmax` (the course's stable softmax; the lesson imports
 # `course_utils.attention` as `attn`, so that your function can be called `attention`).
@@ -297,8 +300,10 @@ for d_k, (raw, scaled) in l07.variance_table().items():
 # $\sqrt{d_k} \approx 23$ at $d_k = 512$, the largest score of a row is usually far above the
 # others, and the softmax gives it nearly all the weight. A nearly **one-hot** row is a
 # problem for learning: the gradient of the softmax is its **Jacobian** (lesson 03)
-# $\partial a_i / \partial s_j = a_i(\delta_{ij} - a_j)$, that is
-# $\operatorname{diag}(a) - a a^\top$, and it tends to 0 as $a$ tends to one-hot. The
+# $\partial a_i / \partial s_j = a_i(\delta_{ij} - a_j)$ (here $\delta_{ij}$ is 1 if $i = j$
+# and 0 otherwise, not the gradient $\delta_t$ of lesson 03), that is
+# $\operatorname{diag}(a) - a a^\top$ with $a$ as a column vector, and it tends to 0 as $a$
+# tends to one-hot. The
 # paper: the softmax is pushed "into regions where it has extremely small gradients".
 #
 # The slider draws 200 random queries and 16 random keys ($q, k \sim N(0, I_{d_k})$), and
@@ -314,6 +319,11 @@ l07.saturation_slider()
 
 # %%
 l07.saturation_sweep()
+
+# %% [markdown]
+# The table below also gives each row's **entropy** (熵), $-\sum_j a_j \log a_j$, a measure of
+# how spread out the weights are: $\log 16$ when the 16 keys get equal weight, 0 for a
+# one-hot row.
 
 # %%
 print(f"{'d_k':>5} {'scores':>9} {'logit std':>10} {'one-hot rows':>13} "

@@ -7,7 +7,9 @@ import pytest
 
 from course_utils.glossary import GLOSSARY, glossary_markdown
 
-LESSONS = {p.stem[:2]: p.read_text() for p in (Path(__file__).parents[2] / "lessons").glob("*.py")}
+SOURCES = (Path(__file__).parents[2] / "lessons").glob("*.py")
+# markdown lines joined, so that a term whose brackets wrap onto the next line is found
+LESSONS = {p.stem[:2]: re.sub(r"\n#\s*", " ", p.read_text()) for p in SOURCES}
 # **term** (中文 ...) : a key term introduced in bold, with its Chinese name first in brackets
 BILINGUAL = re.compile(r"\*\*([^*]+)\*\*\s*\(([\u4e00-\u9fff][^,;)]*)")
 CHINESE = {part.strip() for term in GLOSSARY for part in term.chinese.split("/")}
