@@ -33,7 +33,12 @@ Holds:
   ``toy_sentence_attention`` (hand-set weights for "The cat sat on the mat");
 - lesson 09: ``attention_input_jacobian``, ``attention_gradient_vs_distance`` (dilution ~ 1/T);
 - lesson 10: ``local_attention_mask``, ``strided_mask`` (Child et al. 2019), ``two_hop_reach``,
-  ``linear_attention`` (Katharopoulos et al. 2020) in both orders.
+  ``linear_attention`` (Katharopoulos et al. 2020) in both orders; attention that never builds
+  the n x n matrix: ``local_attention`` (banded) and ``strided_attention``; linear attention's
+  chunked and recurrent forms (``linear_attention_chunked``, ``linear_attention_step``,
+  ``linear_attention_recurrent``); ``restrict_to_mask``, ``kept_mass`` and ``relative_error``
+  (what a sparse pattern loses); ``attention_inputs`` (random or mostly local Q, K, V).
+  Their time and memory are measured in ``course_utils.complexity``.
 
 Everything is float64 (float32 inputs stay float32 in ``softmax``); everything random takes a
 seed (an int or a numpy Generator); torch is imported only inside ``to_torch_multihead``.
@@ -703,3 +708,213 @@ def linear_attention(
         num = np.einsum("...k,...kv->...v", fq[..., i, :], S)
         out[..., i, :] = num / np.einsum("...k,...k->...", fq[..., i, :], z)[..., None]
     return out
+
+
+# --- lesson 10: efficient attention without the n x n matrix -----------------------------------
+#
+# ``local_attention_mask`` and ``strided_mask`` above describe WHICH keys each query may see;
+# handed to ``scaled_dot_product_attention`` as a dense mask they save nothing (the n x n scores
+# are still computed, then mostly thrown away). The functions below compute the same outputs
+# while touching only the allowed entries: the sequence is cut into blocks of ``window`` rows,
+# each block of queries scores against its own block and the previous one (the band), and for
+# the strided pattern also against the keys at the same offset in every earlier block.
+# Causal, one sequence (n, d) at a time, float64.
+
+
+def _blocked(X: Array, size: int) -> Array:
+    """(n, d) -> (n_blocks, size, d), zero-padded at the end to a multiple of ``size``."""
+    n, d = X.shape
+    n_blocks = -(-n // size)
+    padded = np.zeros((n_blocks * size, d), dtype=X.dtype)
+    padded[:n] = X
+    return padded.reshape(n_blocks, size, d)
+
+
+def _band(Q: Array, K: Array, V: Array, window: int):
+    """Scores and values of the causal band i - window < j <= i, block by block.
+
+    Returns (scores (n_blocks, window, 2 window), values (n_blocks, 2 window, d_v)): the keys
+    of block b are those of blocks b - 1 and b; disallowed entries are -inf. 2 n window scores
+    in all, never n^2.
+    """
+    w = window
+    Qb, Kb, Vb = _blocked(Q, w), _blocked(K, w), _blocked(V, w)
+    previous = np.concatenate([np.zeros_like(Kb[:1]), Kb[:-1]])
+    keys = np.concatenate([previous, Kb], axis=1)  # (n_blocks, 2w, d_k)
+    values = np.concatenate([np.concatenate([np.zeros_like(Vb[:1]), Vb[:-1]]), Vb], axis=1)
+    scores = Qb @ np.swapaxes(keys, -1, -2) / np.sqrt(Q.shape[-1])  # (n_blocks, w, 2w)
+    r, c = np.arange(w)[:, None], np.arange(2 * w)[None, :]
+    offset = w + r - c  # i - j for query r of a block and key c of (previous, own) block
+    allowed = np.broadcast_to((offset >= 0) & (offset < w), scores.shape).copy()
+    allowed[0, :, :w] = False  # block 0 has no previous block
+    return np.where(allowed, scores, -np.inf), values
+
+
+def _check_window(n: int, window: int) -> None:
+    if not 1 <= window:
+        raise ValueError(f"window must be >= 1, got {window}")
+    if n < 1:
+        raise ValueError("the sequence must have at least one token")
+
+
+def local_attention(Q, K, V, window: int) -> Array:
+    """Causal sliding-window attention computed on the band only: O(n window d) time and
+    O(n window) memory (the local heads of Child et al. 2019; Beltagy et al. 2020).
+
+    Q, K: (n, d_k), V: (n, d_v) -> (n, d_v). Query i attends to keys i - window < j <= i,
+    exactly ``scaled_dot_product_attention(Q, K, V, local_attention_mask(n, window))``, but the
+    scores are (n / window) blocks of window x 2 window: 2 n window numbers instead of n^2.
+    """
+    Q, K, V = _as_float(Q), _as_float(K), _as_float(V)
+    n = Q.shape[0]
+    _check_window(n, window)
+    scores, values = _band(Q, K, V, window)
+    out = softmax(scores) @ values  # (n_blocks, w, d_v)
+    return out.reshape(-1, V.shape[-1])[:n]
+
+
+def strided_attention(Q, K, V, stride: int) -> Array:
+    """Causal strided sparse attention (Child et al. 2019) without the n x n matrix.
+
+    Q, K: (n, d_k), V: (n, d_v) -> (n, d_v). Query i attends to the band i - stride < j <= i
+    and to every stride-th earlier key j = i - stride, i - 2 stride, ... in ONE softmax:
+    exactly ``scaled_dot_product_attention(Q, K, V, strided_mask(n, stride))``. The band is
+    scored block by block (``_band``); the strided keys of query i = b stride + r are the keys
+    at position r of the earlier blocks b' < b, so they are scored per offset r as an
+    (n_blocks x n_blocks) causal product. 2 n stride + n^2 / stride numbers: O(n sqrt(n)) at
+    stride = sqrt(n).
+    """
+    Q, K, V = _as_float(Q), _as_float(K), _as_float(V)
+    n = Q.shape[0]
+    _check_window(n, stride)
+    band_scores, band_values = _band(Q, K, V, stride)  # (nb, s, 2s), (nb, 2s, d_v)
+    nb = band_scores.shape[0]
+    # (s, nb, d): row r holds the offset-r token of every block
+    Qr, Kr, Vr = (np.swapaxes(_blocked(X, stride), 0, 1) for X in (Q, K, V))
+    far = Qr @ np.swapaxes(Kr, -1, -2) / np.sqrt(Q.shape[-1])  # (s, nb, nb): block b vs b'
+    earlier = np.tril(np.ones((nb, nb), dtype=bool), k=-1)  # b' < b
+    far = np.swapaxes(np.where(earlier, far, -np.inf), 0, 1)  # (nb, s, nb)
+    weights = softmax(np.concatenate([band_scores, far], axis=-1))
+    near_w, far_w = weights[..., : 2 * stride], weights[..., 2 * stride :]
+    out = near_w @ band_values + np.swapaxes(np.swapaxes(far_w, 0, 1) @ Vr, 0, 1)
+    return out.reshape(-1, V.shape[-1])[:n]
+
+
+def linear_attention_chunked(Q, K, V, chunk: int = 64, feature_map="elu+1") -> Array:
+    """Causal linear attention (Katharopoulos et al. 2020) in chunks: O(n (chunk + d_k) d_v).
+
+    Within a chunk, the causal quadratic form (phi(Q_c) phi(K_c)^T masked) V_c; across chunks,
+    the running state S = sum phi(k_j)^T v_j and z = sum phi(k_j) of all earlier chunks, as in
+    the recurrent form. Same result as ``linear_attention(..., causal=True)`` (either order),
+    with n / chunk vectorised steps instead of n. Q, K: (n, d_k), V: (n, d_v) -> (n, d_v).
+    """
+    phi = FEATURE_MAPS[feature_map] if isinstance(feature_map, str) else feature_map
+    fq, fk, V = phi(_as_float(Q)), phi(_as_float(K)), _as_float(V)
+    n, d_k = fq.shape
+    out = np.empty((n, V.shape[-1]))
+    S, z = np.zeros((d_k, V.shape[-1])), np.zeros(d_k)
+    tril = causal_mask(chunk)
+    for start in range(0, n, chunk):
+        q, k, v = fq[start : start + chunk], fk[start : start + chunk], V[start : start + chunk]
+        A = (q @ k.T) * tril[: len(q), : len(q)]
+        out[start : start + chunk] = (A @ v + q @ S) / (A.sum(-1) + q @ z)[:, None]
+        S, z = S + k.T @ v, z + k.sum(0)
+    return out
+
+
+class LinearState(NamedTuple):
+    """The recurrent state of causal linear attention: S = sum phi(k_j)^T v_j (d_k, d_v) and
+    z = sum phi(k_j) (d_k,), over the tokens read so far."""
+
+    S: Array
+    z: Array
+
+
+def linear_attention_step(state: LinearState, q, k, v, feature_map="elu+1"):
+    """One step of linear attention as an RNN ("Transformers are RNNs", Katharopoulos et al.
+    2020): S_t = S_{t-1} + phi(k_t)^T v_t, z_t = z_{t-1} + phi(k_t),
+    out_t = phi(q_t) S_t / (phi(q_t) . z_t).
+
+    q, k: (d_k,), v: (d_v,). Returns (new state, out_t (d_v,)). The state has a fixed size
+    whatever t: no KV cache that grows with the sequence.
+    """
+    phi = FEATURE_MAPS[feature_map] if isinstance(feature_map, str) else feature_map
+    fq, fk = phi(_as_float(q)), phi(_as_float(k))
+    S = state.S + np.outer(fk, v)
+    z = state.z + fk
+    return LinearState(S, z), (fq @ S) / (fq @ z)
+
+
+def linear_attention_recurrent(Q, K, V, feature_map="elu+1") -> Array:
+    """Causal linear attention run token by token with ``linear_attention_step``.
+
+    Q, K: (n, d_k), V: (n, d_v) -> (n, d_v); equal to the causal parallel form.
+    """
+    Q, K, V = _as_float(Q), _as_float(K), _as_float(V)
+    state = LinearState(np.zeros((K.shape[1], V.shape[1])), np.zeros(K.shape[1]))
+    out = np.empty((Q.shape[0], V.shape[1]))
+    for t in range(Q.shape[0]):
+        state, out[t] = linear_attention_step(state, Q[t], K[t], V[t], feature_map)
+    return out
+
+
+# --- lesson 10: how far is each variant from full attention? -------------------------------------
+
+
+def relative_error(approx, exact) -> float:
+    """||approx - exact||_F / ||exact||_F (the relative Frobenius error of the outputs)."""
+    exact = _as_float(exact)
+    return float(np.linalg.norm(_as_float(approx) - exact) / np.linalg.norm(exact))
+
+
+def kept_mass(weights, mask) -> Array:
+    """For each query, the share of full attention's weight that falls inside ``mask``.
+
+    weights: (n, n) full (softmax) weights; mask: (n, n) boolean. Returns (n,). Restricting
+    the softmax to the mask renormalises these kept weights (``restrict_to_mask``), so a row
+    that keeps all its mass is exact and one that keeps little is mostly re-weighted noise.
+    """
+    return np.sum(np.where(_check_mask(mask), weights, 0.0), axis=-1)
+
+
+class Restricted(NamedTuple):
+    """Result of ``restrict_to_mask``: output (n, d_v) and kept (n,), the share of each
+    query's full weight inside the mask."""
+
+    output: Array
+    kept: Array
+
+
+def restrict_to_mask(weights, mask, V) -> Restricted:
+    """Sparse attention's output from the FULL weights: renormalise them on the mask.
+
+    softmax restricted to a set of keys = the full weights on that set divided by their sum
+    (the factor sum over all keys cancels). So (weights * mask / kept) @ V equals
+    ``scaled_dot_product_attention(Q, K, V, mask).output``, with kept = ``kept_mass``.
+    weights (n, n), mask (n, n) boolean, V (n, d_v). Each row must keep some weight.
+    """
+    inside = np.where(_check_mask(mask), weights, 0.0)
+    kept = inside.sum(-1)
+    return Restricted((inside @ _as_float(V)) / kept[:, None], kept)
+
+
+def attention_inputs(n: int, d: int = 64, locality: float = 0.0, seed=0) -> tuple:
+    """(Q, K, V), each (n, d) float64: random content, plus an optional pull to nearby keys.
+
+    Content: entries ~ N(0, 1), so q . k / sqrt(d) ~ N(0, 1) and the softmax weights are
+    diffuse (the worst case for a sparse pattern). locality > 0 adds the same sinusoidal
+    position features p_i (Vaswani et al. 2017, section 3.5) to queries and keys, scaled so
+    that p_i . p_j / sqrt(d) = locality * mean_f cos(omega_f (i - j)): a bonus of ``locality``
+    for a query's own position that falls off with the distance (plus random cross terms).
+    Attention is then mostly local, as sparse patterns assume.
+    """
+    rng = np.random.default_rng(seed)
+    Q, K, V = rng.standard_normal((3, n, d))
+    if locality:
+        pos = np.arange(n)[:, None]
+        freq = 1.0 / 10_000 ** (np.arange(0, d, 2) / d)
+        pe = np.empty((n, d))
+        pe[:, 0::2], pe[:, 1::2] = np.sin(pos * freq), np.cos(pos * freq)
+        pe *= np.sqrt(2 * locality / np.sqrt(d))  # p_i . p_i = (d / 2) * that^2 = locality sqrt(d)
+        Q, K = Q + pe, K + pe
+    return Q, K, V

@@ -1,0 +1,181 @@
+"""Lesson 09's exercises: the sinusoidal positional encoding, where the LayerNorm goes in a
+block, and a prediction of the attention matrix's memory.
+
+Each checker picks inputs on which the typical mistakes give different answers (asserted in
+tests/unit/test_lesson09.py), and names the mistake it recognises.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from course_utils import complexity, transformer
+from course_utils.checks import CheckResult, Mistake, check_estimate, check_function
+from course_utils.normalization import layernorm_forward
+
+# --- exercise 1: the sinusoidal positional encoding --------------------------------------------
+
+
+def reference_encoding(n: int, d_model: int) -> np.ndarray:
+    """The (n, d_model) encoding: ``transformer.sinusoidal_encoding``."""
+    return transformer.sinusoidal_encoding(n, d_model)
+
+
+def _encoding(n, d, *, base=10_000.0, exponent="2i", start=0, layout="interleaved", swap=False):
+    """The encoding with one thing changed: the shared recipe of the mistakes below."""
+    pos = np.arange(start, start + n)[:, None]
+    i = np.arange(d // 2)
+    power = {"2i": 2 * i, "i": i}[exponent] / d
+    angle = pos / base**power
+    first, second = (np.cos(angle), np.sin(angle)) if swap else (np.sin(angle), np.cos(angle))
+    if layout == "halves":
+        return np.concatenate([first, second], axis=1)
+    out = np.empty((n, d))
+    out[:, 0::2], out[:, 1::2] = first, second
+    return out
+
+
+def _column_exponent(n, d):
+    """Each column j uses base^(j / d) (so the cosine of pair i gets 2i + 1, not 2i)."""
+    pos = np.arange(n)[:, None]
+    angle = pos / 10_000.0 ** (np.arange(d) / d)
+    out = np.sin(angle)
+    out[:, 1::2] = np.cos(angle[:, 1::2])
+    return out
+
+
+ENCODING_CASES = [(6, 8), (3, 4)]  # n != d_model, so a transposed array has the wrong shape
+
+ENCODING_MISTAKES = [
+    Mistake(
+        lambda n, d: _encoding(n, d, swap=True),
+        "sin and cos are swapped: the EVEN columns 2i hold sin(pos / 10000^(2i/d)), the ODD "
+        "columns 2i + 1 hold cos of the same angle.",
+    ),
+    Mistake(
+        lambda n, d: _encoding(n, d, layout="halves"),
+        "The sines and cosines are in two halves ([sin | cos]); the paper interleaves them: "
+        "column 2i is a sine, column 2i + 1 the cosine of the same angle (pe[:, 0::2] and "
+        "pe[:, 1::2]).",
+    ),
+    Mistake(
+        lambda n, d: _encoding(n, d, exponent="i"),
+        "The exponent is i/d; it is 2i/d (i counts the PAIRS of columns, 0..d/2 - 1), so the "
+        "wavelengths run from 2 pi up to 10000 x 2 pi.",
+    ),
+    Mistake(
+        _column_exponent,
+        "The cosine columns use their own column index in the exponent (2i + 1); a sine and "
+        "its cosine share ONE angle, pos / 10000^(2i/d).",
+    ),
+    Mistake(
+        lambda n, d: _encoding(n, d, base=1000.0),
+        "The base is 10000 (Vaswani et al. 2017, section 3.5), not 1000.",
+    ),
+    Mistake(
+        lambda n, d: _encoding(n, d, start=1),
+        "Positions start at 0 (row 0 is sin(0) = 0, cos(0) = 1 in every pair), not at 1.",
+    ),
+]
+
+
+def check_positional_encoding(fn) -> CheckResult:
+    """Check ``fn(n, d_model) -> (n, d_model)`` array against the sinusoidal encoding."""
+    return check_function(
+        fn,
+        reference_encoding,
+        ENCODING_CASES,
+        exercise="positional encoding",
+        mistakes=ENCODING_MISTAKES,
+        hint="angle = pos / 10000 ** (2i / d_model) for pos = 0..n-1 (rows) and i = 0..d/2-1; "
+        "pe[:, 0::2] = sin(angle), pe[:, 1::2] = cos(angle).",
+    )
+
+
+# --- exercise 2: Post-LN and Pre-LN ------------------------------------------------------------
+
+
+def layer_norm(x: np.ndarray) -> np.ndarray:
+    """LayerNorm over the last axis with gamma = 1, beta = 0 (``layernorm_forward``)."""
+    d = x.shape[-1]
+    return layernorm_forward(x, np.ones(d), np.zeros(d))
+
+
+def reference_block(x: np.ndarray, sublayer) -> tuple[np.ndarray, np.ndarray]:
+    """(Post-LN, Pre-LN) outputs of one residual sublayer: (LN(x + f(x)), x + f(LN(x)))."""
+    return layer_norm(x + sublayer(x)), x + sublayer(layer_norm(x))
+
+
+def _sublayer(seed: int, d: int):
+    """A fixed nonlinear map f(x) = tanh(x W) + 0.5, (n, d) -> (n, d): the checker's sublayer.
+    Its outputs are not zero-mean, so dropping or moving a LayerNorm changes the answer."""
+    W = np.random.default_rng(seed).standard_normal((d, d)) / np.sqrt(d)
+    return lambda x: np.tanh(x @ W) + 0.5
+
+
+def _case(seed: int, n: int, d: int):
+    x = 2.0 + 3.0 * np.random.default_rng(seed + 100).standard_normal((n, d))  # not normalised
+    return x, _sublayer(seed, d)
+
+
+BLOCK_CASES = [_case(0, 4, 6), _case(1, 3, 5)]
+
+BLOCK_MISTAKES = [
+    Mistake(
+        lambda x, f: reference_block(x, f)[::-1],
+        "The two are swapped: Post-LN (2017) normalises AFTER the residual sum, LN(x + f(x)); "
+        "Pre-LN normalises the sublayer's INPUT only, x + f(LN(x)).",
+    ),
+    Mistake(
+        lambda x, f: (layer_norm(f(x)), f(layer_norm(x))),
+        "The residual connection is missing: add the block's input x to the sublayer's output "
+        "(x + f(...)), the identity path that carries the gradient through depth.",
+    ),
+    Mistake(
+        lambda x, f: (x + f(x), x + f(layer_norm(x))),
+        "Post-LN has no LayerNorm: it is LN(x + f(x)), normalised after the sum.",
+    ),
+    Mistake(
+        lambda x, f: (x + layer_norm(f(x)), x + f(layer_norm(x))),
+        "In Post-LN the LayerNorm acts on the SUM x + f(x), not on f(x) alone.",
+    ),
+    Mistake(
+        lambda x, f: (layer_norm(x + f(x)), layer_norm(x) + f(layer_norm(x))),
+        "In Pre-LN the residual carries the ORIGINAL x: x + f(LN(x)). Adding LN(x) instead "
+        "normalises the identity path too.",
+    ),
+]
+
+
+def check_block(fn) -> CheckResult:
+    """Check ``fn(x, sublayer) -> (post, pre)`` on two fixed inputs and sublayers."""
+    return check_function(
+        fn,
+        reference_block,
+        BLOCK_CASES,
+        exercise="Post-LN and Pre-LN",
+        mistakes=BLOCK_MISTAKES,
+        hint="post = layer_norm(x + sublayer(x)); pre = x + sublayer(layer_norm(x)).",
+    )
+
+
+# --- exercise 3: predict the memory of the attention weights -----------------------------------
+
+MEMORY_N = 4096
+
+
+def check_memory_prediction(megabytes) -> CheckResult:
+    """Predict-then-measure: the size in MB (10^6 bytes) of one float32 attention matrix at
+    n = 4096 (one sequence, one head). Measured by allocating it (``complexity``)."""
+    measured = complexity.measured_score_bytes(MEMORY_N) / 1e6
+    return check_estimate(
+        megabytes,
+        measured,
+        exercise="attention-matrix memory",
+        factor=2.0,
+        explanation=(
+            f"n^2 = {MEMORY_N**2:,} weights of 4 bytes each: {measured:.1f} MB for ONE head of "
+            "ONE sequence in ONE layer. The Transformer base has 8 heads and 6 encoder layers, "
+            "and training keeps them all for the backward pass; doubling n multiplies it by 4."
+        ),
+    )

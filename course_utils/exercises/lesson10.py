@@ -1,0 +1,236 @@
+"""Checkers for lesson 10: linear attention in its O(n) order, a causal sliding-window mask,
+and cutting an image into patch tokens.
+
+Row-vector convention of ``course_utils.attention``: tokens are the ROWS; masks are boolean,
+True = "query i may attend to key j".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from course_utils import attention, beyond
+from course_utils.checks import CheckResult, Mistake, check_function
+
+# --- exercise 1: linear attention, phi(Q) (phi(K)^T V) with its normaliser ------------------------
+
+
+def reference_linear_attention(Q, K, V):
+    """Non-causal linear attention with phi = elu + 1 (``attention.linear_attention``)."""
+    return attention.linear_attention(Q, K, V, "elu+1", causal=False, order="kv_first")
+
+
+def _linear(Q, K, V, phi_q=attention.elu_plus_one, phi_k=attention.elu_plus_one, norm=True,
+            transpose_k=True):  # fmt: skip
+    """Linear attention with one piece done wrong (for the mistakes)."""
+    fq, fk = phi_q(Q), phi_k(K)
+    S = (fk.T if transpose_k else fk) @ V
+    out = fq @ S
+    return out / (fq @ fk.sum(0))[:, None] if norm else out
+
+
+def _relu(x):
+    return np.maximum(x, 0.0)
+
+
+def _identity(x):
+    return x
+
+
+def _softmax_attention(Q, K, V):
+    return attention.scaled_dot_product_attention(Q, K, V).output
+
+
+def _case_linear(n, d_k, d_v, seed):
+    rng = np.random.default_rng(seed)
+    Q, K = rng.standard_normal((2, n, d_k))
+    return Q, K, rng.standard_normal((n, d_v))
+
+
+# Case 1: n = d_k = 4, so phi(K) @ V (no transpose) still runs and gives wrong VALUES; entries
+# of both signs, so the relu and identity feature maps differ from elu + 1. Case 2: n = 6,
+# d_k = 3, d_v = 2, where the missing transpose fails loudly.
+LINEAR_CASES = [_case_linear(4, 4, 3, seed=0), _case_linear(6, 3, 2, seed=1)]
+
+LINEAR_MISTAKES = [
+    Mistake(
+        lambda Q, K, V: _linear(Q, K, V, norm=False),
+        "The normaliser is missing: divide row i by phi(q_i) . z with z = phi(K).sum(axis=0), "
+        "so that the weights phi(q_i) . phi(k_j) of each row sum to 1.",
+    ),
+    Mistake(
+        lambda Q, K, V: _linear(Q, K, V, _relu, _relu),
+        "You use relu as the feature map; this lesson's phi is elu(x) + 1 = x + 1 for x > 0 "
+        "and exp(x) otherwise (attn.elu_plus_one): always positive.",
+    ),
+    Mistake(
+        lambda Q, K, V: _linear(Q, K, V, _identity, _identity),
+        "No feature map: phi(x) = x can be negative, so the 'weights' phi(q) . phi(k) can be "
+        "negative and the normaliser can be 0. Apply phi = attn.elu_plus_one to Q and K.",
+    ),
+    Mistake(
+        lambda Q, K, V: _linear(Q, K, V, phi_q=_identity),
+        "phi is applied to K but not to Q: both go through the feature map.",
+    ),
+    Mistake(
+        lambda Q, K, V: _linear(Q, K, V, phi_k=_identity),
+        "phi is applied to Q but not to K: both go through the feature map.",
+    ),
+    Mistake(
+        lambda Q, K, V: _linear(Q, K, V, transpose_k=False),
+        "phi(K) is not transposed: the summary is phi(K).T @ V, of shape (d_k, d_v), a sum over "
+        "the n tokens. phi(K) @ V only runs here because n happens to equal d_k.",
+    ),
+    Mistake(
+        _softmax_attention,
+        "This is softmax attention, softmax(Q K^T / sqrt(d_k)) V: the exercise replaces the "
+        "softmax by the kernel phi(q) . phi(k), without the n x n matrix.",
+    ),
+]
+
+
+def check_linear_attention(fn) -> CheckResult:
+    """Check `fn(Q, K, V) -> phi(Q) (phi(K)^T V) / (phi(Q) . sum_j phi(k_j))`, phi = elu + 1."""
+    return check_function(
+        fn,
+        reference_linear_attention,
+        LINEAR_CASES,
+        exercise="linear attention",
+        mistakes=LINEAR_MISTAKES,
+        hint="fq, fk = attn.elu_plus_one(Q), attn.elu_plus_one(K); S = fk.T @ V; "
+        "z = fk.sum(axis=0); return (fq @ S) / (fq @ z)[:, None].",
+    )
+
+
+# --- exercise 2: a causal sliding-window mask ----------------------------------------------------
+
+
+def reference_window_mask(n, window):
+    """``attention.local_attention_mask(n, window)``: True where i - window < j <= i."""
+    return attention.local_attention_mask(n, window)
+
+
+def _offsets(n):
+    return np.arange(n)[:, None] - np.arange(n)[None, :]  # i - j
+
+
+WINDOW_MISTAKES = [
+    Mistake(
+        lambda n, w: (_offsets(n) >= 0) & (_offsets(n) <= w),
+        "Off by one: each query sees window + 1 keys. With window w, query i sees itself and "
+        "the w - 1 keys before it: 0 <= i - j < w.",
+    ),
+    Mistake(
+        lambda n, w: (_offsets(n) >= 0) & (_offsets(n) < w - 1),
+        "Off by one: each query sees window - 1 keys. With window w, query i sees itself and "
+        "the w - 1 keys before it: 0 <= i - j < w.",
+    ),
+    Mistake(
+        lambda n, w: np.abs(_offsets(n)) < w,
+        "Not causal: your band also reaches w - 1 keys into the future (j > i). Keep only "
+        "0 <= i - j < w.",
+    ),
+    Mistake(
+        lambda n, w: (_offsets(n) > 0) & (_offsets(n) <= w),
+        "The diagonal is missing: a query must be allowed to attend to itself (i - j = 0), or "
+        "the first row has no key at all.",
+    ),
+    Mistake(
+        lambda n, w: (_offsets(n) <= 0) & (_offsets(n) > -w),
+        "Transposed: your band looks at j >= i (the future). Rows are queries i, columns keys "
+        "j; allow 0 <= i - j < w.",
+    ),
+    Mistake(
+        lambda n, w: _offsets(n) >= 0,
+        "The window is ignored: this is the full causal mask. Also require i - j < window.",
+    ),
+]
+
+WINDOW_CASES = [(7, 3), (5, 1), (4, 6)]
+
+
+def _as_bool_array(fn):
+    """Wrap the learner's mask function so that a 0/1 or bool result compares as integers."""
+
+    def wrapped(n, window):
+        value = fn(n, window)
+        array = np.asarray(value)
+        if array.dtype.kind not in "biuf":
+            return value
+        return array.astype(np.int64)
+
+    return wrapped
+
+
+def check_window_mask(fn) -> CheckResult:
+    """Check `fn(n, window) -> (n, n) boolean mask`, True where query i may see key j."""
+    if fn is ... or fn is None or not callable(fn):
+        return check_function(fn, reference_window_mask, WINDOW_CASES, exercise="window mask")
+    as_int = [Mistake(_as_bool_array(m.fn), m.hint) for m in WINDOW_MISTAKES]
+    return check_function(
+        _as_bool_array(fn),
+        _as_bool_array(reference_window_mask),
+        WINDOW_CASES,
+        exercise="window mask",
+        mistakes=as_int,
+        hint="offset = np.arange(n)[:, None] - np.arange(n)[None, :]  (i - j); "
+        "return (offset >= 0) & (offset < window).",
+    )
+
+
+# --- exercise 3: patchify ------------------------------------------------------------------------
+
+
+def reference_patchify(image, p):
+    """``beyond.patchify``: (H, W) -> (H/p * W/p, p * p), patches row by row."""
+    return beyond.patchify(image, p)
+
+
+def _blocks(image, p):
+    H, W = image.shape
+    return image.reshape(H // p, p, W // p, p)
+
+
+PATCH_MISTAKES = [
+    Mistake(
+        lambda img, p: img.reshape(-1, p * p),
+        "Reshaping without a transpose (image.reshape(-1, p * p), or via (H/p, p, W/p, p) "
+        "straight to (-1, p * p): the same thing) cuts runs of p * p consecutive pixels along "
+        "each row, not p x p squares. Reshape to (H/p, p, W/p, p), then bring the two "
+        "patch-grid axes together with .transpose(0, 2, 1, 3) before flattening.",
+    ),
+    Mistake(
+        lambda img, p: _blocks(img, p).transpose(2, 0, 1, 3).reshape(-1, p * p),
+        "Your patches come column by column. List them row by row: the patch-row axis first, "
+        "then the patch-column axis: .transpose(0, 2, 1, 3).",
+    ),
+    Mistake(
+        lambda img, p: _blocks(img, p).transpose(0, 2, 3, 1).reshape(-1, p * p),
+        "Each patch is flattened column by column (transposed). Flatten it row by row: "
+        "(pixel row, pixel column), i.e. .transpose(0, 2, 1, 3).",
+    ),
+    Mistake(
+        lambda img, p: _blocks(img.T, p).transpose(0, 2, 1, 3).reshape(-1, p * p),
+        "You transposed the image itself: the rows of the image must stay its rows.",
+    ),
+]
+
+# A 8 x 12 image of distinct values (not square, so H and W cannot be swapped silently) and a
+# noisy 16 x 16 image with p = 4 (the lesson's setting).
+PATCH_CASES = [
+    (np.arange(96, dtype=float).reshape(8, 12), 4),
+    (np.random.default_rng(0).standard_normal((16, 16)), 4),
+]
+
+
+def check_patchify(fn) -> CheckResult:
+    """Check `fn(image, p) -> (n_patches, p * p)` on a non-square image and a noisy one."""
+    return check_function(
+        fn,
+        reference_patchify,
+        PATCH_CASES,
+        exercise="patchify",
+        mistakes=PATCH_MISTAKES,
+        hint="H, W = image.shape; return image.reshape(H // p, p, W // p, p)"
+        ".transpose(0, 2, 1, 3).reshape(-1, p * p).",
+    )

@@ -1,0 +1,407 @@
+"""Lesson 08's experiments and figures: the toy corpus, the live-trained attention model, the
+shipped multi-seed sweep (with and without attention), accuracy against sentence length
+(Bahdanau et al. 2014, Fig. 2 in miniature) and the alignment heatmaps (their Fig. 3).
+
+Every number the lesson prints comes from here and is asserted in tests/unit/test_lesson08.py.
+Shipped: ``course_utils/data/translation_sweep.json``, written by tools/sweep_translation.py
+with ``sweep_run`` below (the lesson trains one model live; the others come from the file).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from course_utils import plots, widgets
+from course_utils import seq2seq as s2s
+from course_utils import translation as tr
+
+SWEEP_FILE = "translation_sweep.json"
+SEEN = (1, 2, 3)  # clauses in the training set; 4 is a length it never saw
+LIVE = {"score": "general", "seed": 0}
+"""The model the lesson trains live: Luong's general score, model and data seed 0."""
+COLOUR = {
+    "general": plots.COLOURS["attention"],
+    "additive": plots.OKABE_ITO["blue"],
+    "none": plots.COLOURS["rnn"],
+    "control": plots.OKABE_ITO["orange"],
+}
+LABEL = {
+    "general": "with attention (general score)",
+    "additive": "with attention (additive score)",
+    "none": "without attention",
+}
+
+
+# --- the corpus --------------------------------------------------------------------------------
+
+
+def corpus() -> tr.Corpus:
+    """The shipped corpus (course_utils/data/translation_corpus.json)."""
+    return tr.load_corpus()
+
+
+def format_pair(pair: tr.Pair) -> str:
+    """Three lines: English, French, and each French word with the English word it translates."""
+    links = ", ".join(
+        f"{t}->{pair.source[a]}" for t, a in zip(pair.target, pair.alignment, strict=True)
+    )
+    return f"EN: {' '.join(pair.source)}\nFR: {' '.join(pair.target)}\n    {links}"
+
+
+def corpus_summary(c: tr.Corpus) -> dict[str, dict[int, float]]:
+    """{"train"/"test": {clauses: count}}, and mean source words per clause count (test)."""
+    count = {
+        name: {k: sum(p.clauses == k for p in pairs) for k in (1, 2, 3, 4)}
+        for name, pairs in (("train", c.train), ("test", c.test))
+    }
+    words = {
+        k: float(np.mean([len(p.source) for p in c.test if p.clauses == k])) for k in range(1, 5)
+    }
+    return {**count, "source words": words}
+
+
+# --- training and evaluating -------------------------------------------------------------------
+
+
+class Run(NamedTuple):
+    """A trained model, its training record and its evaluation on the test set."""
+
+    model: s2s.Seq2Seq
+    training: s2s.TrainResult
+    evaluation: s2s.Evaluation
+
+
+def train_and_evaluate(
+    score: str | None,
+    seed: int = 0,
+    train_clauses=SEEN,
+    bidirectional: bool = True,
+    progress: bool = True,
+    c: tr.Corpus | None = None,
+) -> Run:
+    """Train one model (model seed = data seed = seed) on the training pairs with the given
+    numbers of clauses, at the lesson's budget (``seq2seq.LESSON08``), and evaluate it."""
+    c = corpus() if c is None else c
+    model = s2s.make_model(score, seed=seed, bidirectional=bidirectional)
+    pairs = [p for p in c.train if p.clauses in train_clauses]
+    record = s2s.train(model, pairs, data_seed=seed, progress=progress)
+    return Run(model, record, s2s.evaluate(model, c.test))
+
+
+def live_run(progress: bool = True) -> Run:
+    """The lesson's live model: attention (general score), seed 0, 1-3 clauses."""
+    return train_and_evaluate(LIVE["score"], LIVE["seed"], progress=progress)
+
+
+def seen_agreement(run: Run, c: tr.Corpus | None = None) -> tuple[float, dict[str, float]]:
+    """Argmax-alignment agreement on the test pairs of seen lengths: overall, and by class."""
+    c = corpus() if c is None else c
+    pairs = [p for p in c.test if p.clauses in SEEN]
+    weights = s2s.attention_weights(run.model, pairs)
+    return float(tr.alignment_agreement(weights, pairs).mean()), tr.agreement_by_class(
+        weights, pairs
+    )
+
+
+def accuracy_table(run: Run) -> str:
+    """Exact match and token accuracy by clauses, one line per number of clauses."""
+    exact, tokens = run.evaluation.exact_by_clauses(), run.evaluation.tokens_by_clauses()
+    lines = [f"{'clauses':>8} {'exact match':>12} {'token accuracy':>15}"]
+    for k in exact:
+        seen = "" if k in SEEN else "  (never seen in training)"
+        lines.append(f"{k:>8} {exact[k]:>12.1%} {tokens[k]:>15.1%}{seen}")
+    return "\n".join(lines)
+
+
+def sweep_run(score: str | None, seed: int, train_clauses=SEEN, bidirectional: bool = True):
+    """One point of the shipped sweep, as plain data (for JSON): exact and token accuracy by
+    clauses on the test set, and for attention models the alignment agreement (seen lengths),
+    overall and by word class."""
+    c = corpus()
+    run = train_and_evaluate(score, seed, train_clauses, bidirectional, progress=False, c=c)
+    record = {
+        "model": score or "none",
+        "seed": seed,
+        "train_clauses": list(train_clauses),
+        "bidirectional": bidirectional,
+        "exact": {str(k): v for k, v in run.evaluation.exact_by_clauses().items()},
+        "tokens": {str(k): v for k, v in run.evaluation.tokens_by_clauses().items()},
+        "final_loss": run.training.losses[-1],
+    }
+    if score is not None:
+        overall, classes = seen_agreement(run, c)
+        record["alignment"] = overall
+        record["alignment_by_class"] = classes
+    return record
+
+
+# --- the shipped sweep -------------------------------------------------------------------------
+
+
+def sweep_path(name: str = SWEEP_FILE) -> Path:
+    """course_utils/data/<name>: installed with the package (offline, and on Colab)."""
+    return Path(__file__).resolve().parents[1] / "data" / name
+
+
+def load_sweep(path: str | Path | None = None) -> dict:
+    """The shipped results (or those at ``path``), as written by tools/sweep_translation.py."""
+    return json.loads(Path(path or sweep_path()).read_text())
+
+
+def sweep_runs(data: dict, model: str, train_clauses=SEEN, bidirectional: bool = True) -> list:
+    """The runs of one configuration, by seed."""
+    runs = [
+        r
+        for r in data["runs"]
+        if r["model"] == model
+        and r["train_clauses"] == list(train_clauses)
+        and r["bidirectional"] == bidirectional
+    ]
+    return sorted(runs, key=lambda r: r["seed"])
+
+
+def by_length(runs: list, metric: str = "exact") -> np.ndarray:
+    """(seeds, 4) array: ``metric`` ("exact" or "tokens") at 1-4 clauses, one row per run."""
+    return np.array([[r[metric][str(k)] for k in range(1, 5)] for r in runs])
+
+
+def length_figure(data: dict, live: Run | None = None) -> Figure:
+    """Bahdanau et al.'s Fig. 2 in miniature: exact match (left) and token accuracy (right)
+    against the number of clauses, mean over seeds with the range shaded; the live model as
+    dots; the no-attention control trained on one clause only as a diamond."""
+    words = corpus_summary(corpus())["source words"]
+    fig, axes = plots.figure(2, width=9.0, height=3.4)
+    k = np.arange(1, 5)
+    control = sweep_runs(data, "none", train_clauses=(1,))
+    for ax, metric, title in (
+        (axes[0, 0], "exact", "whole sentence right (exact match)"),
+        (axes[0, 1], "tokens", "words right (token accuracy)"),
+    ):
+        for model in ("general", "additive", "none"):
+            runs = by_length(sweep_runs(data, model), metric)
+            if not len(runs):
+                continue
+            ax.plot(k, runs.mean(axis=0), "o-", color=COLOUR[model], label=LABEL[model], lw=2)
+            ax.fill_between(k, runs.min(axis=0), runs.max(axis=0), color=COLOUR[model], alpha=0.2)
+        if control:
+            one = by_length(control, metric)[:, 0]
+            ax.plot([1], [one.mean()], "D", color=COLOUR["control"], ms=8,
+                    label="without attention, trained on 1 clause only")  # fmt: skip
+        if live is not None:
+            ours = getattr(live.evaluation, f"{metric}_by_clauses")()
+            ax.plot(k, [ours[i] for i in k], "x", color="black", ms=8, label="this notebook's run")
+        ax.axvspan(3.5, 4.5, color=plots.COLOURS["bound"], alpha=0.12)
+        ax.text(4, 0.97, "never seen\nin training", ha="center", va="top", fontsize=8)
+        ax.set_xticks(k, [f"{i}\n({words[i]:.0f} words)" for i in k])
+        ax.set_xlim(0.6, 4.4)
+        ax.set_ylim(-0.03, 1.03)
+        ax.set_xlabel("clauses in the English sentence (mean length)")
+        ax.set_title(title, fontsize=10)
+    axes[0, 0].set_ylabel("fraction of test sentences")
+    axes[0, 1].set_ylabel("fraction of target words")
+    axes[0, 1].legend(fontsize=7, loc="lower left")
+    fig.suptitle("Held-out sentences: mean over seeds, shaded from min to max", fontsize=11)
+    return fig
+
+
+def alignment_table(data: dict) -> dict[str, list[float]]:
+    """Per seed, the overall agreement and the adjectives' agreement (attention, general)."""
+    runs = sweep_runs(data, "general")
+    return {
+        "overall": [r["alignment"] for r in runs],
+        "adjective": [r["alignment_by_class"]["adjective"] for r in runs],
+    }
+
+
+# --- alignment heatmaps ------------------------------------------------------------------------
+
+
+class Alignment(NamedTuple):
+    """One test pair, its teacher-forced attention weights (len(target), len(source)), the
+    model's greedy translation, and the argmax agreement with the gold alignment."""
+
+    pair: tr.Pair
+    weights: np.ndarray
+    prediction: tuple
+    agreement: float
+
+
+def alignments(run: Run, pairs) -> list[Alignment]:
+    """Alignment records for ``pairs`` (computed once, for the slider and the sweep)."""
+    weights = s2s.attention_weights(run.model, pairs)
+    predictions = s2s.greedy_decode(run.model, pairs)
+    return [
+        Alignment(p, w, y, float(tr.alignment_agreement([w], [p]).mean()))
+        for p, w, y in zip(pairs, weights, predictions, strict=True)
+    ]
+
+
+def showcase_pairs(c: tr.Corpus | None = None, n: int = 12) -> list[tr.Pair]:
+    """The cat sentence, then test sentences with adjectives (crossings) and "sat"/"s'est
+    assise": the first ``n`` of the test set, in order, with at least one adjective and 1-2
+    clauses, after the cat sentence."""
+    c = corpus() if c is None else c
+    chosen = [c.test[0]]
+    for p in c.test[1:]:
+        adjectives = sum(tr.WORD_CLASSES[w] == "adjective" for w in p.target)
+        if p.clauses <= 2 and adjectives >= 1 + (p.clauses == 2):
+            chosen.append(p)
+        if len(chosen) == n:
+            break
+    return chosen
+
+
+def draw_alignment(axes, a: Alignment) -> None:
+    """Heatmap of the weights (source words on x, target words on y), gold alignment boxed."""
+    ax = axes[0]
+    plots.heatmap(ax, a.weights, xlabels=a.pair.source, ylabels=a.pair.target, vmin=0, vmax=1,
+                  colorbar=False, cmap="gray_r")  # fmt: skip
+    for t, j in enumerate(a.pair.alignment):
+        ax.add_patch(Rectangle((j - 0.5, t - 0.5), 1, 1, fill=False, lw=1.5,
+                               edgecolor=plots.OKABE_ITO["orange"]))  # fmt: skip
+    ax.set_xlabel("English (source); orange box = gold word")
+    ax.set_ylabel("French (target)")
+    ax.set_title("attention weights (dark = large)", fontsize=9)
+
+
+def readout_alignment(a: Alignment) -> str:
+    right = "right" if a.prediction == a.pair.target else f"WRONG: {' '.join(a.prediction)}"
+    return (
+        f"argmax of attention = gold word for {a.agreement:.0%} of the "
+        f"{len(a.pair.target)} French words; greedy translation {right}"
+    )
+
+
+def _picker(records: list[Alignment]):
+    """The compute function of the slider and the sweep: sentence index -> its record."""
+
+    def alignment_of(sentence: int) -> Alignment:
+        return records[sentence]
+
+    return alignment_of
+
+
+def alignment_slider(records: list[Alignment]) -> widgets.InteractiveFigure:
+    """A dropdown over test sentences; the heatmap of the chosen one."""
+    options = [(" ".join(a.pair.source), i) for i, a in enumerate(records)]
+    sentence = widgets.dropdown("sentence", options, 0)
+    return widgets.InteractiveFigure(
+        _picker(records),
+        draw_alignment,
+        {"sentence": sentence},
+        readout_alignment,
+        width=6.0,
+        height=4.6,
+    )
+
+
+def alignment_sweep(records: list[Alignment], which=(0, 1, 2)) -> Figure:
+    """The heatmaps of a few sentences side by side (the slider's static companion)."""
+    fig = widgets.static_sweep(
+        _picker(records),
+        draw_alignment,
+        "sentence",
+        list(which),
+        {},
+        width=13.0,
+        height=4.4,
+        label=lambda i: f"'{' '.join(records[i].pair.source)}'",
+    )
+    for ax in fig.axes:
+        ax.set_title(ax.get_title().split(" · ")[0], fontsize=9)  # the sentence only
+    return fig
+
+
+def gold_figure(pairs) -> Figure:
+    """The grammar's gold alignment of a few pairs: a filled cell per (French, English) link."""
+    fig, axes = plots.figure(len(pairs), width=4.2 * len(pairs), height=3.6)
+    for ax, p in zip(axes[0], pairs, strict=True):
+        gold = np.zeros((len(p.target), len(p.source)))
+        gold[np.arange(len(p.target)), p.alignment] = 1
+        plots.heatmap(ax, gold, xlabels=p.source, ylabels=p.target, vmin=0, vmax=1,
+                      colorbar=False, cmap="gray_r")  # fmt: skip
+        ax.set_xlabel("English (source)")
+        ax.set_title(f"gold alignment: '{' '.join(p.source)}'", fontsize=9)
+    axes[0, 0].set_ylabel("French (target)")
+    return fig
+
+
+def sweep_table(data: dict) -> str:
+    """Exact match by clauses for every configuration of the sweep: mean and range over seeds."""
+    configs = [
+        ("general", SEEN, True, "attention, general score"),
+        ("additive", SEEN, True, "attention, additive score"),
+        ("general", SEEN, False, "attention, one-directional encoder"),
+        ("none", SEEN, True, "no attention"),
+        ("none", (1,), True, "no attention, trained on 1 clause"),
+    ]
+    lines = [f"{'model':>36} {'seeds':>5}  " + "  ".join(f"{k} clause(s)".center(17) for k in
+                                                        range(1, 5))]  # fmt: skip
+    for model, clauses, bi, name in configs:
+        runs = sweep_runs(data, model, clauses, bi)
+        exact = by_length(runs)
+        cells = [
+            f"{exact[:, i].mean():.3f} [{exact[:, i].min():.2f}-{exact[:, i].max():.2f}]"
+            for i in range(4)
+        ]
+        lines.append(f"{name:>36} {len(runs):>5}  " + "  ".join(f"{c:>17}" for c in cells))
+    return "\n".join(lines)
+
+
+def reading_exercise(records: list[Alignment]):
+    """Exercise 2's heatmap: the first showcase sentence (after the cat sentence) with an
+    adjective whose largest weight falls on its gold English word, and whose position differs
+    from that word's (so the word-by-word guess is wrong)."""
+    from course_utils.exercises.lesson08 import Reading
+
+    for a in records[1:]:
+        p = a.pair
+        for t, word in enumerate(p.target):
+            j = p.alignment[t]
+            if (
+                tr.WORD_CLASSES[word] == "adjective"
+                and int(np.argmax(a.weights[t])) == j
+                and t < len(p.source)
+                and p.source[t] != p.source[j]
+            ):
+                return Reading(p.source, p.target, a.weights, t)
+    raise ValueError("no showcase sentence fits the exercise")
+
+
+def direction_table(data: dict) -> dict[str, list[float]]:
+    """Alignment agreement per seed (seeds 0-2), bidirectional vs one-directional encoder."""
+    bi = sweep_runs(data, "general")[:3]
+    uni = sweep_runs(data, "general", bidirectional=False)
+    return {
+        "bidirectional encoder": [r["alignment"] for r in bi],
+        "left-to-right encoder": [r["alignment"] for r in uni],
+    }
+
+
+def adjective_targets(run: Run, c: tr.Corpus | None = None) -> dict[str, dict[str, float]]:
+    """Where French adjectives put their largest weight (test pairs of seen lengths), by the
+    gender of their noun: the fraction on the English adjective (gold) and on the noun."""
+    c = corpus() if c is None else c
+    pairs = [p for p in c.test if p.clauses in SEEN]
+    hits: dict[str, list[tuple[bool, bool]]] = {"masculine": [], "feminine": []}
+    for w, p in zip(s2s.attention_weights(run.model, pairs), pairs, strict=True):
+        for t, word in enumerate(p.target):
+            if tr.WORD_CLASSES[word] == "adjective":
+                gender = tr.NOUNS[p.source[p.alignment[t - 1]]][1]
+                top = int(np.argmax(w[t]))
+                hits["feminine" if gender == "f" else "masculine"].append(
+                    (top == p.alignment[t], top == p.alignment[t - 1])
+                )
+    return {
+        g: {
+            "adjective": float(np.mean([x[0] for x in h])),
+            "noun": float(np.mean([x[1] for x in h])),
+        }
+        for g, h in hits.items()
+    }

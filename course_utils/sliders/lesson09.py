@@ -1,0 +1,371 @@
+"""Lesson 09's experiments and figures: Table 1 measured (sequential operations, path
+gradients, FLOPs and wall time), the course's whole argument (``course_utils.story``) with a
+slider, the tiny Transformer on lesson 06's agreement task, and the ablations (positional
+encoding; residuals and LayerNorm through depth).
+
+Every compute function is pure and seeded (the wall times excepted: they are measured); the
+numbers the lesson prints come from here and are asserted in tests/unit/test_lesson09.py.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from course_utils import complexity, plots, story, training, transformer, widgets
+from course_utils.env import use_one_thread
+from course_utils.sliders import lesson06 as l06
+
+GREEN = plots.COLOURS["attention"]
+RED = plots.COLOURS["rnn"]
+GREY = plots.COLOURS["bound"]
+
+# --- Table 1: sequential operations ------------------------------------------------------------
+
+SEQ_LENGTHS = (4, 16, 64, 256)
+
+
+def sequential_table(lengths=SEQ_LENGTHS) -> dict[str, list[int]]:
+    """{"recurrent": [...], "self-attention": [...]}: ``complexity.sequential_operations``."""
+    return {
+        layer: [complexity.sequential_operations(layer, n) for n in lengths]
+        for layer in ("recurrent", "self-attention")
+    }
+
+
+def table_1(seq: dict[str, list[int]], path: complexity.PathGradients) -> list[tuple[str, ...]]:
+    """Rows (layer, paper per layer / sequential / path, measured sequential / path)."""
+    n0, n1 = SEQ_LENGTHS[0], SEQ_LENGTHS[-1]
+    rnn_seq = f"{seq['recurrent'][0]} -> {seq['recurrent'][-1]} (n = {n0} -> {n1})"
+    att_seq = f"{seq['self-attention'][0]} -> {seq['self-attention'][-1]}"
+    rnn_path = f"x {path.rnn_rate:.2f} per step"
+    att_path = f"~ n^{path.attention_slope:.2f}"
+    p = complexity.PAPER_TABLE_1
+    return [
+        ("recurrent", *p["recurrent"], rnn_seq, rnn_path),
+        ("self-attention", *p["self-attention"], att_seq, att_path),
+        ("convolutional", *p["convolutional"], "(cited)", "(cited)"),
+        ("restricted self-att.", *p["self-attention (restricted)"], "(cited)", "(cited)"),
+    ]
+
+
+def format_table(rows) -> str:
+    head = ("layer", "per layer", "sequential", "max path", "measured: sequential ops",
+            "measured: gradient vs n")  # fmt: skip
+    widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
+    lines = ["  ".join(f"{c:<{w}}" for c, w in zip(r, widths, strict=True)) for r in [head, *rows]]
+    return "\n".join([lines[0], "-" * len(lines[0]), *lines[1:]])
+
+
+def sequential_figure(seq: dict[str, list[int]]) -> Figure:
+    """Longest chain of dependent operations against n, both layers (log-log)."""
+    fig, axes = plots.figure(width=6.0, height=3.0)
+    ax = axes[0, 0]
+    ax.plot(SEQ_LENGTHS, seq["recurrent"], "o-", color=RED, lw=2, label="recurrent layer")
+    ax.plot(SEQ_LENGTHS, seq["self-attention"], "o-", color=GREEN, lw=2, label="self-attention")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("sequence length n (tokens)")
+    ax.set_ylabel("operations in the longest chain")
+    ax.set_title("Sequential operations: autograd-graph depth of one layer")
+    ax.legend(fontsize=8)
+    return fig
+
+
+# --- Table 1: path length ----------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def path() -> complexity.PathGradients:
+    """``complexity.path_gradients`` with its defaults (d = 64, radius 0.9, margin 8)."""
+    return complexity.path_gradients()
+
+
+def path_figure(p: complexity.PathGradients) -> Figure:
+    """log10 of the gradient from position n back to position 1, against n."""
+    fig, axes = plots.figure(2, width=9.5, height=3.2)
+    left, right = axes[0]
+    left.plot(p.lengths, p.rnn_log10, "o-", color=RED, lw=2, label="tanh RNN")
+    left.plot(p.lengths, np.log10(p.attention), "o-", color=GREEN, lw=2, label="attention")
+    left.set_xscale("log", base=2)
+    left.set_xlabel("sequence length n")
+    left.set_ylabel("log10 gradient norm")
+    left.set_title("Output n -> input 1: exponential vs 1/n", fontsize=10)
+    left.legend(fontsize=8)
+    right.loglog(p.lengths, p.attention, "o-", color=GREEN, lw=2, label="diffuse weights")
+    right.loglog(p.lengths, p.sharp, "s--", color=GREEN, lw=1.5, label="+8 score margin")
+    right.loglog(p.lengths, 1 / p.lengths * p.attention[0] * p.lengths[0], ":", color=GREY,
+                 label="1/n")  # fmt: skip
+    right.set_xlabel("sequence length n")
+    right.set_ylabel("||dy_n / dx_1||")
+    right.set_title("Attention only: diluted, or kept by a sharp focus", fontsize=10)
+    right.legend(fontsize=8)
+    return fig
+
+
+# --- Table 1: cost per layer (FLOPs slider) ----------------------------------------------------
+
+
+class Cost(NamedTuple):
+    """FLOPs of both layers over lengths n (``complexity.flops``) at width d."""
+
+    d: int
+    lengths: np.ndarray
+    rnn: np.ndarray
+    attention: np.ndarray
+
+
+COST_LENGTHS = 2 ** np.arange(3, 15)  # 8 .. 16384
+
+
+def cost(d: float = 64) -> Cost:
+    """Compute function of the FLOPs slider."""
+    d = int(round(d))
+    rnn = np.array([complexity.flops("recurrent", int(n), d) for n in COST_LENGTHS], float)
+    att = np.array([complexity.flops("self-attention", int(n), d) for n in COST_LENGTHS], float)
+    return Cost(d, COST_LENGTHS, rnn, att)
+
+
+def draw_cost(axes, c: Cost) -> None:
+    ax = axes[0]
+    ax.loglog(c.lengths, c.rnn, "-", color=RED, lw=2, label="recurrent: 4 n d²")
+    ax.loglog(c.lengths, c.attention, "-", color=GREEN, lw=2, label="self-attention: 4 n² d")
+    ax.axvline(c.d, color=GREY, ls="--", lw=1.2, label="n = d")
+    ax.set_xlabel("sequence length n")
+    ax.set_ylabel("FLOPs per layer")
+    ax.set_ylim(1e4, 1e14)
+    plots.plain_log_labels(ax.yaxis)
+    ax.set_title(f"Cost per layer at d = {c.d}", fontsize=10)
+    ax.legend(fontsize=8, loc="upper left")
+
+
+def readout_cost(c: Cost) -> str:
+    n = 4096
+    ratio = complexity.flops("self-attention", n, c.d) / complexity.flops("recurrent", n, c.d)
+    return (
+        f"d = {c.d}: attention is cheaper below n = {c.d}; at n = {n} it costs "
+        f"{ratio:.3g}x the recurrent layer's FLOPs"
+    )
+
+
+def cost_slider() -> widgets.InteractiveFigure:
+    d = widgets.log_slider("width d", 3, 10, 64, step=1, base=2, readout_format=".0f")
+    return widgets.InteractiveFigure(cost, draw_cost, {"d": d}, readout_cost, width=6.5, height=3.2)
+
+
+def cost_sweep() -> Figure:
+    return widgets.static_sweep(cost, draw_cost, "d", [16, 64, 512], {}, width=10.0, height=3.0)
+
+
+# --- Table 1: wall time ------------------------------------------------------------------------
+
+TIMING = {
+    "lengths": (16, 64, 256, 1024, 4096),
+    "kinds": ("nn.RNN", "RNNCell loop", "attention"),
+    "threads": (1, 2),
+    "d": 64,
+    "batch": 1,
+    "repeats": 3,
+}
+
+
+def timings() -> complexity.WallTimes:
+    """The lesson's measurement (about 3 s): three layers, one and two threads."""
+    c = TIMING
+    return complexity.wall_times(
+        c["lengths"], c["kinds"], c["threads"], c["d"], c["batch"], c["repeats"]
+    )
+
+
+STYLES = {"nn.RNN": (RED, "o"), "RNNCell loop": (RED, "^"), "attention": (GREEN, "s")}
+
+
+def timing_figure(w: complexity.WallTimes) -> Figure:
+    """Forward time against n, log-log; dashed: two threads."""
+    fig, axes = plots.figure(width=7.0, height=3.4)
+    ax = axes[0, 0]
+    for (kind, threads), seconds in w.seconds.items():
+        colour, marker = STYLES[kind]
+        slope = complexity.loglog_slope(w.lengths, seconds)
+        label = f"{kind}, {threads} thread{'s' * (threads > 1)} (slope {slope:.1f})"
+        one = threads == 1
+        ax.loglog(w.lengths, 1000 * seconds, marker=marker, ls="-" if one else "--",
+                  color=colour, lw=2 if one else 1.2, label=label)  # fmt: skip
+    ax.set_xlabel("sequence length n (tokens)")
+    ax.set_ylabel("forward time (ms)")
+    ax.set_title(f"One layer's forward pass on this CPU (d = {w.d}, batch {w.batch})")
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    return fig
+
+
+# --- the whole argument (slider) ---------------------------------------------------------------
+
+
+def whole(radius: float = 0.9, forget_bias: float = 1.0) -> story.Curves:
+    """Compute function of the story slider: ``story.whole_argument``."""
+    return story.whole_argument(float(radius), float(forget_bias))
+
+
+def draw_whole(axes, curves: story.Curves) -> None:
+    story.draw(axes[0], curves, short=True)
+    axes[0].set_title("Gradient vs distance, at initialisation", fontsize=10)
+
+
+def readout_whole(curves: story.Curves) -> str:
+    parts = []
+    for name in ("mlp", "rnn", "lstm", "attention"):
+        value = curves.norms[name][-1]
+        parts.append(f"{name} {value:.1e}" if value > 0 else f"{name} underflow")
+    return f"at distance {curves.distances[-1]}: " + ", ".join(parts)
+
+
+def whole_slider() -> widgets.InteractiveFigure:
+    radius = widgets.slider("RNN spectral radius", 0.1, 1.5, 0.05, 0.9)
+    bias = widgets.slider("LSTM forget bias", -2.0, 6.0, 0.5, 1.0)
+    return widgets.InteractiveFigure(
+        whole, draw_whole, {"radius": radius, "forget_bias": bias}, readout_whole,
+        width=7.5, height=3.8,
+    )  # fmt: skip
+
+
+def whole_sweep() -> Figure:
+    """The story at forget bias 0, 1 and 3 (RNN radius 0.9)."""
+    return widgets.static_sweep(
+        whole, draw_whole, "forget_bias", [0.0, 1.0, 3.0], {"radius": 0.9}, width=13.0,
+        height=3.6, label=lambda b: f"forget bias {b:g}",
+    )  # fmt: skip
+
+
+# --- the tiny Transformer on agreement ---------------------------------------------------------
+
+DISTANCES = (10, 20, 30, 40, 50)
+
+
+class LiveRun(NamedTuple):
+    model: transformer.Classifier
+    result: training.TrainResult
+    by_distance: np.ndarray  # accuracy at DISTANCES
+
+
+@functools.lru_cache(maxsize=2)
+def agreement_run(seed: int = 0) -> LiveRun:
+    """``transformer.train_agreement(seed)``, then the accuracy at each of DISTANCES (500
+    sequences each, padded to 52 tokens like the training data). About 3 s."""
+    use_one_thread()
+    model, result = transformer.train_agreement(seed)
+    acc = training.accuracy_by_distance(model, list(DISTANCES), length=52)
+    return LiveRun(model, result, acc)
+
+
+def lesson06_figure(run: LiveRun) -> Figure:
+    """Lesson 06's accuracy-vs-distance figure (shipped sweep) with the Transformer added."""
+    fig = l06.sweep_figure(l06.sweep_summary(l06.load_sweep()))
+    ax = fig.axes[0]
+    ax.plot(DISTANCES, run.by_distance, "s-", color=plots.COLOURS["transformer"], lw=2.5, ms=6,
+            label="Transformer (one model, seed 0)")  # fmt: skip
+    ax.set_title("Lesson 06's curves with a 2-block Transformer added")
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    return fig
+
+
+def parameter_count(model) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+# --- ablation 1: positional encoding -----------------------------------------------------------
+
+
+class OrderRun(NamedTuple):
+    positional: bool
+    result: training.TrainResult
+    permutation_change: float
+
+
+@functools.lru_cache(maxsize=4)
+def order_run(positional: bool, seed: int = 0) -> OrderRun:
+    """The 1-block Transformer on "A before B?", with or without positions (about 1 s)."""
+    use_one_thread()
+    model, result = transformer.train_order(positional, seed)
+    change = transformer.permutation_change(model, transformer.order_task().test_x)
+    return OrderRun(positional, result, change)
+
+
+def order_figure(runs: list[OrderRun]) -> Figure:
+    fig, axes = plots.figure(width=6.0, height=3.0)
+    ax = axes[0, 0]
+    for run in runs:
+        name = "sinusoidal positions" if run.positional else "no positional encoding"
+        ax.plot(run.result.eval_steps, run.result.curve, "o-", lw=2,
+                color=GREEN if run.positional else GREY, label=name)  # fmt: skip
+    ax.axhline(0.5, color=GREY, ls=":", lw=1)
+    ax.set_ylim(0.4, 1.03)
+    ax.set_xlabel("training step (64 sequences)")
+    ax.set_ylabel("test accuracy")
+    ax.set_title("Is A before B? One block, with and without positions")
+    ax.legend(fontsize=8)
+    return fig
+
+
+# --- ablation 2: residuals and LayerNorm through depth -----------------------------------------
+
+DEPTH_COLOURS = {
+    "plain": plots.OKABE_ITO["black"],
+    "LN only": plots.OKABE_ITO["purple"],
+    "residual only": plots.OKABE_ITO["orange"],
+    "Post-LN": plots.OKABE_ITO["sky"],
+    "Pre-LN": plots.OKABE_ITO["blue"],
+}
+
+
+@functools.lru_cache(maxsize=1)
+def depth() -> dict[str, transformer.LayerGradients]:
+    """``transformer.depth_ablation()``: 24 blocks, five variants, seed 0 (about 0.3 s)."""
+    use_one_thread()
+    return transformer.depth_ablation()
+
+
+def depth_figure(ablation: dict[str, transformer.LayerGradients]) -> Figure:
+    fig, axes = plots.figure(width=7.5, height=3.4)
+    ax = axes[0, 0]
+    for name, res in ablation.items():
+        blocks = np.arange(1, len(res.grad_norms) + 1)
+        plots.gradient_vs_distance(ax, blocks, res.grad_norms, label=name,
+                                   colour=DEPTH_COLOURS[name],
+                                   xlabel="block (1 = nearest the input)",
+                                   ylabel="||dL/dW_1|| of the block's MLP")  # fmt: skip
+    ax.set_title("24 blocks at initialisation: the gradient reaching each block")
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    return fig
+
+
+def pitfall() -> dict[str, float]:
+    """Block-1 gradient of Pre-LN with the right loss <x_L, r> and with the pitfall
+    mean(LayerNorm(x_L)^2), a loss that is constant."""
+    use_one_thread()
+    right = transformer.layer_gradients("Pre-LN").grad_norms[0]
+    wrong = transformer.layer_gradients("Pre-LN", final_norm=True).grad_norms[0]
+    return {"<x_L, r>": float(right), "mean(LN(x_L)^2)": float(wrong)}
+
+
+# --- positional encoding -----------------------------------------------------------------------
+
+
+def encoding_figure(n: int = 52, d_model: int = 32) -> Figure:
+    """The (n, d_model) sinusoidal encoding as a heatmap, and three of its columns."""
+    pe = transformer.sinusoidal_encoding(n, d_model)
+    fig, axes = plots.figure(2, width=9.5, height=3.2)
+    left, right = axes[0]
+    plots.heatmap(left, pe, cmap="RdBu_r", vmin=-1, vmax=1)
+    left.set_xlabel("column (even: sin, odd: cos)")
+    left.set_ylabel("position")
+    left.set_title(f"Positional encoding, {n} positions x {d_model} columns", fontsize=10)
+    for col, colour in ((0, RED), (8, plots.OKABE_ITO["blue"]), (20, GREEN)):
+        right.plot(pe[:, col], color=colour, lw=1.8, label=f"column {col}")
+    right.set_xlabel("position")
+    right.set_ylabel("value")
+    right.set_title("Each column pair turns at its own speed", fontsize=10)
+    right.legend(fontsize=8, loc="lower left")
+    return fig

@@ -1,0 +1,170 @@
+"""The course's whole argument in one figure: how much gradient survives a distance.
+
+Four networks, each measured with the course function of the lesson that built it, at
+initialisation (nothing is trained), on one log-scale plot of gradient norm against distance:
+
+- a deep sigmoid MLP (lesson 02, ``mlp.layer_gradient_norms``): distance = layers below the
+  output, the norm of dL/dh_l (Glorot init, width 64);
+- a tanh RNN (lesson 03, ``rnn.gradient_vs_lag``): distance = time lag k, ||dL/dh_{T-k}||
+  (64 units, spectral radius 0.9 by default);
+- an LSTM's cell path (lesson 05, ``lstm.cell_path_gradient``): distance = lag k, the median
+  over units of dc_T/dc_{T-k} = the product of k forget gates (forget-gate bias 1 by default);
+- one self-attention layer (lessons 07 and 09, ``attention.attention_gradient_vs_distance``):
+  distance = T - 1, ||dy_T/dx_1|| from the last output to the first token (d = 64, diffuse
+  weights).
+
+Every curve is divided by its value at distance 1, so the figure compares *how fast* each
+gradient falls with distance, not the networks' arbitrary scales. The MLP, RNN and LSTM decay
+exponentially (a straight line on the log axis); attention, whose path is one step long at any
+distance, only dilutes like 1/distance.
+
+``whole_argument()`` returns the curves (pure, deterministic); ``whole_argument_figure()``
+draws them (lesson 09's section and lesson 10's wrap-up call it with no arguments).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from course_utils import attention, lstm, mlp, plots, rnn
+
+Array = np.ndarray
+
+MAX_DISTANCE = 100
+"""The figure runs over distances 1..100 (layers, time steps or tokens)."""
+
+LABELS = {
+    "mlp": "sigmoid MLP (lesson 02), distance = layers",
+    "rnn": "tanh RNN (lesson 03), distance = time steps",
+    "lstm": "LSTM cell path (lesson 05), distance = time steps",
+    "attention": "self-attention (lesson 07), distance = tokens",
+}
+COLOURS = {
+    "mlp": plots.COLOURS["sigmoid"],
+    "rnn": plots.COLOURS["rnn"],
+    "lstm": plots.COLOURS["lstm"],
+    "attention": plots.COLOURS["attention"],
+}
+
+
+class Curves(NamedTuple):
+    """Result of ``whole_argument``: distances (D,) = 1..max_distance, and for each network
+    (keys of ``LABELS``) the gradient norm at those distances divided by its value at distance
+    1, shape (D,). 0.0 where a norm underflows float64. ``radius`` and ``forget_bias`` are the
+    settings used."""
+
+    distances: Array
+    norms: dict[str, Array]
+    radius: float
+    forget_bias: float
+
+
+@functools.lru_cache(maxsize=4)
+def _mlp_curve(max_distance: int, seed: int) -> Array:
+    """||dL/dh_l|| of a (max_distance + 1)-layer sigmoid MLP, from the output down: (D + 1,)."""
+    stats = mlp.layer_gradient_norms(max_distance + 1, "sigmoid", "glorot", seed=seed)
+    return stats.signal_norm[::-1].copy()  # entry k: k layers below the output
+
+
+@functools.lru_cache(maxsize=4)
+def _attention_curve(max_distance: int, seed: int) -> Array:
+    """||dy_T/dx_1|| for T = 2..D + 1 (distance T - 1 = 1..D): (D,)."""
+    lengths = np.arange(2, max_distance + 2)
+    return attention.attention_gradient_vs_distance(lengths, seed=seed).norms
+
+
+def _relative(norms: Array) -> Array:
+    """norms[1:] / norms[1]: distances 1..D relative to distance 1 (norms[0] = distance 0)."""
+    return norms[1:] / norms[1]
+
+
+def rnn_curve(radius: float, max_distance: int = MAX_DISTANCE, seed: int = 0) -> Array:
+    """The tanh RNN's ||dL/dh_{T-k}|| for k = 1..D, relative to k = 1: (D,)."""
+    profile = rnn.gradient_vs_lag(max_distance + 1, radius, "tanh", seed=seed)
+    with np.errstate(under="ignore", over="ignore"):
+        return np.exp(profile.log_norms[1:] - profile.log_norms[1])
+
+
+def lstm_curve(forget_bias: float, max_distance: int = MAX_DISTANCE, seed: int = 0) -> Array:
+    """Median over units of the LSTM's dc_T/dc_{T-k}, k = 1..D, relative to k = 1: (D,)."""
+    path = lstm.cell_path_gradient(forget_bias, T=max_distance + 1, seed=seed)
+    with np.errstate(under="ignore", over="ignore"):
+        log_median = np.median(path.log_products, axis=1)
+        return np.exp(log_median[1:] - log_median[1])
+
+
+def whole_argument(
+    radius: float = 0.9, forget_bias: float = 1.0, max_distance: int = MAX_DISTANCE, seed: int = 0
+) -> Curves:
+    """The four gradient-vs-distance curves at initialisation, each relative to distance 1.
+
+    radius: the tanh RNN's spectral radius (``rnn.init_rnn``); forget_bias: the LSTM's
+    forget-gate bias (``lstm.init_lstm``); the MLP and attention curves do not depend on
+    either (they are cached). Seeded; about 10 ms for a new (radius, forget_bias).
+    """
+    distances = np.arange(1, max_distance + 1)
+    mlp_norms = _mlp_curve(max_distance, seed)
+    attention_norms = _attention_curve(max_distance, seed)
+    norms = {
+        "mlp": _relative(mlp_norms),
+        "rnn": rnn_curve(radius, max_distance, seed),
+        "lstm": lstm_curve(forget_bias, max_distance, seed),
+        "attention": attention_norms / attention_norms[0],
+    }
+    return Curves(distances, norms, float(radius), float(forget_bias))
+
+
+def decay_per_step(curves: Curves) -> dict[str, float]:
+    """Each curve's fitted factor per unit of distance, exp(slope of log norm vs distance)
+    over the second half of the distances (``rnn.decay_rate``); about 1 means no decay."""
+    return {
+        name: float(np.exp(rnn.decay_rate(curves.distances, norms)))
+        for name, norms in curves.norms.items()
+    }
+
+
+SHORT_LABELS = {
+    "mlp": "sigmoid MLP (02)",
+    "rnn": "tanh RNN (03), radius {radius:g}",
+    "lstm": "LSTM cell (05), bias {forget_bias:g}",
+    "attention": "self-attention (07)",
+}
+
+
+def draw(ax, curves: Curves, short: bool = False) -> None:
+    """The four curves on one log-scale axis; a curve that underflows or overflows is drawn by
+    ``plots.gradient_vs_distance``, which marks those points on the edge. short=True: brief
+    legend labels (the slider redraws faster)."""
+    labels = {name: text.format(**curves._asdict()) for name, text in SHORT_LABELS.items()}
+    if not short:
+        labels = dict(LABELS)
+        labels["rnn"] = f"tanh RNN (lesson 03), radius {curves.radius:g}"
+        labels["lstm"] = f"LSTM cell path (lesson 05), forget bias {curves.forget_bias:g}"
+    for name, norms in curves.norms.items():
+        if np.all(np.isfinite(norms) & (norms > 0)):  # the common case: a plain line, fast
+            ax.plot(curves.distances, norms, "-", lw=2, color=COLOURS[name], label=labels[name])
+        else:  # underflow or overflow: the course's helper marks it on the edge
+            plots.gradient_vs_distance(
+                ax, curves.distances, norms, label=labels[name], colour=COLOURS[name]
+            )
+    ax.set_yscale("log")
+    ax.set_xlabel("distance (layers, time steps or tokens)")
+    ax.set_ylabel("gradient norm / norm at distance 1")
+    lo, hi, ticks = plots.log_axis_limits(*curves.norms.values(), max_ticks=6)
+    ax.set_ylim(lo, max(hi, 10.0))
+    ax.set_yticks(ticks)
+    plots.plain_log_labels(ax.yaxis)
+    ax.legend(fontsize=8, loc="lower left")
+
+
+def whole_argument_figure(radius: float = 0.9, forget_bias: float = 1.0) -> Figure:
+    """The course's argument as one figure (no required arguments: lesson 10 calls it bare)."""
+    fig, axes = plots.figure(width=7.5, height=4.0)
+    ax = axes[0, 0]
+    draw(ax, whole_argument(radius, forget_bias))
+    ax.set_title("How much gradient survives a distance (all at initialisation)")
+    return fig

@@ -1,0 +1,413 @@
+# %% [markdown]
+# # 08 · Translation with attention
+#
+# > Train a small English-to-French translator with and without attention: without it, one vector must carry the whole sentence and long sentences fail; with it, the decoder looks back at every word, and the heatmaps show where.
+#
+# In [lesson 07](07_attention_from_scratch.ipynb) attention was a weighted average that we set
+# up by hand. This lesson puts it where it was first used: in a translation model. Bahdanau,
+# Cho & Bengio (2014) noticed that an RNN **encoder–decoder** (编码器–解码器) squeezes a whole
+# sentence into one vector before it writes a single word of the translation, and that its
+# quality collapses on long sentences. They let the decoder look back at every source word at
+# every step instead, and their heatmaps showed which English words each French word used.
+# We repeat their two figures in miniature on a toy language, on a CPU, in a few seconds: the
+# seed article's "The cat sat on the mat" becomes "le chat s'est assis sur le tapis".
+#
+# ## What you will learn
+#
+# - how a **sequence-to-sequence** (序列到序列) model reads a sentence with an encoder and writes its translation with a decoder, trained by teacher forcing and run by greedy decoding;
+# - why a decoder that sees only the encoder's final state fails on longer sentences (the bottleneck of lesson 06), and how attention removes it;
+# - how to compute a context vector with Bahdanau's additive score (you will write it) and Luong's "general" score;
+# - how to read an **alignment** (对齐) heatmap, where a moved adjective shows up as a crossing;
+# - what these results do not show: generalisation to longer sentences, and attention weights as explanations.
+#
+# ## Prerequisites
+#
+# - [Lesson 05](05_lstm_gates.ipynb): the GRU in brief (we use `torch.nn.GRU`).
+# - [Lesson 06](06_long_range_memory.ipynb): training a small recurrent network in PyTorch
+#   (embedding, loss, Adam, clipping, a fixed test set); information that must travel a long
+#   way through a recurrent state.
+# - [Lesson 07](07_attention_from_scratch.ipynb): softmax, weighted sums, queries, keys and
+#   values, masking.
+
+# %%
+import numpy as np
+
+from course_utils.env import use_one_thread
+
+use_one_thread()  # before any torch work: small recurrent models run much faster on one thread
+
+from course_utils import seq2seq as s2s
+from course_utils.display import show_source
+from course_utils.exercises import lesson08 as ex
+from course_utils.sliders import lesson08 as l08
+
+# %% [markdown]
+# ## A toy English–French corpus
+#
+# Real translation data are large and messy. We generate our own with a small grammar
+# (`course_utils.translation`), so that we know the right answer for every sentence, *and*
+# which English word each French word translates. A clause is either
+# "the [adjective] animal verb the [adjective] noun" or "the [adjective] animal sat / sleeps /
+# runs on / under / behind the [adjective] noun"; one to four clauses are joined by "and"
+# ("et") or "but" ("mais"). Three things make the French interesting:
+#
+# - **gender**: every noun is masculine or feminine, and the article follows it: "le chat",
+#   "la table";
+# - **the adjective moves**: it comes *after* the noun and agrees with it: "the black cat" →
+#   "le chat noir", "the black table" → "la table noire";
+# - **one word becomes two**: "sat" → "s'est assis", or "s'est assise" after a feminine
+#   subject.
+#
+# The grammar also writes down the **gold alignment**: for each French word, the position of
+# the English word it translates. Here is the article's sentence and two pairs from the test
+# set:
+
+# %%
+c = l08.corpus()
+examples = [c.test[0], *[p for p in c.test if p.clauses == 1][5:7]]
+for pair in examples:
+    print(l08.format_pair(pair), end="\n\n")
+summary = l08.corpus_summary(c)
+print("training pairs by clauses:", summary["train"])
+print("test pairs by clauses:    ", summary["test"])
+print("mean English words, test: ", {k: round(v, 1) for k, v in summary["source words"].items()})
+
+# %%
+l08.gold_figure(examples)
+
+# %% [markdown]
+# Each dark cell links a French word (row) to the English word it translates (column). "The
+# cat sat on the mat" is almost a diagonal: French keeps the English order, and "sat" simply
+# covers two rows. Where an adjective moves, the links **cross**: "noir" comes after "chat"
+# but links to the word *before* "cat". A model that copies words in order gets these wrong.
+#
+# The corpus (`course_utils/data/translation_corpus.json`, rebuilt byte for byte by
+# `tools/make_translation_corpus.py`) has 1,200 training sentences of each length from one to
+# three clauses, and 200 test sentences of each length from one to four: the test set has no
+# sentence of the training set, and four clauses is a length the models never see in
+# training.
+#
+# ## The encoder–decoder and its bottleneck
+#
+# The **encoder** reads the English words $x_1, \dots, x_S$ (here $S$ is the number of source
+# words) with a GRU. Like Bahdanau et al., we run two GRUs, one left to right and one right to
+# left, and stack their states: the **annotation** of word $j$ is
+# $h_j = [\overrightarrow{h}_j ; \overleftarrow{h}_j]$, of size $2H$, a summary of the words
+# on *both* sides of word $j$ (we come back to why). The **decoder** is another GRU that writes
+# French words one at a time; its state $s_t$ has read the French words written so far. Each
+# word is predicted from $s_t$ and a **context vector** $c_t$:
+#
+# $$o_t = \tanh([s_t ; c_t]\, W_c), \qquad p(y_t \mid y_{<t}, x) = \operatorname{softmax}(o_t W_{out}).$$
+#
+# **Without attention** (Cho et al. 2014; Sutskever, Vinyals & Le 2014) the context is one
+# fixed vector, the encoder's final states $c = [\overrightarrow{h}_S ; \overleftarrow{h}_1]$,
+# the same at every step: the whole sentence, its words, their order and genders, must fit into
+# $2H = 128$ numbers. This is the **bottleneck** (瓶颈): the long-distance memory problem of
+# [lesson 06](06_long_range_memory.ipynb), now for every word of the sentence at once.
+# Cho et al. (2014) found that such a model "performs relatively well on short sentences …
+# but its performance degrades rapidly as the length of the sentence … increase[s]".
+#
+# **With attention**, the context is recomputed for every French word as a weighted mean of
+# *all* the annotations:
+#
+# $$c_t = \sum_{j=1}^{S} a_{tj}\, h_j, \qquad a_{t} = \operatorname{softmax}_j\big(\operatorname{score}(s_t, h_j)\big).$$
+#
+# This is lesson 07's attention with the roles filled in: the **query** is the decoder state
+# $s_t$, the **keys** and the **values** are the encoder's annotations $h_j$. Attention from
+# one sequence to another is called **cross-attention** (交叉注意力). Two score functions:
+#
+# - Bahdanau's **additive** score: $\operatorname{score}(s, h) = v^\top \tanh(W s + U h)$, a
+#   small one-layer network;
+# - Luong, Pham & Manning's (2015) **general** score: $\operatorname{score}(s, h) = s^\top W h$,
+#   a dot product after a linear map, as in lesson 07.
+#
+# The two models in this lesson share everything else: same encoder, same decoder, same
+# output layer, same initial state $s_0 = \tanh(W_{init} [\overrightarrow{h}_S ;
+# \overleftarrow{h}_1])$; only $c_t$ differs. One simplification: as in Luong et al., the query
+# is the current state $s_t$ (Bahdanau et al. used $s_{t-1}$ and fed $c_t$ into the GRU), so
+# that training runs the decoder over the whole sentence in one call. Here is where the two
+# models part ways (`padding` is masked with $-\infty$ before the softmax, as in lesson 07):
+
+# %%
+show_source(s2s.Seq2Seq.attend)
+
+# %% [markdown]
+# ### Exercise 1: the context vectors
+#
+# Write `context_vectors(S, H, W, U, v)` in numpy, with the additive score. `S` holds $n$
+# decoder states as rows, shape $(n, d_s)$, one query per French word; `H` holds the $T$ source
+# annotations as rows, shape $(T, d_h)$; `W` is $(d_s, a)$, `U` is $(d_h, a)$ and `v` is $(a,)$
+# (row-vector convention: $s W$, not $W s$). Return the $(n, d_h)$ context vectors, row $i$ for
+# query $i$:
+#
+# 1. scores: `score[i, j]` $= v \cdot \tanh(s_i W + h_j U)$, shape $(n, T)$ (broadcast with
+#    `[:, None, :]` and `[None, :, :]`);
+# 2. weights: a softmax over the **source words** (each row sums to 1); `softmax` from
+#    `course_utils.attention` is imported for you;
+# 3. context: the weighted sum of the annotations.
+
+# %%
+from course_utils.attention import softmax
+
+
+def context_vectors(S, H, W, U, v):
+    """Additive-attention context vectors: (n, d_s) queries, (T, d_h) annotations -> (n, d_h)."""
+    # BEGIN SOLUTION
+    scores = np.tanh((S @ W)[:, None, :] + (H @ U)[None, :, :]) @ v  # (n, T)
+    weights = softmax(scores, axis=-1)  # over the source words
+    return weights @ H
+    # END SOLUTION
+
+
+# %%
+ex.check_context(context_vectors)
+
+# %% [markdown]
+# What the checker says about a common slip, the softmax over the wrong axis (each *column*
+# summing to 1):
+
+# %%
+from course_utils import checks
+
+checks.demo(ex.check_context, ex.CONTEXT_MISTAKES[0].fn)
+
+# %% [markdown]
+# The course's version, which the tests check against PyTorch's `AdditiveAttention` module:
+
+# %%
+show_source(s2s.additive_context)
+
+# %% [markdown]
+# ## Training the model with attention
+#
+# **Teacher forcing** (教师强制): during training the decoder reads the *reference* French
+# words $y_1, \dots, y_{t-1}$ and learns to predict $y_t$ (cross-entropy, Adam, gradient
+# clipping, as in lesson 06). At test time there is no reference, so the decoder feeds back its
+# own most likely word, one step at a time, until it writes the end symbol `</s>`: **greedy
+# decoding** (贪心解码). A test sentence counts as right (**exact match**) only if every word
+# is right; **token accuracy** counts the words in the right position.
+#
+# The next cell trains the attention model (general score, hidden size 64, 500 steps of 32
+# sentences, seed 0) and evaluates it on the 800 test sentences. It takes a few seconds.
+
+# %%
+run = l08.live_run()
+print(l08.accuracy_table(run))
+
+# %% [markdown]
+# Up to three clauses, the lengths it trained on, the model translates almost every held-out
+# sentence exactly (the table above). At four clauses, a length it never saw, exact match
+# falls to about 0.4: we come back to that. Its translation of the article's sentence:
+
+# %%
+print(" ".join(run.evaluation.predictions[0]))
+
+# %% [markdown]
+# ## Accuracy against length: the bottleneck, measured
+#
+# Training the model without attention too, and both on several seeds, would not fit into a
+# notebook's half minute. `tools/sweep_translation.py` did it with the same code and the same
+# budget: five seeds per model (three for the additive score and for the one-directional
+# encoder of a later section), the test set above. Bahdanau et al.'s Fig. 2 plots BLEU
+# against sentence length; ours plots exact match and token accuracy against the number of
+# clauses. The black crosses are this notebook's run.
+
+# %%
+data = l08.load_sweep()
+print(l08.sweep_table(data))
+l08.length_figure(data, run)
+
+# %% [markdown]
+# At the same training budget, with the same decoder, the model without attention translates
+# one-clause sentences nearly always, two-clause sentences rarely and three-clause sentences
+# never (table above); the attention model stays near 1 up to three clauses. Token accuracy
+# falls more gently: many words of a long sentence are still in place, but almost never all
+# of them. Bahdanau's additive score also works, but learns more slowly
+# at this small budget: about 0.59 exact match at three clauses, averaged over three seeds
+# (table above), against 0.98 for the general score.
+#
+# Is the no-attention model simply broken? The **control** (对照实验) says no: trained on
+# one-clause sentences only, with the same budget, it translates them almost perfectly (the
+# diamond, and the last row of the table). It *can* translate; what it cannot do at this budget
+# is pack two or three clauses into one vector of 128 numbers. With more training or a wider
+# state it would go further (Sutskever et al. 2014 report that their large deep LSTM "did not
+# have difficulty on long sentences"), but the attention model needs no such effort: every
+# source word stays available at every step.
+#
+# ## Where does the model look?
+#
+# The attention weights $a_{tj}$ of one sentence form a matrix: one row per French word, one
+# column per English word, each row summing to 1. Bahdanau et al.'s Fig. 3 shows such matrices
+# for real sentences. Below, the live model's weights (teacher-forced on the reference
+# translation), with the gold alignment boxed in orange. Pick a sentence:
+
+# %% tags=["nbval-ignore-output"]
+records = l08.alignments(run, l08.showcase_pairs(c))
+l08.alignment_slider(records)
+
+# %% [markdown]
+# Three of them side by side: the article's sentence, a masculine adjective, a feminine one.
+
+# %%
+l08.alignment_sweep(records, which=(0, 4, 1))
+
+# %% [markdown]
+# Read "the cat sat on the mat" row by row: "le" looks at "the", "chat" at "cat", and *both*
+# "s'est" and "assis" at "sat": one English word, two French words. In "the red horse watches
+# the book" the adjective has moved, and the dark cells cross exactly as the gold alignment
+# does: "cheval" looks at "horse", then "rouge" back at "red". Nobody told the model about
+# alignments; it learned where to look because looking there predicts the next word.
+#
+# The third heatmap is different: "grise" and "noire" look at the *nouns* "mouse" and
+# "table", not at "grey" and "black". How often does the largest weight of a row fall on the
+# gold word? Over all test sentences of seen lengths, by word class, and for the adjectives by
+# the gender of their noun:
+
+# %%
+agreement, by_class = l08.seen_agreement(run, c)
+print(f"argmax of attention = gold source word: {agreement:.1%} of the French words")
+for name, value in by_class.items():
+    print(f"  {name:>12}: {value:.1%}")
+for gender, where in l08.adjective_targets(run, c).items():
+    print(f"{gender} adjectives look at the English adjective {where['adjective']:.1%}, "
+          f"at the noun {where['noun']:.1%}")  # fmt: skip
+
+# %% [markdown]
+# More than nine French words in ten (printed above) put their largest weight on the very
+# word the grammar says they translate: every article, verb, preposition and conjunction,
+# and nearly every noun. The exception is telling. A feminine adjective needs two facts, the
+# adjective ("black") and the gender of its noun ("table" is feminine), and the noun's
+# annotation holds both: its left-to-right half has just read "black". So every feminine
+# adjective looks at its noun, while most masculine ones look at the adjective (printed
+# above). The model looks where the *information* is, which is not always where a linguist
+# draws the link.
+#
+# ### Exercise 2: read an alignment
+#
+# Below are the live model's weights for one test sentence, rounded to two decimals. Which
+# English word does the French adjective asked about look at most? Answer with the English
+# word, in quotes.
+
+# %%
+reading = l08.reading_exercise(records)
+print(ex.reading_text(reading))
+print(f"\nWhich English word does '{reading.word}' look at most?")
+
+# %%
+# BEGIN SOLUTION (stub: answer = ...)
+answer = reading.source[int(np.argmax(reading.weights[reading.row]))]  # the row's largest entry
+# END SOLUTION
+ex.check_alignment(answer, reading)
+
+# %% [markdown]
+# A tempting wrong answer is the word at the same position in the English sentence (what a
+# word-by-word translation would use):
+
+# %%
+checks.demo(lambda a: ex.check_alignment(a, reading), reading.source[reading.row])
+
+# %% [markdown]
+# ## Why a bidirectional encoder?
+#
+# A left-to-right GRU's state at word $j$ summarises the words *up to* $j$: the state at
+# "mat" in "the red mat" has already read "red". A decoder that needs "red" can then look at
+# "mat" instead, and the alignment shifts by one word. Bahdanau et al. used a bidirectional
+# RNN so that "the annotation of each word summarize[s] not only the preceding words, but also
+# the following words" (their section 3.2). The sweep also trained the attention model with a
+# left-to-right encoder only (same budget, three seeds):
+
+# %%
+uni = l08.direction_table(data)
+for name, values in uni.items():
+    print(f"{name:>26}: " + ", ".join(f"{v:.1%}" for v in values))
+
+# %% [markdown]
+# With the left-to-right encoder the alignments agree with the gold words less often (printed
+# above), and at this budget the model also translates far worse (the sweep table above): an
+# article must look ahead to its noun for "le" or "la", and a left-to-right annotation of
+# "the" has not read the noun yet. A bidirectional
+# encoder does not *force* the alignment to be exact either: its annotation of a word also
+# knows the neighbours. The next box shows what our seeds did with that freedom.
+#
+# ## Myth vs fact
+#
+# > **Myth** (a common reading of heatmaps like these): the attention weights show *why* the
+# > model chose each word: they are an explanation.
+# >
+# > **Fact**: they show where the weighted average took its inputs from, which is not the same
+# > thing. In our own sweep, the five attention models all translate almost perfectly, yet
+# > their alignments differ (printed below): in two seeds *no* French adjective looks at its
+# > English adjective, in the others some do (seed 0, this notebook's run, only the masculine
+# > ones). The translation is right either way. Jain & Wallace (2019, "Attention is not
+# > Explanation", NAACL) found, on text classification and question answering, that
+# > attention weights often correlate poorly with gradient-based measures of which inputs
+# > matter, and that very different weights can give the same prediction. Wiegreffe & Pinter
+# > (2019, "Attention is not not Explanation", EMNLP) replied that this alone does not make
+# > the weights meaningless: whether they explain depends on the model and on what one means
+# > by an explanation, and it must be tested, not assumed.
+
+# %%
+table = l08.alignment_table(data)
+for seed, (overall, adjective) in enumerate(zip(table["overall"], table["adjective"], strict=True)):
+    print(f"seed {seed}: argmax = gold for {overall:.1%} of words, {adjective:.1%} of adjectives")
+
+# %% [markdown]
+# > **Myth** (the article): attention lets the model "look at the whole sentence" and pick out
+# > the word it needs.
+# >
+# > **Fact**: it looks *softly*. Every word gets a positive weight, and the context is a
+# > weighted average of the annotations, which themselves mix in the neighbours; a sharp,
+# > one-word focus is something the model may or may not learn. It also does not make
+# > translation solved: in Bahdanau et al.'s Table 1 (WMT'14 English→French, BLEU), the
+# > attention model RNNsearch-50 scored 26.75 against 17.82 for the encoder–decoder without
+# > attention, RNNencdec-50, a large gain, but the phrase-based system Moses scored 33.30 on
+# > all sentences. (On sentences without unknown words, RNNsearch-50 reached 34.16 against
+# > 35.63 for Moses, and the longer-trained RNNsearch-50* 36.15.)
+#
+# ## What this lesson does not show
+#
+# - **Longer sentences than in training.** At four clauses the attention model's exact match
+#   falls to about 0.4 (this notebook's run) and between 0.25 and 0.44 over the five seeds
+#   (sweep table): attention removes the bottleneck, it does not teach the decoder to keep
+#   going past the lengths it was trained on.
+# - **Real language.** Our grammar has about 30 words, no ambiguity and no idioms; the gap
+#   between the two models is large because the budget is tiny and the structure is clean.
+#   Bahdanau et al.'s real-data result is the one above: a large gain, not a solved problem.
+# - **Speed.** Each French word still waits for the previous one, and the encoder still reads
+#   the sentence one word at a time. [Lesson 09](09_why_attention_wins.ipynb) drops the
+#   recurrence entirely.
+#
+# ## Summary
+#
+# - An encoder–decoder without attention must carry the whole source sentence in one fixed
+#   vector; at our budget it translates one clause and fails from two clauses on, although a
+#   control shows it can learn one-clause sentences perfectly.
+# - Attention gives each target word its own context vector, a softmax-weighted mean of all
+#   the encoder's annotations: queries from the decoder, keys and values from the encoder
+#   (cross-attention). With it the same model translates held-out sentences of one to three
+#   clauses almost perfectly.
+# - The attention heatmaps of a trained model recover most of the gold word alignment,
+#   including the crossing of moved adjectives and "sat" → "s'est assis", without ever being
+#   told about alignments.
+# - A bidirectional encoder gives each word an annotation of both its sides; a one-directional
+#   one shifts alignments. Even so, different seeds align differently while translating
+#   equally well: attention weights are evidence about a model, not an explanation of it.
+# - Attention does not extrapolate to longer sentences for free, and on real data it improved
+#   RNN translation a lot without beating phrase-based systems at first.
+#
+# ## Further reading
+#
+# - D. Bahdanau, K. Cho, Y. Bengio (2014), "Neural machine translation by jointly learning to
+#   align and translate", *ICLR 2015*: the additive attention, the bidirectional encoder, the
+#   length curves (Fig. 2) and the alignment heatmaps (Fig. 3).
+# - K. Cho, B. van Merriënboer, D. Bahdanau, Y. Bengio (2014), "On the properties of neural
+#   machine translation: encoder–decoder approaches", *SSST-8 workshop*: the fixed-vector model
+#   degrades with sentence length.
+# - I. Sutskever, O. Vinyals, Q. V. Le (2014), "Sequence to sequence learning with neural
+#   networks", *NeurIPS*: the deep LSTM encoder–decoder.
+# - M.-T. Luong, H. Pham, C. D. Manning (2015), "Effective approaches to attention-based neural
+#   machine translation", *EMNLP*: the general and dot scores, global and local attention.
+# - S. Jain, B. C. Wallace (2019), "Attention is not Explanation", *NAACL*; S. Wiegreffe,
+#   Y. Pinter (2019), "Attention is not not Explanation", *EMNLP*.
+# - J. Alammar (2018), "Visualizing a neural machine translation model" (blog post): the same
+#   mechanics, animated.

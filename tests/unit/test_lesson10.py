@@ -1,0 +1,293 @@
+"""Lesson 10: every number the lesson states, its checkers, and its slider (headless).
+
+The numbers are what course_utils measures with the lesson's seeds (noted as "measured");
+the assertions allow a margin around them. Wall-clock timings are asserted only as slopes and
+ratios, under the timing marker.
+"""
+
+import numpy as np
+import pytest
+from helpers import assert_all_different, no_warnings, png
+
+from course_utils import attention, complexity, plots
+from course_utils.checks import Status
+from course_utils.exercises import lesson10 as ex
+from course_utils.sliders import lesson10 as l10
+
+# --- cost ----------------------------------------------------------------------------------------
+
+
+def test_memory_numbers_quoted_in_the_text():
+    c = l10.costs(timing=False)
+    assert c.lengths.tolist() == [256, 512, 1024, 2048]
+    peak = c.peak_bytes
+    assert peak["full"][-1] / peak["full"][-2] == pytest.approx(3.99, abs=0.01)  # "x 3.99"
+    slopes = l10.slopes(c)
+    assert slopes["full"] == pytest.approx(2.00, abs=0.01)
+    assert peak["full"][-1] / 1e6 == pytest.approx(101, abs=1)  # "about 101 MB"
+    assert round(peak["full"][-1] / (8 * 2048**2), 1) == 3.0  # "three n x n matrices"
+    assert round(slopes["local (banded)"], 1) == 1.0 and round(slopes["linear"], 1) == 1.0
+    assert round(slopes["strided"], 1) == 1.3
+    # "a sparse pattern written as a mask saves nothing"
+    assert peak["local, dense mask"][-1] >= peak["full"][-1] * 0.99
+    assert peak["local (banded)"][-1] < peak["full"][-1] / 5
+
+
+def test_score_matrix_at_65536_tokens():
+    assert l10.score_matrix_gib(65_536) == 16.0  # "16 GiB"
+    assert l10.score_matrix_gib(1024, bytes_per_number=8, batch=2, heads=4) == pytest.approx(
+        2 * 4 * 1024**2 * 8 / 2**30
+    )
+
+
+@pytest.mark.timing
+def test_time_slopes_full_quadratic_banded_and_linear_not():
+    runs = [complexity.measure_costs(repeats=5) for _ in range(3)]
+    c = runs[0]
+    t = {k: np.min([r.seconds[k] for r in runs], axis=0) for k in c.seconds}  # least disturbed
+    assert complexity.loglog_slope(c.lengths, t["full"]) > 1.4
+    assert complexity.loglog_slope(c.lengths, t["local (banded)"]) < 1.5
+    assert complexity.loglog_slope(c.lengths, t["linear"]) < 1.5
+    assert t["full"][-1] > 5 * t["linear"][-1] and t["full"][-1] > 5 * t["local (banded)"][-1]
+    assert t["local, dense mask"][-1] > 0.5 * t["full"][-1]  # the mask saves no time
+
+
+def test_cost_figure_is_labelled():
+    fig = l10.cost_figure(l10.costs(timing=False)._replace(
+        seconds={k: np.arange(1.0, 5.0) for k in l10.VARIANT_COLOURS}))  # fmt: skip
+    for ax in fig.axes:
+        assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+        assert ax.get_yscale() == "log"
+    assert "slope 2.0" in fig.axes[1].get_legend().get_texts()[0].get_text()
+
+
+# --- sparse patterns -----------------------------------------------------------------------------
+
+
+def test_two_hop_numbers():
+    strided, local = l10.pattern("strided"), l10.pattern("local")
+    assert strided.keys_per_row == pytest.approx(47.0, abs=0.05)  # "47 keys per query"
+    assert round(strided.density, 3) == 0.092  # "9.2 %"
+    assert strided.two_hop == 1.0  # "100 %"
+    assert round(local.density, 3) == 0.061  # "6.1 %"
+    assert round(local.two_hop, 3) == 0.119  # "11.9 %"
+    with pytest.raises(ValueError):
+        l10.pattern("dilated")
+
+
+def test_pattern_figure():
+    fig = l10.pattern_figure()
+    assert len(fig.axes) == 3
+    assert fig.axes[0].get_title() == "full causal\n100% of the causal entries"
+
+
+# --- linear attention ----------------------------------------------------------------------------
+
+
+def test_linear_forms_agree_below_1e_15():
+    diffs = l10.linear_agreement()
+    assert len(diffs) == 3
+    assert max(diffs.values()) < 1e-15  # "below 1e-15"
+
+
+# --- error against full attention ----------------------------------------------------------------
+
+
+def test_error_numbers_quoted_in_the_text():
+    rand, local = l10.errors(0.0), l10.errors(16.0)
+    assert round(rand.kept["local"], 2) == 0.14 and round(rand.kept["strided"], 2) == 0.17
+    assert round(rand.error["local"], 2) == 2.13 and round(rand.error["strided"], 2) == 1.76
+    assert round(local.kept["local"], 2) == 0.90 and round(local.kept["strided"], 2) == 0.91
+    assert round(local.error["local"], 2) == 0.16 and round(local.error["strided"], 2) == 0.15
+    assert round(rand.error["linear"], 2) == 0.70 and round(local.error["linear"], 2) == 0.99
+    assert np.isnan(rand.kept["linear"])
+    # the explanation: more weight kept, less error
+    assert local.error["local"] < rand.error["local"] / 10
+
+
+def test_inputs_figure_shows_local_inputs_peaked_near_the_diagonal():
+    rand, local = l10.weights_by_distance(0.0), l10.weights_by_distance(16.0)
+    assert local[0] > 10 * rand[0] and local[-1] < rand[-1]
+    ax = l10.inputs_figure().axes[0]
+    assert ax.get_title() and ax.get_yscale() == "log"
+
+
+def test_tradeoff_slider_default_and_moving():
+    app = l10.tradeoff_slider()
+    assert app.readout_text == (
+        "window 32 (entries kept: local 12%, strided 15%). local: keeps 24% of the weight, "
+        "error 1.44; strided: keeps 26% of the weight, error 1.28; linear: error 0.70"
+    )
+    first = png(app)
+    app.set(inputs="mostly local")
+    assert "linear: error 0.98" in app.readout_text
+    assert app.result.error["local"] < 0.3
+    assert png(app) != first
+
+
+def test_tradeoff_slider_extremes_without_warnings():
+    app = l10.tradeoff_slider()
+    with no_warnings():
+        for inputs in l10.INPUTS:
+            for window in (1, 2**l10.WINDOW_EXP_MAX):
+                app.set(window=window, inputs=inputs)
+                assert app.result.window == window
+                assert all(np.isfinite(e) for e in app.result.error.values())
+    assert app.result.error["local"] < 1e-12  # a window of 512 = everything: exact
+    app.set(window=1, inputs="random")
+    assert app.result.error["strided"] < 1e-12  # stride 1 = every key
+    with pytest.raises(ValueError, match="at least 1"):
+        l10.tradeoff(0.2)
+
+
+def test_tradeoff_equals_the_banded_computation():
+    res = l10.tradeoff(16, "random")
+    Q, K, V = attention.attention_inputs(l10.SLIDER_N, 64, 0.0, 0)
+    full = attention.scaled_dot_product_attention(Q, K, V, attention.causal_mask(l10.SLIDER_N))
+    banded = attention.local_attention(Q, K, V, 16)
+    assert res.error["local"] == pytest.approx(attention.relative_error(banded, full.output))
+
+
+def test_tradeoff_sweep_rows():
+    fig = l10.tradeoff_sweep()
+    assert len(fig.axes) == 6
+    assert fig.axes[0].get_title().startswith("window 8")
+    for ax in fig.axes:
+        plots.png_bytes(fig)
+        assert ax.get_xlabel() and ax.get_ylabel()
+
+
+# --- beyond text ---------------------------------------------------------------------------------
+
+
+def test_vision_numbers():
+    vit = l10.vision()
+    assert vit.accuracy == pytest.approx(0.933, abs=0.015)  # "about 93 %"; chance 25 %
+    images, labels, predicted, weights = l10.vision_examples()
+    assert images.shape == (4, 16, 16) and weights.shape == (4, 16)
+    np.testing.assert_array_equal(predicted, labels)  # the four shown are classified right
+    np.testing.assert_allclose(weights.sum(1), 1.0, rtol=1e-5)
+    fig = l10.vision_figure()
+    assert len(fig.axes) == 8 and all(ax.get_title() for ax in fig.axes)
+
+
+def test_recommendation_numbers():
+    r = l10.recommendation()
+    assert r.attention == pytest.approx(0.999, abs=0.005)  # "99.9 %"
+    assert r.average == pytest.approx(0.426, abs=0.02)  # "42.6 %"
+    assert r.popular == pytest.approx(0.115, abs=1e-9)  # "11.5 %" (no training involved)
+    assert round(r.weight_on_deciding, 2) == 0.73  # "0.73 of its weight"
+    assert r.attention - r.average > 0.5  # attention beats the order-blind average by far
+
+
+def test_recommend_figure_shows_the_median_user():
+    items, target, position, predicted, weights = l10.typical_user()
+    assert items[position] < 10 and target == items[position] + 10 and predicted == target
+    assert weights.argmax() == position
+    fig = l10.recommend_figure()
+    assert all(ax.get_title() for ax in fig.axes)
+    assert l10.item_name(3) == "main 3" and l10.item_name(13) == "acc. 3"
+    assert l10.item_name(25) == "daily 25"
+
+
+# --- exercise 1: the window mask -----------------------------------------------------------------
+
+
+def test_window_checker_accepts_right_answers():
+    def as_ints(n, window):
+        offset = np.subtract.outer(np.arange(n), np.arange(n))
+        return ((offset >= 0) & (offset < window)).astype(int)
+
+    def by_loops(n, window):
+        return np.array([[0 <= i - j < window for j in range(n)] for i in range(n)])
+
+    for fn in (ex.reference_window_mask, as_ints, by_loops):
+        assert ex.check_window_mask(fn).passed
+
+
+def test_window_checker_catches_each_mistake():
+    for mistake in ex.WINDOW_MISTAKES:
+        result = ex.check_window_mask(mistake.fn)
+        assert result.status is Status.WRONG_VALUES, mistake.hint
+        assert mistake.hint in result.message
+
+
+def test_window_mistakes_differ_on_the_first_case():
+    assert_all_different(ex.reference_window_mask, ex.WINDOW_MISTAKES, ex.WINDOW_CASES[0])
+
+
+def test_window_checker_not_attempted_and_errors():
+    def stub(n, window):
+        raise NotImplementedError
+
+    assert ex.check_window_mask(stub).status is Status.NOT_ATTEMPTED
+    assert ex.check_window_mask(...).status is Status.NOT_ATTEMPTED
+    assert ex.check_window_mask(lambda n, w: 1 / 0).status is Status.ERROR
+    assert ex.check_window_mask(lambda n, w: np.ones((n, n + 1))).status is Status.WRONG_SHAPE
+
+
+# --- exercise 2: linear attention ----------------------------------------------------------------
+
+
+def test_linear_checker_accepts_right_answers():
+    def quadratic(Q, K, V):
+        A = attention.elu_plus_one(Q) @ attention.elu_plus_one(K).T
+        return (A / A.sum(1, keepdims=True)) @ V
+
+    assert ex.check_linear_attention(ex.reference_linear_attention).passed
+    assert ex.check_linear_attention(quadratic).passed  # right values, the slow order
+
+
+def test_linear_checker_catches_each_mistake():
+    for mistake in ex.LINEAR_MISTAKES:
+        result = ex.check_linear_attention(mistake.fn)
+        assert not result.passed
+        assert mistake.hint in result.message, mistake.hint
+
+
+def test_linear_mistakes_differ_on_the_first_case():
+    with np.errstate(all="ignore"):
+        assert_all_different(ex.reference_linear_attention, ex.LINEAR_MISTAKES,
+                             ex.LINEAR_CASES[0])  # fmt: skip
+
+
+def test_linear_cases_are_built_for_the_mistakes():
+    Q, K, V = ex.LINEAR_CASES[0]
+    assert Q.shape[0] == K.shape[1]  # phi(K) @ V runs: the missing transpose gives values
+    assert (Q < 0).any() and (Q > 0).any()  # relu and identity differ from elu + 1
+    with pytest.raises(ValueError):
+        ex.LINEAR_MISTAKES[5].fn(*ex.LINEAR_CASES[1])  # and fails loudly on the second case
+
+
+def test_linear_checker_not_attempted():
+    def stub(Q, K, V):
+        raise NotImplementedError
+
+    assert ex.check_linear_attention(stub).status is Status.NOT_ATTEMPTED
+
+
+# --- exercise 3: patchify ------------------------------------------------------------------------
+
+
+def test_patchify_checker():
+    def by_loops(image, p):
+        H, W = image.shape
+        return np.array([image[r : r + p, c : c + p].ravel()
+                         for r in range(0, H, p) for c in range(0, W, p)])  # fmt: skip
+
+    assert ex.check_patchify(ex.reference_patchify).passed
+    assert ex.check_patchify(by_loops).passed
+    for mistake in ex.PATCH_MISTAKES:
+        result = ex.check_patchify(mistake.fn)
+        assert result.status is Status.WRONG_VALUES and mistake.hint in result.message
+
+
+def test_patch_mistakes_differ_on_the_first_case():
+    assert_all_different(ex.reference_patchify, ex.PATCH_MISTAKES, ex.PATCH_CASES[0])
+
+
+def test_patchify_checker_not_attempted():
+    def stub(image, p):
+        raise NotImplementedError
+
+    assert ex.check_patchify(stub).status is Status.NOT_ATTEMPTED
