@@ -4,7 +4,7 @@ Two toy problems, each solved in about a second on one CPU thread by the SAME sm
 ``AttentionReadout``: tokens are embedded, get a learned position embedding, and one learned
 query (a class token, as in ViT) attends over them; a small MLP reads the result out.
 
-- Vision (Dosovitskiy et al. 2020, ViT: "an image is worth 16x16 words"): 16 x 16 synthetic
+- Vision (Dosovitskiy et al. 2021, ViT: "an image is worth 16x16 words"): 16 x 16 synthetic
   images of four shapes, cut into 4 x 4 patches (``patchify``): 16 tokens of 16 pixels each.
   The class token's attention over the 16 patches shows where the model looks.
 - Recommendation (attention over a user's history, as in SASRec, Kang & McAuley 2018, and
@@ -41,7 +41,7 @@ def patchify(image, p: int = PATCH) -> Array:
 
     image: (H, W) with H and W multiples of p -> (H/p * W/p, p * p). Patches are listed row
     by row (left to right, then top to bottom) and each patch is flattened row by row: the
-    tokens of a Vision Transformer (Dosovitskiy et al. 2020, eq. 1, before the linear
+    tokens of a Vision Transformer (Dosovitskiy et al. 2021, eq. 1, before the linear
     embedding). A leading batch axis (B, H, W) -> (B, n_patches, p * p) is allowed.
     """
     image = np.asarray(image)

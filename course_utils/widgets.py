@@ -106,6 +106,8 @@ class InteractiveFigure:
 
     controls: name -> widget; each name is a keyword argument of `compute`.
     ncols, width, height: the figure's grid of axes (one row); `draw` receives the 1-D array.
+    layout_at: settings (name -> value) at which to lay the figure out once, e.g. those with
+    the widest tick labels, so that no setting clips them; default: the controls' start values.
     Use `.set(name=value, ...)` to move controls from code (tests do); `.result` and
     `.readout_text` hold the latest outcome, `.updates` counts redraws.
     """
@@ -120,6 +122,7 @@ class InteractiveFigure:
         ncols: int = 1,
         width: float = 7.0,
         height: float = 3.2,
+        layout_at: Mapping[str, Any] | None = None,
     ) -> None:
         self.compute, self.draw, self.readout = compute, draw, readout
         self.controls = dict(controls)
@@ -134,8 +137,12 @@ class InteractiveFigure:
         self.updates = 0
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
+        if layout_at:
+            self.draw(self.axes, self.compute(**{**self.values(), **layout_at}))
+            plots.freeze_layout(self.figure)
         self.update()
-        plots.freeze_layout(self.figure)
+        if not layout_at:
+            plots.freeze_layout(self.figure)
         _FIGURES.add(self)
 
     def values(self) -> dict[str, Any]:
@@ -227,8 +234,10 @@ def sweep_values(control: widgets.Widget, n: int) -> list[Any]:
     if isinstance(control, widgets.Dropdown):
         options = [o[1] if isinstance(o, tuple) else o for o in control.options]
         return [options[i % len(options)] for i in range(n)]
-    if isinstance(control, widgets.FloatLogSlider):
-        return list(control.base ** np.linspace(control.min, control.max, n))
+    if isinstance(control, widgets.FloatLogSlider):  # exponents on the slider's step grid
+        exponents = np.linspace(control.min, control.max, n)
+        exponents = control.min + np.round((exponents - control.min) / control.step) * control.step
+        return list(control.base**exponents)
     values = np.linspace(control.min, control.max, n)
     if isinstance(control, widgets.IntSlider):
         return [int(round(v)) for v in values]

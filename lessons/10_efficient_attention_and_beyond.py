@@ -6,9 +6,9 @@
 # Lesson 09 showed what attention buys: one sequential step per layer and a path of length
 # one between any two tokens. This lesson measures the bill. Every query scores every key,
 # so a sequence of $n$ tokens makes an $n \times n$ matrix: double the length and the work
-# and memory quadruple. The seed article ends by naming the way out, "sparse attention and
-# linear attention", and by listing attention's uses beyond text: vision, speech,
-# recommendation. We measure the cost, build the two families of cheaper attention and
+# and memory quadruple. The article this course follows ends by naming the way out, "sparse
+# attention and linear attention", and by listing attention's uses beyond text: vision,
+# speech, recommendation. We measure the cost, build the two families of cheaper attention and
 # measure how far each lands from the real thing, train attention on image patches and on
 # purchase histories, and close with what came after, and with the course's whole argument
 # in one figure.
@@ -56,7 +56,8 @@ from course_utils.sliders import lesson10 as l10
 # - **local, dense mask**: the same call with a sliding-window mask (32 keys per query);
 # - **local (banded)**: the same window, computed block by block without the $n \times n$
 #   matrix;
-# - **strided**: the window plus every $\sqrt{n}$-th earlier key, also without the big matrix;
+# - **strided**: a band of $\sqrt{n}$ keys plus every $\sqrt{n}$-th earlier key, also without
+#   the big matrix;
 # - **linear**: linear attention with the $\operatorname{elu}+1$ feature map.
 #
 # Wall times change from run to run (and the machine may be busy), so read the slopes, not
@@ -136,8 +137,8 @@ print(f"n = 65,536: {l10.score_matrix_gib(65_536):.0f} GiB per float32 score mat
 l10.pattern_figure()
 
 # %% [markdown]
-# A local layer is blind beyond its window, and stacking layers widens the view only by $w$
-# per layer. The strided pattern fixes reach in two hops: to get from token $j$ to token $i$,
+# A local layer is blind beyond its window, and stacking layers widens the view only by
+# $w - 1$ keys per layer. The strided pattern fixes reach in two hops: to get from token $j$ to token $i$,
 # go from $j$ along the band to the nearest position $k$ with $i - k$ a multiple of $\ell$,
 # then jump from $k$ to $i$ along the stride. We count, for every causal pair $j \le i$,
 # whether some path of at most two hops joins them (`attn.two_hop_reach`), at $n = 1024$ with
@@ -152,8 +153,9 @@ for kind in ("local", "strided"):
 # %% [markdown]
 # With 47 keys per query, 9.2 % of the causal entries (printed above), the strided pattern
 # joins 100 % of the pairs within two hops; the band alone, with 6.1 % of the entries, joins
-# 11.9 %. With $\ell \approx \sqrt{n}$ each query sees about $2\sqrt{n}$ keys, so a layer costs
-# $O(n\sqrt{n})$ instead of $O(n^2)$: Child et al.'s "sparse factorizations of the attention
+# 11.9 %. With $\ell \approx \sqrt{n}$ each query sees at most about $2\sqrt{n}$ keys (the band
+# and up to $n/\ell$ strided ones), so a layer costs $O(n\sqrt{n})$ instead of $O(n^2)$: Child
+# et al.'s "sparse factorizations of the attention
 # matrix which reduce this to $O(n\sqrt{n})$".
 #
 # Computing it without the big matrix takes some bookkeeping. The band: cut the sequence into
@@ -195,8 +197,9 @@ ex.check_window_mask(window_mask)
 # Softmax attention weighs key $j$ for query $i$ by $\exp(q_i \cdot k_j / \sqrt{d_k})$,
 # normalised over the keys. **Linear attention** (线性注意力; Katharopoulos, Vyas, Pappas &
 # Fleuret 2020) replaces that similarity by a dot product of **feature maps** (特征映射)
-# $\phi(q_i) \cdot \phi(k_j)$, with $\phi(x) = \operatorname{elu}(x) + 1$ (positive, so the
-# weights stay positive):
+# $\phi(q_i) \cdot \phi(k_j)$, with $\phi(x) = \operatorname{elu}(x) + 1$ applied to each entry.
+# The ELU (exponential linear unit) is $x$ for $x > 0$ and $e^x - 1$ otherwise, so
+# $\phi(x)$ is $x + 1$ or $e^x$: always positive, and the weights stay positive:
 #
 # $$\text{out}_i = \frac{\sum_j \big(\phi(q_i) \cdot \phi(k_j)\big)\, v_j}{\sum_j \phi(q_i) \cdot \phi(k_j)}
 # = \frac{\phi(q_i) \, \big(\sum_j \phi(k_j)^\top v_j\big)}{\phi(q_i) \cdot \sum_j \phi(k_j)} .$$
@@ -277,7 +280,8 @@ for name, difference in l10.linear_agreement().items():
 #
 # Speed is half the story; the other half is how far each output lands from full causal
 # attention on the same $Q, K, V$. We measure the **relative error** (相对误差)
-# $\lVert O_{\text{approx}} - O_{\text{full}} \rVert_F / \lVert O_{\text{full}} \rVert_F$ at
+# $\lVert O_{\text{approx}} - O_{\text{full}} \rVert_F / \lVert O_{\text{full}} \rVert_F$ (the
+# Frobenius norm $\lVert \cdot \rVert_F$ is the square root of the sum of the squared entries) at
 # $n = 1024$ (window and stride 32) on two kinds of input:
 #
 # - **random**: $q$, $k$ with independent $N(0, 1)$ entries; the weights are diffuse, spread
@@ -324,7 +328,8 @@ for inputs, locality in l10.INPUTS.items():
 # Move the window below. Left: the share of its full weight that each query keeps (queries
 # late in the sequence have more past to lose); right: the error against the window, for
 # both patterns, with linear attention (no window) as a dashed line. The sequence has 512
-# tokens; switch the inputs to "mostly local" and watch the errors collapse.
+# tokens; switch the inputs to "mostly local" and watch the errors collapse. At the ends of the
+# range both patterns become exact: a window of 512 holds every key, and so does a stride of 1.
 
 # %% tags=["nbval-ignore-output"]
 l10.tradeoff_slider()
@@ -352,7 +357,7 @@ l10.tradeoff_sweep()
 # ## Beyond text 1: an image is a sequence of patches
 #
 # Attention does not care what its tokens are. The **Vision Transformer** (视觉 Transformer,
-# ViT; Dosovitskiy et al. 2020) cuts an image into **patches** (图像块) of 16 × 16 pixels,
+# ViT; Dosovitskiy et al. 2021) cuts an image into **patches** (图像块) of 16 × 16 pixels,
 # flattens each patch into a vector, embeds it linearly, adds a position embedding, and feeds
 # the sequence of patches to a standard Transformer encoder.
 #
@@ -360,7 +365,9 @@ l10.tradeoff_sweep()
 # bar, a vertical bar, a square outline, a cross, at random places and sizes), cut into
 # 4 × 4 patches: 16 tokens of 16 pixels. The model (`beyond.AttentionReadout`) embeds each
 # patch, adds a learned position embedding, and lets one learned query, the class token,
-# attend over the 16 patches; a small MLP reads out the class.
+# attend over the 16 patches; a small MLP reads out the class. It is one attention layer with
+# no self-attention between the patches, far smaller than a ViT, but it reads patches the same
+# way.
 #
 # ### Exercise 3: cut an image into patches
 #
@@ -406,8 +413,9 @@ l10.vision_figure()
 #
 # A word of proportion: this is an easy synthetic task for a tiny model. On real images, ViT
 # trained on mid-sized data sets such as ImageNet without strong regularisation reaches
-# "modest accuracies of a few percentage points below ResNets" (Dosovitskiy et al. 2020); it overtakes convolutional networks after pre-training on much
-# larger data sets (ImageNet-21k, JFT-300M). Attention brings few built-in assumptions about
+# "modest accuracies of a few percentage points below ResNets" (Dosovitskiy et al. 2021); it
+# matches or beats convolutional networks after pre-training on much larger data sets
+# (ImageNet-21k, JFT-300M). Attention brings few built-in assumptions about
 # images, and data has to make up for them.
 
 # %% [markdown]
@@ -453,8 +461,8 @@ l10.recommend_figure()
 # %% [markdown]
 # ## Where the field went next
 #
-# The article stops at sparse and linear attention (2019-2020). Two directions have mattered
-# most since; we describe them as their authors do, without reproducing their results.
+# The article stops at sparse and linear attention (2019-2020). Two directions stand out
+# since; we describe them as their authors do, without reproducing their results.
 #
 # - **Exact attention, computed in a smarter order.** FlashAttention (Dao, Fu, Ermon, Rudra &
 #   Ré 2022, NeurIPS) computes the *same* softmax attention, not an approximation. It processes
@@ -462,20 +470,25 @@ l10.recommend_figure()
 #   running softmax (the maximum and the sum so far, rescaled as new tiles arrive), so the
 #   $n \times n$ matrix is never written to the GPU's main memory. The arithmetic is still
 #   $O(n^2 d)$; what shrinks is the memory traffic, and the extra memory becomes linear in $n$.
-#   Our banded local attention used the same idea at a smaller scale: compute block by block,
-#   never hold the whole matrix.
+#   Our banded local attention shares one ingredient, working block by block without ever
+#   holding the whole matrix; for full attention the running softmax is what lets the blocks
+#   be combined exactly.
 # - **Recurrence returns, in linear form.** Structured state-space models, S4 (Gu, Goel & Ré
-#   2022, ICLR), and Mamba (Gu & Dao 2023) process a sequence with a *linear* recurrence
-#   $h_t = A h_{t-1} + B x_t$, readout $y_t = C h_t$: linear time in $n$, a fixed-size state
-#   for generation, like linear attention's $S_t$ above. Because the recurrence is linear
+#   2022, ICLR), and Mamba (Gu & Dao 2023, arXiv) process a sequence with a *linear* recurrence
+#   $h_t = A h_{t-1} + B x_t$, readout $y_t = C h_t$ (the discretised form of a continuous-time
+#   system, with a step size): linear time in $n$, a fixed-size state for generation, like
+#   linear attention's $S_t$ above. Because the recurrence is linear
 #   (no $\tanh$ between steps), it can also be computed for all positions at once (S4 as a
-#   long convolution, Mamba with a parallel scan), so training parallelises the way
-#   attention's does; Mamba makes $A$, $B$, $C$ depend on the input ("selective"). The lesson
+#   long convolution, Mamba with a parallel scan, which combines the steps pairwise in about
+#   $\log_2 n$ rounds), so training parallelises the way attention's does. Mamba makes the
+#   recurrence depend on the input ("selective": $B$, $C$ and the step size used to discretise
+#   $A$ are computed from $x_t$), which lets it choose what to keep. The lesson
 #   of lessons 03 to 05 still holds: the product of many step Jacobians must neither vanish
 #   nor explode, and these models control it through how $A$ is parametrised and initialised.
 #
-# Many current models mix the two: attention layers where exact recall matters, recurrent or
-# state-space layers for cheap long context.
+# Some recent models mix the two, with attention layers where exact recall matters and
+# recurrent or state-space layers for cheap long context; which mix works best is still being
+# worked out.
 
 # %% [markdown]
 # ## The course on one page
@@ -483,29 +496,34 @@ l10.recommend_figure()
 # - Lesson 00: multiplying 50 factors slightly below 1 gives almost
 #   nothing, the arithmetic under every vanishing gradient.
 # - Lesson 01: the sigmoid's slope is at most 1/4, tanh's at most 1, and both saturate.
-# - Lesson 02: in a deep network the gradient is a product of layer Jacobians; it vanishes
-#   or explodes unless the initialisation keeps each factor near 1.
+# - Lesson 02: in a deep network the gradient is a product of one factor per layer, typical
+#   slope × gain of the weights; it vanishes or explodes unless the initialisation keeps that
+#   factor near 1.
 # - Lesson 03: an RNN is that product over time; BPTT, written by hand and checked, shows
 #   the gradient from step $t$ to step $t-k$ decaying exponentially in $k$.
-# - Lesson 04: with a recurrent matrix of radius above 1 it explodes instead; clipping tames
-#   the explosion, and normalisation does not give memory.
+# - Lesson 04: with large enough recurrent weights the product explodes instead, even though
+#   tanh bounds the state (ReLU is not the cause); clipping tames the explosion, and
+#   normalisation does not give memory.
 # - Lesson 05: the LSTM's cell state is an additive path, multiplied only by the forget gate,
 #   so the gradient survives while the gate stays near 1.
 # - Lesson 06: trained, the vanilla RNN falls to chance at long distances where the LSTM and
 #   GRU hold, and all of them still walk through time one step at a time.
 # - Lesson 07: attention from scratch: scores, softmax, weighted sum, $\sqrt{d_k}$ and masks.
-# - Lesson 08: attention inside an RNN translator removes the fixed-vector bottleneck and
-#   learns alignments.
-# - Lesson 09: self-attention makes every path one step long and every layer one parallel
-#   step; residual connections and layer normalisation make deep stacks trainable.
+# - Lesson 08: attention inside an RNN translator removes the fixed-vector bottleneck, and its
+#   weights recover most of the word alignment without being told it (how much varies with
+#   the seed).
+# - Lesson 09: self-attention makes every path one step long (the gradient only dilutes like
+#   $1/n$) and every layer a few parallel operations; residual connections and layer
+#   normalisation make deep stacks trainable.
 # - Lesson 10: the price is $O(n^2)$ work and memory; sparse, linear and exact-but-tiled
 #   attention, and state-space models, are the ways around it.
 #
-# The figure below puts the course's argument together: how much of the gradient survives a
-# distance, at initialisation, for four networks of the course (each curve divided by its
-# value at distance 1). The deep sigmoid network, the tanh RNN and the LSTM's cell path decay
-# exponentially (straight lines on the log axis), at rates set by their factors per step;
-# attention, with a path of length one at any distance, only dilutes like $1/\text{distance}$.
+# Lesson 09's figure, once more, puts the course's argument together: how much of the gradient
+# survives a distance, at initialisation, for four networks of the course (each curve divided
+# by its value at distance 1; the rates are printed in lesson 09). The deep sigmoid network,
+# the tanh RNN and the LSTM's cell path decay exponentially (straight lines on the log axis),
+# at rates set by their factors per step; attention, with a path of length one at any
+# distance, only dilutes like $1/\text{distance}$.
 
 # %%
 story.whole_argument_figure()
@@ -538,8 +556,8 @@ story.whole_argument_figure()
 #   autoregressive Transformers with linear attention", *ICML*.
 # - S. Wang, B. Z. Li, M. Khabsa, H. Fang, H. Ma (2020), "Linformer: self-attention with
 #   linear complexity", arXiv:2006.04768: learned low-rank projections.
-# - A. Dosovitskiy et al. (2020), "An image is worth 16x16 words: Transformers for image
-#   recognition at scale", *ICLR 2021*: the Vision Transformer.
+# - A. Dosovitskiy et al. (2021), "An image is worth 16x16 words: Transformers for image
+#   recognition at scale", *ICLR*: the Vision Transformer.
 # - W.-C. Kang, J. McAuley (2018), "Self-attentive sequential recommendation", *ICDM*
 #   (SASRec); F. Sun et al. (2019), "BERT4Rec: sequential recommendation with bidirectional
 #   encoder representations from Transformer", *CIKM*.

@@ -1,4 +1,4 @@
-"""Checkers for lesson 10: linear attention in its O(n) order, a causal sliding-window mask,
+"""Checkers for lesson 10: a causal sliding-window mask, linear attention in its O(n) order,
 and cutting an image into patch tokens.
 
 Row-vector convention of ``course_utils.attention``: tokens are the ROWS; masks are boolean,
@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from course_utils import attention, beyond
-from course_utils.checks import CheckResult, Mistake, check_function
+from course_utils.checks import CheckResult, Mistake, Status, check_function, finish, is_stub
 
-# --- exercise 1: linear attention, phi(Q) (phi(K)^T V) with its normaliser ------------------------
+# --- exercise 2: linear attention, phi(Q) (phi(K)^T V) with its normaliser ------------------------
 
 
 def reference_linear_attention(Q, K, V):
@@ -102,7 +102,7 @@ def check_linear_attention(fn) -> CheckResult:
     )
 
 
-# --- exercise 2: a causal sliding-window mask ----------------------------------------------------
+# --- exercise 1: a causal sliding-window mask ----------------------------------------------------
 
 
 def reference_window_mask(n, window):
@@ -148,6 +148,11 @@ WINDOW_MISTAKES = [
 
 WINDOW_CASES = [(7, 3), (5, 1), (4, 6)]
 
+WINDOW_HINT = (
+    "offset = np.arange(n)[:, None] - np.arange(n)[None, :]  (i - j); "
+    "return (offset >= 0) & (offset < window)."
+)
+
 
 def _as_bool_array(fn):
     """Wrap the learner's mask function so that a 0/1 or bool result compares as integers."""
@@ -162,19 +167,81 @@ def _as_bool_array(fn):
     return wrapped
 
 
+def _grid(mask) -> str:
+    """A small mask as text: one line per query i, '1' where it may attend to key j, '.' not."""
+    return "\n".join(" ".join("1" if allowed else "." for allowed in row) for row in mask)
+
+
+def _mask_report(value, n: int, window: int) -> str:
+    """What is wrong with a boolean (n, n) mask, in queries and keys, with both grids."""
+    expected = reference_window_mask(n, window)
+    lines = [f"For n = {n}, window = {window}:"]
+    for wrong, what in (
+        (value & ~expected, "allowed (True) where they should be masked"),
+        (~value & expected, "masked (False) where they should be allowed"),
+    ):
+        where = np.argwhere(wrong)
+        if len(where):
+            i, j = (int(v) for v in where[0])
+            lines.append(
+                f"{len(where)} entries are {what}; the first is query i = {i}, key j = {j} "
+                f"(i - j = {i - j})."
+            )
+    lines.append(f"Expected (row i = query, column j = key, 1 = may attend):\n{_grid(expected)}")
+    lines.append(f"Yours:\n{_grid(value)}")
+    hint = next(
+        (m.hint for m in WINDOW_MISTAKES if np.array_equal(m.fn(n, window), value)), WINDOW_HINT
+    )
+    return "\n".join([*lines, f"Hint: {hint}"])
+
+
+def _wrong_mask(fn) -> CheckResult | None:
+    """A mask-specific report for the first case where fn returns a well-shaped but wrong mask;
+    None when every case is right or fails in a way ``check_function`` describes better (a
+    stub, an exception, a wrong type or shape)."""
+    for n, window in WINDOW_CASES:
+        try:
+            value = np.asarray(fn(n, window))
+        except Exception:  # reported, with the learner's line, by check_function
+            return None
+        if value.shape != (n, n) or value.dtype.kind not in "biuf":
+            return None
+        if not np.isin(value, (0, 1)).all():
+            odd = value[~np.isin(value, (0, 1))][0]
+            return CheckResult(
+                "window mask",
+                Status.WRONG_VALUES,
+                f"For n = {n}, window = {window}: a mask holds only True and False (or 1 and "
+                f"0); yours holds {odd.item()!r}. Return the boolean mask itself, not scores: the "
+                "-inf comes later, from np.where(mask, scores, -np.inf).",
+            )
+        if not np.array_equal(value.astype(bool), reference_window_mask(n, window)):
+            return CheckResult(
+                "window mask", Status.WRONG_VALUES, _mask_report(value.astype(bool), n, window)
+            )
+    return None
+
+
 def check_window_mask(fn) -> CheckResult:
-    """Check `fn(n, window) -> (n, n) boolean mask`, True where query i may see key j."""
-    if fn is ... or fn is None or not callable(fn):
-        return check_function(fn, reference_window_mask, WINDOW_CASES, exercise="window mask")
+    """Check `fn(n, window) -> (n, n) boolean mask`, True where query i may see key j.
+
+    A wrong mask is described by its wrong (query, key) entries, with the expected and the
+    learner's masks drawn as grids and the matching mistake's hint; stubs, exceptions and
+    wrong types or shapes are reported by ``checks.check_function``.
+    """
+    if callable(fn) and not is_stub(fn):
+        wrong = _wrong_mask(fn)
+        if wrong is not None:
+            return finish(wrong)
     as_int = [Mistake(_as_bool_array(m.fn), m.hint) for m in WINDOW_MISTAKES]
+    learner = _as_bool_array(fn) if callable(fn) and not is_stub(fn) else fn
     return check_function(
-        _as_bool_array(fn),
+        learner,
         _as_bool_array(reference_window_mask),
         WINDOW_CASES,
         exercise="window mask",
         mistakes=as_int,
-        hint="offset = np.arange(n)[:, None] - np.arange(n)[None, :]  (i - j); "
-        "return (offset >= 0) & (offset < window).",
+        hint=WINDOW_HINT,
     )
 
 

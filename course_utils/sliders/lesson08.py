@@ -174,7 +174,7 @@ def by_length(runs: list, metric: str = "exact") -> np.ndarray:
 def length_figure(data: dict, live: Run | None = None) -> Figure:
     """Bahdanau et al.'s Fig. 2 in miniature: exact match (left) and token accuracy (right)
     against the number of clauses, mean over seeds with the range shaded; the live model as
-    dots; the no-attention control trained on one clause only as a diamond."""
+    black crosses; the no-attention control trained on one clause only as a diamond."""
     words = corpus_summary(corpus())["source words"]
     fig, axes = plots.figure(2, width=9.0, height=3.4)
     k = np.arange(1, 5)
@@ -210,12 +210,14 @@ def length_figure(data: dict, live: Run | None = None) -> Figure:
     return fig
 
 
-def alignment_table(data: dict) -> dict[str, list[float]]:
-    """Per seed, the overall agreement and the adjectives' agreement (attention, general)."""
-    runs = sweep_runs(data, "general")
+def alignment_table(data: dict, model: str = "general") -> dict[str, list[float]]:
+    """Per seed, the argmax-alignment agreement of one attention model ("general" or
+    "additive", bidirectional, trained on 1-3 clauses): overall, for adjectives, for articles."""
+    runs = sweep_runs(data, model)
     return {
         "overall": [r["alignment"] for r in runs],
         "adjective": [r["alignment_by_class"]["adjective"] for r in runs],
+        "article": [r["alignment_by_class"]["article"] for r in runs],
     }
 
 

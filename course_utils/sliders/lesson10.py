@@ -198,9 +198,8 @@ class Tradeoff(NamedTuple):
     linear_error: float
 
 
-@functools.lru_cache(maxsize=32)
 def _masks(window: int, n: int = SLIDER_N) -> dict[str, tuple[np.ndarray, float]]:
-    """{pattern: (causal mask (n, n), share of the causal entries it keeps)}, cached."""
+    """{pattern: (causal mask (n, n), share of the causal entries it keeps)}."""
     masks = {
         "local": attention.local_attention_mask(n, window),
         "strided": attention.strided_mask(n, window),
@@ -213,11 +212,20 @@ def tradeoff(window: float = 32, inputs: str = "random") -> Tradeoff:
     at n = 512 against full causal attention, on the chosen input family.
 
     Uses ``attention.restrict_to_mask`` (the full weights renormalised on the mask), which
-    equals the sparse attention's output: one cached full attention, then O(n^2 d) per move.
+    equals the sparse attention's output: one cached full attention, then O(n^2 d) per new
+    window. Results are cached by (window, inputs): the slider offers 10 windows x 2 input
+    families, and drawing the error curves computes every window of a family, so moving the
+    slider costs only the redraw.
     """
     window = int(round(window))
     if window < 1:
         raise ValueError(f"the window must be at least 1 key, got {window}")
+    return _tradeoff(window, inputs)
+
+
+@functools.lru_cache(maxsize=64)
+def _tradeoff(window: int, inputs: str) -> Tradeoff:
+    """``tradeoff`` at an integer window >= 1, computed once per (window, inputs)."""
     weights, output, V, linear = _full(INPUTS[inputs])
     n = weights.shape[0]
     kept, error, density = {}, {}, {}

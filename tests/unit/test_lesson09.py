@@ -91,10 +91,17 @@ def test_transformer_holds_at_distance_50():
 
 
 @pytest.mark.slow
-def test_other_seeds_are_still_climbing_after_400_steps():
-    """The lesson says other seeds need more steps: seed 1 ends below 95 %."""
-    _, result = transformer.train_agreement(1)
-    assert 0.8 < result.final < 0.95
+def test_other_seeds_end_lower_but_do_not_decay_with_distance():
+    """Measured: seeds 1 / 2 / 3 end at 89.2 / 94.8 / 94.5 % at distance 50 after 400 steps;
+    over seeds 0-3 and distances 10-50 every accuracy lies in 89.8-99.0 %. The lesson says
+    "seeds 1 to 3 end between 89 and 95 %" and "all four between 89 and 99 %"."""
+    by_distance = [l09.agreement_run(0).by_distance]
+    for seed in (1, 2, 3):
+        run = l09.agreement_run(seed)
+        assert 0.885 <= run.result.final <= 0.955, seed
+        by_distance.append(run.by_distance)
+    acc = np.array(by_distance)
+    assert 0.89 <= acc.min() and acc.max() <= 0.995
 
 
 def test_order_ablation():
@@ -102,7 +109,7 @@ def test_order_ablation():
     assert with_pe.result.final == 1.0
     assert without.result.final == pytest.approx(0.508, abs=0.005)
     assert abs(without.result.final - 0.5) < 0.03  # chance
-    assert without.permutation_change < 1e-5
+    assert 1e-8 < without.permutation_change < 1e-6  # "about 1e-7", float32 round-off
     assert l09.order_figure([with_pe, without]).axes[0].get_title()
 
 

@@ -130,14 +130,26 @@ def test_tradeoff_slider_extremes_without_warnings():
     with no_warnings():
         for inputs in l10.INPUTS:
             for window in (1, 2**l10.WINDOW_EXP_MAX):
+                fresh = l10._tradeoff.__wrapped__(window, inputs)  # computed, not from the cache
+                assert all(np.isfinite(e) for e in fresh.error.values())
                 app.set(window=window, inputs=inputs)
                 assert app.result.window == window
-                assert all(np.isfinite(e) for e in app.result.error.values())
+                assert app.result.error == fresh.error
     assert app.result.error["local"] < 1e-12  # a window of 512 = everything: exact
     app.set(window=1, inputs="random")
     assert app.result.error["strided"] < 1e-12  # stride 1 = every key
     with pytest.raises(ValueError, match="at least 1"):
         l10.tradeoff(0.2)
+
+
+def test_tradeoff_is_cached_per_window_and_inputs():
+    assert l10.tradeoff(16.4, "random") is l10.tradeoff(16, "random")  # rounded, then cached
+    assert l10.tradeoff(16, "mostly local") is not l10.tradeoff(16, "random")
+    l10.tradeoff_slider()  # drawing the error curves computes every window the slider offers
+    cached = l10._tradeoff.cache_info().currsize
+    for exponent in range(l10.WINDOW_EXP_MAX + 1):
+        l10.tradeoff(2**exponent, "random")
+    assert l10._tradeoff.cache_info().currsize == cached
 
 
 def test_tradeoff_equals_the_banded_computation():
@@ -212,6 +224,24 @@ def test_window_checker_catches_each_mistake():
         assert mistake.hint in result.message
 
 
+def test_window_checker_describes_a_wrong_mask_in_queries_and_keys():
+    message = ex.check_window_mask(ex.WINDOW_MISTAKES[0].fn).message  # window + 1 keys
+    assert message.startswith("For n = 7, window = 3:")
+    assert "4 entries are allowed (True) where they should be masked" in message
+    assert "query i = 3, key j = 0 (i - j = 3)" in message
+    assert "1 1 1 1 . . ." in message  # the learner's row 3, drawn as a grid
+    assert "rel error" not in message and "Max abs error" not in message
+
+
+def test_window_checker_rejects_an_additive_mask_clearly():
+    def additive(n, window):
+        return np.where(ex.reference_window_mask(n, window), 0.0, -np.inf)
+
+    result = ex.check_window_mask(additive)
+    assert result.status is Status.WRONG_VALUES
+    assert "yours holds -inf" in result.message and "boolean mask" in result.message
+
+
 def test_window_mistakes_differ_on_the_first_case():
     assert_all_different(ex.reference_window_mask, ex.WINDOW_MISTAKES, ex.WINDOW_CASES[0])
 
@@ -224,6 +254,7 @@ def test_window_checker_not_attempted_and_errors():
     assert ex.check_window_mask(...).status is Status.NOT_ATTEMPTED
     assert ex.check_window_mask(lambda n, w: 1 / 0).status is Status.ERROR
     assert ex.check_window_mask(lambda n, w: np.ones((n, n + 1))).status is Status.WRONG_SHAPE
+    assert ex.check_window_mask(lambda n, w: "mask").status is Status.WRONG_TYPE
 
 
 # --- exercise 2: linear attention ----------------------------------------------------------------

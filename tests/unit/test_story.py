@@ -37,6 +37,14 @@ def test_settings_move_only_their_curve():
     np.testing.assert_array_equal(base.norms["attention"], other.norms["attention"])
     assert other.norms["rnn"][-1] > base.norms["rnn"][-1]
     assert other.norms["lstm"][-1] > 1e6 * base.norms["lstm"][-1]  # bias 3: nearly flat
+    # the lesson: "about 5 % per step instead of 27 %" (factors 0.95 and 0.73)
+    assert story.decay_per_step(other)["lstm"] == pytest.approx(0.953, abs=0.005)
+
+
+def test_cached_curves_are_read_only():
+    c = story.whole_argument()
+    with pytest.raises(ValueError):
+        c.norms["rnn"][0] = 2.0
 
 
 def test_extremes_without_warnings():

@@ -80,6 +80,8 @@ def test_sweep_values_cover_each_kind_of_control():
     assert widgets.sweep_values(widgets.slider("i", 0, 10, 1, 5, integer=True), 3) == [0, 5, 10]
     log = widgets.sweep_values(widgets.log_slider("l", -2, 2, 1.0), 3)
     assert np.allclose(log, [0.01, 1, 100])
+    on_grid = widgets.sweep_values(widgets.log_slider("w", 0, 9, 1.0, step=1, base=2), 3)
+    assert on_grid == [1, 16, 512]  # not 2**4.5: only values the slider can take
     assert widgets.sweep_values(widgets.dropdown("d", ["p", "q"]), 3) == ["p", "q", "p"]
 
 
@@ -93,3 +95,18 @@ def test_benchmark_times_every_control_and_restores_values():
 
 def test_controls_are_ipywidgets():
     assert isinstance(make().widget, ipywidgets.VBox)
+
+
+def test_layout_at_leaves_room_for_the_widest_labels():
+    def draw(axes, n):
+        axes[0].set_yticks([0.5], ["y" * n])  # a tick label n characters wide
+
+    def build(layout_at=None):
+        app = widgets.InteractiveFigure(
+            lambda n: n, draw, {"n": widgets.slider("n", 1, 40, 1, 1, integer=True)},
+            str, layout_at=layout_at,
+        )  # fmt: skip
+        return app.axes[0].get_position().x0
+
+    narrow, wide = build(), build({"n": 40})
+    assert wide > narrow + 0.05  # the axes start further right: room for the long label
