@@ -7,8 +7,8 @@ notebook is saved (into the temporary copy that JupyterLab serves). Then:
 - every code cell ran, and the saved file has no "error" output (exercise stubs must run
   harmlessly; a checker saying "not attempted yet" is fine);
 - no stderr output in the page shows a Traceback;
-- the first interactive figure with a slider reacts to the keyboard: its readout text and
-  its figure (the PNG's data URL) change.
+- the first interactive figure reacts to its slider (keyboard) or, if it has none, to its
+  dropdown: its readout text and its figure (the PNG's data URL) change.
 
 A full-page screenshot of each notebook goes to build/screenshots/NAME.png.
 """
@@ -48,6 +48,7 @@ SAVE_ITEM = 'li[data-command="docmanager:save"]'
 STDERR = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
 # ipywidgets 8 draws sliders with noUiSlider, ipywidgets 7 with jQuery UI.
 SLIDER_HANDLE = ".noUi-handle, .ui-slider-handle"
+DROPDOWN = ".widget-dropdown select"
 ENCLOSING_VBOX = (
     "xpath=ancestor::div[contains(concat(' ', normalize-space(@class), ' '), ' widget-vbox ')][1]"
 )
@@ -251,45 +252,60 @@ def test_no_traceback_in_page(notebook):
     assert not tracebacks, f"{notebook.name}: traceback in the page:\n" + "\n---\n".join(tracebacks)
 
 
-def test_slider_changes_readout_and_figure(notebook):
+def test_control_changes_readout_and_figure(notebook):
+    """Move the first interactive figure's slider (keyboard), or pick another entry of its
+    dropdown if it has no slider; its readout and its figure must change."""
     page = notebook.page
-    sliders = page.locator(f"{PANEL} .widget-slider").count()
-    if sliders == 0:
-        pytest.skip(f"{notebook.name} has no slider")
-
-    # The first InteractiveFigure with a slider: a VBox of controls, an Output widget with
-    # the figure's PNG, and an HTML readout with the CSS class course-readout.
     readouts = page.locator(f"{PANEL} .course-readout")
+    if readouts.count() == 0:
+        pytest.skip(f"{notebook.name} has no interactive figure")
+
+    # An InteractiveFigure is a VBox of controls, an Output widget with the figure's PNG, and
+    # an HTML readout with the CSS class course-readout. Prefer one with a slider.
     box = readout = None
-    for i in range(readouts.count()):
-        candidate = readouts.nth(i).locator(ENCLOSING_VBOX)
-        if candidate.locator(SLIDER_HANDLE).count():
-            box, readout = candidate, readouts.nth(i)
+    for selector in (SLIDER_HANDLE, DROPDOWN):
+        for i in range(readouts.count()):
+            candidate = readouts.nth(i).locator(ENCLOSING_VBOX)
+            if candidate.locator(selector).count():
+                box, readout = candidate, readouts.nth(i)
+                break
+        if box is not None:
             break
     assert box is not None, (
-        f"{notebook.name} shows {sliders} slider(s), but none inside an "
-        "InteractiveFigure (a .widget-vbox holding a .course-readout)"
+        f"{notebook.name} shows {readouts.count()} readout(s), but no interactive figure with "
+        "a slider or a dropdown (a .widget-vbox holding a .course-readout)"
     )
-    handle = box.locator(SLIDER_HANDLE).first
     image = box.locator(".widget-output img").first
     assert image.count(), f"{notebook.name}: the interactive figure shows no image"
 
     readout_before = readout.inner_text().strip()
     src_before = image.get_attribute("src")
-    assert readout_before, f"{notebook.name}: the readout is empty before the slider moves"
+    assert readout_before, f"{notebook.name}: the readout is empty before the control moves"
 
-    # Step away from whichever end the slider sits at (noUiSlider sets aria-value*).
-    key = "ArrowRight"
-    now, high = handle.get_attribute("aria-valuenow"), handle.get_attribute("aria-valuemax")
-    if now is not None and high is not None and float(now) >= float(high):
-        key = "ArrowLeft"
-    handle.scroll_into_view_if_needed()
-    for _ in range(3):
-        handle.press(key)
+    if box.locator(SLIDER_HANDLE).count():
+        handle = box.locator(SLIDER_HANDLE).first
+        # Step away from whichever end the slider sits at (noUiSlider sets aria-value*).
+        key = "ArrowRight"
+        now, high = handle.get_attribute("aria-valuenow"), handle.get_attribute("aria-valuemax")
+        if now is not None and high is not None and float(now) >= float(high):
+            key = "ArrowLeft"
+        handle.scroll_into_view_if_needed()
+        for _ in range(3):
+            handle.press(key)
+        moved = f"{key} x3"
+    else:
+        select = box.locator(DROPDOWN).first
+        options = select.locator("option")
+        current = select.input_value()
+        values = [options.nth(i).get_attribute("value") for i in range(options.count())]
+        other = next(v for v in values if v != current)
+        select.scroll_into_view_if_needed()
+        select.select_option(other)
+        moved = f"choosing option {other!r}"
 
     from playwright.sync_api import expect
 
-    expect(readout, f"{notebook.name}: the readout did not change after {key} x3").not_to_have_text(
+    expect(readout, f"{notebook.name}: the readout did not change after {moved}").not_to_have_text(
         readout_before, use_inner_text=True, timeout=SLIDER_TIMEOUT * 1000
     )
     # The readout is set after the figure, so the image should already be new; allow the
@@ -303,7 +319,7 @@ def test_slider_changes_readout_and_figure(notebook):
     assert changed, (
         f"{notebook.name}: the readout changed ({readout_before!r} -> "
         f"{readout.inner_text().strip()!r}) but the figure did not: the image is still "
-        f"{_digest(src_before)} after {key} x3"
+        f"{_digest(src_before)} after {moved}"
     )
 
 
