@@ -120,7 +120,7 @@ GLOSSARY = (
         "self-attention then an MLP, each with a residual connection and layer norm",
     ),
     Term("residual connection", "残差连接", "09", "adds a layer's input to its output"),
-    Term("Transformer", "Transformer", "09", "a network built from attention, no recurrence"),
+    Term("Transformer", "Transformer 模型", "09", "a network built from attention, no recurrence"),
     Term("peak memory", "峰值内存", "10", "the most memory a computation holds at once"),
     Term(
         "sliding-window attention",

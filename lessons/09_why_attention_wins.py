@@ -5,8 +5,8 @@
 #
 # Lessons 02 to 06 followed one problem: a gradient that must cross many layers or many time
 # steps is multiplied by one factor per step, and it fades exponentially. Lesson 07 built an
-# attention layer, where every position reaches every other in one step. The seed article
-# concludes that attention "solved" vanishing gradients and made training "exponentially"
+# attention layer, where every position reaches every other in one step. The article this
+# course follows concludes that attention "solved" vanishing gradients and made training "exponentially"
 # faster. This lesson measures what Vaswani et al. (2017) actually claimed in their Table 1,
 # checks it on this machine, trains a small **Transformer** (Transformer 模型) on lesson 06's
 # task, and then takes it apart to see which parts carry the gradient.
