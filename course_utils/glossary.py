@@ -86,7 +86,7 @@ GLOSSARY = (
     Term("entropy", "熵", "07", "how spread out a distribution is: -sum p log p"),
     Term("multi-head attention", "多头注意力", "07", "several attentions in parallel"),
     Term("mask", "掩码", "07", "forbids attending to some positions"),
-    Term("positional encoding", "位置编码", "07", "tells attention where each token is"),
+    Term("positional encoding", "位置编码", "09", "tells attention where each token is"),
     Term(
         "encoder–decoder",
         "编码器–解码器",
@@ -119,6 +119,7 @@ GLOSSARY = (
         "09",
         "self-attention then an MLP, each with a residual connection and layer norm",
     ),
+    Term("feed-forward sublayer", "前馈层", "09", "an MLP applied to each position separately"),
     Term("residual connection", "残差连接", "09", "adds a layer's input to its output"),
     Term("Transformer", "Transformer 模型", "09", "a network built from attention, no recurrence"),
     Term("peak memory", "峰值内存", "10", "the most memory a computation holds at once"),
@@ -140,7 +141,7 @@ GLOSSARY = (
     ),
     Term("hit rate", "命中率", "10", "share of users whose top recommendation is their next pick"),
     Term("sparse attention", "稀疏注意力", "10", "attention over a subset of positions"),
-    Term("linear attention", "线性注意力", "10", "attention in O(T) via a kernel feature map"),
+    Term("linear attention", "线性注意力", "10", "attention in O(n) via a kernel feature map"),
 )
 
 

@@ -5,9 +5,9 @@
 #
 # Lessons 03 to 06 sent information along a chain: to connect "was" with "cat", an RNN carries
 # it through every word in between, and the gradient shrinks at every step. **Attention**
-# (注意力机制) takes another route: when the network processes one word, it computes a
-# weighted average over *all* the words, with weights that it computes from the words
-# themselves. The article this course follows says that, when reading "sat" in "The cat sat on the mat",
+# (注意力机制) takes another route: when the network processes one word, it computes a weighted
+# average over *all* the words, with weights that it computes from the words themselves. The
+# article this course follows says that, when reading "sat" in "The cat sat on the mat",
 # attention lets the model "focus on 'cat' and 'mat' at the same time". This lesson builds
 # that mechanism from a dot product, a softmax and a weighted sum, checks it against PyTorch,
 # and measures the two details that make it work in practice: the division by √d_k and the
@@ -408,19 +408,19 @@ print(f"zeroed after, then renormalised, vs masked before: max difference {diffe
 # > **Myth** (the article): every word gets "direct access" to every other word.
 # >
 # > **Fact**: the path is one step long, but the access is *soft*: the output at position
-# > $T$ depends on word 1 through its weight $a_{T,1}$, and when the weights are spread
-# > evenly $a_{T,1} \approx 1/T$. For one random self-attention layer ($d = 64$) the
-# > gradient $\lVert \partial y_T / \partial x_1 \rVert$ falls like $1/T$ (log-log slope
-# > printed below): a polynomial dilution, far gentler than an RNN's exponential decay, but
+# > $n$ (the last of $n$ words) depends on word 1 through its weight $a_{n,1}$, and when the
+# > weights are spread evenly $a_{n,1} \approx 1/n$. For one random self-attention layer
+# > ($d = 64$) the gradient $\lVert \partial y_n / \partial x_1 \rVert$ falls like $1/n$
+# > (log-log slope printed below): a polynomial dilution, far gentler than an RNN's exponential decay, but
 # > not free. A trained model can focus (a large score margin), and multi-head attention
 # > helps; Vaswani et al. name the "reduced effective resolution due to averaging" as the
 # > cost. Lesson 09 measures this against an RNN.
 
 # %%
 dilution = attn.attention_gradient_vs_distance()
-for T, norm in zip(dilution.lengths, dilution.norms, strict=True):
-    print(f"T = {T:>5}: ||dy_T/dx_1|| = {norm:.1e}")
-print(f"log-log slope: {dilution.slope:.2f}  (1/T dilution has slope -1)")
+for n, norm in zip(dilution.lengths, dilution.norms, strict=True):
+    print(f"n = {n:>5}: ||dy_n/dx_1|| = {norm:.1e}")
+print(f"log-log slope: {dilution.slope:.2f}  (1/n dilution has slope -1)")
 l07.dilution_figure()
 
 # %% [markdown]
@@ -454,11 +454,12 @@ print("with positions:", np.round(np.abs(toy.weights[0] - toy.weights[4]).max(),
 #   against 0.31 at $d_k = 512$).
 # - A causal mask sets future scores to $-\infty$ before the softmax; zeroing weights after it
 #   breaks the rows' sum unless you renormalise.
-# - Attention is older than the Transformer, its "direct access" is diluted like $1/T$ when
+# - Attention is older than the Transformer, its "direct access" is diluted like $1/n$ when
 #   the weights are diffuse, and it needs positional information to see order.
 #
-# Next, lesson 08 puts attention where Bahdanau et al. first used it: an English-to-French
-# translation model, with and without attention, and its alignments (cat -> chat, sat -> assis).
+# Next, lesson 08 puts attention where it entered neural translation, with Bahdanau et al.:
+# an English-to-French translation model, with and without attention, and its alignments
+# (cat -> chat, sat -> s'est assis).
 #
 # ## Further reading
 #

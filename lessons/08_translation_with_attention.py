@@ -3,8 +3,8 @@
 #
 # > Train a small English-to-French translator with and without attention: without it, one vector must carry the whole sentence and long sentences fail; with it, the decoder looks back at every word, and the heatmaps show where.
 #
-# In [lesson 07](07_attention_from_scratch.ipynb) attention was a weighted average that we set
-# up by hand. This lesson puts it where it was first used: in a translation model. Bahdanau,
+# In lesson 07 attention was a weighted average that we set
+# up by hand. This lesson puts it where it made its name: in a translation model. Bahdanau,
 # Cho & Bengio (2014) noticed that an RNN **encoder–decoder** (编码器–解码器) squeezes a whole
 # sentence into one vector before it writes a single word of the translation, and that its
 # quality collapses on long sentences. They let the decoder look back at every source word at
@@ -15,18 +15,18 @@
 # ## What you will learn
 #
 # - how a **sequence-to-sequence** (序列到序列) model reads a sentence with an encoder and writes its translation with a decoder, trained by teacher forcing and run by greedy decoding;
-# - why a decoder that sees only the encoder's final state fails on longer sentences (the bottleneck of lesson 06), and how attention removes it;
+# - why a decoder that sees only the encoder's final state fails on longer sentences (a fixed-vector bottleneck: lesson 06's long-distance memory problem, for a whole sentence at once), and how attention removes it;
 # - how to compute a context vector with Bahdanau's additive score (you will write it) and Luong's "general" score;
 # - how to read an **alignment** (对齐) heatmap, where a moved adjective shows up as a crossing;
 # - what these results do not show: generalisation to longer sentences, and attention weights as explanations.
 #
 # ## Prerequisites
 #
-# - [Lesson 05](05_lstm_gates.ipynb): the GRU in brief (we use `torch.nn.GRU`).
-# - [Lesson 06](06_long_range_memory.ipynb): training a small recurrent network in PyTorch
+# - Lesson 05: the GRU in brief (we use `torch.nn.GRU`).
+# - Lesson 06: training a small recurrent network in PyTorch
 #   (embedding, loss, Adam, clipping, a fixed test set); information that must travel a long
 #   way through a recurrent state.
-# - [Lesson 07](07_attention_from_scratch.ipynb): softmax, weighted sums, queries, keys and
+# - Lesson 07: softmax, weighted sums, queries, keys and
 #   values, masking.
 
 # %%
@@ -104,8 +104,9 @@ l08.gold_figure(examples)
 # fixed vector, the encoder's final states $c = [\overrightarrow{h}_S ; \overleftarrow{h}_1]$,
 # the same at every step: the whole sentence, its words, their order and genders, must fit into
 # $2H = 128$ numbers. This is the **bottleneck** (瓶颈): the long-distance memory problem of
-# [lesson 06](06_long_range_memory.ipynb), now for every word of the sentence at once.
-# Cho et al. (2014) found that such a model "performs relatively well on short sentences …
+# lesson 06, now for every word of the sentence at once.
+# In a second 2014 paper, "On the properties of neural machine translation", Cho et al. found
+# that such a model "performs relatively well on short sentences …
 # but its performance degrades rapidly as the length of the sentence … increase[s]".
 #
 # **With attention**, the context is recomputed for every French word as a weighted mean of
@@ -122,6 +123,10 @@ l08.gold_figure(examples)
 #   small one-layer network;
 # - Luong, Pham & Manning's (2015) **general** score: $\operatorname{score}(s, h) = s W h^\top$,
 #   a dot product after a linear map, as in lesson 07.
+#
+# Neither divides by $\sqrt{d_k}$: lesson 07's scaling came with the Transformer, whose plain
+# dot products $q \cdot k$ grow with $d_k$; here the learned $W$ (or $v$) sets the scale of
+# the scores.
 #
 # The two papers also differ in *which* decoder state asks the question. This lesson mixes
 # them, so here is who does what:
@@ -150,7 +155,9 @@ show_source(s2s.Seq2Seq.attend)
 # decoder states as rows, shape $(n, d_s)$, one query per French word; `H` holds the $T$ source
 # annotations as rows, shape $(T, d_h)$; `W` is $(d_s, a)$, `U` is $(d_h, a)$ and `v` is $(a,)$
 # (row-vector convention: $s W$, not $W s$). Return the $(n, d_h)$ context vectors, row $i$ for
-# query $i$:
+# query $i$. (In this exercise and its checker's messages, $n$ counts the French words and $T$
+# the English ones, and `S` and `H` are arrays: not the source length $S$ or the hidden size
+# $H$ above.)
 #
 # 1. scores: `score[i, j]` $= v \cdot \tanh(s_i W + h_j U)$, shape $(n, T)$ (broadcast with
 #    `[:, None, :]` and `[None, :, :]`);
@@ -193,8 +200,9 @@ show_source(s2s.additive_context)
 # ## Training the model with attention
 #
 # **Teacher forcing** (教师强制): during training the decoder reads the *reference* French
-# words $y_1, \dots, y_{t-1}$ and learns to predict $y_t$ (cross-entropy, Adam, gradient
-# clipping, as in lesson 06). At test time there is no reference, so the decoder feeds back its
+# words $y_1, \dots, y_{t-1}$ and learns to predict $y_t$ (cross-entropy over the French
+# vocabulary, the many-class form of lesson 06's binary cross-entropy: minus the log of the
+# probability given to the right word; Adam and gradient clipping as in lesson 06). At test time there is no reference, so the decoder feeds back its
 # own most likely word, one step at a time, until it writes the end symbol `</s>`: **greedy
 # decoding** (贪心解码). A test sentence counts as right (**exact match**) only if every word
 # is right; **token accuracy** counts the words in the right position.
@@ -410,7 +418,7 @@ for model in ("general", "additive"):
 #   between the two models is large because the budget is tiny and the structure is clean.
 #   Bahdanau et al.'s real-data result is the one above: a large gain, not a solved problem.
 # - **Speed.** Each French word still waits for the previous one, and the encoder still reads
-#   the sentence one word at a time. [Lesson 09](09_why_attention_wins.ipynb) drops the
+#   the sentence one word at a time. Lesson 09 drops the
 #   recurrence entirely.
 #
 # ## Summary
@@ -433,6 +441,10 @@ for model in ("general", "additive"):
 #   explanation of it.
 # - Attention does not extrapolate to longer sentences for free, and on real data it improved
 #   RNN translation a lot without beating phrase-based systems at first.
+#
+# Next, lesson 09 drops the recurrence entirely: it measures what a self-attention layer costs
+# and gains against a recurrent one (Vaswani et al.'s Table 1), and trains a small Transformer
+# on lesson 06's agreement task.
 #
 # ## Further reading
 #

@@ -3,8 +3,8 @@
 #
 # > What full attention costs as the sequence grows (measured), the sparse and linear variants that cut the cost and what they give up, attention over image patches and over a user's history, where the field went next, and the whole course on one page.
 #
-# Lesson 09 showed what attention buys: one sequential step per layer and a path of length
-# one between any two tokens. This lesson measures the bill. Every query scores every key,
+# Lesson 09 showed what attention buys: a fixed number of sequential operations per layer,
+# whatever the length, and a path of length one between any two tokens. This lesson measures the bill. Every query scores every key,
 # so a sequence of $n$ tokens makes an $n \times n$ matrix: double the length and the work
 # and memory quadruple. The article this course follows ends by naming the way out, "sparse
 # attention and linear attention", and by listing attention's uses beyond text: vision,
@@ -108,7 +108,7 @@ print(f"one float64 n x n matrix at n = 2048: {one_matrix / 1e6:.1f} MB; "
 print(f"n = 65,536: {l10.score_matrix_gib(65_536):.0f} GiB per float32 score matrix")
 
 # %% [markdown]
-# 16 GiB for one head of one layer, before the batch and the other heads multiply it.
+# 16 GiB (2^34 bytes) for one head of one layer, before the batch and the other heads multiply it.
 #
 # > **Myth** (a common reading of the article): attention is $O(1)$, so it is fast at any
 # > length.
@@ -138,11 +138,13 @@ l10.pattern_figure()
 
 # %% [markdown]
 # A local layer is blind beyond its window, and stacking layers widens the view only by
-# $w - 1$ keys per layer. The strided pattern fixes reach in two hops: to get from token $j$ to token $i$,
-# go from $j$ along the band to the nearest position $k$ with $i - k$ a multiple of $\ell$,
-# then jump from $k$ to $i$ along the stride. We count, for every causal pair $j \le i$,
-# whether some path of at most two hops joins them (`attn.two_hop_reach`), at $n = 1024$ with
-# $\ell = 32 = \sqrt{n}$:
+# $w - 1$ keys per layer (this is the last row of lesson 09's Table 1, self-attention
+# restricted to $r = w$ neighbours: $O(rnd)$ work, but a path of $O(n/r)$ layers between
+# distant tokens). The strided pattern fixes reach in two hops: to get from token $j$ to token
+# $i$, go from $j$ along the band to the nearest position $k$ with $i - k$ a multiple of
+# $\ell$, then jump from $k$ to $i$ along the stride. We count, for every causal pair
+# $j \le i$, whether some path of at most two hops joins them (`attn.two_hop_reach`), at
+# $n = 1024$ with $\ell = 32 = \sqrt{n}$:
 
 # %%
 for kind in ("local", "strided"):
@@ -364,7 +366,8 @@ l10.tradeoff_sweep()
 # Our toy does the same at a small scale: 16 × 16 noisy images of four shapes (a horizontal
 # bar, a vertical bar, a square outline, a cross, at random places and sizes), cut into
 # 4 × 4 patches: 16 tokens of 16 pixels. The model (`beyond.AttentionReadout`) embeds each
-# patch, adds a learned position embedding, and lets one learned query, the class token,
+# patch, adds a learned position embedding (a trained vector per position, instead of lesson
+# 09's fixed sinusoids), and lets one learned query, the class token,
 # attend over the 16 patches; a small MLP reads out the class. It is one attention layer with
 # no self-attention between the patches, far smaller than a ViT, but it reads patches the same
 # way.
@@ -475,7 +478,7 @@ l10.recommend_figure()
 #   be combined exactly.
 # - **Recurrence returns, in linear form.** Structured state-space models, S4 (Gu, Goel & Ré
 #   2022, ICLR), and Mamba (Gu & Dao 2023, arXiv) process a sequence with a *linear* recurrence
-#   $h_t = A h_{t-1} + B x_t$, readout $y_t = C h_t$ (the discretised form of a continuous-time
+#   $h_t = A h_{t-1} + B x_t$, readout $y_t = C h_t$ (column vectors, as the papers write them; the discretised form of a continuous-time
 #   system, with a step size): linear time in $n$, a fixed-size state for generation, like
 #   linear attention's $S_t$ above. Because the recurrence is linear
 #   (no $\tanh$ between steps), it can also be computed for all positions at once (S4 as a
@@ -513,8 +516,9 @@ l10.recommend_figure()
 #   weights recover most of the word alignment without being told it (how much varies with
 #   the seed).
 # - Lesson 09: self-attention makes every path one step long (the gradient only dilutes like
-#   $1/n$) and every layer a few parallel operations; residual connections and layer
-#   normalisation make deep stacks trainable.
+#   $1/n$) and every layer a short chain of operations whatever $n$; residual connections and
+#   layer normalisation keep the gradient flowing through a deep stack (measured at
+#   initialisation).
 # - Lesson 10: the price is $O(n^2)$ work and memory; sparse, linear and exact-but-tiled
 #   attention, and state-space models, are the ways around it.
 #
