@@ -160,7 +160,8 @@ def draw(ax, curves: Curves, short: bool = False) -> None:
         labels["lstm"] = f"LSTM cell path (lesson 05), forget bias {curves.forget_bias:g}"
     for name, norms in curves.norms.items():
         if np.all(np.isfinite(norms) & (norms > 0)):  # the common case: a plain line, fast
-            ax.plot(curves.distances, norms, "-", lw=2, color=COLOURS[name], label=labels[name])
+            style = "--" if name == "mlp" else "-"  # orange vs the RNN's vermillion: dashed too
+            ax.plot(curves.distances, norms, style, lw=2, color=COLOURS[name], label=labels[name])
         else:  # underflow or overflow: the course's helper marks it on the edge
             plots.gradient_vs_distance(
                 ax, curves.distances, norms, label=labels[name], colour=COLOURS[name]
