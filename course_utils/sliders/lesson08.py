@@ -99,6 +99,12 @@ def live_run(progress: bool = True) -> Run:
     return train_and_evaluate(LIVE["score"], LIVE["seed"], progress=progress)
 
 
+def live_baseline(progress: bool = True) -> Run:
+    """The same model without attention (context = final encoder states), same seed and
+    budget: the shipped sweep's no-attention point for seed 0, trained live."""
+    return train_and_evaluate(None, LIVE["seed"], progress=progress)
+
+
 def seen_agreement(run: Run, c: tr.Corpus | None = None) -> tuple[float, dict[str, float]]:
     """Argmax-alignment agreement on the test pairs of seen lengths: overall, and by class."""
     c = corpus() if c is None else c
@@ -171,10 +177,10 @@ def by_length(runs: list, metric: str = "exact") -> np.ndarray:
     return np.array([[r[metric][str(k)] for k in range(1, 5)] for r in runs])
 
 
-def length_figure(data: dict, live: Run | None = None) -> Figure:
+def length_figure(data: dict, *live: Run) -> Figure:
     """Bahdanau et al.'s Fig. 2 in miniature: exact match (left) and token accuracy (right)
-    against the number of clauses, mean over seeds with the range shaded; the live model as
-    black crosses; the no-attention control trained on one clause only as a diamond."""
+    against the number of clauses, mean over seeds with the range shaded; the notebook's live
+    runs as black crosses; the no-attention control trained on one clause only as a diamond."""
     words = corpus_summary(corpus())["source words"]
     fig, axes = plots.figure(2, width=9.0, height=3.4)
     k = np.arange(1, 5)
@@ -193,9 +199,10 @@ def length_figure(data: dict, live: Run | None = None) -> Figure:
             one = by_length(control, metric)[:, 0]
             ax.plot([1], [one.mean()], "D", color=COLOUR["control"], ms=8,
                     label="without attention, trained on 1 clause only")  # fmt: skip
-        if live is not None:
-            ours = getattr(live.evaluation, f"{metric}_by_clauses")()
-            ax.plot(k, [ours[i] for i in k], "x", color="black", ms=8, label="this notebook's run")
+        for i, run in enumerate(live):
+            ours = getattr(run.evaluation, f"{metric}_by_clauses")()
+            ax.plot(k, [ours[j] for j in k], "x", color="black", ms=8,
+                    label="this notebook's runs" if i == 0 else None)  # fmt: skip
         ax.axvspan(3.5, 4.5, color=plots.COLOURS["bound"], alpha=0.12)
         ax.text(4, 0.97, "never seen\nin training", ha="center", va="top", fontsize=8)
         ax.set_xticks(k, [f"{i}\n({words[i]:.0f} words)" for i in k])

@@ -25,6 +25,11 @@ def live():
 
 
 @pytest.fixture(scope="module")
+def baseline():
+    return l08.live_baseline(progress=False)
+
+
+@pytest.fixture(scope="module")
 def data():
     return l08.load_sweep()
 
@@ -150,22 +155,28 @@ def test_sweep_alignment_tables(data):
     assert uni[:, 1:3].max() < 0.5  # "translates far worse"
 
 
-def test_sweep_table_and_figure(data, live):
+def test_sweep_table_and_figure(data, live, baseline):
     text = l08.sweep_table(data)
     assert len(text.splitlines()) == 6
-    fig = l08.length_figure(data, live)
+    fig = l08.length_figure(data, live, baseline)
+    assert len(fig.axes[0].lines) == 3 + 1 + 2  # three sweep curves, the control, two runs
     assert all(ax.get_title() for ax in fig.axes[:2])
     assert fig.axes[0].get_xlabel()
 
 
-def test_a_fresh_run_reproduces_the_shipped_point(data):
-    """The no-attention model, seed 0, re-trained now (a few seconds)."""
-    fresh = l08.sweep_run(None, 0)
+def test_the_live_baseline_reproduces_the_shipped_point(data, baseline):
+    """The no-attention model, seed 0, trained now as the notebook does, against the sweep."""
     old = l08.sweep_runs(data, "none")[0]
-    for k, v in old["exact"].items():
-        assert fresh["exact"][k] == pytest.approx(v, abs=0.01)
-    assert fresh["final_loss"] == pytest.approx(old["final_loss"], rel=0.01)
+    for k, v in baseline.evaluation.exact_by_clauses().items():
+        assert v == pytest.approx(old["exact"][str(k)], abs=0.01)
+    assert baseline.training.losses[-1] == pytest.approx(old["final_loss"], rel=0.01)
     assert data["config"] == s2s.LESSON08
+
+
+def test_live_baseline_as_the_text_states(baseline):
+    """ "one clause nearly always, two rarely, three never" for the notebook's own run."""
+    exact = baseline.evaluation.exact_by_clauses()
+    assert exact[1] >= 0.9 and exact[2] <= 0.1 and exact[3] == 0.0
 
 
 def test_live_run_matches_the_shipped_seed_0(data, live):
