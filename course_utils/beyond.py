@@ -26,6 +26,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from course_utils.training import Adam
+
 Array = np.ndarray
 
 # --- images and patches -------------------------------------------------------------------------
@@ -212,7 +214,7 @@ def train(
     and the mean loss of every 50 steps.
     """
     rng = np.random.default_rng(data_seed)
-    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
+    optimiser = Adam(model.parameters(), lr)  # the course's Adam: no torch.optim import
     losses, running = [], []
     for _ in range(steps):
         x, y = _batch(kind, rng, batch)
