@@ -29,6 +29,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from course_utils.complexity import median_seconds
 from course_utils.lstm import set_forget_bias
 from course_utils.tasks import AGREEMENT_VOCAB, adding_batch, agreement_batch
 
@@ -413,11 +414,10 @@ def time_per_step(
     model = make_model(kind, 2, hidden, seed=seed)
     optimizer = Adam(model.parameters(), 1e-3)
     x, y = (torch.from_numpy(a).float() for a in adding_batch(seed, T, batch))
-    times = []
-    for _ in range(repeats + 1):
-        start = time.perf_counter()
+
+    def step() -> None:
         optimizer.zero_grad()
         nn.functional.mse_loss(model(x), y).backward()
         optimizer.step()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times[1:]))  # the first step warms up
+
+    return median_seconds(step, repeats=repeats)  # after one warm-up step
