@@ -74,8 +74,8 @@ def cost_figure(c: complexity.Costs):
 
 
 def score_matrix_gib(n: int, bytes_per_number: int = 4, batch: int = 1, heads: int = 1) -> float:
-    """Memory of batch x heads n x n score matrices, in GiB (2**30 bytes); float32 by default."""
-    return batch * heads * n * n * bytes_per_number / 2**30
+    """``complexity.score_matrix_bytes`` in GiB (2**30 bytes); float32 by default."""
+    return complexity.score_matrix_bytes(n, batch, heads, bytes_per_number) / 2**30
 
 
 # --- sparse patterns and their reach ------------------------------------------------------------
