@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import os
 import platform
 import sys
 from dataclasses import dataclass
@@ -124,3 +125,38 @@ def require(module: str, purpose: str) -> ModuleType:
 def use_one_thread() -> None:
     """Run torch on one thread: on 2 cores, two threads made small RNNs 10-40x slower."""
     require("torch", "this lesson").set_num_threads(1)
+
+
+def cpu_model() -> str:
+    """The CPU's model name (from /proc/cpuinfo on Linux), or what the platform reports."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown CPU"
+
+
+def machine() -> dict[str, str | int | None]:
+    """What a measurement ran on: the CPU, its cores, and the kernels torch dispatches to.
+
+    torch picks its CPU kernels by instruction set ("AVX2", "AVX512", or "DEFAULT" when the
+    environment variable ATEN_CPU_CAPABILITY=default forces the portable ones); training
+    runs round differently with each, so results and timings record it.
+    """
+    try:
+        import torch
+
+        capability, torch_version = torch.backends.cpu.get_cpu_capability(), torch.__version__
+    except ImportError:
+        capability = torch_version = None
+    return {
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "torch_cpu_capability": capability,
+        "python": platform.python_version(),
+        "numpy": version("numpy"),
+        "torch": torch_version,
+    }

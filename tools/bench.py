@@ -22,8 +22,11 @@ import sys
 import time
 from pathlib import Path
 
+import matplotlib
 import nbformat
 from nbclient import NotebookClient
+
+from course_utils import env
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "notebooks" / "solutions"
@@ -66,27 +69,11 @@ def time_notebook(path: Path) -> tuple[float, dict[str, float]]:
 
 
 def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        names = [
-            ln.split(":", 1)[1].strip()
-            for ln in cpuinfo.read_text().splitlines()
-            if ln.startswith("model name")
-        ]
-        cpu = names[0] if names else cpu
-    import matplotlib
-    import numpy
-
-    try:
-        import torch
-
-        torch_version = torch.__version__
-    except ImportError:
-        torch_version = "not installed"
+    """The CPU, torch's CPU capability and the library versions, for the results' header."""
+    m = env.machine()
     return (
-        f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
-        f"numpy {numpy.__version__}, torch {torch_version}, "
+        f"{m['cores']} cores ({m['cpu']}, torch CPU capability {m['torch_cpu_capability']}), "
+        f"Python {m['python']}, numpy {m['numpy']}, torch {m['torch']}, "
         f"matplotlib {matplotlib.__version__}, {platform.system()}"
     )
 
@@ -128,7 +115,12 @@ def write_results(notebooks: dict[str, float], sliders: dict[str, dict[str, floa
     RESULTS_MD.parent.mkdir(exist_ok=True)
     RESULTS_MD.write_text("\n".join(lines) + "\n")
     RESULTS_JSON.write_text(
-        json.dumps({"notebooks": notebooks, "sliders": sliders}, indent=1, sort_keys=True) + "\n"
+        json.dumps(
+            {"machine": env.machine(), "notebooks": notebooks, "sliders": sliders},
+            indent=1,
+            sort_keys=True,
+        )
+        + "\n"
     )
     slider_ok = all(ms <= SLIDER_BUDGET_MS for m in sliders.values() for ms in m.values())
     notebooks_ok = all(s <= NOTEBOOK_BUDGET_S for s in notebooks.values())
