@@ -11,9 +11,10 @@ Shipped (``course_utils/data/long_range_sweep.json``, written by
 ``tools/sweep_long_range.py`` with the
 functions ``agreement_sweep``, ``adding_runs`` and ``forget_bias_table`` below, too slow to
 run live): accuracy against distance over 5 seeds, adding-problem learning curves, and the
-forget-bias table over 5 seeds. ``load_sweep`` finds the file (or downloads it on Colab).
+forget-bias table over 10 seeds (exercise 2's checker grades by it). ``load_sweep`` reads it.
 
-Every figure function takes the computed result, so the lesson prints and plots the same run.
+Every figure function takes the computed result, so the lesson prints and plots the same run,
+and ``outcome`` turns a run into the phrase the lesson's rendered sentences use.
 """
 
 from __future__ import annotations
@@ -173,6 +174,20 @@ def train_three(seed: int = 0, progress: bool = True, kinds=KINDS) -> dict[str, 
     return runs
 
 
+def outcome(result: training.TrainResult, threshold: float = 0.95) -> str:
+    """How an accuracy run went, as a phrase for ``display.say``: "passed 95 % at step 100
+    and ended at 99.5 %", or "never reached 95 %: it ended at 53 % (its best, 63 %)"."""
+    if result.steps_to_threshold is None:
+        return (
+            f"never reached {threshold:.0%}: it ended at {result.final:.1%} "
+            f"(its best, {max(result.curve):.1%})"
+        )
+    return (
+        f"passed {threshold:.0%} at step {result.steps_to_threshold} "
+        f"and ended at {result.final:.1%}"
+    )
+
+
 def learning_figure(runs: dict[str, LiveRun], threshold: float = 0.95) -> Figure:
     """Test accuracy at distance 50 against the training step, one line per network."""
     fig, axes = plots.figure(width=7.0, height=3.2)
@@ -233,8 +248,15 @@ ADDING = {
 """The adding-problem runs (science notes NB05 Exp 5c; tests/unit/test_long_range_claims.py)."""
 
 
-def adding_run(kind: str, seed: int, steps: int = ADDING["steps"], progress: bool = False):
-    """One network on ``training.adding_task(T = 100)``, all steps run: a TrainResult."""
+def adding_run(
+    kind: str,
+    seed: int,
+    steps: int = ADDING["steps"],
+    progress: bool = False,
+    stop_when_solved: bool = False,
+):
+    """One network on ``training.adding_task(T = 100)``: a TrainResult (all steps run, unless
+    stop_when_solved)."""
     use_one_thread()
     task = training.adding_task(ADDING["T"], ADDING["markers"], threshold=ADDING["threshold"])
     bias = ADDING["forget_bias"] if kind == "lstm" else None
@@ -247,6 +269,7 @@ def adding_run(kind: str, seed: int, steps: int = ADDING["steps"], progress: boo
         ADDING["batch"],
         ADDING["eval_every"],
         data_seed=seed,
+        stop_when_solved=stop_when_solved,
         progress=progress,
     )
 
@@ -285,6 +308,7 @@ def adding_runs(seeds, kinds=KINDS, steps: int = ADDING["steps"], log=print) -> 
 # --- exercise 2: the forget-gate bias --------------------------------------------------------
 
 BIASES = (0.0, 1.0, 2.0, 3.0, 5.0)
+BIAS_SEEDS = tuple(range(10))  # the shipped table's seeds
 BIAS_CONFIG = {
     "distance": 40,
     "steps": 150,
@@ -300,11 +324,8 @@ BIAS_CONFIG = {
 
 @functools.lru_cache(maxsize=64)
 def forget_bias_run(bias: float, seed: int = 0) -> training.TrainResult:
-    """An LSTM with forget-gate bias ``bias`` trained on agreement at distance 40 only.
-
-    About 0.35 s (0.15 s if it learns early: the run always takes all 150 steps). Cached:
-    the checker and the figure after it share the runs.
-    """
+    """An LSTM with forget-gate bias ``bias`` trained on agreement at distance 40 only, all
+    150 steps (a fraction of a second). Cached: the figure and the table share the runs."""
     use_one_thread()
     c = BIAS_CONFIG
     task = _bias_task()
@@ -348,6 +369,40 @@ def forget_bias_table(seeds, biases=BIASES) -> dict:
                 }
             )
     return {"config": dict(BIAS_CONFIG), "seeds": list(seeds), "biases": list(biases), "runs": runs}
+
+
+class BiasRow(NamedTuple):
+    """One bias of the shipped table: over ``seeds``, the step at which each run reached
+    95 % (None: not within the budget)."""
+
+    bias: float
+    seeds: list[int]
+    steps: list[int | None]
+
+    @property
+    def solved(self) -> int:
+        return sum(s is not None for s in self.steps)
+
+    @property
+    def always(self) -> bool:
+        return self.solved == len(self.steps)
+
+    @property
+    def slowest(self) -> int | None:
+        """The latest step at which a run that solved it reached 95 %."""
+        return max((s for s in self.steps if s is not None), default=None)
+
+
+def bias_rows(data: dict) -> dict[float, BiasRow]:
+    """The shipped forget-bias table (``load_sweep()``), one row per bias."""
+    table = data["forget_bias"]
+    rows = {}
+    for bias in table["biases"]:
+        runs = sorted((r for r in table["runs"] if r["bias"] == bias), key=lambda r: r["seed"])
+        rows[float(bias)] = BiasRow(
+            float(bias), [r["seed"] for r in runs], [r["steps_to_threshold"] for r in runs]
+        )
+    return rows
 
 
 def keep_per_step(bias: float) -> float:
@@ -532,6 +587,29 @@ def step_times(
                 kind: np.array([training.time_per_step(kind, T, repeats=repeats) for T in lengths])
                 for kind in kinds
             }
+
+
+def compared_with_rnn(ratio: float) -> str:
+    """A time per step relative to the RNN's, as a phrase: "less time per step than the RNN"
+    (ratio < 0.8), "about as long per step as the RNN" (up to 1.25), else "2.9 times the
+    RNN's time per step"."""
+    if ratio < 0.8:
+        return f"less time per step than the RNN ({ratio:.1f} times its time)"
+    if ratio <= 1.25:
+        return f"about as long per step as the RNN ({ratio:.1f} times its time)"
+    return f"{ratio:.1f} times the RNN's time per step"
+
+
+def time_to_solve(run: LiveRun) -> str:
+    """Seconds of training until 95 %, as a phrase: "1.2 s (100 steps of 12.0 ms)", or
+    "never got there in 300 steps (3.4 s)"."""
+    r = run.result
+    ms = 1000 * r.seconds_per_step
+    if r.steps_to_threshold is None:
+        seconds = r.seconds_per_step * len(r.losses)
+        return f"never got there in {len(r.losses)} steps ({seconds:.1f} s)"
+    seconds = r.seconds_per_step * r.steps_to_threshold
+    return f"{seconds:.1f} s ({r.steps_to_threshold} steps of {ms:.1f} ms)"
 
 
 def timing_figure(

@@ -1,11 +1,13 @@
 """Lesson 06: every number the lesson states, its checkers, its figures, and the shipped data.
 
-The numbers are what course_utils measures with the lesson's seeds (noted as "measured"); the
-assertions allow a margin around them, and state ranges rather than exact step counts where
-training is involved. course_utils/data/long_range_sweep.json comes from
-tools/sweep_long_range.py: the tests read the shipped file and re-run one point of each
-experiment fresh.
-Timing claims are checked as ratios with wide margins (the machine may be busy).
+Numbers the prose types come from mathematics, seeded data or the shipped file
+(course_utils/data/long_range_sweep.json, from tools/sweep_long_range.py), and are asserted
+as stated. What a live training run gives is rendered by the notebook from the run itself;
+here such runs are tested for the claims the lesson makes about them, over several seeds and
+with margins that hold on other CPUs too (marked `training`: CI runs them again with torch's
+portable kernels, ATEN_CPU_CAPABILITY=default). Fresh runs are compared with the shipped file
+within the spread of its seeds, never digit for digit. Timing claims are ratios with wide
+margins (marked `timing`).
 """
 
 import json
@@ -17,12 +19,14 @@ import pytest
 
 from course_utils import tasks, training
 from course_utils.checks import Status
+from course_utils.display import say
 from course_utils.env import use_one_thread
 from course_utils.exercises import lesson06 as ex
 from course_utils.sliders import lesson06 as l06
 
 use_one_thread()
 DATA_FILE = l06.sweep_path()
+MARGIN = 100  # steps: two evaluations of the adding runs
 
 
 @pytest.fixture(scope="module")
@@ -100,35 +104,67 @@ def test_training_arithmetic_quoted_in_the_text():
 # --- the live training -------------------------------------------------------------------------
 
 
+@pytest.mark.training
+def test_live_run_agrees_with_the_shipped_seeds(live, data):
+    """The live run (seed 0) is the sweep's configuration at distance 50, so it must fall
+    within the spread of the shipped seeds there: the gated networks reach 95 % no later than
+    the slowest shipped seed plus two evaluations, the RNN ends within 0.05 of the shipped
+    RNNs' range and never passes 65 % (measured on both kernel settings: best 0.634, final
+    0.51-0.53). test_long_range_claims.py checks other seeds."""
+    assert data["agreement"]["config"]["steps"] == len(live["rnn"].result.losses)
+    shipped = [r for r in data["agreement"]["runs"] if r["distance"] == 50]
+    for kind in ("lstm", "gru"):
+        r = live[kind].result
+        slowest = max(s["steps_to_threshold"] for s in shipped if s["kind"] == kind)
+        assert r.steps_to_threshold is not None and r.steps_to_threshold <= slowest + 50
+        assert r.final >= 0.95
+    rnn = live["rnn"].result
+    shipped_rnn = [s["accuracy"] for s in shipped if s["kind"] == "rnn"]
+    assert rnn.steps_to_threshold is None and max(rnn.curve) < 0.65
+    assert min(shipped_rnn) - 0.05 <= rnn.final <= max(shipped_rnn) + 0.05
+
+
 @pytest.mark.timing
-def test_live_run_gated_networks_learn_rnn_stays_near_chance(live):
-    rnn, lstm, gru = (live[k].result for k in ("rnn", "lstm", "gru"))
-    for gated in (lstm, gru):  # "pass 95 % within about 100 steps and end at 100 %"
-        assert gated.steps_to_threshold is not None and gated.steps_to_threshold <= 100
-        assert gated.final >= 0.9995
-    assert rnn.steps_to_threshold is None
-    assert abs(rnn.final - 0.5) <= 0.10  # "ends at 53 %" (measured 0.533)
-    assert round(100 * rnn.final) == 53
-    assert max(rnn.curve) < 0.64  # "never passes 64 %" (measured best 0.634)
-    failing = rnn.seconds_per_step * len(rnn.losses)
-    for gated in (lstm, gru):  # "well under two seconds"; "less time than the RNN spent failing"
-        assert gated.seconds_per_step * gated.steps_to_threshold < min(2.0, failing)
+def test_gated_networks_solve_in_less_time_than_the_rnn_spends_failing(live):
+    failing = live["rnn"].result.seconds_per_step * len(live["rnn"].result.losses)
+    for kind in ("lstm", "gru"):
+        r = live[kind].result
+        assert r.seconds_per_step * r.steps_to_threshold < failing
 
 
-def test_training_opens_the_forget_gates(live):
-    """ "forgets about a quarter of its cell at every word; after training, about 2 %"."""
+def test_outcome_phrases(live):
+    lstm, rnn = live["lstm"].result, live["rnn"].result
+    assert l06.outcome(lstm) == (
+        f"passed 95% at step {lstm.steps_to_threshold} and ended at {lstm.final:.1%}"
+    )
+    assert l06.outcome(rnn).startswith("never reached 95%: it ended at ")
+    assert say("The RNN {rnn}.", rnn=l06.outcome(rnn)).startswith("The RNN never reached 95 %: ")
+    assert l06.time_to_solve(live["rnn"]).startswith("never got there in 300 steps (")
+    assert l06.time_to_solve(live["lstm"]).endswith(" ms)")
+    assert l06.compared_with_rnn(0.7).startswith("less time per step than the RNN")
+    assert l06.compared_with_rnn(1.2).startswith("about as long per step as the RNN")
+    assert l06.compared_with_rnn(2.94) == "2.9 times the RNN's time per step"
+
+
+def test_before_training_the_most_open_gate_forgets_a_quarter():
+    """ "Before training, even the most open unit forgets ..." (seeded init, no training)."""
     untrained = training.make_model("lstm", tasks.AGREEMENT_VOCAB, 32, forget_bias=1.0, seed=0)
-    before = l06.most_open_forget_gate(untrained)
-    after = l06.most_open_forget_gate(live["lstm"].model)
-    assert f"{before:.2f}" == "0.77" and f"{after:.2f}" == "0.98"  # as printed
-    assert 0.2 < 1 - before < 0.3 and 0.015 < 1 - after < 0.025
+    assert 0.2 < 1 - l06.most_open_forget_gate(untrained) < 0.3
+
+
+@pytest.mark.training
+def test_training_opens_the_forget_gates(live):
+    """The rendered verdict "has learned to keep its memory" holds: seeds 0-7 on two kernel
+    settings left the most open unit forgetting 1-7 % per word (0.23 before training)."""
+    assert l06.most_open_forget_gate(live["lstm"].model) > 0.9
 
 
 def test_learning_figure(live):
     fig = l06.learning_figure(live)
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert "LSTM, 95 % at step 100" in labels and "RNN (tanh), never 95 %" in labels
+    step = live["lstm"].result.steps_to_threshold
+    assert f"LSTM, 95 % at step {step}" in labels and "RNN (tanh), never 95 %" in labels
     assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
 
 
@@ -145,6 +181,8 @@ def test_data_file_holds_its_configuration(data):
     assert c["mixed"] is True and len(agreement["runs"]) == 75
     assert data["adding"]["config"]["T"] == 100 and len(data["adding"]["runs"]) == 15
     assert data["forget_bias"]["config"] == l06.BIAS_CONFIG
+    assert data["forget_bias"]["seeds"] == list(l06.BIAS_SEEDS)
+    assert data["forget_bias"]["machine"]["torch_cpu_capability"]  # where the table was made
     assert all("seconds" not in run for run in agreement["runs"])  # deterministic: no times
 
 
@@ -188,16 +226,13 @@ def test_adding_quoted_numbers(data):
 
 
 def test_forget_bias_table_quoted_claims(data):
-    table = data["forget_bias"]
-    steps = {
-        b: [r["steps_to_threshold"] for r in table["runs"] if r["bias"] == b]
-        for b in table["biases"]
-    }
-    assert steps[0.0] == steps[1.0] == [None] * 5  # "bias 0 or 1 leaves it at chance"
-    finals = [r["final"] for r in table["runs"] if r["bias"] in (0.0, 1.0)]
+    rows = l06.bias_rows(data)
+    assert rows[0.0].solved == rows[1.0].solved == 0  # "stayed at chance in every seed"
+    finals = [r["final"] for r in data["forget_bias"]["runs"] if r["bias"] in (0.0, 1.0)]
     assert max(abs(f - 0.5) for f in finals) < 0.05
-    assert all(s is not None and s <= 60 for s in steps[3.0] + steps[5.0])  # "within ~60"
-    assert sum(s is not None for s in steps[2.0]) == 3  # "bias 2: three of five seeds"
+    assert rows[5.0].always and rows[5.0].slowest == 70  # "by step 70 at the latest"
+    for bias in (2.0, 3.0):  # "learned in most seeds, not in all"
+        assert len(rows[bias].steps) / 2 < rows[bias].solved < len(rows[bias].steps)
 
 
 def test_sweep_and_adding_figures(data):
@@ -207,17 +242,6 @@ def test_sweep_and_adding_figures(data):
     assert [t.get_text() for t in ax.get_xticklabels()] == ["10", "20", "30", "40", "50"]
     fig = l06.adding_figure(l06.adding_summary(data))
     assert fig.axes[0].get_yscale() == "log"
-
-
-def test_a_fresh_run_reproduces_the_shipped_agreement_point(data):
-    """RNN and LSTM at distance 50, seed 0, re-trained now (about 2 s)."""
-    fresh = l06.agreement_sweep([50], [0], kinds=("rnn", "lstm"))
-    shipped = {(r["kind"], r["seed"], r["distance"]): r for r in data["agreement"]["runs"]}
-    for run in fresh["runs"]:
-        old = shipped[run["kind"], 0, 50]
-        assert run["accuracy"] == pytest.approx(old["accuracy"], abs=0.01), run
-        assert run["steps_to_threshold"] == old["steps_to_threshold"], run
-    assert fresh["config"] == data["agreement"]["config"]
 
 
 # --- exercise 1 ----------------------------------------------------------------------------------
@@ -287,15 +311,29 @@ def test_labels_checker_inputs_cannot_be_changed_by_the_learner():
 # --- exercise 2 ----------------------------------------------------------------------------------
 
 
-def test_forget_bias_runs_seed_0():
+@pytest.mark.training
+def test_fresh_forget_bias_runs_agree_with_the_shipped_table(data):
+    """Seeds 0-2 trained now (a few seconds): what the table says of each bias holds within its
+    seeds' spread. 0 and 1 never learn and 5 always does (measured with both kernel settings,
+    seeds 0-11: bias 5 by step 70 at the latest); 2 and 3 learn in most seeds (seeds 0-2:
+    2 or 3 of them)."""
+    fresh = l06.forget_bias_table(range(3))
+    steps = {
+        b: [r["steps_to_threshold"] for r in fresh["runs"] if r["bias"] == b] for b in l06.BIASES
+    }
+    assert steps[0.0] == steps[1.0] == [None] * 3
+    assert None not in steps[5.0] and max(steps[5.0]) <= 100
+    for bias in (2.0, 3.0):
+        assert sum(s is not None for s in steps[bias]) >= 2, (bias, steps[bias])
+
+
+def test_forget_bias_runs_and_figure():
     runs = l06.forget_bias_runs()
-    steps = {b: r.steps_to_threshold for b, r in runs.items()}
-    assert steps == {0.0: None, 1.0: None, 2.0: None, 3.0: 60, 5.0: 50}  # measured
-    for bias in (0.0, 1.0):  # "stays at chance for all 150 steps"
-        assert max(abs(a - 0.5) for a in runs[bias].curve) < 0.05
     assert all(len(r.curve) == 16 for r in runs.values())  # every 10 steps, 0 to 150
-    two = runs[2.0]  # "in seed 0 it climbs to 88 % and falls back"
-    assert round(100 * max(two.curve)) == 88 and two.final < 0.6
+    fig = l06.forget_bias_figure(runs)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels[0] == "forget bias 0"  # never solved, in every seed of the table
+    assert labels[-1] == f"forget bias 5, 95 % at step {runs[5.0].steps_to_threshold}"
 
 
 def test_forget_bias_powers_quoted():
@@ -305,72 +343,56 @@ def test_forget_bias_powers_quoted():
     assert l06.keep_per_step(5.0) ** d == pytest.approx(0.76, abs=0.005)
 
 
-def test_forget_bias_runs_reproduce_the_shipped_table(data):
-    shipped = {(r["bias"], r["seed"]): r for r in data["forget_bias"]["runs"]}
-    for bias, r in l06.forget_bias_runs().items():
-        assert r.steps_to_threshold == shipped[bias, 0]["steps_to_threshold"]
-        assert r.final == pytest.approx(shipped[bias, 0]["final"], abs=0.01)
+def test_forget_bias_checker_accepts_the_bias_that_always_learns():
+    for answer in (5, 5.0, np.float32(5.0), np.int64(5)):
+        result = ex.check_forget_bias(answer)
+        assert result.passed, result
+    message = ex.check_forget_bias(5).message
+    assert "in every one of the 10 seeds" in message
+    assert "bias 0 (f ~ 0.500, f^40 = 9.1e-13): 95 % in none of the 10 seeds" in message
+    assert "bias 5 (f ~ 0.993, f^40 = 7.6e-01): 95 % in 10 of 10 seeds" in message
+    assert "Why: in every training sentence the verb slot comes 40 steps after" in message
 
 
-def test_forget_bias_checker_accepts_learning_biases():
-    five = ex.check_forget_bias(5)
-    assert (
-        five.passed
-        and "step 50" in five.message
-        and "No bias of the five was faster" in five.message
-    )
-    three = ex.check_forget_bias(3.0)
-    assert three.passed and "Bias 5 got there sooner, at step 50" in three.message
-    for result in (five, three):
-        assert "bias 0 (f ~ 0.500, f^40 = 9.1e-13): not 95 %" in result.message
-        assert (
-            "Why: in every training sentence the verb slot comes 40 steps after" in result.message
-        )
-
-
-@pytest.mark.parametrize("bias", [0, 1, 2])
-def test_forget_bias_checker_rejects_biases_that_stay_at_chance(bias):
+@pytest.mark.parametrize("bias", [0, 1, 2, 3])
+def test_forget_bias_checker_rejects_biases_that_do_not_always_learn(bias, data):
     result = ex.check_forget_bias(bias)
     assert result.status is Status.WRONG_VALUES
-    assert f"With forget bias {bias} the LSTM did not reach 95 %" in result.message
-    assert "Try a larger bias" in result.message
+    row = l06.bias_rows(data)[float(bias)]
+    assert f"With forget bias {bias} the LSTM reached 95 % at distance 40" in result.message
+    assert f"in {row.solved} of the 10 seeds" in result.message
+    assert "Try a larger bias" in result.message and "<- yours" in result.message
+
+
+def test_forget_bias_checker_gives_the_same_verdict_without_training(monkeypatch):
+    """The verdict comes from the shipped table: a checker that trains would flip with the CPU."""
+    monkeypatch.setattr(l06, "forget_bias_run", None)  # any training would now fail
+    assert ex.check_forget_bias(5).passed and not ex.check_forget_bias(2).passed
 
 
 def test_forget_bias_checker_stub_type_and_range():
     assert ex.check_forget_bias(...).status is Status.NOT_ATTEMPTED
     assert ex.check_forget_bias("5").status is Status.WRONG_TYPE
     assert ex.check_forget_bias(True).status is Status.WRONG_TYPE
-    assert ex.check_forget_bias(50).status is Status.WRONG_VALUES
-    assert ex.check_forget_bias(math.nan).status is Status.WRONG_VALUES
-
-
-def test_forget_bias_checker_trains_an_unlisted_bias():
-    result = ex.check_forget_bias(4)
-    assert "bias 4 (f ~ 0.982" in result.message and "<- yours" in result.message
-
-
-def test_forget_bias_figure():
-    fig = l06.forget_bias_figure(l06.forget_bias_runs())
-    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert labels[0] == "forget bias 0" and labels[-1] == "forget bias 5, 95 % at step 50"
+    for outside in (4, 50, -1, math.nan, math.inf):
+        result = ex.check_forget_bias(outside)
+        assert result.status is Status.WRONG_VALUES and "choose one of 0, 1, 2, 3, 5" in (
+            result.message
+        )
 
 
 # --- time per step -------------------------------------------------------------------------------
 
 
 @pytest.mark.timing
-def test_step_times_ratios_quoted():
-    """Measured on the course's machine (ms, T = 25/50/100/200): RNN 1.1/1.9/3.7/7.4,
-    LSTM 0.9/1.4/3.0/6.5, GRU 2.7/5.2/11.7/24, LSTM with oneDNN off 3.0/6.3/13/27."""
+def test_step_time_grows_with_the_length():
+    """ "eight times the length costs several times the time" (the ratios the lesson compares
+    with the RNN are rendered from the learner's own measurement)."""
     lengths = (25, 50, 100, 200)
     fused = l06.step_times(lengths)
     unfused = l06.step_times(lengths, kinds=("lstm",), fused=False)
-    rnn = fused["rnn"].sum()
-    assert fused["lstm"].sum() / rnn < 1.3  # "about as long per step as the RNN, or less"
-    assert 2.5 < unfused["lstm"].sum() / rnn < 5.5  # "three to four times"
-    assert 2.0 < fused["gru"].sum() / rnn < 5.0  # "about three times"
-    for times in (*fused.values(), unfused["lstm"]):  # "roughly eight times the time"
-        assert 4 < times[-1] / times[0] < 14
+    for times in (*fused.values(), unfused["lstm"]):
+        assert np.all(np.diff(times) > 0) and 3 < times[-1] / times[0] < 14
 
 
 def test_timing_figure(live):
@@ -380,32 +402,22 @@ def test_timing_figure(live):
     left, right = fig.axes
     assert len(left.lines) == 4 and left.get_xlabel().startswith("sequence length T")
     texts = [t.get_text() for t in right.texts]
-    assert texts[0] == "not solved in 300 steps" and texts[1].startswith("100 steps x ")
+    step = live["lstm"].result.steps_to_threshold
+    assert texts[0] == "not solved in 300 steps" and texts[1].startswith(f"{step} steps x ")
 
 
 # --- slow: the adding problem, re-run --------------------------------------------------------
 
 
 @pytest.mark.slow
-def test_a_fresh_run_reproduces_the_shipped_adding_curves(data):
-    """GRU and LSTM, seed 0, until each solves (250 and 700 steps): about 5 s."""
-    shipped = {(r["kind"], r["seed"]): r for r in data["adding"]["runs"]}
-    for kind in ("gru", "lstm"):
-        old = shipped[kind, 0]
-        steps = old["steps_to_threshold"]
-        assert steps == {"gru": 250, "lstm": 700}[kind]  # measured
-        fresh = l06.adding_run(kind, 0, steps=steps)
-        n = len(fresh.curve)
-        np.testing.assert_allclose(fresh.curve, old["curve"][:n], rtol=0.02, atol=1e-4)
-        assert fresh.steps_to_threshold == old["steps_to_threshold"] == steps
-
-
-@pytest.mark.slow
-def test_forget_bias_table_reproduces_for_seeds_1_to_4(data):
-    """The rest of the shipped table, re-run (about 7 s)."""
-    shipped = {(r["bias"], r["seed"]): r for r in data["forget_bias"]["runs"]}
-    fresh = l06.forget_bias_table([1, 2, 3, 4])
-    for run in fresh["runs"]:
-        old = shipped[run["bias"], run["seed"]]
-        assert run["steps_to_threshold"] == old["steps_to_threshold"], run
-        assert run["final"] == pytest.approx(old["final"], abs=0.01), run
+@pytest.mark.training
+def test_a_fresh_run_agrees_with_the_shipped_adding_curves(data):
+    """GRU and LSTM, seed 0, re-trained now until each solves (about 5 s): each solves within
+    the shipped seeds' range of steps, widened by MARGIN evaluations."""
+    adding = l06.adding_summary(data)
+    for kind, steps in (("gru", 500), ("lstm", 1500)):
+        shipped = adding.solved_at[kind]
+        fresh = l06.adding_run(kind, 0, steps=steps, stop_when_solved=True)
+        assert fresh.steps_to_threshold is not None, kind
+        low, high = min(shipped) - MARGIN, max(shipped) + MARGIN
+        assert low <= fresh.steps_to_threshold <= high, (kind, fresh.steps_to_threshold, shipped)
