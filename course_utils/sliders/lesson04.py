@@ -23,7 +23,13 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from course_utils import plots, widgets
-from course_utils.clipping import TrainResult, clip_grad_norm, global_norm, train_with_clipping
+from course_utils.clipping import (
+    TrainResult,
+    adding_rnn_size,
+    clip_grad_norm,
+    global_norm,
+    train_with_clipping,
+)
 from course_utils.normalization import batchnorm_forward, mlp_layer_grad_norms, rnn_lag_gradients
 from course_utils.rnn import (
     LagProfile,
@@ -399,15 +405,21 @@ def cliff_step(
 
 # --- training with and without clipping -----------------------------------------------------
 
+EQUAL_STEP = 1.0 / np.sqrt(adding_rnn_size())  # element-wise bound with norm clipping's step
 CLIP_MODES = {
     "no clipping": (None, 1.0),
     "norm clipping at 1": ("norm", 1.0),
-    "element-wise clipping at 5": ("elementwise", 5.0),
+    "element-wise at 1/sqrt(P)": ("elementwise", EQUAL_STEP),
+    "element-wise at 5": ("elementwise", 5.0),
 }
+"""Name -> (clip, threshold) of ``clipping.train_with_clipping``. Norm clipping at 1 and
+element-wise clipping at 1/sqrt(P) allow the same largest step (P parameters); element-wise
+at 5, min-char-rnn's bound, allows one 5 sqrt(P) long."""
 CLIP_COLOURS = {
     "no clipping": plots.COLOURS["rnn"],
     "norm clipping at 1": plots.COLOURS["lstm"],
-    "element-wise clipping at 5": plots.COLOURS["sigmoid"],
+    "element-wise at 1/sqrt(P)": plots.COLOURS["gru"],
+    "element-wise at 5": plots.COLOURS["sigmoid"],
 }
 
 
@@ -417,6 +429,25 @@ def clipping_runs(seeds=range(5)) -> dict[str, list[TrainResult]]:
         name: [train_with_clipping(clip, threshold, seed=s) for s in seeds]
         for name, (clip, threshold) in CLIP_MODES.items()
     }
+
+
+def clipping_outcome(results: list[TrainResult]) -> str:
+    """What happened to a set of runs, as a phrase: "3 of the 5 runs overflowed (the earliest
+    at step 228), and the others ended with an MSE of 2.7e+265" or "all 5 runs stayed finite,
+    with a final MSE from 0.153 to 0.166"."""
+    n = len(results)
+    finite = [float(r.losses[-50:].mean()) for r in results if not r.diverged]
+    overflowed = [len(r.losses) for r in results if r.diverged]
+    if finite:
+        low, high = min(finite), max(finite)
+        span = f"of {low:.3g}" if low == high else f"from {low:.3g} to {high:.3g}"
+    if not overflowed:
+        return f"all {n} runs stayed finite, with a final MSE {span}"
+    head = f"{len(overflowed)} of the {n} runs overflowed (the earliest at step {min(overflowed)})"
+    if not finite:
+        return head
+    rest = "the other" if len(finite) == 1 else "the others"
+    return f"{head}, and {rest} ended with an MSE {span}"
 
 
 def training_figure(runs: dict[str, list[TrainResult]], seed_index: int = 0) -> Figure:

@@ -170,23 +170,51 @@ def clip_runs():
     return l04.clipping_runs(range(5))
 
 
+@pytest.mark.training
 def test_training_with_and_without_clipping(clip_runs):
-    """Measured: no clipping overflows in 4 of 5 (seed 0 at step 228), the fifth ends at MSE
-    2.7e265; norm clipping: peaks 17.4-29.5, final MSE 0.153-0.166; element-wise: 71-94."""
+    """The claims the lesson makes of these chaotic runs (its sentences are rendered from the
+    learner's run). Measured over seeds 0-7 with native and portable numpy/OpenBLAS kernels:
+    without clipping 6-8 of 8 overflow (which ones depends on the kernels) and the rest blow
+    up past 1e200 or stay small (seed 7); with either rule at the same largest step every run
+    stays finite, the final MSE 0.12-0.15 element-wise and 0.14-0.18 by norm, element-wise
+    lower in every seed; element-wise at 5 ends at MSE 68-95 (seed 7: 0.13)."""
     plain = clip_runs["no clipping"]
-    assert sum(r.diverged for r in plain) == 4
-    assert 200 < len(plain[0].losses) < 260
-    assert min(r.losses[-50:].mean() for r in plain) > 1e200
+    assert sum(r.diverged for r in plain) >= 3  # "runs away in most seeds"
     norm = clip_runs["norm clipping at 1"]
-    assert not any(r.diverged for r in norm)
-    peaks = [r.grad_norms.max() for r in norm]
-    assert 15 < min(peaks) and max(peaks) < 32
-    finals = [r.losses[-50:].mean() for r in norm]
-    assert 0.14 < min(finals) and max(finals) < 0.17  # about the 1/6 baseline
-    entry = clip_runs["element-wise clipping at 5"]
-    assert not any(r.diverged for r in entry)
-    finals = [r.losses[-50:].mean() for r in entry]
-    assert 60 < min(finals) and max(finals) < 100
+    equal = clip_runs["element-wise at 1/sqrt(P)"]
+    for results in (norm, equal):  # "either rule ... keeps every run finite"
+        assert not any(r.diverged for r in results)
+        finals = [r.losses[-50:].mean() for r in results]
+        assert 0.1 < min(finals) and max(finals) < 0.2  # "near 1/6"
+    for a, b in zip(equal, norm, strict=True):  # "ended a little lower ... in each seed"
+        assert a.losses[-50:].mean() < b.losses[-50:].mean()
+    five = [r.losses[-50:].mean() for r in clip_runs["element-wise at 5"]]
+    assert min(five) > 1  # "a far larger MSE"
+
+
+def test_clipping_thresholds_allow_the_same_step():
+    """Element-wise at 1/sqrt(P) and norm clipping at 1 both bound a step's norm by 1; P = 1153
+    (32 x 32 + 2 x 32 + 32 + 32 + 1), and 5 sqrt(P) is about 170."""
+    P = clipping.adding_rnn_size()
+    assert P == 1153 and 5 * np.sqrt(P) == pytest.approx(170, abs=1)
+    ones = {"W_hh": np.full((32, 32), 7.0), "W_xh": np.full((2, 32), -3.0), "b": np.ones(32),
+            "w_out": np.ones(32), "b_out": np.ones(1)}  # fmt: skip
+    assert sum(g.size for g in ones.values()) == P
+    clipped = clipping.clip_elementwise(ones, l04.EQUAL_STEP)
+    assert clipping.global_norm(clipped) == pytest.approx(1.0)
+
+
+def test_clipping_outcome_phrases():
+    finite = clipping.TrainResult(np.full(300, 0.16), np.ones(300), False)
+    blown = clipping.TrainResult(np.full(228, 1e300), np.ones(228), True)
+    assert l04.clipping_outcome([finite, finite]) == (
+        "all 2 runs stayed finite, with a final MSE of 0.16"
+    )
+    assert l04.clipping_outcome([blown, finite]) == (
+        "1 of the 2 runs overflowed (the earliest at step 228), and the other ended with an "
+        "MSE of 0.16"
+    )
+    assert l04.clipping_outcome([blown]) == "1 of the 1 runs overflowed (the earliest at step 228)"
 
 
 def test_training_figure_has_no_warnings(clip_runs):
