@@ -37,7 +37,7 @@ from course_utils.env import use_one_thread
 use_one_thread()  # before any torch work: small recurrent models run much faster on one thread
 
 from course_utils import seq2seq as s2s
-from course_utils.display import show_source
+from course_utils.display import say, show_source
 from course_utils.exercises import lesson08 as ex
 from course_utils.sliders import lesson08 as l08
 
@@ -215,10 +215,19 @@ show_source(s2s.additive_context)
 run = l08.live_run()
 print(l08.accuracy_table(run))
 
+# %%
+exact = run.evaluation.exact_by_clauses()
+say(
+    "Up to three clauses, the lengths it trained on, this model translated {low:.0%} to "
+    "{high:.0%} of the held-out sentences exactly; at four clauses, a length it never saw, "
+    "{four:.0%}. We come back to that.",
+    low=min(exact[k] for k in l08.SEEN),
+    high=max(exact[k] for k in l08.SEEN),
+    four=exact[4],
+)
+
 # %% [markdown]
-# Up to three clauses, the lengths it trained on, the model translates almost every held-out
-# sentence exactly (the table above). At four clauses, a length it never saw, exact match
-# falls to about 0.4: we come back to that. Its translation of the article's sentence:
+# Its translation of the article's sentence:
 
 # %%
 print(" ".join(run.evaluation.predictions[0]))
@@ -231,10 +240,18 @@ print(" ".join(run.evaluation.predictions[0]))
 baseline = l08.live_baseline()
 print(l08.accuracy_table(baseline))
 
+# %%
+without = baseline.evaluation.exact_by_clauses()
+say(
+    "Without attention, this model translated {one:.0%} of the one-clause sentences exactly, "
+    "{two:.0%} of the two-clause ones and {three:.0%} of the three-clause ones.",
+    one=without[1],
+    two=without[2],
+    three=without[3],
+)
+
 # %% [markdown]
-# One-clause sentences it translates nearly always; two-clause sentences rarely; three-clause
-# sentences never (the table above). One run could be bad luck, so the next section checks it
-# on several seeds.
+# One run could be bad luck, so the next section checks it on several seeds.
 
 # %% [markdown]
 # ## Accuracy against length: the bottleneck, measured
@@ -288,15 +305,26 @@ l08.alignment_slider(records)
 l08.alignment_sweep(records, which=(0, 4, 1))
 
 # %% [markdown]
-# Read "the cat sat on the mat" row by row: "le" looks at "the", "chat" at "cat", and *both*
-# "s'est" and "assis" at "sat": one English word, two French words. In "the red horse watches
-# the book" the adjective has moved, and the dark cells cross exactly as the gold alignment
-# does: "cheval" looks at "horse", then "rouge" back at "red". Nobody told the model about
-# alignments; it learned where to look because looking there predicts the next word.
+# Read each heatmap row by row: where does each French word put its largest weight? In this
+# run:
+
+# %%
+say(
+    "- {cat}\n- {horse}\n- {mouse}",
+    cat=l08.where_it_looks(records[0]),
+    horse=l08.where_it_looks(records[4]),
+    mouse=l08.where_it_looks(records[1]),
+)
+
+# %% [markdown]
+# In "the cat sat on the mat", one English word is the gold source of two French words: "sat"
+# → "s'est assis". In "the red horse watches the book" the adjective has moved: where
+# "cheval" looks at "horse" and then "rouge" back at "red", the dark cells cross as the gold
+# alignment does. Nobody told the model about alignments; it learns where to look because
+# looking there predicts the next word. The third sentence has feminine adjectives, "grise"
+# and "noire": compare their rows with their orange boxes.
 #
-# The third heatmap is different: "grise" and "noire" look at the *nouns* "mouse" and
-# "table", not at "grey" and "black". How often does the largest weight of a row fall on the
-# gold word? Over all test sentences of seen lengths, by word class, and for the adjectives by
+# How often does the largest weight of a row fall on the gold word? Over all test sentences of seen lengths, by word class, and for the adjectives by
 # the gender of their noun; the last line gives the same agreement for the five seeds of the
 # sweep (same model, same data, different random initialisation):
 
@@ -305,26 +333,48 @@ agreement, by_class = l08.seen_agreement(run, c)
 print(f"argmax of attention = gold source word: {agreement:.1%} of the French words")
 for name, value in by_class.items():
     print(f"  {name:>12}: {value:.1%}")
-for gender, where in l08.adjective_targets(run, c).items():
+targets = l08.adjective_targets(run, c)
+for gender, where in targets.items():
     print(f"{gender} adjectives look at the English adjective {where['adjective']:.1%}, "
           f"at the noun {where['noun']:.1%}")  # fmt: skip
 seeds = l08.alignment_table(data)["overall"]
 print(f"five seeds of the sweep: {min(seeds):.1%} to {max(seeds):.1%} of the French words")
 
+# %%
+say(
+    "In this run, {agreement:.0%} of the French words put their largest weight on the very "
+    "word the grammar says they translate; the word class that misses most often is the "
+    "{worst} ({worst_value:.0%} on the gold word).",
+    agreement=agreement,
+    worst=min(by_class, key=by_class.get),
+    worst_value=min(by_class.values()),
+)
+
 # %% [markdown]
-# In this run, more than nine French words in ten (printed above) put their largest weight
-# on the very word the grammar says they translate: every article, verb, preposition and
-# conjunction, and nearly every noun. That is one seed, and the best of five: over the five
-# seeds the agreement ranges from about 85 % to 93 % (last line above). In every seed most
-# of the misses are adjectives (the myth box below prints them seed by seed).
+# That is one seed: over the five seeds of the sweep the agreement ranges from about 85 % to
+# 93 % (last line above), and in every seed most of the misses are adjectives (the myth box
+# below prints them seed by seed).
 #
 # Why do adjectives stray? Every French adjective needs two facts: which adjective
 # ("black"), and the gender of its noun ("noir" or "noire"). With a bidirectional encoder
 # *two* annotations hold both facts: the noun's (its left-to-right half has just read
 # "black") and the adjective's (its right-to-left half has just read "table"). Either is a
-# good place to look, and training picks one: in this run every feminine adjective looks at
-# its noun, while most masculine ones look at the adjective (printed above). The model looks
-# where the *information* is, which is not always where a linguist draws the link.
+# good place to look, and training picks one.
+
+# %%
+say(
+    "In this run, {f_noun:.0%} of the feminine adjectives look at their noun and {f_adj:.0%} "
+    "at the English adjective; of the masculine ones, {m_noun:.0%} look at the noun and "
+    "{m_adj:.0%} at the adjective.",
+    f_noun=targets["feminine"]["noun"],
+    f_adj=targets["feminine"]["adjective"],
+    m_noun=targets["masculine"]["noun"],
+    m_adj=targets["masculine"]["adjective"],
+)
+
+# %% [markdown]
+# The model looks where the *information* is, which is not always where a linguist draws the
+# link.
 #
 # ### Exercise 2: read an alignment
 #
@@ -381,8 +431,8 @@ for name, values in uni.items():
 # > **Fact**: they show where the weighted average took its inputs from, which is not the same
 # > thing. In our own sweep, the five general-score models all translate sentences of seen
 # > lengths almost perfectly, yet their alignments differ (printed below): in two seeds *no*
-# > French adjective looks at its English adjective, in the others some do (seed 0, this
-# > notebook's run, only the masculine ones). The three additive-score models do the
+# > French adjective looks at its English adjective, in the others some do (in seed 0 only the
+# > masculine ones). The three additive-score models do the
 # > reverse: nearly all their adjectives look at the English adjective, but many of their
 # > articles do not look at "the" (the noun, which decides between "le" and "la", is the
 # > other good place to look). Where the weights go depends on the score function and on
@@ -422,8 +472,8 @@ for model in ("general", "additive"):
 # ## What this lesson does not show
 #
 # - **Longer sentences than in training.** At four clauses the attention model's exact match
-#   falls to about 0.4 (this notebook's run) and between 0.25 and 0.43 over the five seeds
-#   (sweep table): attention removes the bottleneck, it does not teach the decoder to keep
+#   falls to between 0.25 and 0.43 over the five seeds (sweep table; this notebook's run is
+#   in its first table): attention removes the bottleneck, it does not teach the decoder to keep
 #   going past the lengths it was trained on.
 # - **Real language.** Our grammar has about 30 words, no ambiguity and no idioms; the gap
 #   between the two models is large because the budget is tiny and the structure is clean.
@@ -450,8 +500,9 @@ for model in ("general", "additive"):
 #   one shifts alignments. Even so, different seeds align differently while translating
 #   equally well: attention weights are evidence about a model, not by themselves an
 #   explanation of it.
-# - Attention does not extrapolate to longer sentences for free, and on real data it improved
-#   RNN translation a lot without beating phrase-based systems at first.
+# - Attention does not extrapolate to longer sentences for free. On real data it improved RNN
+#   translation a lot: it matched the phrase-based system of the time on sentences without
+#   unknown words, and trailed it on all sentences.
 #
 # Next, lesson 09 drops the recurrence entirely: it measures what a self-attention layer costs
 # and gains against a recurrent one (Vaswani et al.'s Table 1), and trains a small Transformer

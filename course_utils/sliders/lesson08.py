@@ -287,6 +287,16 @@ def readout_alignment(a: Alignment) -> str:
     )
 
 
+def where_it_looks(a: Alignment) -> str:
+    """Each French word and the English word of its largest weight, as a phrase:
+    '"le" → "the", "chat" → "cat", ...'."""
+    source = a.pair.source
+    return ", ".join(
+        f'"{word}" → "{source[int(np.argmax(row))]}"'
+        for word, row in zip(a.pair.target, a.weights, strict=True)
+    )
+
+
 def _picker(records: list[Alignment]):
     """The compute function of the slider and the sweep: sentence index -> its record."""
 

@@ -1,8 +1,11 @@
 """Lesson 08: every number the lesson states, its checkers, its figures, and the shipped sweep.
 
 The live model (attention, general score, seed 0) is trained once for the module (a few
-seconds). course_utils/data/translation_sweep.json comes from tools/sweep_translation.py: the
-tests read the shipped file and re-run one point fresh. Ranges where training is involved.
+seconds). The notebook renders what it says of that run from the run itself; here the run is
+tested for the claims the lesson makes about it, with margins measured over seeds 0-2 and
+both of torch's kernel settings (marked `training`). course_utils/data/translation_sweep.json
+comes from tools/sweep_translation.py: its numbers are asserted as stated, and fresh runs are
+compared with it within the spread of its seeds.
 """
 
 import numpy as np
@@ -62,45 +65,52 @@ def test_printed_examples():
 # --- the live model ----------------------------------------------------------------------------
 
 
+@pytest.mark.training
 def test_live_model_translates_seen_lengths(live):
+    """Measured (seeds 0-2, both kernel settings): seen lengths 0.965-1.00 exact, four clauses
+    0.32-0.49: "falls" at the unseen length. The article's sentence comes out right."""
     exact = live.evaluation.exact_by_clauses()
     tokens = live.evaluation.tokens_by_clauses()
-    for k in l08.SEEN:  # "almost every held-out sentence": measured 1.00, 1.00, 0.985
-        assert exact[k] >= 0.95 and tokens[k] >= 0.98
-    seen = live.evaluation.exact[live.evaluation.clauses <= 3].mean()
-    assert seen >= 0.9  # the brief's claim: >= 90 % on held-out sentences of seen lengths
-    assert 0.35 <= exact[4] <= 0.5  # "falls to about 0.4" (measured 0.435)
-    assert round(exact[4], 1) == 0.4
+    for k in l08.SEEN:
+        assert exact[k] >= 0.9 and tokens[k] >= 0.95
+    assert exact[4] <= 0.7 < min(exact[k] for k in l08.SEEN)
     assert live.evaluation.predictions[0] == tr.cat_pair().target  # the article's sentence
     assert "(never seen in training)" in l08.accuracy_table(live).splitlines()[4]
 
 
-def test_live_alignment_agreement(live):
+@pytest.mark.training
+def test_live_alignment_agreement(live, data):
+    """The live run falls within the spread of the sweep's seeds (0.85-0.93; measured for
+    seeds 0-2 on both kernel settings: 0.847-0.927), and its worst word class is the adjective,
+    as in every seed of the sweep."""
     agreement, by_class = l08.seen_agreement(live)
-    assert agreement >= 0.9  # "more than nine French words in ten" (measured 0.933)
-    shipped = l08.alignment_table(l08.load_sweep())["overall"][0]
-    assert agreement == pytest.approx(shipped, abs=0.01)  # the live run is the sweep's seed 0
-    for name in ("article", "verb", "preposition", "conjunction"):
-        assert by_class[name] == 1.0  # "every article, verb, preposition and conjunction"
-    assert by_class["noun"] >= 0.99  # "nearly every noun"
+    shipped = l08.alignment_table(data)["overall"]
+    assert min(shipped) - 0.05 <= agreement <= max(shipped) + 0.05
+    assert min(by_class, key=by_class.get) == "adjective"
     where = l08.adjective_targets(live)
-    assert where["feminine"]["noun"] == 1.0  # "every feminine adjective looks at its noun"
-    assert where["feminine"]["adjective"] == 0.0
-    assert where["masculine"]["adjective"] > 0.5  # "most masculine ones look at the adjective"
+    for gender in ("masculine", "feminine"):
+        assert where[gender]["adjective"] + where[gender]["noun"] > 0.95  # one or the other
 
 
-def test_showcase_heatmaps_show_what_the_text_says(records):
+def test_showcase_sentences(records):
     cat, red_horse, grey_mouse = records[0], records[4], records[1]
     assert " ".join(cat.pair.source) == "the cat sat on the mat"
-    np.testing.assert_array_equal(np.argmax(cat.weights, axis=1), [0, 1, 2, 2, 3, 4, 5])
+    assert " ".join(cat.pair.target) == "le chat s'est assis sur le tapis"
+    assert [cat.pair.source[j] for j in cat.pair.alignment[2:4]] == ["sat", "sat"]  # gold
     assert " ".join(red_horse.pair.source) == "the red horse watches the book"
-    assert red_horse.agreement == 1.0  # cheval -> horse, rouge -> red: the crossing
+    assert red_horse.pair.target[1:3] == ("cheval", "rouge")  # the moved adjective
     assert " ".join(grey_mouse.pair.source) == "the grey mouse follows the black table"
-    top = np.argmax(grey_mouse.weights, axis=1)
-    source = grey_mouse.pair.source
-    assert source[top[2]] == "mouse" and source[top[6]] == "table"  # grise, noire -> nouns
+    assert {"grise", "noire"} <= set(grey_mouse.pair.target)  # feminine adjectives
     for r in records:
         np.testing.assert_allclose(r.weights.sum(axis=1), 1.0, atol=1e-6)
+
+
+def test_where_it_looks(records):
+    cat = records[0]
+    text = l08.where_it_looks(cat)
+    assert text.count(" → ") == len(cat.pair.target) and text.startswith('"le" → "')
+    top = cat.pair.source[int(np.argmax(cat.weights[1]))]
+    assert f'"chat" → "{top}"' in text
 
 
 # --- the shipped sweep -------------------------------------------------------------------------
@@ -131,9 +141,8 @@ def test_sweep_alignment_tables(data):
     assert sum(a == 0.0 for a in table["adjective"]) == 2  # "in two seeds no adjective"
     assert all(0 < a < 1 for a in table["adjective"] if a)  # "in the others some do"
     assert table["overall"][0] >= 0.9
-    # "over the five seeds ... from about 85 % to 93 %"; seed 0 (the live run) is "the best"
+    # "over the five seeds of the sweep the agreement ranges from about 85 % to 93 %"
     assert round(min(table["overall"]), 2) == 0.85 and round(max(table["overall"]), 2) == 0.93
-    assert table["overall"][0] == max(table["overall"])
     # "in every seed most of the misses are adjectives"
     test = [p for p in l08.corpus().test if p.clauses in l08.SEEN]
     words = sum(len(p.target) for p in test)
@@ -164,25 +173,23 @@ def test_sweep_table_and_figure(data, live, baseline):
     assert fig.axes[0].get_xlabel()
 
 
-def test_the_live_baseline_reproduces_the_shipped_point(data, baseline):
-    """The no-attention model, seed 0, trained now as the notebook does, against the sweep."""
-    old = l08.sweep_runs(data, "none")[0]
-    for k, v in baseline.evaluation.exact_by_clauses().items():
-        assert v == pytest.approx(old["exact"][str(k)], abs=0.01)
-    assert baseline.training.losses[-1] == pytest.approx(old["final_loss"], rel=0.01)
+@pytest.mark.training
+def test_the_live_baseline_agrees_with_the_shipped_seeds(data, baseline):
+    """The no-attention model, seed 0, trained now as the notebook does: within the shipped
+    seeds' range at every length (measured seeds 0-2, both kernel settings: 0.945-0.97 at one
+    clause, 0.065-0.07 at two, 0 at three), so "one clause nearly always, two rarely, three
+    never" holds for the learner's own run too."""
     assert data["config"] == s2s.LESSON08
+    shipped = l08.by_length(l08.sweep_runs(data, "none"))
+    for k, v in baseline.evaluation.exact_by_clauses().items():
+        assert shipped[:, k - 1].min() - 0.05 <= v <= shipped[:, k - 1].max() + 0.05, k
 
 
-def test_live_baseline_as_the_text_states(baseline):
-    """ "one clause nearly always, two rarely, three never" for the notebook's own run."""
-    exact = baseline.evaluation.exact_by_clauses()
-    assert exact[1] >= 0.9 and exact[2] <= 0.1 and exact[3] == 0.0
-
-
-def test_live_run_matches_the_shipped_seed_0(data, live):
-    shipped = l08.sweep_runs(data, "general")[0]
+@pytest.mark.training
+def test_live_run_agrees_with_the_shipped_seeds(data, live):
+    shipped = l08.by_length(l08.sweep_runs(data, "general"))
     for k, v in live.evaluation.exact_by_clauses().items():
-        assert v == pytest.approx(shipped["exact"][str(k)], abs=0.01)
+        assert shipped[:, k - 1].min() - 0.1 <= v <= shipped[:, k - 1].max() + 0.1, k
 
 
 # --- the slider --------------------------------------------------------------------------------
@@ -190,12 +197,12 @@ def test_live_run_matches_the_shipped_seed_0(data, live):
 
 def test_alignment_slider_default_and_moving(records):
     app = l08.alignment_slider(records)
-    assert app.readout_text.startswith("argmax of attention = gold word for 100% of the 7")
-    assert app.readout_text.endswith("greedy translation right")
+    assert app.readout_text == l08.readout_alignment(records[0])
+    assert app.readout_text.startswith("argmax of attention = gold word for ")
     first = png(app)
     app.set(sentence=1)
     assert png(app) != first
-    assert app.readout_text.startswith("argmax of attention = gold word for 71% of the 7")
+    assert app.readout_text == l08.readout_alignment(records[1])
 
 
 def test_alignment_slider_every_setting_without_warnings(records):
@@ -259,23 +266,34 @@ def test_context_checker_not_attempted():
 # --- exercise 2: reading an alignment ------------------------------------------------------------
 
 
+@pytest.mark.training
 def test_reading_exercise(records):
+    """The sentence is chosen from the learner's own run: an adjective whose largest weight is
+    on its gold English word, which sits elsewhere than the word at the same position."""
     reading = l08.reading_exercise(records)
-    assert reading.word == "rouge" and reading.answer() == "red"
-    assert " ".join(reading.source) == "the red horse watches the book"
-    assert ex.check_alignment("red", reading).passed
-    assert ex.check_alignment(" Red ", reading).passed
+    assert tr.WORD_CLASSES[reading.word] == "adjective"
+    answer = reading.answer()
+    assert answer == reading.source[int(np.argmax(reading.weights[reading.row]))]
+    assert answer != reading.source[reading.row]
+    assert ex.check_alignment(answer, reading).passed
+    assert ex.check_alignment(f" {answer.title()} ", reading).passed
     text = ex.reading_text(reading)
     assert len(text.splitlines()) == len(reading.target) + 1
 
 
+@pytest.mark.training
 def test_reading_checker_explains_wrong_answers(records):
     reading = l08.reading_exercise(records)
     monotone = ex.check_alignment(reading.source[reading.row], reading)
     assert monotone.status is Status.WRONG_VALUES and "monotone guess" in monotone.message
-    other = ex.check_alignment("book", reading)
-    assert "Read the row of 'rouge'" in other.message
-    assert "not a word of the English sentence" in ex.check_alignment("rouge", reading).message
+    other_word = next(w for w in reading.source if w not in (reading.answer(), "the"))
+    if other_word == reading.source[reading.row]:
+        other_word = next(
+            w for w in reading.source if w not in (reading.answer(), "the", other_word)
+        )
+    other = ex.check_alignment(other_word, reading)
+    assert f"Read the row of '{reading.word}'" in other.message
+    assert "not a word of the English sentence" in ex.check_alignment(reading.word, reading).message
     assert ex.check_alignment(3, reading).status is Status.WRONG_TYPE
     assert ex.check_alignment(..., reading).status is Status.NOT_ATTEMPTED
     messages = {monotone.message, other.message}
