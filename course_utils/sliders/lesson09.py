@@ -180,6 +180,16 @@ def timings() -> complexity.WallTimes:
     )
 
 
+def crossing(n: float) -> str:
+    """Where attention became slower than the RNN, as a phrase (``complexity.crossover``)."""
+    first, last = TIMING["lengths"][0], TIMING["lengths"][-1]
+    if np.isnan(n):
+        return f"stayed faster than nn.RNN up to n = {last}"
+    if n <= first:
+        return f"was slower than nn.RNN from n = {first} on"
+    return f"became slower than nn.RNN near n = {n:.0f}"
+
+
 STYLES = {"nn.RNN": (RED, "o"), "RNNCell loop": (RED, "^"), "attention": (GREEN, "s")}
 
 
@@ -260,6 +270,59 @@ def agreement_run(seed: int = 0) -> LiveRun:
     model, result = transformer.train_agreement(seed)
     acc = training.accuracy_by_distance(model, list(DISTANCES), length=52)
     return LiveRun(model, result, acc)
+
+
+SWEEP_FILE = "transformer_sweep.json"
+SWEEP_SEEDS = tuple(range(8))
+
+
+def agreement_sweep(seeds=SWEEP_SEEDS) -> dict:
+    """``agreement_run`` for each seed, as plain data (for JSON): the test accuracy at
+    distance 50 after training, and the accuracy at each of DISTANCES. Written to
+    course_utils/data/transformer_sweep.json by tools/sweep_transformer.py."""
+    runs = []
+    for seed in seeds:
+        run = agreement_run(seed)
+        runs.append(
+            {
+                "seed": seed,
+                "final": round(run.result.final, 4),
+                "by_distance": [round(float(a), 4) for a in run.by_distance],
+            }
+        )
+    return {
+        "config": dict(transformer.AGREEMENT),
+        "distances": list(DISTANCES),
+        "seeds": list(seeds),
+        "runs": runs,
+    }
+
+
+def load_sweep(path=None) -> dict:
+    """The shipped seeds of the Transformer on agreement (or the file at ``path``)."""
+    return l06.load_sweep(path or l06.sweep_path(SWEEP_FILE))
+
+
+class SeedSpread(NamedTuple):
+    """The shipped seeds: final accuracy at distance 50, and by_distance (seeds, distances)."""
+
+    seeds: list[int]
+    final: np.ndarray
+    by_distance: np.ndarray
+
+    @property
+    def largest_drop(self) -> float:
+        """The largest fall in accuracy from distance 10 to distance 50 over the seeds."""
+        return float((self.by_distance[:, 0] - self.by_distance[:, -1]).max())
+
+
+def seed_spread(data: dict) -> SeedSpread:
+    runs = sorted(data["runs"], key=lambda r: r["seed"])
+    return SeedSpread(
+        [r["seed"] for r in runs],
+        np.array([r["final"] for r in runs]),
+        np.array([r["by_distance"] for r in runs]),
+    )
 
 
 def lesson06_figure(run: LiveRun) -> Figure:

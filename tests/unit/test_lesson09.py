@@ -5,6 +5,8 @@ margin around them. (Table 1's path and sequential numbers: test_complexity.py; 
 figure: test_story.py; the depth ablation: test_transformer.py.)
 """
 
+import json
+
 import numpy as np
 import pytest
 from helpers import assert_all_different, no_warnings, png
@@ -77,40 +79,54 @@ def test_whole_slider_default_and_extremes():
 # --- the tiny Transformer on agreement ---------------------------------------------------------
 
 
-def test_transformer_holds_at_distance_50():
-    """Seed 0: 97.5 % at distance 50 after 400 steps; 94.8-98.8 % at distances 10-50."""
+@pytest.fixture(scope="module")
+def spread():
+    return l09.seed_spread(l09.load_sweep())
+
+
+def test_shipped_seeds_quoted(spread):
+    """ "between 83 % and 95 % at distance 50", "no seed below 80 % at any distance",
+    "several points below distance 10 (up to 14)"."""
+    data = l09.load_sweep()
+    assert data["config"] == json.loads(json.dumps(transformer.AGREEMENT))
+    assert data["distances"] == list(l09.DISTANCES)
+    assert spread.seeds == list(l09.SWEEP_SEEDS) and data["machine"]["torch_cpu_capability"]
+    assert f"{spread.final.min():.0%}" == "83%" and f"{spread.final.max():.0%}" == "95%"
+    assert spread.by_distance.min() > 0.80
+    assert round(100 * spread.largest_drop) == 14
+    assert 0 < spread.largest_drop < 0.5  # far from the RNN's fall of 50 points
+
+
+@pytest.mark.training
+def test_a_fresh_run_of_seed_0_falls_within_the_shipped_spread(spread):
+    """The live run (seed 0, about 3-10 s) against the eight shipped seeds: measured on both
+    kernel settings, seed 0 ends at 94-95 % and seeds 0-7 at 83-98 %."""
     run = l09.agreement_run()
-    assert run.result.final >= 0.95
-    assert run.result.final == pytest.approx(0.975, abs=0.005)
-    assert run.by_distance.min() == pytest.approx(0.948, abs=0.005)
-    assert run.by_distance.max() == pytest.approx(0.988, abs=0.005)
+    assert spread.final.min() - 0.05 <= run.result.final <= 1.0
+    assert run.by_distance.min() >= spread.by_distance.min() - 0.05
     assert l09.parameter_count(run.model) == 17_985
     fig = l09.lesson06_figure(run)
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert "Transformer (one model, seed 0)" in labels
 
 
-@pytest.mark.slow
-def test_other_seeds_end_lower_but_do_not_decay_with_distance():
-    """Measured: seeds 1 / 2 / 3 end at 89.2 / 94.8 / 94.5 % at distance 50 after 400 steps;
-    over seeds 0-3 and distances 10-50 every accuracy lies in 89.8-99.0 %. The lesson says
-    "seeds 1 to 3 end between 89 and 95 %" and "all four between 89 and 99 %"."""
-    by_distance = [l09.agreement_run(0).by_distance]
-    for seed in (1, 2, 3):
-        run = l09.agreement_run(seed)
-        assert 0.885 <= run.result.final <= 0.955, seed
-        by_distance.append(run.by_distance)
-    acc = np.array(by_distance)
-    assert 0.89 <= acc.min() and acc.max() <= 0.995
-
-
+@pytest.mark.training
 def test_order_ablation():
-    with_pe, without = l09.order_run(True), l09.order_run(False)
-    assert with_pe.result.final == 1.0
-    assert without.result.final == pytest.approx(0.508, abs=0.005)
-    assert abs(without.result.final - 0.5) < 0.03  # chance
-    assert 1e-8 < without.permutation_change < 1e-6  # "about 1e-7", float32 round-off
-    assert l09.order_figure([with_pe, without]).axes[0].get_title()
+    """ "within two points of 50 %" without positions, "100 % in every one" with them, and a
+    change of float32 round-off under shuffling: seeds 0-1 (measured 0-5, both kernel settings:
+    49.6-50.9 %, 100 %, 9e-8 to 1.3e-7)."""
+    for seed in range(2):
+        with_pe, without = l09.order_run(True, seed), l09.order_run(False, seed)
+        assert with_pe.result.final == 1.0
+        assert abs(without.result.final - 0.5) < 0.02
+        assert 1e-8 < without.permutation_change < 1e-6
+    assert l09.order_figure([l09.order_run(True), l09.order_run(False)]).axes[0].get_title()
+
+
+def test_crossing_phrases():
+    assert l09.crossing(float("nan")) == "stayed faster than nn.RNN up to n = 4096"
+    assert l09.crossing(16.0) == "was slower than nn.RNN from n = 16 on"
+    assert l09.crossing(301.4) == "became slower than nn.RNN near n = 301"
 
 
 def test_depth_figure_and_pitfall():
