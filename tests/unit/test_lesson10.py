@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from helpers import assert_all_different, no_warnings, png
 
-from course_utils import attention, complexity, plots
+from course_utils import attention, beyond, complexity, plots
 from course_utils.checks import Status
 from course_utils.exercises import lesson10 as ex
 from course_utils.sliders import lesson10 as l10
@@ -172,9 +172,18 @@ def test_tradeoff_sweep_rows():
 # --- beyond text ---------------------------------------------------------------------------------
 
 
+@pytest.mark.training
+@pytest.mark.parametrize("seed", [1, 2])
+def test_vision_above_90_percent_in_other_seeds(seed):
+    """ "in six seeds, with both of torch's kernel settings, it scored above 90 %" (measured
+    0.911-0.934); seed 0 is the live run, tested below."""
+    assert beyond.train(beyond.make_vit(seed), "vision").accuracy > 0.9
+
+
+@pytest.mark.training
 def test_vision_numbers():
     vit = l10.vision()
-    assert vit.accuracy == pytest.approx(0.933, abs=0.015)  # "about 93 %"; chance 25 %
+    assert vit.accuracy > 0.9  # chance 25 %
     images, labels, predicted, weights = l10.vision_examples()
     assert images.shape == (4, 16, 16) and weights.shape == (4, 16)
     np.testing.assert_array_equal(predicted, labels)  # the four shown are classified right
@@ -183,13 +192,15 @@ def test_vision_numbers():
     assert len(fig.axes) == 8 and all(ax.get_title() for ax in fig.axes)
 
 
+@pytest.mark.training
 def test_recommendation_numbers():
+    """ "a hit rate above 99 % where the order-blind average stays near 40 %": measured over
+    seeds 0-5 on both kernel settings, attention 0.999-1.0, average 0.398-0.43, weight on the
+    deciding purchase 0.71-0.74 (seed 1 is tested in test_beyond.py)."""
     r = l10.recommendation()
-    assert r.attention == pytest.approx(0.999, abs=0.005)  # "99.9 %"
-    assert r.average == pytest.approx(0.426, abs=0.02)  # "42.6 %"
-    assert r.popular == pytest.approx(0.115, abs=1e-9)  # "11.5 %" (no training involved)
-    assert round(r.weight_on_deciding, 2) == 0.73  # "0.73 of its weight"
-    assert r.attention - r.average > 0.5  # attention beats the order-blind average by far
+    assert r.attention > 0.99 and 0.3 < r.average < 0.5
+    assert r.popular == pytest.approx(0.115, abs=1e-9)  # no training involved
+    assert r.weight_on_deciding > 0.5
 
 
 def test_recommend_figure_shows_the_median_user():
