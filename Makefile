@@ -17,8 +17,8 @@ LAB_PORT ?= 8888
 # JupyterLab refuses to run as root (as in some containers) unless told it may.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test setup dev-setup notebooks check-notebooks test-unit test-notebooks \
-        test-browser test-colab bench lint clean
+.PHONY: lab test setup dev-setup notebooks check-notebooks test-unit test-second-cpu \
+        test-notebooks test-browser test-colab bench lint clean
 
 ## make lab: set up (once) and open the course in JupyterLab
 lab: $(VENV)/.course-installed
@@ -26,7 +26,7 @@ lab: $(VENV)/.course-installed
 		--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
 
 ## make test: set up (once) and run the whole test suite
-test: lint test-unit test-notebooks test-browser test-colab
+test: lint test-unit test-second-cpu test-notebooks test-browser test-colab
 
 setup: $(VENV)/.course-installed
 dev-setup: $(VENV)/.dev-installed
@@ -55,8 +55,16 @@ check-notebooks: dev-setup
 	$(PY) tools/build_notebooks.py --check
 
 test-unit: dev-setup
-	$(PYTEST) -q -n 2 -m "not timing" tests/unit tests/test_pipeline.py
+	$(PYTEST) -q -n 2 --dist loadfile -m "not timing" tests/unit tests/test_pipeline.py
 	$(PYTEST) -q -m timing tests/unit
+
+## A second CPU, simulated: torch's portable kernels (ATEN_CPU_CAPABILITY=default) round
+## differently from the native ones, so every training run takes another path. The claims the
+## lessons make about training runs (tests marked `training`) must hold there too.
+test-second-cpu: dev-setup
+	ATEN_CPU_CAPABILITY=default $(PY) -c "from course_utils.env import machine; print(machine())"
+	ATEN_CPU_CAPABILITY=default $(PYTEST) -q -n 2 --dist loadfile -m "training and not timing" \
+		tests/unit
 
 ## Solution notebooks must pass every checker (COURSE_REQUIRE_CORRECT makes a failed check raise);
 ## exercise notebooks must run top to bottom with their stubs in place.
