@@ -6,6 +6,7 @@ so that the tests can feed it to the checker and see its hint come back.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -123,6 +124,7 @@ def _copying(fn: Callable) -> Callable:
     if is_stub(fn) or not callable(fn):
         return fn
 
+    @functools.wraps(fn)
     def call(grads, max_norm):
         return fn([g.copy() for g in grads], max_norm)
 
@@ -354,9 +356,10 @@ def _select(out: Any, which: tuple[int, ...]) -> Any:
 
 
 def _part_fn(fn: Callable, which: tuple[int, ...]) -> Callable:
+    """fn's outputs `which` (keeping fn's signature, for the checker's signature message)."""
     if is_stub(fn) or not callable(fn):
         return fn
-    return lambda *args: _select(fn(*args), which)
+    return functools.wraps(fn)(lambda *args: _select(fn(*args), which))
 
 
 def _structure_problem(fn: Callable, cases: list[tuple]) -> str:
@@ -396,13 +399,13 @@ def check_batchnorm_forward(fn) -> CheckResult:
             return finish(CheckResult(exercise, Status.WRONG_TYPE, problem))
     for part, (case_key, which, what) in _PARTS.items():
         mistakes = [
-            Mistake(lambda *a, f=f, w=which: _select(f(*a), w), hint)
+            Mistake(_part_fn(f, which), hint)
             for f, hint, where in BN_MISTAKES.values()
             if where == part
         ]
         result = check_function(
             _part_fn(fn, which),
-            lambda *a, w=which: _select(reference_batchnorm(*a), w),
+            _part_fn(reference_batchnorm, which),
             cases[case_key],
             exercise=exercise,
             mistakes=mistakes,

@@ -9,6 +9,7 @@ Exercise 2's checker trains (about 2 s, one thread, cached): it runs the LSTM of
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 
@@ -134,6 +135,7 @@ def _fresh_copies(fn: Callable) -> Callable:
     if is_stub(fn) or not callable(fn):
         return fn
 
+    @functools.wraps(fn)
     def call(sentences):
         value = fn(Sentences([list(words) for words in sentences]))
         if isinstance(value, (list, tuple)):

@@ -7,6 +7,8 @@ True = "query i may attend to key j".
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from course_utils import attention, beyond
@@ -157,6 +159,7 @@ WINDOW_HINT = (
 def _as_bool_array(fn):
     """Wrap the learner's mask function so that a 0/1 or bool result compares as integers."""
 
+    @functools.wraps(fn)
     def wrapped(n, window):
         value = fn(n, window)
         array = np.asarray(value)
