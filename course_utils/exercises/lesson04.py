@@ -157,7 +157,8 @@ def _bn_cases() -> tuple[list[tuple], list[tuple]]:
     x is never square (6 x 4, 3 x 5, 5 x 3, 1 x 4), so normalising the wrong axis shows;
     features have different means and scales, one with a tiny spread so that eps matters;
     gamma != 1, beta != 0, momentum != 0.5 (so that swapping its roles shows), and running
-    statistics far from the batch's (so that using the wrong ones shows).
+    statistics far from the batch's (so that using the wrong ones shows). eps and momentum
+    differ between the cases of each mode, so that a hard-coded value shows in both modes.
     """
     rng = np.random.default_rng(7)
     train = []
@@ -179,7 +180,7 @@ def _bn_cases() -> tuple[list[tuple], list[tuple]]:
             )
         )
     evaluation = []
-    for batch, features in ((5, 3), (1, 4)):
+    for batch, features, momentum, eps in ((5, 3, 0.2, 1e-3), (1, 4, 0.1, 1e-5)):
         x = rng.uniform(-3, 3, features) + rng.uniform(0.5, 3) * rng.standard_normal(
             (batch, features)
         )
@@ -190,8 +191,8 @@ def _bn_cases() -> tuple[list[tuple], list[tuple]]:
                 rng.standard_normal(features),
                 rng.standard_normal(features),
                 rng.uniform(0.5, 2, features),
-                0.1,
-                1e-5,
+                momentum,
+                eps,
                 False,
             )
         )
