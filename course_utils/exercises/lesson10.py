@@ -95,8 +95,9 @@ LINEAR_MISTAKES = [
 # The order is checked by memory: at n = 1024 an (n, n) float64 array takes 8.4 MB, while the
 # O(n) order needs about 0.1 MB (arrays of n x d_k or n x d_v numbers). The limit, n * n / 2
 # bytes, lies far from both; even an (n, n) boolean array exceeds it.
-MEMORY_CASE = _case_linear(1024, 3, 2, seed=2)
-MEMORY_LIMIT = 1024 * 1024 // 2
+MEMORY_N = 1024
+MEMORY_CASE = _case_linear(MEMORY_N, 3, 2, seed=2)
+MEMORY_LIMIT = MEMORY_N * MEMORY_N // 2
 
 
 def peak_bytes(fn, args) -> int:
@@ -120,23 +121,23 @@ def peak_bytes(fn, args) -> int:
 def check_linear_attention(fn) -> CheckResult:
     """Check `fn(Q, K, V) -> phi(Q) (phi(K)^T V) / (phi(Q) . sum_j phi(k_j))`, phi = elu + 1,
     and that it computes no (n, n) array: its peak memory at n = 1024 (``MEMORY_CASE``)."""
+    exercise = "linear attention"
     result = check_function(
         fn,
         reference_linear_attention,
         [*LINEAR_CASES, MEMORY_CASE],
-        exercise="linear attention",
+        exercise=exercise,
         mistakes=LINEAR_MISTAKES,
         hint="fq, fk = attn.elu_plus_one(Q), attn.elu_plus_one(K); S = fk.T @ V; "
         "z = fk.sum(axis=0); return (fq @ S) / (fq @ z)[:, None].",
     )
     if not result.passed:
         return result
-    n = len(MEMORY_CASE[0])
-    peak = peak_bytes(fn, MEMORY_CASE)
+    n, peak = MEMORY_N, peak_bytes(fn, MEMORY_CASE)
     if peak > MEMORY_LIMIT:
         return finish(
             CheckResult(
-                "linear attention",
+                exercise,
                 Status.WRONG_METHOD,
                 f"Your values are right, but not in the O(n) order: at n = {n} your function "
                 f"allocated {peak / 1e6:.1f} MB at its peak, while one (n, n) matrix of float64 "
@@ -148,7 +149,7 @@ def check_linear_attention(fn) -> CheckResult:
         )
     return finish(
         CheckResult(
-            "linear attention",
+            exercise,
             Status.CORRECT,
             f"{result.message} At n = {n} your function needed {peak / 1e6:.2f} MB at its "
             "peak: no (n, n) array.",
