@@ -5,10 +5,12 @@ Those per-lesson checkers (in ``course_utils.exercises``) are thin: they choose 
 the typical mistakes, and hand the rest to the machinery here, which reports exactly one of
 
     not attempted yet -> raised an exception -> wrong type / shape / dtype -> NaN or inf
-    -> numerically unstable (a RuntimeWarning) -> wrong values -> correct
+    -> numerically unstable (a RuntimeWarning) -> wrong values -> right values, wrong method
+    -> correct
 
 in that order, with a message that points at the likely mistake. The learner's code never
-crashes the notebook: every exception it raises is caught and described.
+crashes the notebook: every exception it raises is caught and described, and a function
+with the wrong parameters is reported with its `def` line before it is called.
 
 A typical mistake is a `Mistake`: a wrong function that a learner might have written (sigma
 instead of sigma', a transposed weight matrix, ...) and the hint to show when the learner's
@@ -24,6 +26,8 @@ from __future__ import annotations
 import contextvars
 import enum
 import html
+import inspect
+import linecache
 import math
 import os
 import traceback
@@ -49,6 +53,7 @@ class Status(enum.Enum):
     NOT_FINITE = "NaN or inf in the output"
     UNSTABLE = "numerically unstable"
     WRONG_VALUES = "wrong values"
+    WRONG_METHOD = "right values, wrong method"
     CORRECT = "correct"
 
 
@@ -159,6 +164,58 @@ def _learner_line(tb) -> str:
     return f"line {frame.lineno}{source}"
 
 
+def _parameters(fn: Callable[..., Any]) -> inspect.Signature | None:
+    """fn's signature (a wrapper's is its wrapped function's), or None if it has none."""
+    try:
+        return inspect.signature(fn)
+    except (TypeError, ValueError):  # some builtins and numpy ufuncs
+        return None
+
+
+def _arity(signature: inspect.Signature) -> str:
+    """How many positional arguments a signature takes: '1 argument', '2 to 3 arguments'."""
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    positional = [p for p in signature.parameters.values() if p.kind in kinds]
+    required = sum(p.default is inspect.Parameter.empty for p in positional)
+    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in signature.parameters.values()):
+        return f"at least {required} argument{'s' * (required != 1)}"
+    most = len(positional)
+    count = f"{required} to {most}" if required < most else f"{most}"
+    return f"{count} argument{'s' * (most != 1)}"
+
+
+def _signature_problem(
+    fn: Callable[..., Any], args: Sequence[Any], reference: Callable[..., Any] | None = None
+) -> str:
+    """Why fn cannot be called with these positional arguments (naming its `def` line), or ''.
+
+    `reference`'s parameter names, when it has one per argument, spell out the expected call.
+    """
+    signature = _parameters(fn)
+    if signature is None:
+        return ""
+    try:
+        signature.bind(*args)
+    except TypeError as error:
+        learner = inspect.unwrap(fn)
+        name = getattr(learner, "__name__", "")
+        expected = _parameters(reference) if reference is not None else None
+        names = list(expected.parameters) if expected is not None else []
+        call = f", ({', '.join(names)})" if len(names) == len(args) else ""
+        code = getattr(learner, "__code__", None)
+        line = ""
+        if code is not None:
+            source = linecache.getline(code.co_filename, code.co_firstlineno).strip()
+            line = f" (line {code.co_firstlineno}{': ' + source if source else ''})"
+        return (
+            f"your function takes {_arity(signature)}, "
+            f"{name if name.isidentifier() else 'lambda'}{signature}, but the exercise calls "
+            f"it with {len(args)}{call}. Python says: {error}. Change its def line{line} to "
+            "take the exercise's arguments, in that order."
+        )
+    return ""
+
+
 def _call(fn: Callable[..., Any], args: Sequence[Any]) -> _Run:
     """Call fn on copies of args, catching every exception and the first RuntimeWarning."""
     args = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
@@ -194,6 +251,34 @@ def _as_array(value: Any) -> np.ndarray | None:
     return array if array.dtype.kind in "biuf" else None
 
 
+def _kind(value: Any) -> str:
+    """'int: 3', 'array of shape (2, 3), ...': what a value is, for a wrong-type message."""
+    return (
+        describe(value) if isinstance(value, np.ndarray) else f"{type(value).__name__}: {value!r}"
+    )
+
+
+def _not_a_number(value: Any, name: str, expected: str) -> tuple[Status, str]:
+    """(status, message) for a value that `_as_array` rejects; `expected` is what it should be."""
+    dtype = getattr(value, "dtype", None)
+    if isinstance(value, complex) or (dtype is not None and dtype.kind == "c"):
+        what = (
+            f"has complex dtype {dtype}"
+            if dtype is not None
+            else f"is the complex number {value!r}"
+        )
+        return Status.WRONG_DTYPE, (
+            f"{name} {what}; expected real numbers: did a sqrt, log or fractional power of a "
+            "negative number (np.emath, cmath, or ** on a Python complex), or np.fft, slip in?"
+        )
+    if isinstance(value, np.ndarray):
+        return Status.WRONG_TYPE, (
+            f"{name} should hold numbers, got an array of dtype {value.dtype}: {describe(value)}."
+        )
+    tip = " np.array(...) turns a list into an array." if isinstance(value, list) else ""
+    return Status.WRONG_TYPE, f"{name} should be {expected}, got {_kind(value)}.{tip}"
+
+
 def _first_difference(got: np.ndarray, expected: np.ndarray, tol: Tolerance) -> str:
     if expected.size == 1:
         error = abs(got.item() - expected.item())
@@ -225,7 +310,7 @@ def compare(
     """Compare one output with its expected value. Returns (status, message)."""
     if isinstance(expected, tuple):
         if not isinstance(got, (tuple, list)) or len(got) != len(expected):
-            n = len(got) if isinstance(got, (tuple, list)) else "a " + type(got).__name__
+            n = f"{len(got)}" if isinstance(got, (tuple, list)) else _kind(got)
             return Status.WRONG_TYPE, f"expected a tuple of {len(expected)} values, got {n}."
         for i, (g, e) in enumerate(zip(got, expected, strict=True)):
             status, message = compare(g, e, tol, check_dtype=check_dtype, name=f"{name}[{i}]")
@@ -235,11 +320,13 @@ def compare(
     exp = np.asarray(expected)
     arr = _as_array(got)
     if arr is None:
-        return Status.WRONG_TYPE, (
-            f"{name} should be {'a number' if exp.ndim == 0 else 'a numpy array'}, "
-            f"got {type(got).__name__}: {describe(got)}."
-        )
+        return _not_a_number(got, name, "a number" if exp.ndim == 0 else "a numpy array")
     if arr.shape != exp.shape:
+        if arr.ndim == 0:
+            return Status.WRONG_SHAPE, (
+                f"{name} should be an array of shape {exp.shape}, "
+                f"got the single number {arr.item()!r}."
+            )
         hint = " Transposed?" if arr.shape == exp.shape[::-1] and arr.ndim > 1 else ""
         return Status.WRONG_SHAPE, f"{name} should have shape {exp.shape}, got {arr.shape}.{hint}"
     if check_dtype and exp.dtype.kind == "f" and arr.dtype != exp.dtype:
@@ -257,6 +344,9 @@ def compare(
     if np.allclose(arr, exp, rtol=tol.rtol, atol=tol.atol, equal_nan=True):
         return Status.CORRECT, ""
     difference = _first_difference(arr.astype(float), exp.astype(float), tol)
+    square = arr.ndim == 2 and arr.shape[0] == arr.shape[1]
+    if square and np.allclose(arr.T, exp, rtol=tol.rtol, atol=tol.atol):
+        difference += " It is the expected array transposed: rows and columns are swapped."
     return Status.WRONG_VALUES, f"{name}: {difference}"
 
 
@@ -304,6 +394,9 @@ def check_function(
             )
         return result(Status.WRONG_TYPE, f"expected a function, got {describe(learner)}.")
     for args in cases:
+        problem = _signature_problem(learner, args, reference)
+        if problem:
+            return result(Status.ERROR, problem)
         run = _call(learner, args)
         shown = f"For input {describe(tuple(args))}"
         if isinstance(run.error, NotImplementedError):
@@ -384,7 +477,9 @@ def check_estimate(
             )
         )
     value = _as_array(guess)
-    if value is None or value.ndim != 0:
+    if value is None:
+        return result(*_not_a_number(guess, "your guess", "one number"))
+    if value.ndim != 0:
         return result(Status.WRONG_TYPE, f"your guess should be one number, got {describe(guess)}.")
     value = float(value)
     if not math.isfinite(value) or value <= 0:

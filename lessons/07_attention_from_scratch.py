@@ -186,7 +186,8 @@ l07.sentence_matrix_figure()
 # $\operatorname{softmax}(s) = \operatorname{softmax}(s - c)$ for any constant $c$ (the
 # factor $e^{-c}$ cancels between numerator and denominator): with $c$ the row's maximum,
 # every exponent is $\le 0$ and the largest term is exactly 1. The checker feeds logits near
-# $\pm 1000$.
+# $\pm 1000$, and a stack of score matrices (one per head, shape (heads, queries, keys)),
+# whose last axis is axis 2.
 
 
 # %%

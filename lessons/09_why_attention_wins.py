@@ -148,7 +148,7 @@ for n in (512, 4096, 32768):
 #
 # Before running the next cell: how many megabytes ($10^6$ bytes) does one float32 attention
 # matrix take at $n = 4096$ (one sequence, one head)? Replace the `...` with your guess; the
-# checker allocates the matrix and accepts answers within a factor of 2.
+# checker allocates the matrix and accepts answers within a factor of 1.5.
 
 # %%
 # BEGIN SOLUTION (stub: my_guess_mb = ...)

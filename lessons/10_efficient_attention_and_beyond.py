@@ -218,7 +218,8 @@ ex.check_window_mask(window_mask)
 # $(n, d_k)$, `V` is $(n, d_v)$, the output $(n, d_v)$. Use `attn.elu_plus_one` for $\phi$;
 # compute the summary $S = \phi(K)^\top V$ and the normaliser
 # $z = \sum_j \phi(k_j)$, then divide row $i$ of $\phi(Q) S$ by $\phi(q_i) \cdot z$. No
-# $n \times n$ matrix.
+# $n \times n$ matrix: the checker also runs your function at $n = 1024$ and measures its
+# peak memory, which an $n \times n$ array would exceed even when the values are right.
 
 
 # %%

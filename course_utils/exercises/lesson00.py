@@ -7,11 +7,19 @@ import math
 from course_utils.chain import steps_to_shrink
 from course_utils.checks import CheckResult, Mistake, check_function
 
-# (s, threshold) pairs chosen away from exact boundaries, so floor and ceil of
-# log(threshold) / log(s) give different answers and only the right one passes.
-CASES = [(0.9, 0.01), (0.5, 1e-3), (0.25, 1e-30), (0.99, 0.5)]
+# (s, threshold) pairs away from exact boundaries, where floor(log(threshold) / log(s)) is
+# one step too few; then two exact boundaries, s**k == threshold (powers of 2, so s**k and the
+# ratio of logs are exact in floating point), where ceil of the ratio is one step too few.
+CASES = [(0.9, 0.01), (0.5, 1e-3), (0.25, 1e-30), (0.99, 0.5), (0.5, 0.25), (0.25, 0.5**6)]
 
 MISTAKES = [
+    Mistake(  # first: on the boundaries it gives the same answer as the floor below
+        lambda s, t: math.ceil(math.log(t) / math.log(s)),
+        "One step too few when s**k lands exactly on the threshold: with s = 0.5 and "
+        "threshold 0.25, 0.5**2 = 0.25 is not below 0.25, so the answer is 3, but "
+        "ceil(log(threshold)/log(s)) = 2. The same happens with a loop that stops at "
+        "s**k <= threshold. Use floor(...) + 1, or stop only when s**k < threshold.",
+    ),
     Mistake(
         lambda s, t: math.floor(math.log(t) / math.log(s)),
         "That is one step too few: after floor(log(threshold)/log(s)) steps the signal is "

@@ -6,6 +6,7 @@ so that the tests can feed it to the checker and see its hint come back.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -123,6 +124,7 @@ def _copying(fn: Callable) -> Callable:
     if is_stub(fn) or not callable(fn):
         return fn
 
+    @functools.wraps(fn)
     def call(grads, max_norm):
         return fn([g.copy() for g in grads], max_norm)
 
@@ -155,7 +157,8 @@ def _bn_cases() -> tuple[list[tuple], list[tuple]]:
     x is never square (6 x 4, 3 x 5, 5 x 3, 1 x 4), so normalising the wrong axis shows;
     features have different means and scales, one with a tiny spread so that eps matters;
     gamma != 1, beta != 0, momentum != 0.5 (so that swapping its roles shows), and running
-    statistics far from the batch's (so that using the wrong ones shows).
+    statistics far from the batch's (so that using the wrong ones shows). eps and momentum
+    differ between the cases of each mode, so that a hard-coded value shows in both modes.
     """
     rng = np.random.default_rng(7)
     train = []
@@ -177,7 +180,7 @@ def _bn_cases() -> tuple[list[tuple], list[tuple]]:
             )
         )
     evaluation = []
-    for batch, features in ((5, 3), (1, 4)):
+    for batch, features, momentum, eps in ((5, 3, 0.2, 1e-3), (1, 4, 0.1, 1e-5)):
         x = rng.uniform(-3, 3, features) + rng.uniform(0.5, 3) * rng.standard_normal(
             (batch, features)
         )
@@ -188,8 +191,8 @@ def _bn_cases() -> tuple[list[tuple], list[tuple]]:
                 rng.standard_normal(features),
                 rng.standard_normal(features),
                 rng.uniform(0.5, 2, features),
-                0.1,
-                1e-5,
+                momentum,
+                eps,
                 False,
             )
         )
@@ -354,9 +357,10 @@ def _select(out: Any, which: tuple[int, ...]) -> Any:
 
 
 def _part_fn(fn: Callable, which: tuple[int, ...]) -> Callable:
+    """fn's outputs `which` (keeping fn's signature, for the checker's signature message)."""
     if is_stub(fn) or not callable(fn):
         return fn
-    return lambda *args: _select(fn(*args), which)
+    return functools.wraps(fn)(lambda *args: _select(fn(*args), which))
 
 
 def _structure_problem(fn: Callable, cases: list[tuple]) -> str:
@@ -396,13 +400,13 @@ def check_batchnorm_forward(fn) -> CheckResult:
             return finish(CheckResult(exercise, Status.WRONG_TYPE, problem))
     for part, (case_key, which, what) in _PARTS.items():
         mistakes = [
-            Mistake(lambda *a, f=f, w=which: _select(f(*a), w), hint)
+            Mistake(_part_fn(f, which), hint)
             for f, hint, where in BN_MISTAKES.values()
             if where == part
         ]
         result = check_function(
             _part_fn(fn, which),
-            lambda *a, w=which: _select(reference_batchnorm(*a), w),
+            _part_fn(reference_batchnorm, which),
             cases[case_key],
             exercise=exercise,
             mistakes=mistakes,

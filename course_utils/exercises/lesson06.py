@@ -9,6 +9,7 @@ seeds per bias) instead of training: one live run's outcome depends on the CPU.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -133,6 +134,7 @@ def _fresh_copies(fn: Callable) -> Callable:
     if is_stub(fn) or not callable(fn):
         return fn
 
+    @functools.wraps(fn)
     def call(sentences):
         value = fn(Sentences([list(words) for words in sentences]))
         if isinstance(value, (list, tuple)):

@@ -31,12 +31,20 @@ def _shifted(x, axis=-1, keepdims=True):
     return np.exp(x - x.max(axis=axis, keepdims=keepdims))
 
 
-# Moderate logits first, 3 rows x 4 columns (not square): every mistake except the two
+# Moderate logits first, in a stack of two 3 x 4 score matrices (one per head): the last
+# axis is axis 2, so a softmax over axis 0 or 1 shows, and every mistake except the two
 # overflow ones gives wrong values here. Then logits near +1000 and -1000 in the SAME array:
 # exp(1000) overflows to inf, exp(-1000) underflows to 0, and one max for the whole array
 # leaves the -1000 row with exp(-2000) = 0 everywhere (0/0 = NaN).
 SOFTMAX_CASES = [
-    (np.array([[1.0, 2.0, 0.5, -1.0], [0.0, 0.0, 3.0, 1.0], [-2.0, 1.5, 1.0, 0.0]]),),
+    (
+        np.array(
+            [
+                [[1.0, 2.0, 0.5, -1.0], [0.0, 0.0, 3.0, 1.0], [-2.0, 1.5, 1.0, 0.0]],
+                [[0.3, -1.2, 2.1, 0.0], [1.5, 0.0, -0.7, 0.2], [-2.0, 1.1, 0.4, 0.9]],
+            ]
+        ),
+    ),
     (np.array([[1000.0, 999.0, 998.0], [-1000.0, -1001.0, -1003.0], [0.5, -0.5, 2.0]]),),
 ]
 
@@ -55,8 +63,15 @@ SOFTMAX_MISTAKES = [
     ),
     Mistake(
         lambda x: (e := _shifted(x, axis=0)) / e.sum(axis=0, keepdims=True),
-        "Your softmax runs over the wrong axis: your COLUMNS sum to 1. Each row holds one "
-        "query's scores, so use axis=-1 (with keepdims=True) for both the max and the sum.",
+        "Your softmax runs over axis 0 (in a 2-D array, your COLUMNS sum to 1). Each query's "
+        "scores lie along the LAST axis, so use axis=-1 (with keepdims=True) for both the max "
+        "and the sum.",
+    ),
+    Mistake(
+        lambda x: (e := _shifted(x, axis=1)) / e.sum(axis=1, keepdims=True),
+        "Your softmax runs over axis 1, which is the last axis only of a 2-D array. In a "
+        "stack of score matrices (heads, queries, keys) it normalises over the queries: use "
+        "axis=-1 for both the max and the sum.",
     ),
     Mistake(
         lambda x: _shifted(x),
@@ -77,7 +92,8 @@ SOFTMAX_MISTAKES = [
 
 
 def check_stable_softmax(fn) -> CheckResult:
-    """Check `fn(x) -> softmax of x along the last axis`, also on logits of about +-1000."""
+    """Check `fn(x) -> softmax of x along the last axis`, on a 3-D stack of score matrices
+    and on logits of about +-1000."""
     return check_function(
         fn,
         reference_softmax,
@@ -122,16 +138,22 @@ def _case(n_q, n_k, d_k, d_v, seed, mask=None):
     return Q, K, V, mask
 
 
-# Case 1: n_k = d_k = 4, so Q @ K (K not transposed) still runs and gives wrong VALUES; the
-# mask has a True and a False in every row and every column, so neither the wrong polarity
-# nor the wrong axis leaves a row or column fully masked. d_k = 4: sqrt(d_k) = 2 != d_k.
+# Case 1: n_k = d_k = 5, so Q @ K (K not transposed) still runs and gives wrong VALUES; the
+# mask has a True and a False in every row and a True in every column, so neither the wrong
+# polarity nor the wrong axis leaves a row or column fully masked. sqrt(5) differs from d_k,
+# from 2 = sqrt(4) (the d_k of the other cases: a hard-coded scale shows on one or the
+# other) and from the sqrt of every other dimension.
 # Case 2: no mask, n_q = 2 != n_k = 3 and d_k = 4 != d_v = 5: a missing K.T fails loudly.
 # Case 3: a square causal case, where only the values tell the mistakes apart.
 ATTENTION_MASK_1 = np.array(
-    [[True, False, True, False], [False, True, True, True], [True, True, False, False]]
+    [
+        [True, False, True, False, True],
+        [False, True, True, True, False],
+        [True, True, False, False, False],
+    ]
 )
 ATTENTION_CASES = [
-    _case(3, 4, 4, 2, seed=0, mask=ATTENTION_MASK_1),
+    _case(3, 5, 5, 2, seed=0, mask=ATTENTION_MASK_1),
     _case(2, 3, 4, 5, seed=1),
     _case(4, 4, 4, 4, seed=2, mask=attention.causal_mask(4)),
 ]
@@ -146,6 +168,11 @@ ATTENTION_MISTAKES = [
         lambda *a: _attend(*a, scale=lambda d: 1.0),
         "The scores are not scaled: divide Q @ K.T by sqrt(d_k) (d_k = Q.shape[-1]) before "
         "the softmax.",
+    ),
+    Mistake(
+        lambda *a: _attend(*a, scale=lambda d: 2.0),
+        "The scale is hard-coded: 2 = sqrt(4) is right only when d_k = 4, and here d_k = "
+        "Q.shape[-1] = 5. Compute it from the inputs: np.sqrt(Q.shape[-1]).",
     ),
     Mistake(
         lambda *a: _attend(*a, scale=lambda d: d),

@@ -7,6 +7,9 @@ True = "query i may attend to key j".
 
 from __future__ import annotations
 
+import functools
+import tracemalloc
+
 import numpy as np
 
 from course_utils import attention, beyond
@@ -89,16 +92,68 @@ LINEAR_MISTAKES = [
 ]
 
 
+# The order is checked by memory: at n = 1024 an (n, n) float64 array takes 8.4 MB, while the
+# O(n) order needs about 0.1 MB (arrays of n x d_k or n x d_v numbers). The limit, n * n / 2
+# bytes, lies far from both; even an (n, n) boolean array exceeds it.
+MEMORY_N = 1024
+MEMORY_CASE = _case_linear(MEMORY_N, 3, 2, seed=2)
+MEMORY_LIMIT = MEMORY_N * MEMORY_N // 2
+
+
+def peak_bytes(fn, args) -> int:
+    """The peak memory (bytes) allocated while fn runs on copies of args, as tracemalloc sees
+    it (numpy reports its arrays to tracemalloc)."""
+    args = [a.copy() for a in args]
+    tracing = tracemalloc.is_tracing()
+    if not tracing:
+        tracemalloc.start()
+    before, _ = tracemalloc.get_traced_memory()
+    tracemalloc.reset_peak()
+    try:
+        fn(*args)
+    finally:
+        _, peak = tracemalloc.get_traced_memory()
+        if not tracing:
+            tracemalloc.stop()
+    return peak - before
+
+
 def check_linear_attention(fn) -> CheckResult:
-    """Check `fn(Q, K, V) -> phi(Q) (phi(K)^T V) / (phi(Q) . sum_j phi(k_j))`, phi = elu + 1."""
-    return check_function(
+    """Check `fn(Q, K, V) -> phi(Q) (phi(K)^T V) / (phi(Q) . sum_j phi(k_j))`, phi = elu + 1,
+    and that it computes no (n, n) array: its peak memory at n = 1024 (``MEMORY_CASE``)."""
+    exercise = "linear attention"
+    result = check_function(
         fn,
         reference_linear_attention,
-        LINEAR_CASES,
-        exercise="linear attention",
+        [*LINEAR_CASES, MEMORY_CASE],
+        exercise=exercise,
         mistakes=LINEAR_MISTAKES,
         hint="fq, fk = attn.elu_plus_one(Q), attn.elu_plus_one(K); S = fk.T @ V; "
         "z = fk.sum(axis=0); return (fq @ S) / (fq @ z)[:, None].",
+    )
+    if not result.passed:
+        return result
+    n, peak = MEMORY_N, peak_bytes(fn, MEMORY_CASE)
+    if peak > MEMORY_LIMIT:
+        return finish(
+            CheckResult(
+                exercise,
+                Status.WRONG_METHOD,
+                f"Your values are right, but not in the O(n) order: at n = {n} your function "
+                f"allocated {peak / 1e6:.1f} MB at its peak, while one (n, n) matrix of float64 "
+                f"takes {n * n * 8 / 1e6:.1f} MB and the O(n) order needs about 0.1 MB (the "
+                f"limit is {MEMORY_LIMIT / 1e6:.1f} MB). Somewhere an (n, n) array is formed, "
+                "probably phi(Q) @ phi(K).T. Multiply in the other order: S = phi(K).T @ V, "
+                "(d_k, d_v), first, then phi(Q) @ S.",
+            )
+        )
+    return finish(
+        CheckResult(
+            exercise,
+            Status.CORRECT,
+            f"{result.message} At n = {n} your function needed {peak / 1e6:.2f} MB at its "
+            "peak: no (n, n) array.",
+        )
     )
 
 
@@ -146,7 +201,9 @@ WINDOW_MISTAKES = [
     ),
 ]
 
-WINDOW_CASES = [(7, 3), (5, 1), (4, 6)]
+# A band of 3; window 1 (the diagonal alone); a window longer than the sequence; and the
+# boundary window = n, where the band is the whole causal mask, at the largest n.
+WINDOW_CASES = [(7, 3), (5, 1), (4, 6), (9, 9)]
 
 WINDOW_HINT = (
     "offset = np.arange(n)[:, None] - np.arange(n)[None, :]  (i - j); "
@@ -157,6 +214,7 @@ WINDOW_HINT = (
 def _as_bool_array(fn):
     """Wrap the learner's mask function so that a 0/1 or bool result compares as integers."""
 
+    @functools.wraps(fn)
     def wrapped(n, window):
         value = fn(n, window)
         array = np.asarray(value)
@@ -280,18 +338,26 @@ PATCH_MISTAKES = [
         lambda img, p: _blocks(img.T, p).transpose(0, 2, 1, 3).reshape(-1, p * p),
         "You transposed the image itself: the rows of the image must stay its rows.",
     ),
+    Mistake(
+        lambda img, p: reference_patchify(img, 4),
+        "Your patches are 4 x 4 whatever p is: use the argument p (the checker also cuts "
+        "patches of 2 x 2 and 3 x 3), not the lesson's 4.",
+    ),
 ]
 
-# A 8 x 12 image of distinct values (not square, so H and W cannot be swapped silently) and a
-# noisy 16 x 16 image with p = 4 (the lesson's setting).
+# A 8 x 12 image of distinct values (not square, so H and W cannot be swapped silently) with
+# p = 2, where a p hard-coded as the lesson's 4 gives the wrong shape; a noisy 16 x 16 image
+# with p = 4 (the lesson's setting); and a 6 x 9 image with an odd p = 3.
 PATCH_CASES = [
-    (np.arange(96, dtype=float).reshape(8, 12), 4),
+    (np.arange(96, dtype=float).reshape(8, 12), 2),
     (np.random.default_rng(0).standard_normal((16, 16)), 4),
+    (np.arange(54, dtype=float).reshape(6, 9), 3),
 ]
 
 
 def check_patchify(fn) -> CheckResult:
-    """Check `fn(image, p) -> (n_patches, p * p)` on a non-square image and a noisy one."""
+    """Check `fn(image, p) -> (n_patches, p * p)` for p = 2, 4 and 3, on non-square images
+    and a noisy one."""
     return check_function(
         fn,
         reference_patchify,

@@ -152,7 +152,7 @@ def test_training_uses_lesson06_task():
 
 def test_memory_checker():
     assert ex.check_memory_prediction(67.1).passed
-    assert ex.check_memory_prediction(40).passed  # within a factor of 2
+    assert ex.check_memory_prediction(50).passed  # within a factor of 1.5
     assert ex.check_memory_prediction(4096 * 4096).status is Status.WRONG_VALUES  # bytes
     assert ex.check_memory_prediction(...).status is Status.NOT_ATTEMPTED
 
