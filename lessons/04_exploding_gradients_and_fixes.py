@@ -766,15 +766,16 @@ l04.layernorm_figure(curves)
 # > **Claim** (the article): batch normalisation "只能...稳定训练,但不能解决记忆问题": it
 # > only stabilises training and cannot solve the memory problem.
 # >
-# > **Verdict: accurate.** Batch norm standardises each feature over the batch and then applies
-# > a learned scale and shift; it carries nothing from one time step to the next, so it gives
-# > the network no memory, and the gradient through time remains a product of one Jacobian
-# > per step (layer norm's vanishes at −0.77 per step above). What it does fix is depth
-# > (Ioffe & Szegedy 2015): in our 10-layer sigmoid network it lifts the first layer's
-# > gradient from about 1e-8 of the last layer's to between 0.37 and 0.68. And it is
-# > awkward in RNNs (per-time-step statistics, variable lengths); layer normalisation (Ba, Kiros & Hinton 2016) is the
-# > variant that fits sequences, and it stops the explosion shown above without stopping
-# > the vanishing.
+# > **Verdict: accurate.** Batch norm standardises each feature over the batch and then
+# > applies a learned scale and shift; it carries nothing from one time step to the next, so
+# > it gives the network no memory, and the gradient through time remains a product of one
+# > Jacobian per step (layer norm's vanishes at −0.77 per step above). Two things to add.
+# > The training it stabilises is that of deep networks (Ioffe & Szegedy 2015): in
+# > our 10-layer sigmoid network it lifts the first layer's gradient from about 1e-8 of the
+# > last layer's to between 0.37 and 0.68. And it is awkward in RNNs (per-time-step
+# > statistics, variable lengths); layer normalisation (Ba, Kiros & Hinton 2016) is the
+# > variant that fits sequences, and it stops the explosion shown above without stopping the
+# > vanishing.
 
 # %% [markdown]
 # ## Summary
