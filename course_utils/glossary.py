@@ -58,6 +58,18 @@ GLOSSARY = (
         "04",
         "recurrent weights set to the identity matrix (IRNN)",
     ),
+    Term(
+        "orthogonal initialisation",
+        "正交初始化",
+        "04",
+        "weights set to a random matrix W with W^T W = I: every singular value is 1",
+    ),
+    Term(
+        "basin of attraction",
+        "吸引域",
+        "04",
+        "the starting states from which a dynamical system ends at a given attractor",
+    ),
     Term("gradient clipping", "梯度裁剪", "04", "rescaling a gradient whose norm is too large"),
     Term("batch normalisation", "批量归一化", "04", "standardising each feature over a batch"),
     Term("layer normalisation", "层归一化", "04", "standardising over the units of one example"),

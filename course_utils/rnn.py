@@ -21,13 +21,16 @@ g_{t-1} = g_t J_t = (g_t * phi'(a_t)) @ W_hh.T, so the transpose of W_hh appears
 the backward pass. BPTT: dL/dh_k = sum_{t >= k} dL_t/dh_t J_t J_{t-1} ... J_{k+1}.
 
 Holds:
-- initialisation: ``init_rnn``, ``scale_to_radius``, ``scale_to_norm``, ``identity_init``;
+- initialisation: ``init_rnn``, ``scale_to_radius``, ``scale_to_norm``, ``identity_init``,
+  ``orthogonal_init``;
 - ``rnn_forward``, ``rnn_step_backward`` (one BPTT step), ``rnn_backward`` (full BPTT);
 - ``gradient_vs_lag`` and ``decay_rate``: the lesson-03 slider (gradient against time lag,
   with the bound of Pascanu, Mikolov & Bengio 2013);
 - ``sentence_lag``: how many steps separate two words of a sentence;
-- ``state_and_jacobian_norms``, ``activation_comparison``: tanh vs ReLU vs IRNN (lesson 04);
-- ``loss_cliff``: the single-unit RNN whose loss has a wall (Pascanu et al. 2013, lesson 04).
+- ``state_and_jacobian_norms``, ``jacobian_singular_values``, ``activation_comparison``:
+  tanh vs ReLU vs IRNN, and orthogonal W (lesson 04);
+- ``loss_cliff``, ``wall_bias``, ``saddle_node_biases``: the single-unit RNN whose loss has
+  a wall, and where the wall is (Pascanu et al. 2013, lesson 04).
 
 Activations are "sigmoid", "tanh", "relu", "leaky_relu" (from ``course_utils.activations``)
 and "linear" (phi(a) = a), looked up by ``activations.get_activation``. Everything is float64;
@@ -91,6 +94,21 @@ def identity_init(n_hidden: int, scale: float = 1.0) -> Array:
     integrates its input and the gradient neither vanishes nor explodes.
     """
     return scale * np.eye(n_hidden)
+
+
+def orthogonal_init(n_hidden: int, seed: int | np.random.Generator = 0) -> Array:
+    """A random orthogonal W_hh (H, H): W.T @ W = I, so every singular value is 1.
+
+    Saxe, McClelland & Ganguli (2014) proposed random orthogonal initial weights for deep
+    networks; an RNN unrolled in time is a deep network with the same W at every step. W is
+    the Q of the QR decomposition of a Gaussian matrix, with the signs of R's diagonal moved
+    into Q so that W is uniformly distributed over the orthogonal matrices (what
+    torch.nn.init.orthogonal_ does). ||W v|| = ||v|| for every v: a linear RNN with this W
+    passes a gradient back unchanged in length, in every direction.
+    """
+    rng = np.random.default_rng(seed)
+    q, r = np.linalg.qr(rng.standard_normal((n_hidden, n_hidden)))
+    return q * np.sign(np.diag(r))
 
 
 def init_rnn(
@@ -378,23 +396,22 @@ class StateAndJacobian(NamedTuple):
     overflowed: bool
 
 
-def state_and_jacobian_norms(
-    params: Params, x: Array, h0: Array | None = None, activation: str = "tanh"
-) -> StateAndJacobian:
-    """Final state norm ||h_T|| and spectral norm of dh_T/dh_0 = J_T ... J_1 for one sequence.
+def _jacobian_product(
+    params: Params, x: Array, h0: Array | None, activation: str
+) -> tuple[Array, int, Array]:
+    """(P, e, h_T) with dh_T/dh_0 = J_T ... J_1 = P 2^e, for one sequence x (T, n_in).
 
-    x: (T, n_in), h0: (H,) or None for zeros. J_t = diag(phi'(a_t)) W_hh.T (column
-    convention). The product is renormalised every step and its scale kept as a log, so it
-    cannot overflow; the rescaling is by powers of 2, which is exact, so a product that is
-    exactly I (the IRNN) has norm exactly 1.0. No RuntimeWarning is raised, even when the
-    state overflows.
+    J_t = diag(phi'(a_t)) W_hh.T (column convention). The product is renormalised every
+    step and its scale kept in the exponent e, so it cannot overflow; the rescaling is by
+    powers of 2, which is exact, so a product that is exactly I (the IRNN) stays exactly I.
+    P holds NaN or inf if the state overflowed. Raises no RuntimeWarning.
     """
     H = params["W_hh"].shape[0]
     h0 = None if h0 is None else np.reshape(h0, (1, H))
     with np.errstate(all="ignore"):
         hs, cache = rnn_forward(x[:, None, :], h0, params, activation)
         dphi = _jacobian_diagonals(cache)[:, 0, :]
-        product, exponent, size = np.eye(H), 0, 1.0
+        product, exponent = np.eye(H), 0
         for d in dphi:
             product = d[:, None] * (params["W_hh"].T @ product)
             size = np.linalg.norm(product)
@@ -402,13 +419,43 @@ def state_and_jacobian_norms(
                 break
             shift = int(np.frexp(size)[1])  # size = m 2^shift with 0.5 <= m < 1
             product, exponent = np.ldexp(product, -shift), exponent + shift
-        norm = np.linalg.norm(product, 2) if np.isfinite(size) else np.nan
+    return product, exponent, hs[-1, 0]
+
+
+def state_and_jacobian_norms(
+    params: Params, x: Array, h0: Array | None = None, activation: str = "tanh"
+) -> StateAndJacobian:
+    """Final state norm ||h_T|| and spectral norm of dh_T/dh_0 = J_T ... J_1 for one sequence.
+
+    x: (T, n_in), h0: (H,) or None for zeros. The product comes from ``_jacobian_product``,
+    so it cannot overflow, and an IRNN's exact identity has norm exactly 1.0. No
+    RuntimeWarning is raised, even when the state overflows.
+    """
+    product, exponent, h_T = _jacobian_product(params, x, h0, activation)
+    with np.errstate(all="ignore"):
+        norm = np.linalg.norm(product, 2) if np.all(np.isfinite(product)) else np.nan
         log_jac = float(np.log(norm) + exponent * np.log(2))
         jac = float(np.ldexp(norm, exponent))
-        state_norm = float(np.linalg.norm(hs[-1]))
+        state_norm = float(np.linalg.norm(h_T))
     return StateAndJacobian(
         state_norm, jac, log_jac, not (np.isfinite(state_norm) and np.isfinite(jac))
     )
+
+
+def jacobian_singular_values(
+    params: Params, x: Array, h0: Array | None = None, activation: str = "tanh"
+) -> Array:
+    """All H singular values of dh_T/dh_0 = J_T ... J_1, largest first, shape (H,).
+
+    The largest is how much the T steps can stretch a gradient on its way back, the smallest
+    how much they can shrink one: both 1 means every direction keeps its length (an
+    orthogonal W in a linear RNN). NaN if the state overflowed; values below float64's
+    range come out as 0.
+    """
+    product, exponent, _ = _jacobian_product(params, x, h0, activation)
+    if not np.all(np.isfinite(product)):
+        return np.full(len(product), np.nan)
+    return np.ldexp(np.linalg.svd(product, compute_uv=False), exponent)
 
 
 def activation_comparison(
@@ -456,9 +503,13 @@ def loss_cliff(
 ) -> CliffLoss:
     """Single-unit RNN x_t = w sigmoid(x_{t-1}) + b, loss (x_T - target)^2, on a (w, b) grid.
 
-    After Pascanu, Mikolov & Bengio (2013), Fig. 6. For w > 4 the map x -> w sigmoid(x) + b
-    has a saddle-node bifurcation (max slope w/4 > 1): along b ~ -w/2 the loss jumps (at
-    w = 6 from ~13.19 to ~2.03 between b = -3.2350 and -3.2345). For w <= 4 it is smooth.
+    Pascanu, Mikolov & Bengio (2013), eq. (8) and Fig. 6, start from x_0 = 0.5 and train
+    for a target 0.7 after 50 steps, with the loss (sigmoid(x_50) - 0.7)^2; here the loss is
+    on x_T itself, so the wall is taller, and it stands at the same place. For w > 4 the
+    map x -> w sigmoid(x) + b has, over a range of b, two attractors; where w sigmoid'(x_0)
+    > 1, the wall is where the unstable fixed point between them, the border of their
+    basins, crosses x_0: at b = ``wall_bias(w, x0)`` (at w = 6 the loss falls from ~13.19
+    to ~2.03 between b = -3.2350 and -3.2345). For w <= 4 it is smooth.
     Gradients come from forward-mode recursions dx_t/dw = s + w s' dx_{t-1}/dw and
     dx_t/db = 1 + w s' dx_{t-1}/db, with s = sigmoid(x_{t-1}); vectorised over the grid.
     Entry [i, j] is for w_values[i], b_values[j].
@@ -475,3 +526,36 @@ def loss_cliff(
         x = w * s + b
     error = x - target
     return CliffLoss(error**2, 2 * error * dx_dw, 2 * error * dx_db)
+
+
+def wall_bias(w, x0=0.5):
+    """b*(w) = x0 - w sigmoid(x0): the bias at which x0 is a fixed point of x -> w sigmoid(x) + b.
+
+    Derivation: a fixed point x* satisfies x* = w sigmoid(x*) + b; put x* = x0 and solve
+    for b. When the map is steeper than 1 there, w sigmoid'(x0) > 1, that fixed point is the
+    unstable one, the border between the basins of the two attractors, so b* is where the
+    wall of ``loss_cliff`` stands (at b*, x0 never moves; just above, x_t climbs to the high
+    attractor; just below, it falls to the low one). Pascanu, Mikolov & Bengio (2013, sec.
+    2.2) call this crossing a boundary between basins of attraction. When 4 < w <=
+    1 / sigmoid'(x0) (about 4.26 for x0 = 0.5), x0 is never the unstable point, and the jump
+    is at one of ``saddle_node_biases(w)`` instead. w and x0: numbers or arrays (broadcast).
+    """
+    return x0 - w * sigmoid(x0)
+
+
+def saddle_node_biases(w: float) -> tuple[float, float]:
+    """The two b (low, high) at which x -> w sigmoid(x) + b gains or loses a pair of fixed points.
+
+    There a fixed point has slope exactly 1: w sigmoid'(x) = 1, so s = sigmoid(x) solves
+    s (1 - s) = 1 / w, s = (1 +- sqrt(1 - 4/w)) / 2, and b = x - w s with x = log(s / (1 - s)).
+    Between the two values the map has two attractors; at each end one of them merges with
+    the unstable fixed point and vanishes (the bifurcations b_1, b_2 of Pascanu et al.'s
+    Fig. 3, after Doya 1993). ValueError for w <= 4, where there is one fixed point for
+    every b.
+    """
+    if w <= 4:
+        raise ValueError(f"w = {w} <= 4: one fixed point for every b, no saddle-node")
+    root = np.sqrt(1 - 4 / w)
+    s = np.array([(1 + root) / 2, (1 - root) / 2])
+    biases = np.log(s / (1 - s)) - w * s
+    return float(biases[0]), float(biases[1])

@@ -15,8 +15,8 @@
 # ## What you will learn
 #
 # - where an RNN's gradient turns from vanishing to exploding, for each activation, and why ReLU is not the culprit the article makes it;
-# - why identity initialisation (IRNN) makes a ReLU RNN's Jacobian exactly the identity;
-# - what an exploding gradient looks like in the loss surface (a cliff), and how clipping by the global norm (which you will write) tames it, unlike clipping each entry;
+# - why identity initialisation (IRNN) makes a ReLU RNN's Jacobian exactly the identity, and what an orthogonal $W$ does and does not do;
+# - what an exploding gradient looks like in the loss surface (a cliff, whose position you will derive), and how clipping by the global norm (which you will write) tames it, unlike clipping each entry;
 # - what batch normalisation computes in training and evaluation mode (you will write it), what it fixes in a deep network, and why neither it nor layer normalisation gives an RNN a memory.
 #
 # ## Prerequisites
@@ -35,6 +35,7 @@
 import numpy as np
 
 from course_utils import clipping, normalization, rnn
+from course_utils.activations import sigmoid, sigmoid_prime
 from course_utils.display import say, show_source
 from course_utils.env import use_one_thread
 from course_utils.exercises import lesson04 as ex
@@ -196,17 +197,59 @@ l04.activation_figure(runs)
 # > Jacobian is exactly the identity. The article's last point stands: no activation function
 # > by itself solves long-term dependencies (Bengio, Simard & Frasconi 1994).
 #
+# ### Other ways to keep each Jacobian near norm 1
+#
+# The IRNN starts from a $W$ that neither shrinks nor stretches any vector. So does
+# **orthogonal initialisation** (正交初始化): start from a random *orthogonal* $W$, one with
+# $W^\top W = I$. Saxe, McClelland & Ganguli (2014) proposed it for deep networks, and an RNN
+# unrolled in time is a deep network with the same $W$ at every layer. An orthogonal matrix
+# turns a vector without changing its length, so all its singular values are 1; a random
+# Gaussian $W$ rescaled to spectral radius 1 still stretches some directions and squeezes
+# others. `rnn.orthogonal_init` builds one (as `torch.nn.init.orthogonal_` does). The next
+# cell compares the two in a linear and a tanh RNN (64 units, $T = 100$ steps, random inputs,
+# seed 0) by the largest and the smallest singular value of $\partial h_T / \partial h_0$:
+# how much the 100 steps can stretch a gradient on its way back, and how much they can shrink
+# one.
+
+# %%
+singular = l04.orthogonal_comparison(seed=0)
+for (matrix, activation), values in singular.items():
+    print(f"{matrix:>18}, {activation:>6}: largest {values[0]:.2g}, smallest {values[-1]:.2g}")
+
+# %% [markdown]
+# In the linear RNN the orthogonal $W$ keeps every direction at length 1, while the random
+# $W$ of the same spectral radius stretches one direction by 2.6 and all but erases others
+# (2e-18): a gradient would survive along a few directions only. With tanh both vanish
+# (largest singular values near 1e-20, printed above): the slopes $\tanh'(a_t) < 1$ multiply
+# in at every step, and a $W$ that only keeps lengths cannot make up for them (a larger $W$
+# can, as the first section showed, at the risk of exploding). Saxe et al. report that
+# orthogonal weights propagate gradients faithfully in nonlinear networks only "as long as
+# they operate in a special regime known as the edge of chaos".
+#
+# Two more ideas from the same family. Arjovsky, Shah & Bengio (2016) keep the matrix
+# length-preserving during training, not only at the start: their unitary RNN (uRNN) learns
+# "a unitary weight matrix, with eigenvalues of absolute value exactly 1" (unitary is the
+# complex-number version of orthogonal; their hidden state is complex). And Pascanu, Mikolov
+# & Bengio (2013), whose clipping comes below, fight vanishing in the other half of their
+# paper with a soft constraint: a regulariser
+# $\Omega = \sum_t \left( \lVert \delta_t J_t \rVert / \lVert \delta_t \rVert - 1 \right)^2$
+# that "prefers solutions for which the error preserves norm as it travels back in time",
+# along the direction the gradient actually takes rather than in every direction. It does
+# not replace clipping: without clipping, they write, "learning usually fails due to
+# exploding gradients".
+#
 # ## What an exploding gradient does to training: the cliff
 #
-# Pascanu, Mikolov & Bengio (2013) looked at the smallest recurrent network there is: one unit,
-# with a sigmoid, a recurrent weight $w$ and a bias $b$,
+# Pascanu, Mikolov & Bengio (2013, eq. 8 and Fig. 6) looked at the smallest recurrent network
+# there is: one unit, with a sigmoid, a recurrent weight $w$ and a bias $b$, started at
+# $x_0 = 0.5$ and trained to reach 0.7 after 50 steps:
 #
-# $$x_t = w\,\sigma(x_{t-1}) + b, \qquad x_0 = 0.5, \qquad L(w, b) = (x_{50} - 0.7)^2$$
+# $$x_t = w\,\sigma(x_{t-1}) + b, \qquad x_0 = 0.5, \qquad L(w, b) = (x_{50} - 0.7)^2.$$
 #
-# (the start $x_0 = 0.5$ and the target $x_{50} = 0.7$ are our choice, in the spirit of their
-# figure of this network's loss surface). `rnn.loss_cliff` computes this loss
-# and its two derivatives on a grid of $(w, b)$. Drag $w$ and watch the loss as a function of
-# $b$ (2001 values of $b$ from −8 to 2):
+# (Their loss is $(\sigma(x_{50}) - 0.7)^2$; ours, on $x_{50}$ itself, makes the wall taller
+# without moving it.) `rnn.loss_cliff` computes this loss and its two derivatives on a grid of
+# $(w, b)$. Drag $w$ and watch the loss as a function of $b$ (2001 values of $b$ from −8 to
+# 2):
 
 # %% tags=["nbval-ignore-output"]
 l04.cliff_slider()
@@ -240,11 +283,81 @@ print(f"w = 6: loss {edge[0]:.2f} at b = -3.2350, {edge[1]:.2f} at b = -3.2345")
 # $f(x) = w\,\sigma(x) + b$, a value with $f(x) = x$. The map's slope is $w\,\sigma'(x) \le
 # w/4$, since $\sigma' \le 1/4$ (lesson 01). If $w \le 4$ the slope is at most 1, so
 # $x - f(x)$ only increases (its derivative $1 - w\,\sigma'(x)$ is never negative), and there
-# is exactly one fixed point, which moves smoothly with $b$. If $w > 4$, then for a range of $b$ there are *two* stable fixed points (and an
-# unstable one between them). Moving $b$ slides one stable point into the unstable one until
-# both disappear (a *saddle-node bifurcation*, 鞍结分岔), and $x_{50}$ has to jump to the
-# other one: so does the loss. It is the same 1/4 as Pascanu's $\gamma$: a sigmoid unit needs
-# weights above $1/\gamma = 4$ for its dynamics to do anything but contract.
+# is exactly one fixed point, which moves smoothly with $b$: no wall. If $w > 4$, then for a
+# range of $b$ there are three. Two are stable, *attractors* (吸引子), a low one and a high
+# one; between them lies an unstable one, where the map is steeper than 1 and pushes every
+# nearby start away. The unstable point is the border between the two **basins of
+# attraction** (吸引域): a start above it climbs to the high attractor, a start below it falls
+# to the low one. It is the same 1/4 as Pascanu's $\gamma$: a sigmoid unit needs weights above
+# $1/\gamma = 4$ for its dynamics to do anything but contract.
+#
+# **Where the wall stands.** The start $x_0 = 0.5$ stays put, but the border moves: raising
+# $b$ lifts the map and slides the unstable point down. The wall is the $b$ at which the
+# border passes through $x_0$. Above it $x_t$ heads for the high attractor, below it for the
+# low one, and the loss jumps with $x_{50}$. At that $b$, $x_0$ is itself the unstable
+# fixed point, which pins down where the wall is.
+#
+# ### Exercise 1: where is the wall?
+#
+# Write `wall_bias(w, x0)`: the bias $b^*$ at which $x_0$ is a fixed point of
+# $x \mapsto w\,\sigma(x) + b$. It takes one line: write the fixed-point equation with the
+# fixed point equal to $x_0$, and solve it for $b$. Use `sigmoid` (imported above from
+# `course_utils.activations`), so that `w` may also be a numpy array. (When the map is steeper
+# than 1 at $x_0$, $w\,\sigma'(x_0) > 1$, this fixed point is the unstable one, and $b^*$ is
+# the wall.)
+
+
+# %%
+def wall_bias(w, x0):
+    """The bias b* at which x0 is a fixed point of x -> w sigmoid(x) + b."""
+    # BEGIN SOLUTION
+    return x0 - w * sigmoid(x0)
+    # END SOLUTION
+
+
+# %%
+ex.check_wall_bias(wall_bias)
+
+# %% [markdown]
+# Now compare the formula (the course's `rnn.wall_bias`) with the wall that the loss shows,
+# located to float64 precision by bisection (`l04.find_wall`), and with the two values of $b$
+# at which a pair of fixed points appears or vanishes, the *saddle-node bifurcations* (鞍结分岔)
+# of the map (`rnn.saddle_node_biases`, where a fixed point has slope exactly 1). The last
+# column is the map's slope at $x_0$, $w\,\sigma'(x_0)$:
+
+# %%
+x0 = 0.5
+print(
+    f"{'w':>4}{'wall found':>13}{'b*':>13}{'difference':>12}{'saddle-nodes at b':>24}{'slope':>7}"
+)
+for w in (5.0, 6.0, 8.0):
+    wall, b_star = l04.find_wall(w), rnn.wall_bias(w, x0)
+    low, high = rnn.saddle_node_biases(w)
+    print(
+        f"{w:>4}{wall:>13.6f}{b_star:>13.6f}{abs(wall - b_star):>12.0e}"
+        f"{low:>13.3f}{high:>8.3f}   {w * sigmoid_prime(x0):>5.2f}"
+    )
+print(f"1 / sigma'(x0) = {1 / sigmoid_prime(x0):.2f}")
+
+# %% [markdown]
+# The wall stands at $b^*$: within 1e-4 at $w = 5$ and far closer at $w = 6$ and 8 (the
+# differences printed; what remains comes from stopping at 50 steps). The saddle-node values
+# lie well away from it, on both sides: at the wall no fixed point appears or vanishes. Both
+# attractors exist on either side of it; what changes is which basin $x_0$ lies in.
+#
+# Pascanu, Mikolov & Bengio (2013, §2.2) make exactly this distinction. In their words, Doya
+# (1993) "hypothesizes that such bifurcation crossings could cause the gradients to
+# explode"; they argue that bifurcations "are global events that can have locally no effect
+# and therefore crossing them is neither sufficient nor necessary for the gradients to
+# explode", whereas crossing a boundary between basins of attraction "is a local event and
+# it is sufficient for the gradients to explode". (Their Fig. 3, after Doya, is the
+# bifurcation diagram of a single-unit RNN with recurrent weight 5 and an adjustable bias.)
+#
+# One corner is left. For $4 < w < 1/\sigma'(x_0) \approx 4.26$ (printed above) the map is
+# not steeper than 1 at $x_0$, so $x_0$ can never be the unstable point. There $x_t$ changes
+# attractor only where the one it was heading for vanishes: at a saddle-node. After 50 steps
+# that jump is too smeared to count as a wall here; the course's tests check it at $w = 4.1$
+# with 2000 steps.
 #
 # **What the gradient does at the wall.** The grid never lands *on* the wall: it is far
 # thinner than the grid spacing. Zoom in at $w = 6$ and measure the gradient
@@ -258,12 +371,25 @@ for point in l04.wall_zoom(6.0):
     print(
         f"  d = {point.distance:.0e}: loss {point.loss:5.2f}, gradient norm {point.grad_norm:.2g}"
     )
+slope = 6.0 * sigmoid_prime(0.5)
+print(f"slope at the wall {slope:.2f}: slope**50 = {slope**50:.1e}, ", end="")
+print(f"1 + slope + ... + slope**49 = {(slope**50 - 1) / (slope - 1):.1e}")
 
 # %% [markdown]
 # A hundredth away from the wall, the gradient is an ordinary 9; a millionth away it is 2e4,
 # and a hundred-millionth away 4e8, where the loss (3.97) is already partway up the wall
 # (printed above). Everywhere else the surface is gentle: on the grid the largest gradient
 # norm is about 21.
+#
+# Why so steep? At the wall, $x_0$ is the unstable fixed point, where the map's slope is
+# $\lambda = w\,\sigma'(x_0) = 1.41$. Move $b$ by a small $d$ and $x_t$ drifts away from $x_0$:
+# each step multiplies the drift so far by $\lambda$ and adds $d$, so after 50 steps it is
+# about $d\,(1 + \lambda + \dots + \lambda^{49}) = d\,(\lambda^{50} - 1)/(\lambda - 1)$,
+# with $\lambda^{50} \approx 3 \times 10^7$ (printed above). A shift of $b$ by $10^{-8}$
+# therefore moves $x_{50}$ by a distance of order 1, which is why the loss at that distance is
+# already partway up the wall; and the same sum, about $7 \times 10^7$, is
+# $\partial x_{50}/\partial b$ near the wall. That is the exploding gradient: a product of 50
+# slopes above 1, as in this lesson's first section.
 #
 # Now take one step of **gradient descent** from that last point, $\theta \leftarrow \theta -
 # \eta \nabla L$ with parameters $\theta = (w, b)$ and a learning rate $\eta = 0.01$ that is
@@ -292,9 +418,11 @@ print(
 #
 # ## Gradient clipping
 #
-# **Gradient clipping** (梯度裁剪) by norm (Pascanu, Mikolov & Bengio 2013, Algorithm 1):
-# look at *all* the gradients of a network, $g_1, \dots, g_n$ (one array per weight matrix
-# or bias), as one long vector, and compute its **global norm**
+# **Gradient clipping** (梯度裁剪) is older than Pascanu, Mikolov & Bengio (2013): Mikolov's
+# thesis (2012) already limited the gradient entry by entry (more at the end of this section),
+# and they call their rule "similar to the one proposed by Tomas Mikolov". Their version clips
+# by norm (Algorithm 1): look at *all* the gradients of a network, $g_1, \dots, g_n$ (one
+# array per weight matrix or bias), as one long vector, and compute its **global norm**
 #
 # $$\lVert g \rVert = \sqrt{\textstyle\sum_{i=1}^{n} \sum_{\text{entries } j} g_{i,j}^2}\,.$$
 #
@@ -302,7 +430,7 @@ print(
 # `max_norm` $/ \lVert g \rVert$; otherwise leave the gradients alone. The step keeps its
 # direction and gets length at most `max_norm` (times the learning rate).
 #
-# ### Exercise 1: clip by the global norm
+# ### Exercise 2: clip by the global norm
 #
 # Write `clip_by_global_norm(grads, max_norm)`. `grads` is a list of numpy arrays of any
 # shapes; return a *list* of new arrays, one per input array, clipped as described. For
@@ -501,7 +629,7 @@ l04.bn_figure(demo)
 # itself is normalised with the $\frac1n$ one. In evaluation mode, batch norm normalises with
 # the running statistics instead, and leaves them unchanged.
 #
-# ### Exercise 2: batch normalisation with running statistics
+# ### Exercise 3: batch normalisation with running statistics
 #
 # Write `batchnorm_forward(x, gamma, beta, running_mean, running_var, momentum, eps,
 # training)`. `x` has shape (batch, features); `gamma`, `beta`, `running_mean` and
@@ -635,18 +763,19 @@ l04.layernorm_figure(curves)
 # hidden state dynamics in recurrent networks". It does not make the network remember: the
 # product of $k$ Jacobians still shrinks (to 5e-3 at lag 99 here, and far faster at gain 1).
 #
-# > **Myth** (the article): batch normalisation "只能...稳定训练,但不能解决记忆问题": it
+# > **Claim** (the article): batch normalisation "只能...稳定训练,但不能解决记忆问题": it
 # > only stabilises training and cannot solve the memory problem.
 # >
-# > **Fact**: half true. Batch norm standardises each feature over the batch and then applies
-# > a learned scale and shift; it carries nothing from one time step to the next, so it gives
-# > the network no memory, and the gradient through time remains a product of one Jacobian
-# > per step (layer norm's vanishes at −0.77 per step above). What it does fix is depth
-# > (Ioffe & Szegedy 2015): in our 10-layer sigmoid network it lifts the first layer's
-# > gradient from about 1e-8 of the last layer's to between 0.37 and 0.68. And it is
-# > awkward in RNNs (per-time-step statistics, variable lengths); layer normalisation (Ba, Kiros & Hinton 2016) is the
-# > variant that fits sequences, and it stops the explosion shown above without stopping
-# > the vanishing.
+# > **Verdict: accurate.** Batch norm standardises each feature over the batch and then
+# > applies a learned scale and shift; it carries nothing from one time step to the next, so
+# > it gives the network no memory, and the gradient through time remains a product of one
+# > Jacobian per step (layer norm's vanishes at −0.77 per step above). Two things to add.
+# > The training it stabilises is that of deep networks (Ioffe & Szegedy 2015): in
+# > our 10-layer sigmoid network it lifts the first layer's gradient from about 1e-8 of the
+# > last layer's to between 0.37 and 0.68. And it is awkward in RNNs (per-time-step
+# > statistics, variable lengths); layer normalisation (Ba, Kiros & Hinton 2016) is the
+# > variant that fits sequences, and it stops the explosion shown above without stopping the
+# > vanishing.
 
 # %% [markdown]
 # ## Summary
@@ -657,8 +786,12 @@ l04.layernorm_figure(curves)
 # - ReLU is not the cause: the same ReLU RNN vanishes with smaller weights, tanh explodes
 #   with larger ones, and the IRNN's identity initialisation makes every Jacobian exactly $I$.
 #   tanh bounds the state, not the gradient.
-# - Exploding gradients make walls in the loss surface (from $w > 4$ for a one-unit sigmoid
-#   RNN: a saddle-node bifurcation). A step on the wall throws the parameters away.
+# - Orthogonal initialisation (and the uRNN's unitary matrix) keeps $W$'s share of every
+#   Jacobian at norm 1 in every direction; the activation's slopes still multiply in.
+# - Exploding gradients make walls in the loss surface. For a one-unit sigmoid RNN they need
+#   $w > 4$ (two attractors), and the wall is where the border between their basins crosses
+#   the start: $b^* = x_0 - w\,\sigma(x_0)$, not a saddle-node bifurcation. A step on the
+#   wall throws the parameters away.
 # - **Gradient clipping** by global norm (Pascanu et al. 2013) rescales the whole gradient
 #   when its norm exceeds a threshold: same direction, bounded step. It keeps training
 #   finite; it does not create memory. Element-wise clipping changes the direction.
@@ -673,7 +806,16 @@ l04.layernorm_figure(curves)
 # ## Further reading
 #
 # - R. Pascanu, T. Mikolov, Y. Bengio (2013), "On the difficulty of training recurrent neural
-#   networks", *ICML*: exploding gradients, the cliff, and clipping by norm (Algorithm 1).
+#   networks", *ICML*: exploding gradients, basins of attraction and bifurcations (§2.2), the
+#   cliff (§2.3), clipping by norm (Algorithm 1) and a regulariser against vanishing (§3.3).
+# - K. Doya (1993), "Bifurcations of recurrent neural networks in gradient descent learning",
+#   as cited by Pascanu et al. (*IEEE Transactions on Neural Networks*; we have not checked
+#   its text): the bifurcation hypothesis.
+# - A. M. Saxe, J. L. McClelland, S. Ganguli (2014), "Exact solutions to the nonlinear
+#   dynamics of learning in deep linear neural networks", *ICLR* (arXiv:1312.6120): random
+#   orthogonal initialisation.
+# - M. Arjovsky, A. Shah, Y. Bengio (2016), "Unitary evolution recurrent neural networks",
+#   *ICML* (arXiv:1511.06464): the uRNN.
 # - Q. V. Le, N. Jaitly, G. E. Hinton (2015), "A simple way to initialize recurrent networks
 #   of rectified linear units", arXiv:1504.00941: the IRNN.
 # - S. Ioffe, C. Szegedy (2015), "Batch normalization: accelerating deep network training by

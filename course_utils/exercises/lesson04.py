@@ -1,7 +1,8 @@
-"""Checkers for lesson 04's exercises: clipping by global norm, and batch norm with running stats.
+"""Checkers for lesson 04's exercises: where the cliff's wall stands, clipping by global norm,
+and batch norm with running statistics.
 
-Each typical mistake is a complete wrong function (in ``CLIP_MISTAKES`` and ``BN_MISTAKES``),
-so that the tests can feed it to the checker and see its hint come back.
+Each typical mistake is a complete wrong function (in ``WALL_MISTAKES``, ``CLIP_MISTAKES`` and
+``BN_MISTAKES``), so that the tests can feed it to the checker and see its hint come back.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from course_utils.activations import sigmoid, sigmoid_prime
 from course_utils.checks import (
     CheckResult,
     Mistake,
@@ -25,8 +27,83 @@ from course_utils.checks import (
 )
 from course_utils.clipping import clip_grad_norm
 from course_utils.normalization import batchnorm_forward
+from course_utils.rnn import wall_bias
 
 # ============================================================================ exercise 1
+
+# (w, x0) for wall_bias(w, x0). The first case is an array that is not square (so a
+# transposed or a single-number answer shows) with x0 = 0.25, where every mistake below gives
+# its own answer; then the lesson's x0 = 0.5, negative and large x0, and two exact
+# boundaries: x0 = 0, where the guess -w/2 happens to be right (and w = 4 = 1 / sigmoid'(0)),
+# and w = 1 / sigmoid'(2), below which x0 = 2 could not be the unstable fixed point.
+WALL_CASES = [
+    (np.array([[4.5, 5.0, 6.0], [8.0, 10.0, 20.0]]), 0.25),
+    (6.0, 0.5),
+    (6.0, -1.0),
+    (8.0, 1.5),
+    (np.array([4.0, 5.0, 12.0]), 0.0),
+    (float(1 / sigmoid_prime(2.0)), 2.0),
+]
+
+
+def reference_wall_bias(w, x0):
+    """The course's rnn.wall_bias: b* = x0 - w sigmoid(x0)."""
+    return wall_bias(w, x0)
+
+
+WALL_MISTAKES = [
+    Mistake(
+        lambda w, x0: -w / 2,
+        "-w/2 is b* only when x0 = 0 (sigmoid(0) = 1/2), and it is not where a saddle-node "
+        "bifurcation happens either. Put the fixed point at the start: x0 = w sigmoid(x0) + "
+        "b, and solve for b.",
+    ),
+    Mistake(
+        lambda w, x0: w * sigmoid(x0) - x0,
+        "The sign is flipped. From x0 = w sigmoid(x0) + b, b = x0 - w sigmoid(x0).",
+    ),
+    Mistake(
+        lambda w, x0: sigmoid(x0) - w * x0,
+        "sigmoid and x0 are swapped: the map multiplies sigmoid(x) by w and adds b, "
+        "f(x) = w sigmoid(x) + b, so b = x0 - w sigmoid(x0).",
+    ),
+    Mistake(
+        lambda w, x0: -w * sigmoid(x0),
+        "x0 is missing: a fixed point satisfies x* = f(x*), so x0 stands on the left of "
+        "x0 = w sigmoid(x0) + b.",
+    ),
+    Mistake(
+        lambda w, x0: x0 - w * sigmoid_prime(x0),
+        "You used sigmoid'(x0), the slope. The fixed-point equation uses the value: "
+        "x0 = w sigmoid(x0) + b (the slope w sigmoid'(x0) only says whether x0 is stable).",
+    ),
+    Mistake(
+        lambda w, x0: np.log(x0 / (1 - x0)) - w * x0,
+        "You solved x0 = sigmoid(w x0 + b), the RNN of lesson 03. This lesson's unit is "
+        "Pascanu et al.'s x_t = w sigmoid(x_{t-1}) + b: solve x0 = w sigmoid(x0) + b.",
+    ),
+    Mistake(
+        lambda w, x0: 0.5 - w * sigmoid(0.5),
+        "Your answer is right for x0 = 0.5 only: use the argument x0.",
+    ),
+]
+
+
+def check_wall_bias(fn) -> CheckResult:
+    """Check `fn(w, x0)`: the bias b* = x0 - w sigmoid(x0), for numbers and arrays w."""
+    return check_function(
+        fn,
+        reference_wall_bias,
+        WALL_CASES,
+        exercise="wall_bias",
+        mistakes=WALL_MISTAKES,
+        hint="A fixed point x* satisfies x* = w sigmoid(x*) + b. Set x* = x0 and solve for "
+        "b; use numpy operations (sigmoid from course_utils.activations) so that an array w "
+        "works too.",
+    )
+
+
+# ============================================================================ exercise 2
 
 # clip_grad_norm divides by (norm + 1e-6), as torch does; the plain max_norm / norm of
 # Pascanu et al. differs from it by less than 1e-6 relative on these inputs.
@@ -146,7 +223,7 @@ def check_clip_by_global_norm(fn) -> CheckResult:
     )
 
 
-# ============================================================================ exercise 2
+# ============================================================================ exercise 3
 
 BN_ARGS = ("x", "gamma", "beta", "running_mean", "running_var", "momentum", "eps", "training")
 

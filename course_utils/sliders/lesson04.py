@@ -8,7 +8,8 @@ Sliders (each with a static sweep):
   with the wall that appears once w/4 > 1.
 
 Static experiments, each a pure function the tests check, with its figure:
-``activation_runs`` (tanh vs ReLU vs IRNN over seeds), ``find_wall`` / ``wall_zoom`` /
+``activation_runs`` (tanh vs ReLU vs IRNN over seeds), ``orthogonal_comparison`` (a random
+vs an orthogonal W, linear and tanh), ``find_wall`` / ``wall_zoom`` /
 ``cliff_step`` (one gradient step on the wall, with and without clipping),
 ``clipping_runs`` (SGD with no, norm and element-wise clipping), ``bn_demo`` (what batch
 norm does to a batch), ``mlp_figure`` and ``layernorm_figure`` (what normalisation fixes and
@@ -35,7 +36,10 @@ from course_utils.rnn import (
     LagProfile,
     activation_comparison,
     gradient_vs_lag,
+    jacobian_singular_values,
     loss_cliff,
+    orthogonal_init,
+    scale_to_radius,
     spectral_radius,
 )
 
@@ -225,9 +229,42 @@ def activation_figure(runs: dict[str, dict[str, np.ndarray]]) -> Figure:
     return fig
 
 
+# --- other ways to keep the Jacobians near norm 1 ---------------------------------------------
+
+ORTHOGONAL_ROWS = (
+    ("random W, radius 1", "linear"),
+    ("random W, radius 1", "tanh"),
+    ("orthogonal W", "linear"),
+    ("orthogonal W", "tanh"),
+)
+
+
+def orthogonal_comparison(
+    seed: int = 0, n_hidden: int = 64, T: int = 100
+) -> dict[tuple[str, str], np.ndarray]:
+    """Singular values of dh_T/dh_0 (largest first) for a random and an orthogonal W_hh.
+
+    One Generator draws, in order, a Gaussian W ~ N(0, 1/H) (rescaled to spectral radius 1),
+    the input weights W_xh ~ N(0, 1/H), the inputs x_t ~ N(0, I) and the orthogonal W of
+    ``rnn.orthogonal_init`` (Saxe et al. 2014); b = 0, h_0 = 0. Keys: ``ORTHOGONAL_ROWS``.
+    """
+    rng = np.random.default_rng(seed)
+    random_W = scale_to_radius(rng.standard_normal((n_hidden, n_hidden)) / np.sqrt(n_hidden), 1)
+    W_xh = rng.standard_normal((n_hidden, n_hidden)) / np.sqrt(n_hidden)
+    x = rng.standard_normal((T, n_hidden))
+    matrices = {"random W, radius 1": random_W, "orthogonal W": orthogonal_init(n_hidden, rng)}
+    return {
+        (name, activation): jacobian_singular_values(
+            {"W_hh": matrices[name], "W_xh": W_xh, "b": np.zeros(n_hidden)}, x, None, activation
+        )
+        for name, activation in ORTHOGONAL_ROWS
+    }
+
+
 # --- the cliff --------------------------------------------------------------------------------
 
 B_GRID = np.linspace(-8.0, 2.0, 2001)
+CLIFF_T = 50  # steps of the single-unit RNN, as in Pascanu et al.'s Fig. 6
 WALL_JUMP = 1.0  # a jump in the loss between neighbouring grid points larger than this is a wall
 
 
@@ -245,9 +282,9 @@ class CliffResult(NamedTuple):
     wall_b: float
 
 
-def cliff(w: float) -> CliffResult:
-    """Compute function of the cliff slider."""
-    loss = loss_cliff([float(w)], B_GRID).loss[0]
+def cliff(w: float, T: int = CLIFF_T) -> CliffResult:
+    """Compute function of the cliff slider: the loss after T steps over ``B_GRID``."""
+    loss = loss_cliff([float(w)], B_GRID, T=T).loss[0]
     steps = np.abs(np.diff(loss))
     i = int(np.argmax(steps))
     return CliffResult(float(w), B_GRID, loss, float(steps[i]), float(B_GRID[i : i + 2].mean()))
@@ -298,12 +335,15 @@ def cliff_sweep() -> Figure:
     )
 
 
-def find_wall(w: float = 6.0) -> float:
-    """b of the wall at this w, to float64 precision (bisection on the grid's largest jump).
+def find_wall(w: float = 6.0, T: int = CLIFF_T) -> float:
+    """b of the wall at this w after T steps, to float64 precision.
 
-    Returns the largest b on the left (high-loss) side of the jump. ValueError if no wall.
+    Bisection on the grid's largest jump, for the b where the loss crosses halfway between
+    its values on either side. Returns the largest b on the left (high-loss) side of the
+    jump. ValueError if no wall (no jump above ``WALL_JUMP``). Compare with
+    ``rnn.wall_bias(w)``, the b at which x_0 = 0.5 is the unstable fixed point.
     """
-    loss = cliff(w).loss
+    loss = cliff(w, T).loss
     i = int(np.argmax(np.abs(np.diff(loss))))
     if abs(loss[i + 1] - loss[i]) <= WALL_JUMP:
         raise ValueError(f"no wall at w = {w}: largest jump {abs(loss[i + 1] - loss[i]):.2g}")
@@ -314,7 +354,7 @@ def find_wall(w: float = 6.0) -> float:
         mid = (lo + hi) / 2
         if mid in (lo, hi):
             return float(lo)
-        value = loss_cliff([w], [mid]).loss[0, 0]
+        value = loss_cliff([w], [mid], T=T).loss[0, 0]
         if (value > middle) == (left > middle):
             lo = mid
         else:

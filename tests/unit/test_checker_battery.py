@@ -50,6 +50,7 @@ FUNCTION_CHECKERS = {
         lesson03.STEP_MISTAKES,
     ),
     "bptt_dW_hh": (lesson03.check_bptt_dW_hh, lesson03.reference_bptt, lesson03.BPTT_MISTAKES),
+    "wall_bias": (lesson04.check_wall_bias, lesson04.reference_wall_bias, lesson04.WALL_MISTAKES),
     "clip_by_global_norm": (
         lesson04.check_clip_by_global_norm,
         lesson04.reference_clip,
@@ -132,7 +133,7 @@ def test_the_tables_hold_every_checker():
     tested = {checker for checker, _, _ in FUNCTION_CHECKERS.values()}
     tested |= set(ESTIMATE_CHECKERS.values())
     tested |= {lesson06.check_forget_bias, lesson08.check_alignment}  # tested further down
-    assert defined == tested and len(defined) == 26
+    assert defined == tested and len(defined) == 27
 
 
 @pytest.mark.parametrize("name", FUNCTION_CHECKERS)

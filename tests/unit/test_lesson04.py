@@ -8,6 +8,7 @@ import torch
 from helpers import no_warnings, png
 
 from course_utils import clipping, normalization, rnn
+from course_utils.activations import sigmoid, sigmoid_prime
 from course_utils.checks import Status
 from course_utils.exercises import lesson04 as ex
 from course_utils.sliders import lesson04 as l04
@@ -96,6 +97,19 @@ def test_comparison_radius_is_the_w_of_activation_comparison():
     assert 1.5 < min(radii) and max(radii) < 1.75  # measured 1.53 to 1.71
 
 
+def test_orthogonal_comparison_numbers():
+    """Seed 0, measured: random W (radius 1), linear: 2.6 down to 1.8e-18; orthogonal, linear:
+    1 and 1; with tanh the largest is 2.9e-21 (random) and 1.1e-20 (orthogonal)."""
+    sv = l04.orthogonal_comparison(seed=0)
+    assert list(sv) == list(l04.ORTHOGONAL_ROWS)
+    assert all(v.shape == (64,) and np.all(np.diff(v) <= 0) for v in sv.values())
+    random_linear = sv["random W, radius 1", "linear"]
+    assert f"{random_linear[0]:.2g}" == "2.6" and f"{random_linear[-1]:.1g}" == "2e-18"
+    np.testing.assert_allclose(sv["orthogonal W", "linear"], 1.0, atol=1e-12)
+    for matrix in ("random W, radius 1", "orthogonal W"):
+        assert 1e-21 < sv[matrix, "tanh"][0] < 1e-19  # "near 1e-20"
+
+
 # --- the cliff --------------------------------------------------------------------------------
 
 
@@ -125,6 +139,52 @@ def test_wall_zoom_and_grid_gradient():
     assert 1e8 < zoom[3].grad_norm < 1e9
     with pytest.raises(ValueError, match="no wall"):
         l04.find_wall(3.0)
+
+
+@pytest.mark.parametrize(("w", "within"), [(5.0, 1e-4), (6.0, 1e-7), (8.0, 1e-12)])
+def test_the_wall_is_where_x0_is_the_unstable_fixed_point(w, within):
+    """The lesson's table (T = 50), measured: |wall - b*| = 6.1e-5, 3.0e-8, 6.4e-14, with the
+    map's slope at x0 = 0.5 of 1.18, 1.41, 1.88; the saddle-nodes lie 0.04 to 0.6 away, one
+    on each side (a saddle-node explanation would put the wall at one of them)."""
+    wall, b_star = l04.find_wall(w), rnn.wall_bias(w, 0.5)
+    assert abs(wall - b_star) < within
+    assert w * sigmoid_prime(0.5) > 1  # x0 can be the unstable fixed point
+    low, high = rnn.saddle_node_biases(w)
+    assert low + 0.04 < wall < high - 0.04
+    if w == 5.0:
+        assert f"{abs(wall - b_star):.0e}" == "6e-05"  # "within 1e-4 at w = 5"
+
+
+def test_below_the_corner_the_jump_is_a_saddle_node():
+    """4 < w = 4.1 < 1 / sigmoid'(0.5) = 4.26: x0 is never the unstable point. After 2000
+    steps the jump (measured at b = -2.055261) sits at the lower saddle-node (-2.055231), not
+    at b* (-2.052083); after 50 steps it is smeared below the wall threshold (jump 0.71)."""
+    assert f"{1 / sigmoid_prime(0.5):.2f}" == "4.26"
+    assert 4.1 * sigmoid_prime(0.5) < 1
+    wall = l04.find_wall(4.1, T=2000)
+    low, _ = rnn.saddle_node_biases(4.1)
+    assert abs(wall - low) < 1e-4
+    assert abs(wall - rnn.wall_bias(4.1, 0.5)) > 3e-3
+    with pytest.raises(ValueError, match="no wall"):
+        l04.find_wall(4.1)
+
+
+def test_the_slope_at_the_wall_explains_its_steepness():
+    """The lesson's zoom cell: slope 1.41 at w = 6; slope**50 = 2.9e7; the sum 7.1e7; and
+    dx_50/db (from dL/db = 2 (x_50 - 0.7) dx_50/db) is of that order near the wall."""
+    slope = 6.0 * sigmoid_prime(0.5)
+    assert f"{slope:.2f}" == "1.41"
+    assert f"{slope**50:.1e}" == "2.9e+07"  # "about 3 x 10^7"
+    total = (slope**50 - 1) / (slope - 1)
+    assert f"{total:.1e}" == "7.1e+07"  # "about 7 x 10^7"
+    b = l04.find_wall(6.0) + 1e-8  # the lesson's last zoom point: x_50 is of order 1 away
+    x = 0.5
+    for _ in range(50):
+        x = 6.0 * sigmoid(x) + b
+    assert 0.5 < abs(x - 0.5) < 3
+    res = rnn.loss_cliff([6.0], [b])
+    dx_db = res.dloss_db[0, 0] / (2 * (x - 0.7))  # measured 9.2e7
+    assert total / 3 < dx_db < 3 * total
 
 
 def test_one_step_on_the_wall():
@@ -283,7 +343,51 @@ def test_layer_norm_rnn_numbers():
     assert 1e-3 < curves[4.0, True][99] < 0.01
 
 
-# --- exercise 1: clip by global norm --------------------------------------------------------
+# --- exercise 1: the wall's position ---------------------------------------------------------
+
+
+def test_wall_checker_accepts_right_answers():
+    assert ex.check_wall_bias(lambda w, x0: x0 - w * sigmoid(x0)).passed
+    assert ex.check_wall_bias(lambda w, x0: x0 - w / (1 + np.exp(-x0))).passed
+    assert ex.check_wall_bias(ex.reference_wall_bias).passed
+
+
+def test_wall_checker_catches_each_mistake():
+    assert len(ex.WALL_MISTAKES) == 7
+    for mistake in ex.WALL_MISTAKES:
+        with no_warnings():
+            result = ex.check_wall_bias(mistake.fn)
+        assert result.status is Status.WRONG_VALUES, mistake.hint
+        assert mistake.hint in result.message
+
+
+def test_wall_cases_separate_the_mistakes():
+    """On the first case every mistake differs from the right answer and from every other;
+    the cases vary w and x0 and include x0 = 0 (where -w/2 is right) and w sigmoid'(x0) = 1."""
+    w, x0 = ex.WALL_CASES[0]
+    answers = [ex.reference_wall_bias(w, x0)] + [m.fn(w, x0) for m in ex.WALL_MISTAKES]
+    for i, a in enumerate(answers):
+        for b in answers[i + 1 :]:
+            assert not np.allclose(a, b, rtol=1e-6, atol=1e-9)
+    assert len({x for _, x in ex.WALL_CASES}) >= 5
+    assert len({float(np.ravel(w)[0]) for w, _ in ex.WALL_CASES}) >= 4
+    zero = [w for w, x in ex.WALL_CASES if x == 0.0][0]
+    np.testing.assert_allclose(ex.reference_wall_bias(zero, 0.0), -zero / 2)
+    assert any(np.isclose(w * sigmoid_prime(x), 1.0) for w, x in ex.WALL_CASES if np.ndim(w) == 0)
+
+
+def test_wall_checker_other_outcomes():
+    assert ex.check_wall_bias(None).status is Status.NOT_ATTEMPTED
+
+    def stub(w, x0):
+        raise NotImplementedError
+
+    assert ex.check_wall_bias(stub).status is Status.NOT_ATTEMPTED
+    scalar_only = ex.check_wall_bias(lambda w, x0: float(x0 - w * sigmoid(x0)))
+    assert scalar_only.status is Status.ERROR and "TypeError" in scalar_only.message
+
+
+# --- exercise 2: clip by global norm --------------------------------------------------------
 
 
 def learner_clip(grads, max_norm):
@@ -335,7 +439,7 @@ def test_clip_cases_separate_the_mistakes():
     assert clipping.global_norm(small) < m2
 
 
-# --- exercise 2: batch norm -----------------------------------------------------------------
+# --- exercise 3: batch norm -----------------------------------------------------------------
 
 
 def learner_bn(x, gamma, beta, running_mean, running_var, momentum=0.1, eps=1e-5, training=True):

@@ -1,5 +1,6 @@
 """Tests for course_utils.rnn: forward vs torch.nn.RNN, BPTT vs autograd and finite
-differences, the gradient-vs-lag experiment and its bound, overflow, IRNN and the cliff."""
+differences, the gradient-vs-lag experiment and its bound, overflow, IRNN, orthogonal W, and
+the cliff and where its wall stands."""
 
 import contextlib
 import warnings
@@ -8,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from course_utils.activations import sigmoid, sigmoid_prime
 from course_utils.gradcheck import central_difference, relative_error
 from course_utils.rnn import (
     activation_comparison,
@@ -16,16 +18,20 @@ from course_utils.rnn import (
     gradient_vs_lag,
     identity_init,
     init_rnn,
+    jacobian_singular_values,
     loss_cliff,
+    orthogonal_init,
     rnn_backward,
     rnn_forward,
     rnn_step_backward,
+    saddle_node_biases,
     scale_to_norm,
     scale_to_radius,
     sentence_lag,
     spectral_radius,
     state_and_jacobian_norms,
     tokenize,
+    wall_bias,
 )
 
 torch.set_num_threads(1)
@@ -333,6 +339,44 @@ def test_irnn_with_active_units_has_identity_jacobian():
     assert res.state_norm == pytest.approx(np.linalg.norm(x.sum(axis=0)), rel=1e-12)
 
 
+def test_orthogonal_init_preserves_length():
+    W = orthogonal_init(32, seed=3)
+    np.testing.assert_allclose(W.T @ W, np.eye(32), atol=1e-12)
+    np.testing.assert_allclose(np.linalg.svd(W, compute_uv=False), 1.0, atol=1e-12)
+    np.testing.assert_allclose(np.abs(np.linalg.eigvals(W)), 1.0, atol=1e-12)
+    np.testing.assert_array_equal(W, orthogonal_init(32, seed=3))
+    assert not np.allclose(W, orthogonal_init(32, seed=4))
+
+
+def test_jacobian_singular_values_agree_with_the_product_and_the_norm():
+    params = init_rnn(4, 8, radius=1.2, seed=2)
+    x = np.random.default_rng(5).standard_normal((30, 4))
+    for activation in ("tanh", "relu", "linear"):
+        _, cache = rnn_forward(x[:, None, :], None, params, activation)
+        product = np.eye(8)
+        for a in cache.pre[:, 0, :]:
+            d = get_activation(activation).df(a)
+            product = d[:, None] * (params["W_hh"].T @ product)
+        values = jacobian_singular_values(params, x, None, activation)
+        np.testing.assert_allclose(values, np.linalg.svd(product, compute_uv=False), rtol=1e-10)
+        norm = state_and_jacobian_norms(params, x, None, activation).jacobian_norm
+        assert values[0] == pytest.approx(norm, rel=1e-12)
+
+
+def test_jacobian_singular_values_of_an_orthogonal_linear_rnn_are_all_one():
+    params = {"W_hh": orthogonal_init(16, seed=0), "W_xh": np.eye(16), "b": np.zeros(16)}
+    x = np.random.default_rng(0).standard_normal((200, 16))
+    np.testing.assert_allclose(jacobian_singular_values(params, x, None, "linear"), 1, atol=1e-12)
+
+
+def test_jacobian_singular_values_after_overflow_are_nan():
+    params = init_rnn(4, 8, radius=3.0, seed=0)
+    x = np.random.default_rng(0).standard_normal((1000, 4))
+    with no_warnings():  # the linear state passes 1e308 and becomes inf, then nan
+        values = jacobian_singular_values(params, x, None, "linear")
+    assert values.shape == (8,) and np.all(np.isnan(values))
+
+
 # --- lesson 04: the loss cliff --------------------------------------------------------------
 
 
@@ -350,6 +394,35 @@ def test_loss_cliff_wall_only_for_w_above_4():
     jumps = np.abs(np.diff(loss_cliff([2.0, 3.0, 4.0, 5.0, 6.0], b).loss, axis=1)).max(axis=1)
     assert np.all(jumps[:3] < 0.5)  # measured 0.087, 0.087, 0.39
     assert np.all(jumps[3:] > 5)  # measured 7.0, 11.1
+
+
+def test_wall_bias_makes_x0_a_fixed_point():
+    """b* = x0 - w sigmoid(x0): the map x -> w sigmoid(x) + b* leaves x0 where it is."""
+    for w, x0 in ((6.0, 0.5), (5.0, 0.5), (8.0, -1.0), (4.1, 2.0)):
+        b = wall_bias(w, x0)
+        assert w * sigmoid(x0) + b == pytest.approx(x0, abs=1e-14)
+    assert wall_bias(6.0) == pytest.approx(0.5 - 6.0 * sigmoid(0.5))  # x0 = 0.5 by default
+    assert wall_bias(6.0, 0.0) == -3.0  # -w/2 only for x0 = 0
+    np.testing.assert_allclose(wall_bias(np.array([5.0, 6.0])), [wall_bias(5.0), wall_bias(6.0)])
+    res = loss_cliff([6.0], [wall_bias(6.0)], T=200)  # x_T stays at x0: the loss (0.5 - 0.7)^2
+    assert res.loss[0, 0] == pytest.approx(0.04, abs=1e-6)
+
+
+def test_saddle_node_biases_are_where_a_fixed_point_has_slope_one():
+    """At a saddle-node, x - w sigmoid(x) - b touches 0 where w sigmoid'(x) = 1 (x = +-x_c);
+    strictly between the two values of b the map has three fixed points, outside one."""
+    xs = np.linspace(0, 10, 1_000_001)
+    for w in (4.1, 5.0, 6.0, 8.0):
+        x_c = xs[np.argmin(np.abs(w * sigmoid_prime(xs) - 1))]
+        touching = sorted(x - w * sigmoid(x) for x in (x_c, -x_c))
+        np.testing.assert_allclose(saddle_node_biases(w), touching, atol=1e-9)
+    low, high = saddle_node_biases(6.0)
+    grid = np.linspace(-10, 10, 200_001)
+    for b, count in ((low + 0.3 * (high - low), 3), (low - 0.1, 1), (high + 0.1, 1)):
+        g = grid - 6.0 * sigmoid(grid) - b
+        assert np.sum(np.sign(g[1:]) != np.sign(g[:-1])) == count
+    with pytest.raises(ValueError, match="no saddle-node"):
+        saddle_node_biases(4.0)
 
 
 def test_loss_cliff_gradient_matches_central_differences():
