@@ -518,8 +518,8 @@ print(
 # steps, each on a fresh batch of 64 sequences, in four ways: no clipping; norm clipping at 1;
 # element-wise clipping at $1/\sqrt{P}$, where $P = 1153$ is the number of parameters; and
 # element-wise clipping at 5, min-char-rnn's bound. A fair comparison gives both rules the
-# same largest step: clipping every entry at $b$ allows a step of norm up to $b\sqrt{P}$, so
-# $b = 1/\sqrt{P}$ matches norm clipping at 1, while $b = 5$ allows steps $5\sqrt{P} \approx
+# same largest step: clipping every entry at $c$ allows a step of norm up to $c\sqrt{P}$, so
+# $c = 1/\sqrt{P}$ matches norm clipping at 1, while $c = 5$ allows steps $5\sqrt{P} \approx
 # 170$ times as long. Five seeds each (this cell takes a few seconds):
 
 # %%
