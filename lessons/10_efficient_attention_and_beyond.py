@@ -517,7 +517,8 @@ say(
 #   tanh bounds the state (ReLU is not the cause); clipping tames the explosion, and
 #   normalisation does not give memory.
 # - Lesson 05: the LSTM's cell state is an additive path, multiplied only by the forget gate,
-#   so the gradient survives while the gate stays near 1.
+#   so the gradient survives while the gate stays near 1; the whole gradient, through every
+#   path, is larger still than that one path.
 # - Lesson 06: trained, the vanilla RNN falls to chance at long distances where the LSTM and
 #   GRU hold, and all of them still walk through time one step at a time.
 # - Lesson 07: attention from scratch: scores, softmax, weighted sum, $\sqrt{d_k}$ and masks.
@@ -533,10 +534,12 @@ say(
 #
 # Lesson 09's figure, once more, puts the course's argument together: how much of the gradient
 # survives a distance, at initialisation, for four networks of the course (each curve divided
-# by its value at distance 1; the rates are printed in lesson 09). The deep sigmoid network,
-# the tanh RNN and the LSTM's cell path decay exponentially (straight lines on the log axis),
-# at rates set by their factors per step; attention, with a path of length one at any
-# distance, only dilutes like $1/\text{distance}$.
+# by its value at distance 1; the rates are printed in lesson 09). The deep sigmoid network and
+# the tanh RNN decay exponentially (straight lines on the log axis), at rates set by their
+# factors per step. The LSTM's whole gradient, with forget bias 1, decays too, but far more
+# slowly; the dotted line beside it is the product of its forget gates alone, one path of that
+# gradient and not the gradient, which would understate it by orders of magnitude. Attention,
+# with a path of length one at any distance, only dilutes like $1/\text{distance}$.
 
 # %%
 story.whole_argument_figure()

@@ -64,7 +64,8 @@ def test_path_figure_and_timing_figure():
 def test_whole_slider_default_and_extremes():
     app = l09.whole_slider()
     assert app.readout_text == (
-        "at distance 100: mlp 9.2e-63, rnn 1.4e-25, lstm 1.9e-14, attention 1.8e-02"
+        "at distance 100: mlp 9.2e-63, rnn 1.4e-25, lstm 1.1e-06 (cell path alone 2.6e-14), "
+        "attention 1.8e-02"
     )
     first = png(app)
     with no_warnings():
@@ -74,6 +75,17 @@ def test_whole_slider_default_and_extremes():
     assert png(app) != first
     assert "lstm" in app.readout_text
     assert len(l09.whole_sweep().axes) == 3
+
+
+def test_the_slider_computes_every_lstm_setting_once():
+    """The LSTM's full BPTT (about 20 ms) is cached for all 17 settings when the slider is
+    built, so that moving it only redraws."""
+    from course_utils import story
+
+    story.lstm_curves.cache_clear()
+    l09.whole_slider()
+    assert story.lstm_curves.cache_info().currsize == 17
+    assert story.lstm_curves.cache_info().maxsize >= 17
 
 
 # --- the tiny Transformer on agreement ---------------------------------------------------------
