@@ -13,8 +13,8 @@
 # lesson 06's task, and then takes it apart to see which parts carry the gradient. Its thesis,
 # argued along the way: the decisive advantages were training that runs in parallel over the
 # positions of a sequence, and so scales to large models and data, and a path of one step
-# between any two tokens. Not translation scores as such: an LSTM translator given the
-# Transformer's training recipe matched them a year later (Chen et al. 2018, at the end).
+# between any two tokens. It was not translation scores as such: an LSTM translator given the
+# Transformer's training techniques matched them a year later (Chen et al. 2018, at the end).
 #
 # ## What you will learn
 #
@@ -28,7 +28,8 @@
 #
 # - Lessons 02 and 03: the gradient as a product of one factor per layer or per step.
 # - Lesson 04: layer normalisation, which standardises each example over its units.
-# - Lesson 05: the LSTM's cell path and its forget-gate bias.
+# - Lesson 05: the LSTM's cell path, its forget-gate bias, and its whole gradient through every
+#   path (`full_vs_direct`).
 # - Lesson 06: the agreement task and the RNN's collapse at long distances.
 # - Lesson 07: scaled dot-product and multi-head attention, and the $1/n$ dilution.
 
@@ -279,8 +280,8 @@ story.whole_argument_figure()
 # Move the RNN's spectral radius and the LSTM's forget bias. The RNN's line tilts with the
 # radius. The forget bias sets the LSTM's pace: with bias 3 each forget gate is about
 # $\sigma(3) \approx 0.95$, so the dotted line loses only about 5 % per step, and the whole
-# gradient stops decaying altogether (it even grows a little: printed below the sweep, as
-# lesson 05 measured). Gating was the first fix, attention the second. The legend names the
+# gradient stops decaying altogether (it even grows a little, as lesson 05 measured; the
+# factors are printed with the sweep below). Gating was the first fix, attention the second. The legend names the
 # curves; the sliders show the settings.
 
 # %% tags=["nbval-ignore-output"]
@@ -313,7 +314,8 @@ l09.whole_sweep()
 # $$x \leftarrow \operatorname{LayerNorm}(x + \operatorname{Sublayer}(x)),$$
 #
 # while many later models put it on the sublayer's input ("Pre-LN"), the placement that
-# Xiong et al. (2020) compared with Post-LN and found to train without a learning-rate warm-up,
+# Xiong et al. (2020) compared with Post-LN and found to train without a learning-rate warm-up
+# (a rate that starts small and grows over the first steps; "The rest of the recipe" below),
 #
 # $$x \leftarrow x + \operatorname{Sublayer}(\operatorname{LayerNorm}(x)).$$
 
@@ -562,10 +564,11 @@ print(f"peak learning rate, at the end of warm-up: {peak:.1e}")
 l09.schedule_figure()
 
 # %% [markdown]
-# The peak, $(512 \cdot 4000)^{-1/2} \approx 7 \times 10^{-4}$ (printed above), comes after
-# thousands of smaller steps, while Post-LN's large gradients near the output settle. Our
-# 2-block classifier is Pre-LN and small, and lesson 06's constant rate of 0.005 trains it
-# without any warm-up, as Xiong et al. found for Pre-LN.
+# The peak, $(512 \cdot 4000)^{-1/2} \approx 7 \times 10^{-4}$ (printed above), comes only
+# after thousands of smaller steps: at the start, when Xiong et al. find Post-LN's gradients
+# near the output large, the learning rate is small. Our 2-block classifier is Pre-LN and
+# small, and lesson 06's constant rate of 0.005 trains it without any warm-up, as Xiong et
+# al. found for Pre-LN.
 
 # %% [markdown]
 # > **Myth** (the article): attention solved the vanishing-gradient problem.
@@ -606,7 +609,7 @@ l09.schedule_figure()
 # and training that runs in parallel over all the positions of a sequence. The second is what
 # the article's "大规模数据集的可扩展性" (scalability to large data sets) comes down to: a GPU
 # can feed a Transformer far more text per hour than a recurrent network of the same size,
-# and that made pre-training on very large corpora practical. Kaplan et al. (2020) found
+# and that helped make pre-training on very large corpora practical. Kaplan et al. (2020) found
 # that a Transformer language model's loss "scales as a power-law with model size, dataset
 # size, and the amount of compute used for training". In the same paper, LSTM language
 # models fall behind Transformers as both grow, because they make less use of long contexts:
@@ -657,7 +660,8 @@ l09.schedule_figure()
 # ## Further reading
 #
 # - A. Vaswani et al. (2017), "Attention is all you need", *NeurIPS*: Table 1 and §4 (why
-#   self-attention), §3.5 (positional encoding), Table 2 (BLEU and training cost).
+#   self-attention), §3.5 (positional encoding), §5.3-5.4 (the training recipe), Table 2
+#   (BLEU and training cost).
 # - K. He, X. Zhang, S. Ren, J. Sun (2016), "Deep residual learning for image recognition",
 #   *CVPR*: residual connections.
 # - J. L. Ba, J. R. Kiros, G. E. Hinton (2016), "Layer normalization", arXiv:1607.06450.

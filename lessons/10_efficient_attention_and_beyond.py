@@ -265,24 +265,6 @@ checks.demo(ex.check_linear_attention, ex.LINEAR_MISTAKES[0].fn)
 show_source(attn.linear_attention_step)
 
 # %% [markdown]
-# The two forms of generation make plain what attention does and does not keep.
-#
-# > **Claim** (the article): attention "不仅仅是“关注”,而是智能地选择和存储来自输入序列的最重要信息"
-# > (is not merely "paying attention": it intelligently selects and stores the most important
-# > information from the input sequence).
-# >
-# > **Verdict: half true.** It selects, softly: the output is "a weighted sum of the values,
-# > where the weight assigned to each value is computed by a compatibility function of the
-# > query with the corresponding key" (Vaswani et al. 2017, §3.2). That is a *read*: an
-# > attention layer has no memory of its own and keeps nothing from one call to the next.
-# > What a Transformer stores is its weights, learned in training, and, while it generates
-# > text, the key-value cache of lesson 09: the keys and values of *every* earlier token,
-# > important or not, kept in full so that each new query can read them again. Nothing is
-# > chosen for storage; the cache grows by one entry per token. The model that does compress
-# > its past into a fixed-size store is the recurrent one, such as the state $S_t$ of linear
-# > attention above, or an LSTM's cell.
-
-# %% [markdown]
 # The parallel form (the masked $n \times n$ matrix), the recurrent form (one step per
 # token) and a chunked form in between (`attn.linear_attention_chunked`: the masked matrix
 # inside chunks of 32 tokens, the running state across chunks) must agree. The largest
@@ -295,6 +277,26 @@ for name, difference in l10.linear_agreement().items():
 # %% [markdown]
 # All at round-off level, below $10^{-15}$ (printed above): the same function, computed in
 # parallel for training and as a recurrence for generation.
+
+# %% [markdown]
+# The two ways of generating text show plainly what attention keeps and what it does not:
+# softmax attention reads again, at every step, a cache that grows with every token; linear
+# attention folds the past into a state of fixed size.
+#
+# > **Claim** (the article): attention "不仅仅是“关注”,而是智能地选择和存储来自输入序列的最重要信息"
+# > (is not merely "paying attention": it intelligently selects and stores the most important
+# > information from the input sequence).
+# >
+# > **Verdict: half true.** It selects, softly: the output is "a weighted sum of the values,
+# > where the weight assigned to each value is computed by a compatibility function of the
+# > query with the corresponding key" (Vaswani et al. 2017, §3.2). That is a *read*: an
+# > attention layer has no memory of its own and keeps nothing from one call to the next.
+# > What a Transformer stores is its weights, learned in training, and, while it generates
+# > text, the key-value cache of lesson 09: the keys and values of *every* earlier token,
+# > important or not, kept in full so that each new query can read them again. Nothing is
+# > chosen for storage; the cache grows by one key and one value per token, in every layer
+# > and head. The model that does compress its past into a fixed-size store is the recurrent
+# > one, such as the state $S_t$ of linear attention above, or an LSTM's cell.
 
 # %% [markdown]
 # ## What they give up: error against full attention
@@ -362,9 +364,9 @@ l10.tradeoff_slider()
 l10.tradeoff_sweep()
 
 # %% [markdown]
-# > **Claim** (the article): researchers are exploring new attention mechanisms, "例如稀疏注意力机制、
-# > 线性注意力机制等,以提高模型的效率和性能" (such as sparse and linear attention, to improve
-# > models' efficiency and performance).
+# > **Claim** (the article): researchers are exploring new attention mechanisms,
+# > "例如稀疏注意力机制、线性注意力机制等,以提高模型的效率和性能" (such as sparse and linear
+# > attention, to improve models' efficiency and performance).
 # >
 # > **Verdict: half true.** Efficiency, yes: that is what they are for, and the costs above
 # > show it. Performance, not for free: each buys its speed with something. A sparse pattern
