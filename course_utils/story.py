@@ -98,7 +98,7 @@ def _read_only(a: Array) -> Array:
     return a
 
 
-@functools.lru_cache(maxsize=64)  # the slider's 29 radii and 17 biases are each computed once
+@functools.lru_cache(maxsize=64)  # the slider's 29 radii, each computed once
 def rnn_curve(radius: float, max_distance: int = MAX_DISTANCE, seed: int = 0) -> Array:
     """The tanh RNN's ||dL/dh_{T-k}|| for k = 1..D, relative to k = 1: (D,), read-only."""
     profile = rnn.gradient_vs_lag(max_distance + 1, radius, "tanh", seed=seed)
@@ -123,7 +123,8 @@ def lstm_curves(
 def whole_argument(
     radius: float = 0.9, forget_bias: float = 1.0, max_distance: int = MAX_DISTANCE, seed: int = 0
 ) -> Curves:
-    """The four gradient-vs-distance curves at initialisation, each relative to distance 1.
+    """The four networks' gradient-vs-distance curves at initialisation, each relative to
+    distance 1, and the LSTM's cell path beside its gradient (five curves).
 
     radius: the tanh RNN's spectral radius (``rnn.init_rnn``); forget_bias: the LSTM's
     forget-gate bias (``lstm.init_lstm``). Every curve is cached: the MLP and attention
