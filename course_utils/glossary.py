@@ -134,6 +134,30 @@ GLOSSARY = (
     Term("feed-forward sublayer", "前馈层", "09", "an MLP applied to each position separately"),
     Term("residual connection", "残差连接", "09", "adds a layer's input to its output"),
     Term("Transformer", "Transformer 模型", "09", "a network built from attention, no recurrence"),
+    Term(
+        "key-value cache",
+        "键值缓存",
+        "09",
+        "the keys and values of the tokens generated so far, kept for the next step",
+    ),
+    Term(
+        "autoregressive generation",
+        "自回归生成",
+        "09",
+        "writing one token at a time, each fed back as input for the next",
+    ),
+    Term(
+        "learning-rate warm-up",
+        "学习率预热",
+        "09",
+        "a learning rate that starts small and rises over the first steps",
+    ),
+    Term(
+        "label smoothing",
+        "标签平滑",
+        "09",
+        "a target that spreads a little probability on every class",
+    ),
     Term("peak memory", "峰值内存", "10", "the most memory a computation holds at once"),
     Term(
         "sliding-window attention",

@@ -10,8 +10,8 @@
 # attention and linear attention", and by listing attention's uses beyond text: vision,
 # speech, recommendation. We measure the cost, build the two families of cheaper attention and
 # measure how far each lands from the real thing, train attention on image patches and on
-# purchase histories, and close with what came after, and with the course's whole argument
-# in one figure.
+# purchase histories, follow it into speech recognition through the papers, and close with
+# what came after, and with the course's whole argument in one figure.
 #
 # ## What you will learn
 #
@@ -19,7 +19,7 @@
 # - local (sliding-window) and strided sparse attention, computed without the $n \times n$ matrix, and why two strided layers still connect every pair of tokens;
 # - linear attention: a kernel feature map and the associativity of matrix products turn $O(n^2)$ into $O(n)$, and its recurrent form is an RNN;
 # - what each variant gives up, as the error of its output against full attention;
-# - attention over image patches (a toy Vision Transformer) and over a user's history (next-item recommendation), and what came next: FlashAttention, S4 and Mamba.
+# - attention over image patches (a toy Vision Transformer) and over a user's history (next-item recommendation), in speech recognition (from the papers), and what came next: FlashAttention, S4 and Mamba.
 #
 # ## Prerequisites
 #
@@ -279,6 +279,26 @@ for name, difference in l10.linear_agreement().items():
 # parallel for training and as a recurrence for generation.
 
 # %% [markdown]
+# The two ways of generating text show plainly what attention keeps and what it does not:
+# softmax attention reads again, at every step, a cache that grows with every token; linear
+# attention folds the past into a state of fixed size.
+#
+# > **Claim** (the article): attention "不仅仅是“关注”,而是智能地选择和存储来自输入序列的最重要信息"
+# > (is not merely "paying attention": it intelligently selects and stores the most important
+# > information from the input sequence).
+# >
+# > **Verdict: half true.** It selects, softly: the output is "a weighted sum of the values,
+# > where the weight assigned to each value is computed by a compatibility function of the
+# > query with the corresponding key" (Vaswani et al. 2017, §3.2). That is a *read*: an
+# > attention layer has no memory of its own and keeps nothing from one call to the next.
+# > What a Transformer stores is its weights, learned in training, and, while it generates
+# > text, the key-value cache of lesson 09: the keys and values of *every* earlier token,
+# > important or not, kept in full so that each new query can read them again. Nothing is
+# > chosen for storage; the cache grows by one key and one value per token, in every layer
+# > and head. The model that does compress its past into a fixed-size store is the recurrent
+# > one, such as the state $S_t$ of linear attention above, or an LSTM's cell.
+
+# %% [markdown]
 # ## What they give up: error against full attention
 #
 # Speed is half the story; the other half is how far each output lands from full causal
@@ -344,14 +364,16 @@ l10.tradeoff_slider()
 l10.tradeoff_sweep()
 
 # %% [markdown]
-# > **Myth** (the article): sparse attention and linear attention are the future, faster
-# > attention at no cost.
+# > **Claim** (the article): researchers are exploring new attention mechanisms,
+# > "例如稀疏注意力机制、线性注意力机制等,以提高模型的效率和性能" (such as sparse and linear
+# > attention, to improve models' efficiency and performance).
 # >
-# > **Fact**: each buys its speed with something. A sparse pattern (Child et al. 2019) drops
-# > every key outside it: exact where attention is local or follows the pattern, wrong where
-# > the weight lies elsewhere (the errors above), and fast only if the code skips the masked
-# > entries. Linear attention (Katharopoulos et al. 2020) changes the similarity function
-# > itself, so a model must be trained for it. Low-rank methods such as Linformer (Wang et
+# > **Verdict: half true.** Efficiency, yes: that is what they are for, and the costs above
+# > show it. Performance, not for free: each buys its speed with something. A sparse pattern
+# > (Child et al. 2019) drops every key outside it: exact where attention is local or follows
+# > the pattern, wrong where the weight lies elsewhere (the errors above), and fast only if the
+# > code skips the masked entries. Linear attention (Katharopoulos et al. 2020) changes the
+# > similarity function itself, so a model must be trained for it. Low-rank methods such as Linformer (Wang et
 # > al. 2020) project keys and values along the sequence with *learned* matrices, betting that
 # > the attention matrix is approximately low-rank. Much of today's practice instead keeps
 # > exact softmax attention and makes it cheaper to compute (FlashAttention, below).
@@ -471,6 +493,29 @@ say(
 # are noisier, and the papers above report their own benchmarks, which we do not reproduce.
 
 # %% [markdown]
+# ## Beyond text 3: speech
+#
+# The article's third application, speech recognition, is described here from the papers,
+# not reproduced: its model "关注语音信号中与当前音素相关的部分" (attends to the parts of the
+# speech signal related to the current phoneme). Attention came to speech inside recurrent
+# models: Chorowski et al. (2015) let an RNN decoder attend over the frames of the audio, much
+# as lesson 08's translator attends over source words. Then the recurrence went, as in
+# translation:
+#
+# - the Speech-Transformer (Dong, Xu & Xu 2018) is "a no-recurrence sequence-to-sequence
+#   model" built on attention alone, which in the authors' words "can be trained faster with
+#   more efficiency";
+# - the Conformer (Gulati et al. 2020) adds a convolution to each Transformer block, because
+#   "Transformer models are good at capturing content-based global interactions, while CNNs
+#   exploit local features effectively";
+# - Whisper (Radford et al. 2023) is an encoder-decoder Transformer trained on "680,000 hours
+#   of multilingual and multitask supervision".
+#
+# Speech sequences are long (Whisper computes a spectrogram frame every 10 milliseconds of
+# audio, 100 frames per second), so the quadratic cost measured at the start of this lesson
+# matters there too.
+
+# %% [markdown]
 # ## Where the field went next
 #
 # The article stops at sparse and linear attention (2019-2020). Two directions stand out
@@ -517,7 +562,8 @@ say(
 #   tanh bounds the state (ReLU is not the cause); clipping tames the explosion, and
 #   normalisation does not give memory.
 # - Lesson 05: the LSTM's cell state is an additive path, multiplied only by the forget gate,
-#   so the gradient survives while the gate stays near 1.
+#   so the gradient survives while the gate stays near 1; the whole gradient, through every
+#   path, is larger still than that one path.
 # - Lesson 06: trained, the vanilla RNN falls to chance at long distances where the LSTM and
 #   GRU hold, and all of them still walk through time one step at a time.
 # - Lesson 07: attention from scratch: scores, softmax, weighted sum, $\sqrt{d_k}$ and masks.
@@ -533,10 +579,12 @@ say(
 #
 # Lesson 09's figure, once more, puts the course's argument together: how much of the gradient
 # survives a distance, at initialisation, for four networks of the course (each curve divided
-# by its value at distance 1; the rates are printed in lesson 09). The deep sigmoid network,
-# the tanh RNN and the LSTM's cell path decay exponentially (straight lines on the log axis),
-# at rates set by their factors per step; attention, with a path of length one at any
-# distance, only dilutes like $1/\text{distance}$.
+# by its value at distance 1; the rates are printed in lesson 09). The deep sigmoid network and
+# the tanh RNN decay exponentially (straight lines on the log axis), at rates set by their
+# factors per step. The LSTM's whole gradient, with forget bias 1, decays too, but far more
+# slowly; the dotted line beside it is the product of its forget gates alone, one path of that
+# gradient and not the gradient, which would understate it by orders of magnitude. Attention,
+# with a path of length one at any distance, only dilutes like $1/\text{distance}$.
 
 # %%
 story.whole_argument_figure()
@@ -557,8 +605,12 @@ story.whole_argument_figure()
 #   diffuse inputs, 0.16 on local ones for a 32-key window), linear attention is a different
 #   kernel (error 0.70 and 0.99).
 # - Attention works on any tokens: image patches (a toy ViT above 90 % on four shapes, in
-#   every seed we tried) and purchase histories (a hit rate above 99 % where the order-blind
-#   average stays near 40 %, in every seed we tried).
+#   every seed we tried), purchase histories (a hit rate above 99 % where the order-blind
+#   average stays near 40 %, in every seed we tried) and, in the papers, speech (the
+#   Speech-Transformer, the Conformer, Whisper).
+# - Attention reads: it weighs values it is given and stores nothing. While a Transformer
+#   generates, the key-value cache keeps every past key and value; linear attention and
+#   state-space models instead compress the past into a fixed-size state.
 # - Since then: FlashAttention keeps attention exact and tiles it; S4 and Mamba bring back
 #   recurrence in a linear, parallel-trainable form.
 #
@@ -575,6 +627,14 @@ story.whole_argument_figure()
 # - W.-C. Kang, J. McAuley (2018), "Self-attentive sequential recommendation", *ICDM*
 #   (SASRec); F. Sun et al. (2019), "BERT4Rec: sequential recommendation with bidirectional
 #   encoder representations from Transformer", *CIKM*.
+# - J. Chorowski, D. Bahdanau, D. Serdyuk, K. Cho, Y. Bengio (2015), "Attention-based models
+#   for speech recognition", *NeurIPS* (then NIPS).
+# - L. Dong, S. Xu, B. Xu (2018), "Speech-Transformer: a no-recurrence sequence-to-sequence
+#   model for speech recognition", *ICASSP*.
+# - A. Gulati et al. (2020), "Conformer: convolution-augmented Transformer for speech
+#   recognition", *Interspeech*.
+# - A. Radford, J. W. Kim, T. Xu, G. Brockman, C. McLeavey, I. Sutskever (2023), "Robust
+#   speech recognition via large-scale weak supervision", *ICML* (Whisper; arXiv:2212.04356).
 # - T. Dao, D. Y. Fu, S. Ermon, A. Rudra, C. Ré (2022), "FlashAttention: fast and
 #   memory-efficient exact attention with IO-awareness", *NeurIPS*.
 # - A. Gu, K. Goel, C. Ré (2022), "Efficiently modeling long sequences with structured state

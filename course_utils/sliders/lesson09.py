@@ -1,7 +1,7 @@
 """Lesson 09's experiments and figures: Table 1 measured (sequential operations, path
 gradients, FLOPs and wall time), the course's whole argument (``course_utils.story``) with a
-slider, the tiny Transformer on lesson 06's agreement task, and the ablations (positional
-encoding; residuals and LayerNorm through depth).
+slider, the tiny Transformer on lesson 06's agreement task, the ablations (positional
+encoding; residuals and LayerNorm through depth), and the 2017 learning-rate schedule.
 
 Every compute function is pure and seeded (the wall times excepted: they are measured); the
 numbers the lesson prints come from here and are asserted in tests/unit/test_lesson09.py.
@@ -223,20 +223,33 @@ def draw_whole(axes, curves: story.Curves) -> None:
     """``story.draw`` in its light form (fixed legend, few ticks): the slider's 50 ms budget."""
     story.draw(axes[0], curves, short=True)
     # y=1.0 pins the title: matplotlib then skips measuring every tick label to place it
-    axes[0].set_title("Gradient vs distance, at initialisation", fontsize=10, y=1.0)
+    axes[0].set_title("Gradient vs distance", fontsize=10, y=1.0)
 
 
 def readout_whole(curves: story.Curves) -> str:
-    parts = []
-    for name in ("mlp", "rnn", "lstm", "attention"):
-        value = curves.norms[name][-1]
-        parts.append(f"{name} {value:.1e}" if value > 0 else f"{name} underflow")
-    return f"at distance {curves.distances[-1]}: " + ", ".join(parts)
+    def short(value: float) -> str:
+        return f"{value:.1e}" if value > 0 else "underflow"
+
+    last = {name: norms[-1] for name, norms in curves.norms.items()}
+    return (
+        f"at distance {curves.distances[-1]}: mlp {short(last['mlp'])}, rnn {short(last['rnn'])}"
+        f", lstm {short(last['lstm'])} (cell path alone {short(last['lstm cell path'])}), "
+        f"attention {short(last['attention'])}"
+    )
+
+
+BIASES = (-2.0, 6.0, 0.5)
+"""The forget-bias slider's range and step (17 settings)."""
 
 
 def whole_slider() -> widgets.InteractiveFigure:
+    """The story with the RNN's radius and the LSTM's forget bias. The LSTM's full BPTT takes
+    about 20 ms, so its curves are computed once for every setting of the slider, here."""
+    low, high, step = BIASES
+    for bias in np.arange(low, high + step / 2, step):
+        whole(forget_bias=bias)  # the slider's own call, so that it hits the cache
     radius = widgets.slider("RNN spectral radius", 0.1, 1.5, 0.05, 0.9)
-    bias = widgets.slider("LSTM forget bias", -2.0, 6.0, 0.5, 1.0)
+    bias = widgets.slider("LSTM forget bias", low, high, step, 1.0)
     return widgets.InteractiveFigure(
         whole, draw_whole, {"radius": radius, "forget_bias": bias}, readout_whole,
         width=7.0, height=3.5, layout_at={"radius": 1.5, "forget_bias": -2.0},  # widest labels
@@ -413,6 +426,37 @@ def pitfall() -> dict[str, float]:
     right = transformer.layer_gradients("Pre-LN").grad_norms[0]
     wrong = transformer.layer_gradients("Pre-LN", final_norm=True).grad_norms[0]
     return {"<x_L, r>": float(right), "mean(LN(x_L)^2)": float(wrong)}
+
+
+# --- the training recipe: warm-up ---------------------------------------------------------------
+
+
+def transformer_learning_rate(step, d_model: int = 512, warmup_steps: int = 4000) -> np.ndarray:
+    """The Transformer's learning-rate schedule, Vaswani et al. (2017), §5.3, eq. (3):
+
+        lrate = d_model^-0.5 * min(step^-0.5, step * warmup_steps^-1.5)
+
+    step: training steps (>= 1), a number or an array; returns an array of the same shape. The
+    rate rises linearly for the first ``warmup_steps`` steps, peaks at step = warmup_steps with
+    (d_model * warmup_steps)^-0.5, then falls like 1/sqrt(step). Defaults: the base model.
+    """
+    step = np.asarray(step, dtype=float)
+    return d_model**-0.5 * np.minimum(step**-0.5, step * warmup_steps**-1.5)
+
+
+def schedule_figure(d_model: int = 512, warmup_steps: int = 4000, steps: int = 100_000) -> Figure:
+    """The schedule over the base model's 100,000 training steps, the end of warm-up marked."""
+    fig, axes = plots.figure(width=6.5, height=3.0)
+    ax = axes[0, 0]
+    t = np.arange(1, steps + 1)
+    ax.plot(t, transformer_learning_rate(t, d_model, warmup_steps), color=GREEN, lw=2,
+            label=f"d_model = {d_model}, warmup_steps = {warmup_steps}")  # fmt: skip
+    ax.axvline(warmup_steps, color=GREY, ls="--", lw=1.2, label="end of warm-up")
+    ax.set_xlabel("training step")
+    ax.set_ylabel("learning rate")
+    ax.set_title("Warm-up, then 1/sqrt(step): Vaswani et al. (2017), eq. 3")
+    ax.legend(fontsize=8)
+    return fig
 
 
 # --- positional encoding -----------------------------------------------------------------------

@@ -64,7 +64,8 @@ def test_path_figure_and_timing_figure():
 def test_whole_slider_default_and_extremes():
     app = l09.whole_slider()
     assert app.readout_text == (
-        "at distance 100: mlp 9.2e-63, rnn 1.4e-25, lstm 1.9e-14, attention 1.8e-02"
+        "at distance 100: mlp 9.2e-63, rnn 1.4e-25, lstm 1.1e-06 (cell path alone 2.6e-14), "
+        "attention 1.8e-02"
     )
     first = png(app)
     with no_warnings():
@@ -74,6 +75,37 @@ def test_whole_slider_default_and_extremes():
     assert png(app) != first
     assert "lstm" in app.readout_text
     assert len(l09.whole_sweep().axes) == 3
+
+
+def test_the_slider_computes_every_lstm_setting_once():
+    """The LSTM's full BPTT (about 20 ms) is cached for all 17 settings when the slider is
+    built, so that moving it only redraws."""
+    from course_utils import story
+
+    story.lstm_curves.cache_clear()
+    l09.whole_slider()
+    assert story.lstm_curves.cache_info().currsize == 17
+    assert story.lstm_curves.cache_info().maxsize >= 17
+
+
+# --- the training recipe ---------------------------------------------------------------------
+
+
+def test_learning_rate_schedule():
+    """Vaswani et al. (2017), eq. 3: linear to the peak (512 * 4000)^-0.5 = 7.0e-4 at step 4000,
+    then 1/sqrt(step)."""
+    lr = l09.transformer_learning_rate
+    peak = (512 * 4000) ** -0.5
+    assert float(lr(4000)) == pytest.approx(peak) and f"{float(lr(4000)):.1e}" == "7.0e-04"
+    assert float(lr(1)) == pytest.approx(peak / 4000)  # linear warm-up from step 1
+    assert float(lr(2000)) == pytest.approx(peak / 2)
+    assert float(lr(16_000)) == pytest.approx(peak / 2)  # 1/sqrt(step) after the peak
+    steps = np.arange(1, 100_001)
+    rates = lr(steps)
+    assert rates.shape == steps.shape and np.argmax(rates) == 3999
+    assert float(lr(8000, d_model=1024, warmup_steps=8000)) == pytest.approx((1024 * 8000) ** -0.5)
+    ax = l09.schedule_figure().axes[0]
+    assert ax.get_xlabel() == "training step" and ax.get_title()
 
 
 # --- the tiny Transformer on agreement ---------------------------------------------------------

@@ -72,8 +72,7 @@ ALLOWED = {
     },
     "09": {
         "2 %": "seeded: attention's gradient at distance 100, at initialisation (story)",
-        "5 %": "math: 1 - sigmoid(3)",
-        "27 %": "math: 1 - sigmoid(1)",
+        "5 %": "math: 1 - sigmoid(3), the forget gates' loss per step at bias 3",
         "83 %": "shipped: transformer_sweep.json, lowest final accuracy",
         "95 %": "shipped: transformer_sweep.json, highest final accuracy; definition too",
         "80 %": "shipped: transformer_sweep.json, lowest accuracy at any distance",
