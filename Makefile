@@ -83,7 +83,7 @@ test-browser: dev-setup
 ## Binder: the Dockerfile repo2docker would build from binder/ (printed without Docker), and
 ## binder/requirements.txt resolved by pip against Binder's base environment.
 test-binder: dev-setup $(BINDER_VENV)/.installed
-	REPO2DOCKER_VENV=$(BINDER_VENV) $(PYTEST) -q -p no:cacheprovider tests/test_binder.py
+	REPO2DOCKER_VENV=$(BINDER_VENV) $(PYTEST) -q tests/test_binder.py
 
 $(BINDER_VENV)/.installed: Makefile
 	$(PYTHON) -m venv $(BINDER_VENV)

@@ -26,7 +26,8 @@ What it cannot match, and why:
 - torch: Colab runs 2.11.0 (its CPU build); this installs 2.13.0, the version the course is
   tested with (TORCH_SPEC in the Makefile) and the CPU build on disk. PyPI serves 2.11.0 for
   Linux only as the CUDA build. The course declares torch>=2.2 and calls no torch function or
-  argument newer than that, so 2.11 lies inside the tested range.
+  argument newer than that, so Colab's 2.11 is among the versions it supports, though not the
+  one tested here.
 """
 
 from __future__ import annotations
