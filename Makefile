@@ -14,11 +14,16 @@ endif
 PYTEST   := $(PY) -m pytest
 NBVAL    := --nbval-lax --nbval-current-env
 LAB_PORT ?= 8888
+# repo2docker, which builds the course's image on mybinder.org, in a venv of its own (make
+# test-binder). Pinned to the release the Binder test was written against; move it on as
+# mybinder.org does.
+BINDER_VENV      := .venv-binder
+REPO2DOCKER_SPEC ?= jupyter-repo2docker==2026.4.0
 # JupyterLab refuses to run as root (as in some containers) unless told it may.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: lab test setup dev-setup notebooks check-notebooks test-unit test-second-cpu \
-        test-notebooks test-browser test-colab bench lint clean
+        test-notebooks test-browser test-binder test-colab bench lint clean
 
 ## make lab: set up (once) and open the course in JupyterLab
 lab: $(VENV)/.course-installed
@@ -26,7 +31,7 @@ lab: $(VENV)/.course-installed
 		--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
 
 ## make test: set up (once) and run the whole test suite
-test: lint test-unit test-second-cpu test-notebooks test-browser test-colab
+test: lint test-unit test-second-cpu test-notebooks test-browser test-binder test-colab
 
 setup: $(VENV)/.course-installed
 dev-setup: $(VENV)/.dev-installed
@@ -75,7 +80,18 @@ test-notebooks: dev-setup
 test-browser: dev-setup
 	$(PYTEST) -q tests/browser
 
-## A second environment with Colab's versions (ipywidgets 7.7.1, IPython 7.34, ipykernel 6.17).
+## Binder: the Dockerfile repo2docker would build from binder/ (printed without Docker), and
+## binder/requirements.txt resolved by pip against Binder's base environment.
+test-binder: dev-setup $(BINDER_VENV)/.installed
+	REPO2DOCKER_VENV=$(BINDER_VENV) $(PYTEST) -q tests/test_binder.py
+
+$(BINDER_VENV)/.installed: Makefile
+	$(PYTHON) -m venv $(BINDER_VENV)
+	$(BINDER_VENV)/bin/python -m pip install --quiet "$(REPO2DOCKER_SPEC)"
+	touch $@
+
+## A second environment with Colab's versions (see tools/colab_env.py for which, and the two
+## it cannot match: Python and torch).
 test-colab: dev-setup
 	$(PY) tools/colab_env.py test
 
@@ -88,4 +104,4 @@ lint: dev-setup
 	$(BIN)/ruff format --check course_utils tests tools lessons
 
 clean:
-	rm -rf $(VENV) .venv-colab build .pytest_cache
+	rm -rf $(VENV) .venv-colab $(BINDER_VENV) build .pytest_cache
