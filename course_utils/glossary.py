@@ -47,6 +47,12 @@ GLOSSARY = (
         "03",
         "backpropagation through an RNN unrolled over time",
     ),
+    Term(
+        "truncated BPTT",
+        "截断的随时间反向传播",
+        "03",
+        "BPTT that propagates each gradient back only k steps",
+    ),
     Term("Jacobian", "雅可比矩阵", "03", "matrix of partial derivatives dh_t/dh_{t-1}"),
     Term("eigenvalue", "特征值", "03", "a factor by which a matrix scales one of its directions"),
     Term("spectral radius", "谱半径", "03", "largest absolute eigenvalue of a matrix"),

@@ -16,7 +16,7 @@
 #
 # - what a vanilla recurrent network computes, in the papers' notation and in numpy's;
 # - how backpropagation through time (BPTT) makes the gradient a product of one Jacobian matrix per time step, and how to write one step of it;
-# - why the gradient of a shared weight is a *sum* over time steps, dominated by the recent ones;
+# - why the gradient of a shared weight is a *sum* over time steps, dominated by the recent ones, and what truncating that sum costs;
 # - what the spectral radius and the largest singular value of the recurrent matrix say about vanishing and exploding, and why Pascanu et al.'s bound is sufficient but not necessary;
 # - how much gradient crosses the eight words between "cat" and "was" in a measured RNN.
 #
@@ -291,6 +291,32 @@ print(
 # follows what the last few inputs suggest, and a larger learning rate scales every term
 # alike, so it cannot change that balance (Hochreiter & Schmidhuber 1997 make the same point).
 # Vanishing is about *ratios*, not zeros.
+#
+# ### Truncated BPTT: cutting the sum on purpose
+#
+# Full BPTT keeps every state of the forward pass until the backward pass has used it, so its
+# memory grows with the length of the sequence: a book, or an hour of speech, would not fit.
+# The standard practice for long sequences is **truncated BPTT** (截断的随时间反向传播): run the
+# forward pass through the whole sequence, carrying the state along, but propagate each
+# gradient back only $k$ steps. In practice the sequence is cut into chunks of about $k$ steps
+# and the backward pass stops at the start of each chunk, so only one chunk's states are
+# stored. Williams & Peng (1990) call it "the widely used on-line gradient approximation
+# technique". In the sum above, truncation keeps the $k$ most recent terms and drops the
+# rest. How much does that change our RNN's $\partial L/\partial W$?
+
+# %%
+for k in (5, 10, 20):
+    change = shares.truncation_error[k]
+    print(f"truncated after {k:>2} steps: the gradient changes by {change:.1e} of its size")
+
+# %% [markdown]
+# Hardly at all after 10 or 20 steps (printed above): the dropped terms are the ones that had
+# already vanished, which is why truncation is cheap in practice. It is not free, though:
+# trained with $k$-step truncation, a network gets *no* gradient from a dependency longer than
+# $k$ steps, although its forward pass could still carry one. Full BPTT gives such a
+# dependency a tiny share of the gradient; truncation gives it none. (The 1997 LSTM of
+# lesson 05 truncated in a different place: it cut the paths that leave its memory cell, and
+# kept the path along the cell whole.)
 
 # %% [markdown]
 # ## Is the derivation right? Three independent checks
@@ -552,7 +578,9 @@ l03.sentence_figure(cat)
 # - BPTT is the chain rule on the unrolled network: $\delta_{t-1} = \delta_t J_t$ with the
 #   Jacobian $J_t = \operatorname{diag}(\phi'(a_t))\, W$, so the gradient at lag $k$ carries a
 #   product of $k$ Jacobians. The gradient of a shared weight is a *sum* over steps, and the
-#   distant steps' shares are exponentially small: vanishing is about ratios.
+#   distant steps' shares are exponentially small: vanishing is about ratios. Truncated BPTT
+#   drops the terms beyond $k$ steps, which saves memory and changes the gradient little, but
+#   gives dependencies longer than $k$ no gradient at all.
 # - The numpy BPTT matches finite differences, torch autograd and `torch.nn.RNN` to a relative
 #   error far below $10^{-7}$.
 # - A linear RNN's gradient shrinks or grows like $\rho(W)^k$; an activation multiplies each
@@ -572,6 +600,9 @@ l03.sentence_figure(cat)
 #   recurrent network.
 # - P. J. Werbos (1990), "Backpropagation through time: what it does and how to do it",
 #   *Proceedings of the IEEE* 78(10).
+# - R. J. Williams, J. Peng (1990), "An efficient gradient-based algorithm for on-line
+#   training of recurrent network trajectories", *Neural Computation* 2(4): truncated BPTT
+#   and its variants.
 # - S. Hochreiter (1991), *Untersuchungen zu dynamischen neuronalen Netzen*, diploma thesis,
 #   TU München: the first analysis of vanishing (and exploding) error flow.
 # - Y. Bengio, P. Simard, P. Frasconi (1994), "Learning long-term dependencies with gradient
