@@ -78,6 +78,7 @@ GLOSSARY = (
     Term("input gate", "输入门", "05", "how much new information is written"),
     Term("output gate", "输出门", "05", "how much of the cell state is shown"),
     Term("cell state", "细胞状态", "05", "the LSTM's additive memory c_t"),
+    Term("peephole connection", "窥视孔连接", "05", "feeds the LSTM's cell state into its gates"),
     Term("gated recurrent unit (GRU)", "门控循环单元", "05", "a lighter gated RNN"),
     Term("subject–verb agreement", "主谓一致", "06", "the verb's number matches its subject's"),
     Term("test set", "测试集", "06", "held-out examples used only to measure accuracy"),
