@@ -460,16 +460,17 @@ print(f"smallest positive normal float64: {np.finfo(np.float64).tiny:.2g}")
 # %% [markdown]
 # **And with Adam?** The argument above assumes one learning rate for every weight. The
 # optimiser this course trains with from lesson 06 on, Adam (Kingma & Ba 2015), divides each
-# weight's step by a running average of the size of that weight's own recent gradients. A
-# layer whose gradients are all a million times smaller then takes steps of about the same
-# size as the others, as long as its gradients stay well above the small constant $\varepsilon$
-# that Adam adds to that average ($10^{-8}$ by default). In a feed-forward network this
-# largely undoes a ratio *between layers*. What no per-weight rescaling can undo is the
-# recurrent case, the one Hochreiter & Schmidhuber (1997) had in mind: in an RNN one weight's
-# gradient is a *sum* of contributions from every time lag, so the long-lag and the short-lag
-# parts sit inside the same number, and whatever step size a weight gets applies to both.
-# Increasing the learning rate "will not change the ratio of long-range error flow and
-# short-range error flow", and neither does Adam. Lesson 03 measures that sum.
+# weight's step by the typical size of that weight's own recent gradients (the square root of
+# a running average of their squares). A layer whose gradients are all a million times
+# smaller then takes steps of about the same size as the others, as long as its gradients
+# stay well above the small constant $\varepsilon$ that Adam adds to that size ($10^{-8}$ by
+# default). In a feed-forward network this largely undoes a ratio *between layers*. What no
+# per-weight rescaling can undo is the recurrent case, the one Hochreiter & Schmidhuber
+# (1997) had in mind: in an RNN one weight's gradient is a *sum* of contributions from every
+# time lag, so the long-lag and the short-lag parts sit inside the same number, and whatever
+# step size a weight gets applies to both. Increasing the learning rate "will not change the
+# ratio of long-range error flow and short-range error flow", and neither does Adam. Lesson
+# 03 measures that sum.
 
 # %% [markdown]
 # ## 9. From 50 layers to 50 words

@@ -510,8 +510,9 @@ print(f"linear RNN: largest |slope - log(rho)| = {linear_gap:.3f}")
 #   at $\rho = 3$ has $\sigma_{\max} = 5.9 > 4$, and its gradient still vanishes (−0.73).
 
 # %% [markdown]
-# > **Myth** (the article): sigmoid and tanh "derivatives are always less than 1", so in
-# > backpropagation "the gradients keep being multiplied and approach zero".
+# > **Myth** (the article): for sigmoid and tanh, "它们的导数始终小于1" ("their derivatives
+# > are always less than 1"), so "在反向传播过程中,梯度不断相乘,趋近于零" ("in
+# > backpropagation the gradients keep being multiplied and approach zero").
 # >
 # > **Fact**: σ′(x) ≤ 1/4, with equality only at x = 0, and tanh′(x) ≤ 1, with equality at
 # > x = 0, so "less than 1" is not quite true for tanh and far too generous for the sigmoid.
@@ -559,9 +560,9 @@ l03.sentence_figure(cat)
 # %% [markdown]
 # About half a percent to one percent of the gradient at "was" reaches "cat" (0.46 % here;
 # between 0.46 % and 1.30 % over ten random networks, printed above). Meanwhile "milk", "of"
-# and "bowl" receive 61 %, 31 % and 14 % of it: when the network is trained to predict "was", the change to its weights is
-# driven almost entirely by the last few words, and the long-range dependency on "cat" is a
-# whisper under them. At the first word of a 50-word sentence (49 steps back), the fraction
+# and "bowl" receive 61 %, 31 % and 14 % of it: when the network is trained to predict
+# "was", the change to its weights is driven almost entirely by the last few words, and the
+# long-range dependency on "cat" is a whisper under them. At the first word of a 50-word sentence (49 steps back), the fraction
 # is about $2 \times 10^{-13}$.
 #
 # Two honest caveats. This RNN is untrained; training changes $W$, and a trained network can
