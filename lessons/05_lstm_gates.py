@@ -327,12 +327,12 @@ for bias in (0.0, 1.0, 3.0):
 #   gradient over 99 steps.
 #
 # The architecture does not keep the gradient alive by itself: the forget gates do, when
-# they stay near 1. Large comparisons of LSTM variants agree that this gate is the part that
-# matters. Greff et al. (2017) trained eight variants on speech, handwriting and music (5,400
-# runs): none improved significantly on the LSTM above, and they found "the forget gate and
-# the output activation function" (the tanh in $h_t = o_t \odot \tanh(c_t)$) to be "its most
-# critical components"; they also report that removing the peephole connections did no
-# significant harm.
+# they stay near 1. A large comparison of LSTM variants agrees that this gate is the part
+# that matters. Greff et al. (2017) trained eight variants on speech, handwriting and music
+# (5,400 runs): none improved significantly on the standard LSTM (theirs has peepholes, see
+# the history above), and they found "the forget gate and the output activation function"
+# (the tanh in $h_t = o_t \odot \tanh(c_t)$) to be "its most critical components"; they
+# also report that removing the peephole connections did no significant harm.
 #
 # ## The whole gradient has more paths than the cell
 #
