@@ -28,12 +28,20 @@ sentence in both. ``corpus_json`` writes it as text, one pair per line, so that
 ``tools/make_translation_corpus.py`` regenerates ``course_utils/data/translation_corpus.json``
 byte for byte; ``load_corpus`` reads the shipped file (offline).
 
+The metrics
+-----------
+Exact match and token accuracy (strict, for a grammar with one right answer); the alignment
+agreement of attention weights; and BLEU (Papineni et al. 2002), the score the translation
+papers report: ``modified_precision`` and corpus-level ``bleu``.
+
 This module is numpy-only; the models are in ``course_utils.seq2seq``.
 """
 
 from __future__ import annotations
 
 import json
+import math
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -388,3 +396,90 @@ def by_clauses(values: Array, clauses: Array) -> dict[int, float]:
     """The mean of ``values`` (one per sentence) for each number of clauses."""
     clauses = np.asarray(clauses)
     return {int(k): float(np.mean(values[clauses == k])) for k in np.unique(clauses)}
+
+
+# --- BLEU ----------------------------------------------------------------------------------------
+
+
+def ngram_counts(tokens: Sequence[str], n: int) -> Counter:
+    """How often each n-gram (a tuple of n consecutive tokens) occurs in ``tokens``.
+
+    A sequence of length L has max(L - n + 1, 0) n-grams.
+    """
+    return Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+
+
+def clipped_matches(
+    candidate: Sequence[str], references: Sequence[Sequence[str]], n: int
+) -> tuple[int, int]:
+    """(clipped matches, candidate n-grams), the two counts of a modified n-gram precision.
+
+    Each candidate n-gram counts as a match at most as many times as it occurs in any single
+    reference: Count_clip = min(Count, Max_Ref_Count) (Papineni et al. 2002, section 2.1).
+    """
+    counts = ngram_counts(candidate, n)
+    most = Counter()
+    for reference in references:
+        most |= ngram_counts(reference, n)  # | keeps the larger count of each n-gram
+    matches = sum(min(count, most[gram]) for gram, count in counts.items())
+    return matches, sum(counts.values())
+
+
+def modified_precision(
+    candidate: Sequence[str], references: Sequence[Sequence[str]], n: int
+) -> float:
+    """p_n of one candidate translation: clipped matches / candidate n-grams (0.0 if none).
+
+    "le le le le le le le" against "le chat s'est assis sur le tapis": "le" occurs twice in
+    the reference, so p_1 = 2/7, not 7/7 (Papineni et al.'s "the the the ..." example).
+    """
+    matches, total = clipped_matches(candidate, references, n)
+    return matches / total if total else 0.0
+
+
+class Bleu(NamedTuple):
+    """A corpus BLEU score (from 0 to 1; papers print 100 times it) and its parts.
+
+    precisions: p_1 .. p_N; brevity_penalty: BP; candidate_length: c, the total length of the
+    candidates; reference_length: r, the sum over candidates of the reference length closest
+    to the candidate's (ties go to the shorter reference).
+    """
+
+    score: float
+    precisions: tuple[float, ...]
+    brevity_penalty: float
+    candidate_length: int
+    reference_length: int
+
+
+def bleu(
+    candidates: Sequence[Sequence[str]],
+    references: Sequence[Sequence[Sequence[str]]],
+    max_n: int = 4,
+) -> Bleu:
+    """Corpus BLEU (Papineni et al. 2002): BLEU = BP * exp(sum_n log(p_n) / N), n = 1..N.
+
+    candidates: one token sequence per sentence; references: for each sentence, a list of
+    one or more reference token sequences. p_n adds the clipped matches of all sentences
+    and divides by all their n-grams (corpus-level, not an average of sentence scores);
+    BP = 1 if c > r, else exp(1 - r/c). N = 4 with uniform weights, as in the paper. The
+    score is 0 if some p_n is 0 (no smoothing). One sentence is a corpus of one.
+    """
+    pairs = list(zip(candidates, references, strict=True))
+    precisions = []
+    for n in range(1, max_n + 1):
+        matches = total = 0
+        for candidate, refs in pairs:
+            m, t = clipped_matches(candidate, refs, n)
+            matches, total = matches + m, total + t
+        precisions.append(matches / total if total else 0.0)
+    c = sum(len(candidate) for candidate, _ in pairs)
+    r = sum(
+        len(min(refs, key=lambda ref: (abs(len(ref) - len(candidate)), len(ref))))
+        for candidate, refs in pairs
+    )
+    penalty = 1.0 if c > r else (math.exp(1 - r / c) if c else 0.0)
+    if min(precisions) == 0:
+        return Bleu(0.0, tuple(precisions), penalty, c, r)
+    score = penalty * math.exp(sum(math.log(p) for p in precisions) / max_n)
+    return Bleu(score, tuple(precisions), penalty, c, r)

@@ -7,8 +7,8 @@
 # models were **recurrent neural networks** (循环神经网络, RNNs), and they had a famous
 # weakness: the **vanishing gradient** (梯度消失). This course shows you, with code you can
 # run and sliders you can drag, *why* gradients vanish in RNNs, what the partial fixes did,
-# and why attention replaced recurrence. Every number the text states is computed by the
-# course's own tested code, and every claim is checked against the original papers.
+# and why attention replaced recurrence. Every number comes from the course's code and is
+# checked by its tests; every claim cites its source.
 #
 # ## What you will learn
 #

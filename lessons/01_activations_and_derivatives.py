@@ -47,7 +47,9 @@
 #   $(0, 1)$;
 # - **tanh**: $\tanh(x) = (e^{x} - e^{-x}) / (e^{x} + e^{-x})$, with values in $(-1, 1)$.
 #   It is a stretched and shifted sigmoid: $\tanh(x) = 2\sigma(2x) - 1$;
-# - **ReLU**, the rectified linear unit (Nair & Hinton 2010): $\max(x, 0)$;
+# - **ReLU**, the rectified linear unit: $\max(x, 0)$. The rectifier is older than its fame
+#   (Fukushima 1969; Hahnloser et al. 2000; rectifying layers in Jarrett et al. 2009); Nair &
+#   Hinton (2010) popularised it in deep learning;
 # - **leaky ReLU** (Maas, Hannun & Ng 2013): $x$ for $x > 0$ and $0.01\,x$ otherwise (0.01
 #   is also PyTorch's default slope).
 #
@@ -518,7 +520,12 @@ for name in ("sigmoid", "tanh"):
 # ## Further reading
 #
 # - V. Nair, G. E. Hinton (2010), "Rectified linear units improve restricted Boltzmann
-#   machines", *ICML*.
+#   machines", *ICML*. Earlier rectifiers: K. Fukushima (1969), "Visual feature extraction
+#   by a multilayered network of analog threshold elements", *IEEE Transactions on Systems
+#   Science and Cybernetics* 5(4); R. H. R. Hahnloser et al. (2000), "Digital selection and
+#   analogue amplification coexist in a cortex-inspired silicon circuit", *Nature* 405;
+#   K. Jarrett, K. Kavukcuoglu, M. Ranzato, Y. LeCun (2009), "What is the best multi-stage
+#   architecture for object recognition?", *ICCV*.
 # - A. L. Maas, A. Y. Hannun, A. Y. Ng (2013), "Rectifier nonlinearities improve neural
 #   network acoustic models", *ICML Workshop on Deep Learning for Audio, Speech and
 #   Language Processing*.

@@ -330,17 +330,18 @@ for activation in ACTIVATIONS:
 #   0.41 (standard) or 0.70 (Glorot), and the gradient vanishes; He's $\sqrt 2$ makes the
 #   product 1. That is exactly the reason for the 2 in He's $\mathrm{Var}(W) = 2/n_{in}$.
 #
-# > **Myth** (the article, and a common reading of it): the activation's derivative decides
+# > **Claim** (the article, and a common reading of it): the activation's derivative decides
 # > whether gradients vanish: "如果激活函数的导数小于1,那么梯度就会逐渐缩小" ("if the
 # > derivative of the activation function is less than 1, the gradient shrinks step by
 # > step"), so an activation with slope 1, such as ReLU, is safe.
 # >
-# > **Fact**: each layer multiplies the gradient by its slopes *and* by its weights, the
-# > matrix $\mathrm{diag}(\phi'(a_l))\,W_l^{\top}$. ReLU's slope is exactly 1 on its active
-# > side, yet with the standard initialisation the gradient at layer 1 is about 4e-20 of
-# > the top's, and with Glorot's about 2e-8 (the table above); with He's initialisation it
-# > stays about the same size. The same ReLU, only the scale of the initial weights
-# > changed. This is what Glorot & Bengio (2010) and He et al. (2015) designed their
+# > **Verdict: half true.** Small slopes do shrink the gradient: the sigmoid networks above
+# > vanish under every initialisation. But each layer multiplies the gradient by its slopes
+# > *and* by its weights, the matrix $\mathrm{diag}(\phi'(a_l))\,W_l^{\top}$, so a slope of 1
+# > guarantees nothing. ReLU's slope is exactly 1 on its active side, yet with the standard
+# > initialisation the gradient at layer 1 is about 4e-20 of the top's, and with Glorot's
+# > about 2e-8 (the table above); with He's initialisation it stays about the same size.
+# > The same ReLU, only the scale of the initial weights changed. This is what Glorot & Bengio (2010) and He et al. (2015) designed their
 # > initialisations for: to keep the signal the same size from layer to layer, forward and
 # > backward. Lesson 03 gives the precise condition for recurrent networks, in terms of the
 # > largest singular value of the weight matrix (Pascanu, Mikolov & Bengio 2013).
@@ -435,20 +436,17 @@ for scale in (0.5, 1.0, 1.5):
 #
 # ## 8. Vanishing is about ratios, not zeros
 #
-# > **Myth** (the article): the gradient "最终接近于零" ("finally approaches zero"), and
+# > **Claim** (the article): the gradient "最终接近于零" ("finally approaches zero"), and
 # > "信息彻底消失" ("the information disappears completely").
 # >
-# > **Fact**: the gradient at layer 1 is not zero. In the sigmoid network above, layer 1's
-# > weight gradient is about 3e-31 of layer 50's (printed below), a perfectly ordinary
-# > float64 number (the smallest normal one is about 2e-308), and PyTorch computes the
-# > same value. The trouble is the *ratio*. Gradient descent moves every weight by the
-# > learning rate times its gradient, with one learning rate for all layers: a rate large
-# > enough to move layer 1 would throw layer 50 far off, and a rate that suits layer 50
-# > leaves layer 1 where it started. A larger learning rate does not change the ratio.
-# > Hochreiter & Schmidhuber (1997) make the same point for recurrent networks, where one
-# > weight's gradient is a sum of contributions from every time lag: increasing the
-# > learning rate "will not change the ratio of long-range error flow and short-range
-# > error flow".
+# > **Verdict: overstated.** The gradient at layer 1 is tiny, but not zero. In the sigmoid
+# > network above, layer 1's weight gradient is about 3e-31 of layer 50's (printed below),
+# > a perfectly ordinary float64 number (the smallest normal one is about 2e-308), and
+# > PyTorch computes the same value. The trouble is the *ratio*. Plain gradient descent
+# > moves every weight by the learning rate times its gradient, with one learning rate for
+# > all layers: a rate large enough to move layer 1 would throw layer 50 far off, and a
+# > rate that suits layer 50 leaves layer 1 where it started. A larger learning rate does
+# > not change the ratio.
 
 # %%
 from course_utils.mlp import gradient_ratio
@@ -458,6 +456,21 @@ print(
     f"{gradient_ratio(50, 'sigmoid', 'glorot'):.2g}"
 )
 print(f"smallest positive normal float64: {np.finfo(np.float64).tiny:.2g}")
+
+# %% [markdown]
+# **And with Adam?** The argument above assumes one learning rate for every weight. The
+# optimiser this course trains with from lesson 06 on, Adam (Kingma & Ba 2015), divides each
+# weight's step by the typical size of that weight's own recent gradients (the square root of
+# a running average of their squares). A layer whose gradients are all a million times
+# smaller then takes steps of about the same size as the others, as long as its gradients
+# stay well above the small constant $\varepsilon$ that Adam adds to that size ($10^{-8}$ by
+# default). In a feed-forward network this largely undoes a ratio *between layers*. What no
+# per-weight rescaling can undo is the recurrent case, the one Hochreiter & Schmidhuber
+# (1997) had in mind: in an RNN one weight's gradient is a *sum* of contributions from every
+# time lag, so the long-lag and the short-lag parts sit inside the same number, and whatever
+# step size a weight gets applies to both. Increasing the learning rate "will not change the
+# ratio of long-range error flow and short-range error flow", and neither does Adam. Lesson
+# 03 measures that sum.
 
 # %% [markdown]
 # ## 9. From 50 layers to 50 words
@@ -488,7 +501,9 @@ print(f"smallest positive normal float64: {np.finfo(np.float64).tiny:.2g}")
 #   derivative alone does not decide: the same ReLU network vanishes or not depending on
 #   the scale of its initial weights.
 # - Vanishing is about ratios: the lower layers' gradients are exponentially smaller than
-#   the upper layers', not zero, so no single learning rate suits both.
+#   the upper layers', not zero, so no single learning rate suits both. Adam's per-weight
+#   steps largely undo a ratio between layers, but not the one between time lags inside a
+#   recurrent weight's gradient.
 # - The weight gradients can hide the vanishing: activations and back-propagated gradients
 #   can shrink together and cancel (tanh with standard initialisation: weight-gradient ratio
 #   0.98, back-propagated gradient ratio 2.3e-12, printed in section 7), so follow $\partial L/\partial h_l$.

@@ -16,7 +16,7 @@
 #
 # - what a vanilla recurrent network computes, in the papers' notation and in numpy's;
 # - how backpropagation through time (BPTT) makes the gradient a product of one Jacobian matrix per time step, and how to write one step of it;
-# - why the gradient of a shared weight is a *sum* over time steps, dominated by the recent ones;
+# - why the gradient of a shared weight is a *sum* over time steps, dominated by the recent ones, and what truncating that sum costs;
 # - what the spectral radius and the largest singular value of the recurrent matrix say about vanishing and exploding, and why Pascanu et al.'s bound is sufficient but not necessary;
 # - how much gradient crosses the eight words between "cat" and "was" in a measured RNN.
 #
@@ -291,6 +291,32 @@ print(
 # follows what the last few inputs suggest, and a larger learning rate scales every term
 # alike, so it cannot change that balance (Hochreiter & Schmidhuber 1997 make the same point).
 # Vanishing is about *ratios*, not zeros.
+#
+# ### Truncated BPTT: cutting the sum on purpose
+#
+# Full BPTT keeps every state of the forward pass until the backward pass has used it, so its
+# memory grows with the length of the sequence: a book, or an hour of speech, would not fit.
+# The standard practice for long sequences is **truncated BPTT** (截断的随时间反向传播): run the
+# forward pass through the whole sequence, carrying the state along, but propagate each
+# gradient back only $k$ steps. In practice the sequence is cut into chunks of about $k$ steps
+# and the backward pass stops at the start of each chunk, so only one chunk's states are
+# stored. Williams & Peng (1990) call it "the widely used on-line gradient approximation
+# technique". In the sum above, truncation keeps the $k$ most recent terms and drops the
+# rest. How much does that change our RNN's $\partial L/\partial W$?
+
+# %%
+for k in (5, 10, 20):
+    change = shares.truncation_error[k]
+    print(f"truncated after {k:>2} steps: the gradient changes by {change:.1e} of its size")
+
+# %% [markdown]
+# Hardly at all after 10 or 20 steps (printed above): the dropped terms are the ones that had
+# already vanished, which is why truncation is cheap in practice. It is not free, though:
+# trained with $k$-step truncation, a network gets *no* gradient from a dependency longer than
+# $k$ steps, although its forward pass could still carry one. Full BPTT gives such a
+# dependency a tiny share of the gradient; truncation gives it none. (The 1997 LSTM of
+# lesson 05 truncated in a different place: it cut the paths that leave its memory cell, and
+# kept the path along the cell whole.)
 
 # %% [markdown]
 # ## Is the derivation right? Three independent checks
@@ -484,8 +510,9 @@ print(f"linear RNN: largest |slope - log(rho)| = {linear_gap:.3f}")
 #   at $\rho = 3$ has $\sigma_{\max} = 5.9 > 4$, and its gradient still vanishes (−0.73).
 
 # %% [markdown]
-# > **Myth** (the article): sigmoid and tanh "derivatives are always less than 1", so in
-# > backpropagation "the gradients keep being multiplied and approach zero".
+# > **Myth** (the article): for sigmoid and tanh, "它们的导数始终小于1" ("their derivatives
+# > are always less than 1"), so "在反向传播过程中,梯度不断相乘,趋近于零" ("in
+# > backpropagation the gradients keep being multiplied and approach zero").
 # >
 # > **Fact**: σ′(x) ≤ 1/4, with equality only at x = 0, and tanh′(x) ≤ 1, with equality at
 # > x = 0, so "less than 1" is not quite true for tanh and far too generous for the sigmoid.
@@ -533,9 +560,9 @@ l03.sentence_figure(cat)
 # %% [markdown]
 # About half a percent to one percent of the gradient at "was" reaches "cat" (0.46 % here;
 # between 0.46 % and 1.30 % over ten random networks, printed above). Meanwhile "milk", "of"
-# and "bowl" receive 61 %, 31 % and 14 % of it: when the network is trained to predict "was", the change to its weights is
-# driven almost entirely by the last few words, and the long-range dependency on "cat" is a
-# whisper under them. At the first word of a 50-word sentence (49 steps back), the fraction
+# and "bowl" receive 61 %, 31 % and 14 % of it: when the network is trained to predict
+# "was", the change to its weights is driven almost entirely by the last few words, and the
+# long-range dependency on "cat" is a whisper under them. At the first word of a 50-word sentence (49 steps back), the fraction
 # is about $2 \times 10^{-13}$.
 #
 # Two honest caveats. This RNN is untrained; training changes $W$, and a trained network can
@@ -552,7 +579,9 @@ l03.sentence_figure(cat)
 # - BPTT is the chain rule on the unrolled network: $\delta_{t-1} = \delta_t J_t$ with the
 #   Jacobian $J_t = \operatorname{diag}(\phi'(a_t))\, W$, so the gradient at lag $k$ carries a
 #   product of $k$ Jacobians. The gradient of a shared weight is a *sum* over steps, and the
-#   distant steps' shares are exponentially small: vanishing is about ratios.
+#   distant steps' shares are exponentially small: vanishing is about ratios. Truncated BPTT
+#   drops the terms beyond $k$ steps, which saves memory and changes the gradient little, but
+#   gives dependencies longer than $k$ no gradient at all.
 # - The numpy BPTT matches finite differences, torch autograd and `torch.nn.RNN` to a relative
 #   error far below $10^{-7}$.
 # - A linear RNN's gradient shrinks or grows like $\rho(W)^k$; an activation multiplies each
@@ -572,6 +601,9 @@ l03.sentence_figure(cat)
 #   recurrent network.
 # - P. J. Werbos (1990), "Backpropagation through time: what it does and how to do it",
 #   *Proceedings of the IEEE* 78(10).
+# - R. J. Williams, J. Peng (1990), "An efficient gradient-based algorithm for on-line
+#   training of recurrent network trajectories", *Neural Computation* 2(4): truncated BPTT
+#   and its variants.
 # - S. Hochreiter (1991), *Untersuchungen zu dynamischen neuronalen Netzen*, diploma thesis,
 #   TU München: the first analysis of vanishing (and exploding) error flow.
 # - Y. Bengio, P. Simard, P. Frasconi (1994), "Learning long-term dependencies with gradient

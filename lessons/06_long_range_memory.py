@@ -324,12 +324,12 @@ l06.adding_figure(adding)
 # course's variant of the task: the same order of magnitude, not a race.
 
 # %% [markdown]
-# > **Myth** (the article): RNNs "难以捕捉长距离的依赖关系" (struggle to capture long-range
+# > **Claim** (the article): RNNs "难以捕捉长距离的依赖关系" (struggle to capture long-range
 # > dependencies): relating "cat" and "was" in "The cat, which already ate a bowl of milk,
 # > was full" "对RNN来说是一项挑战" (is a challenge for an RNN), like reaching the end of a
 # > book without remembering its beginning.
 # >
-# > **Fact**: right about *learning*, wrong if read as a limit on what an RNN can hold.
+# > **Verdict: accurate about *learning*, wrong if read as a limit on what an RNN can hold.**
 # > Eight words are within reach: trained on clauses of 1 to 10 words, the tanh RNN above
 # > solved agreement at distance 10 in all five seeds, and trained on 1 to 20 or 1 to 30
 # > words, some seeds carried the number across 20 or 30 words. What fails is learning from
@@ -401,10 +401,12 @@ say(
     three=l06.outcome(bias_runs[3.0]),
     five=l06.outcome(bias_runs[5.0]),
 )
-#
+
+# %% [markdown]
 # Why did bias 1 work in the sweep's runs with clauses of mixed lengths? There, a fifth of
-# each batch had clauses of 10 words or fewer, where $0.73^{10} \approx 0.04$ of the signal survives (printed below): enough to start learning what
-# to store. And training moves the forget gates too. The next cell reads the gates of the live
+# each batch had clauses of 10 words or fewer, where $0.73^{10} \approx 0.04$ of the signal
+# survives (printed below): enough to start learning what to store. And training moves the
+# forget gates too. The next cell reads the gates of the live
 # LSTM (trained with bias 1) over 20 clauses of 50 words: for the unit whose forget gate stays
 # most open, its mean value over the clause, before and after the 300 training steps.
 
@@ -510,24 +512,27 @@ say(
 # self-attention layer $O(1)$. Lesson 09 measures what that changes.
 
 # %% [markdown]
-# > **Myth** (the article): LSTMs are slow to train, "训练缓慢: 多个门造成了计算开销" (the gates
-# > add computation), and parallelise poorly, "并行化差: 顺序处理造成瓶颈" (sequential
+# > **Claim** (the article): LSTMs are slow to train, "训练缓慢: 多个门造成了计算开销" (the
+# > gates add computation), and parallelise poorly, "并行化差: 顺序处理造成瓶颈" (sequential
 # > processing is a bottleneck).
 # >
-# > **Fact**: two claims, two verdicts (lesson 05 counted the arithmetic; here are the
-# > measurements). *Slow to train*: misleading. Per step an LSTM does about four times the
-# > arithmetic of an RNN of the same width, but how long a step takes depends as much on the
-# > library's kernels as on the arithmetic (measured above, on your CPU), and what training
-# > costs is time per step × steps: on agreement across 50 words the LSTM and the GRU reached
-# > 95 % in every run of the sweep (at most 225 steps in its 50 LSTM and GRU runs, at
-# > distances 10 to 50), and the RNN never did at distances 40 and 50. Hochreiter &
-# > Schmidhuber (1997) wrote that BPTT and RTRL
-# > on plain RNNs "appear quite useless when the time lags exceed as few as 10 steps" on their
-# > tasks, which LSTM solved. *Parallelises poorly*: accurate, for every recurrent network, not only the LSTM.
-# > The $T$ steps of a sequence run one after another, so only the batch and the work within one
-# > step run in parallel; recurrence "precludes parallelization within training examples, which
-# > becomes critical at longer sequence lengths" (Vaswani et al. 2017). That is the bottleneck
-# > attention removes.
+# > **Verdict: misleading about speed, accurate about parallelism.** (Lesson 05 counted the
+# > arithmetic; here are the measurements.)
+# >
+# > *Slow to train*: misleading. Per step an LSTM does about four times the arithmetic of an
+# > RNN of the same width, but how long a step takes depends as much on the library's
+# > kernels as on the arithmetic (measured above, on your CPU), and what training costs is
+# > time per step × steps: on agreement across 50 words the LSTM and the GRU reached 95 % in
+# > every run of the sweep (at most 225 steps in its 50 LSTM and GRU runs, at distances 10
+# > to 50), and the RNN never did at distances 40 and 50. Hochreiter & Schmidhuber (1997)
+# > wrote that BPTT and RTRL on plain RNNs "appear quite useless when the time lags exceed
+# > as few as 10 steps" on their tasks, which LSTM solved.
+# >
+# > *Parallelises poorly*: accurate, for every recurrent network, not only the LSTM. The $T$
+# > steps of a sequence run one after another, so only the batch and the work within one
+# > step run in parallel; recurrence "precludes parallelization within training examples,
+# > which becomes critical at longer sequence lengths" (Vaswani et al. 2017). That is the
+# > bottleneck attention removes.
 
 # %% [markdown]
 # ## Summary

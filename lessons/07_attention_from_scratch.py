@@ -17,7 +17,7 @@
 #
 # - how attention turns dot products into weights that sum to 1 and mixes the words with them;
 # - why queries, keys and values are three different projections of each word;
-# - why the scores are divided by √d_k: the variance of q·k is d_k, and without the scaling a large d_k saturates the softmax and its gradient vanishes;
+# - why the scores are divided by √d_k: what Vaswani et al. observed (unscaled dot products lost to additive attention at large d_k), what they suspected (the variance of q·k is d_k, so the softmax saturates and its gradient vanishes), and a measurement that bears the suspicion out;
 # - what a causal mask does, and why it is applied before the softmax (zeroing weights afterwards breaks each row's sum unless you renormalise);
 # - what "direct access to every word" does and does not mean.
 #
@@ -83,7 +83,10 @@ l07.softmax_figure(row=2)
 
 # %% [markdown]
 # The largest score ("sat" on itself) gets the largest weight, and even the negative score of
-# "mat" gets a small positive weight: nothing is switched off completely. Every row sums to 1:
+# "mat" gets a small positive weight: nothing is switched off completely. The article calls
+# these weights "缩放的注意力权重" (scaled attention weights), but in the formula it quotes,
+# what is scaled is the *scores*, divided by $\sqrt{d_k}$ before the softmax (step 4); the
+# weights are only normalised. Every row sums to 1:
 
 # %%
 print("each row of the weights sums to:", np.round(steps.weights.sum(axis=1), 12))
@@ -152,7 +155,7 @@ show_source(attn.scaled_dot_product_attention)
 #
 # Pick a word in the menu: the left panel shows every word's weights (row = the word
 # attending, outlined = your word), the right panel your word's row. The second menu switches
-# the position information off (more on that in the myth-vs-fact box below).
+# the position information off (more on that in the box on word order at the end).
 
 # %% tags=["nbval-ignore-output"]
 l07.word_slider()
@@ -285,10 +288,21 @@ show_source(attn.split_heads)
 # %% [markdown]
 # ## Why divide by √d_k?
 #
+# Vaswani et al. (2017, §3.2.1) start from an observation, not a derivation. Bahdanau's
+# additive attention (lesson 08) and plain dot-product attention cost about the same in
+# theory, and the dot product is much faster in practice, but: "While for small values of
+# $d_k$ the two mechanisms perform similarly, additive attention outperforms dot product
+# attention without scaling for larger values of $d_k$." The comparison they cite (their
+# reference [3]) is Britz et al. (2017), a large sweep of translation architectures. Then
+# comes the explanation, offered as a conjecture: "We suspect that for large values of $d_k$, the dot
+# products grow large in magnitude, pushing the softmax function into regions where it has
+# extremely small gradients." Their footnote gives the reason the dot products grow, and this
+# section measures both halves of the suspicion.
+#
 # Suppose the components of $q$ and $k$ are independent, with mean 0 and variance 1. Each
 # product $q_m k_m$ then has mean 0 and variance 1, and the dot product
 # $q \cdot k = \sum_{m=1}^{d_k} q_m k_m$ adds $d_k$ of them: its variance is $d_k$
-# (Vaswani et al. 2017, §3.2.1 and its footnote). Measured on 10,000 random pairs:
+# (the footnote). Measured on 10,000 random pairs:
 
 # %%
 print(f"{'d_k':>6} {'Var(q.k)':>10} {'Var(q.k / sqrt(d_k))':>22}")
@@ -304,8 +318,7 @@ for d_k, (raw, scaled) in l07.variance_table().items():
 # $\partial a_i / \partial s_j = a_i(\delta_{ij} - a_j)$ (here $\delta_{ij}$ is 1 if $i = j$
 # and 0 otherwise, not the gradient $\delta_t$ of lesson 03), that is
 # $\operatorname{diag}(a) - a a^\top$ with $a$ as a column vector, and it tends to 0 as $a$
-# tends to one-hot. The
-# paper: the softmax is pushed "into regions where it has extremely small gradients".
+# tends to one-hot: the "regions where it has extremely small gradients".
 #
 # The slider draws 200 random queries and 16 random keys ($q, k \sim N(0, I_{d_k})$), and
 # shows the weights of 12 queries (left; one row per query, bright = weight near 1) and the
@@ -342,8 +355,10 @@ for (d_k, scaled), s in l07.saturation_table().items():
 # entropy is 4 % of its maximum $\log 16$, and the median softmax Jacobian is about
 # $1.3 \times 10^{-4}$. Scaled, the logits have standard deviation 1.0, no row is one-hot,
 # the entropy is 85 % of the maximum and the median Jacobian is 0.31, more than a thousand
-# times larger. The $1/\sqrt{d_k}$ is a small fix for a vanishing gradient, *inside* the
-# attention layer.
+# times larger. The suspicion holds up: the $1/\sqrt{d_k}$ is a small fix for a vanishing
+# gradient, *inside* the attention layer. It is also why lesson 08's additive attention comes
+# without such a factor: its score $v \cdot \tanh(s W + h U)$ passes every component through
+# a tanh, so it cannot grow with the length of the vectors, and the learned $v$ sets its scale.
 #
 # (Trained queries and keys are not independent unit-variance vectors; the footnote's
 # argument describes typical scales, such as those near the start of training, when a
@@ -395,7 +410,7 @@ difference = np.abs(m.renormalised - m.masked).max()
 print(f"zeroed after, then renormalised, vs masked before: max difference {difference:.1e}")
 
 # %% [markdown]
-# ## Myth vs fact
+# ## The article's claims, checked
 #
 # > **Myth** (a common reading of the article): attention was invented by the Transformer
 # > ("Attention Is All You Need", 2017).
@@ -406,16 +421,19 @@ print(f"zeroed after, then renormalised, vs masked before: max difference {diffe
 # > dot-product ("multiplicative") variants. Vaswani et al. (2017) took the step of dropping
 # > recurrence entirely: "the first transduction model relying entirely on self-attention".
 #
-# > **Myth** (the article): every word gets "direct access" to every other word.
+# > **Claim** (the article): "每个token可以同时“关注”所有其他token" (every token can attend to
+# > all the other tokens at once), with "立即访问整个上下文" (immediate access to the whole
+# > context).
 # >
-# > **Fact**: the path is one step long, but the access is *soft*: the output at position
-# > $n$ (the last of $n$ words) depends on word 1 through its weight $a_{n,1}$, and when the
-# > weights are spread evenly $a_{n,1} \approx 1/n$. For one random self-attention layer
-# > ($d = 64$) the gradient $\lVert \partial y_n / \partial x_1 \rVert$ falls like $1/n$
-# > (log-log slope printed below): a polynomial dilution, far gentler than an RNN's exponential decay, but
-# > not free. A trained model can focus (a large score margin), and multi-head attention
-# > helps; Vaswani et al. name the "reduced effective resolution due to averaging" as the
-# > cost. Lesson 09 measures this against an RNN.
+# > **Verdict: half true.** Every word does reach every other in one step: the path is one
+# > step long. But the access is *soft*: the output at position $n$ (the last of $n$ words)
+# > depends on word 1 through its weight $a_{n,1}$, and when the weights are spread evenly
+# > $a_{n,1} \approx 1/n$. For one random self-attention layer ($d = 64$) the gradient
+# > $\lVert \partial y_n / \partial x_1 \rVert$ falls like $1/n$ (log-log slope printed
+# > below): a polynomial dilution, far gentler than an RNN's exponential decay, but not free.
+# > A trained model can focus (a large score margin), and multi-head attention helps;
+# > Vaswani et al. name the "reduced effective resolution due to averaging
+# > attention-weighted positions" as the cost. Lesson 09 measures this against an RNN.
 
 # %%
 dilution = attn.attention_gradient_vs_distance()
@@ -425,7 +443,8 @@ print(f"log-log slope: {dilution.slope:.2f}  (1/n dilution has slope -1)")
 l07.dilution_figure()
 
 # %% [markdown]
-# > **Myth**: attention reads the words in order.
+# > **Myth** (a natural assumption after lessons 03 to 06, not the article's words):
+# > attention reads the words in order.
 # >
 # > **Fact**: attention is blind to order. Its scores depend only on the vectors, so a
 # > word's weights over the others do not change if the words are shuffled (they move with
@@ -450,9 +469,10 @@ print("with positions:", np.round(np.abs(toy.weights[0] - toy.weights[4]).max(),
 #   each word mostly attends to itself.
 # - The course's numpy attention, its backward pass and its multi-head layer agree with
 #   PyTorch to about $10^{-16}$.
-# - The variance of $q \cdot k$ is $d_k$; without the $1/\sqrt{d_k}$, large $d_k$ makes the
-#   softmax nearly one-hot and its gradient tiny (median Jacobian $1.3 \times 10^{-4}$
-#   against 0.31 at $d_k = 512$).
+# - Vaswani et al. scaled by $1/\sqrt{d_k}$ because unscaled dot products lost to additive
+#   attention at large $d_k$ (Britz et al. 2017), and suspected why: the variance of
+#   $q \cdot k$ is $d_k$, and large $d_k$ makes the softmax nearly one-hot and its gradient
+#   tiny. Measured here: median Jacobian $1.3 \times 10^{-4}$ against 0.31 at $d_k = 512$.
 # - A causal mask sets future scores to $-\infty$ before the softmax; zeroing weights after it
 #   breaks the rows' sum unless you renormalise.
 # - Attention is older than the Transformer, its "direct access" is diluted like $1/n$ when
@@ -470,6 +490,9 @@ print("with positions:", np.round(np.abs(toy.weights[0] - toy.weights[4]).max(),
 #   neural machine translation", *EMNLP*: global and local attention, dot-product scores.
 # - A. Vaswani et al. (2017), "Attention is all you need", *NeurIPS*: scaled dot-product and
 #   multi-head attention, §3.2 and its footnote on √d_k.
+# - D. Britz, A. Goldie, M.-T. Luong, Q. Le (2017), "Massive exploration of neural machine
+#   translation architectures", *EMNLP*: the comparison of additive and dot-product attention
+#   that Vaswani et al. cite for √d_k.
 # - J. Alammar (2018), "The Illustrated Transformer" (blog post): the same computation in
 #   pictures.
 # - A. Rush (2018), "The Annotated Transformer" (Harvard NLP; workshop paper at NLP-OSS,

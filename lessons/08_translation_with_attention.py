@@ -14,7 +14,7 @@
 #
 # ## What you will learn
 #
-# - how a **sequence-to-sequence** (序列到序列) model reads a sentence with an encoder and writes its translation with a decoder, trained by teacher forcing and run by greedy decoding;
+# - how a **sequence-to-sequence** (序列到序列) model reads a sentence with an encoder and writes its translation with a decoder, trained by teacher forcing, run by greedy decoding (or beam search) and scored by exact match and by BLEU, which you will help compute;
 # - why a decoder that sees only the encoder's final state fails on longer sentences (a fixed-vector bottleneck: lesson 06's long-distance memory problem, for a whole sentence at once), and how attention removes it;
 # - how to compute a context vector with Bahdanau's additive score (you will write it) and Luong's "general" score;
 # - how to read an **alignment** (对齐) heatmap, where a moved adjective shows up as a crossing;
@@ -124,9 +124,11 @@ l08.gold_figure(examples)
 # - Luong, Pham & Manning's (2015) **general** score: $\operatorname{score}(s, h) = s W h^\top$,
 #   a dot product after a linear map, as in lesson 07.
 #
-# Neither divides by $\sqrt{d_k}$: lesson 07's scaling came with the Transformer, whose plain
-# dot products $q \cdot k$ grow with $d_k$; here the learned $W$ (or $v$) sets the scale of
-# the scores.
+# Neither divides by $\sqrt{d_k}$. Lesson 07's scaling came with the Transformer, whose plain
+# dot products $q \cdot k$ grow with $d_k$: unscaled, they lost to additive attention at large
+# $d_k$ (Britz et al. 2017, the comparison Vaswani et al. cite). The additive score passes
+# through a tanh and cannot grow that way; in both scores here a learned $W$ (or $v$) sets the
+# scale.
 #
 # The two papers also differ in *which* decoder state asks the question. This lesson mixes
 # them, so here is who does what:
@@ -203,9 +205,20 @@ show_source(s2s.additive_context)
 # words $y_1, \dots, y_{t-1}$ and learns to predict $y_t$ (cross-entropy over the French
 # vocabulary, the many-class form of lesson 06's binary cross-entropy: minus the log of the
 # probability given to the right word; Adam and gradient clipping as in lesson 06). At test
-# time there is no reference, so the decoder feeds back its own most likely word, one step at a time, until it writes the end symbol `</s>`: **greedy
-# decoding** (贪心解码). A test sentence counts as right (**exact match**) only if every word
-# is right; **token accuracy** counts the words in the right position.
+# time there is no reference, so the decoder feeds back its own most likely word, one step at
+# a time, until it writes the end symbol `</s>`: **greedy decoding** (贪心解码). A test
+# sentence counts as right (**exact match**) only if every word is right; **token accuracy**
+# counts the words in the right position.
+#
+# Greedy decoding commits to one word at a time, and the most likely first word need not
+# start the most likely sentence. The translation papers of 2014 decoded with **beam search**
+# (束搜索) instead: keep the $B$ most likely partial translations, extend each by every word of
+# the vocabulary, keep the $B$ best of those, and so on until the translations end. Sutskever,
+# Vinyals & Le (2014) used "a simple left-to-right beam search decoder", and Bahdanau et al.
+# (2014) a beam search too. Greedy decoding is beam search with $B = 1$, and Sutskever et al.
+# found that their system "performs well even with a beam size of 1, and a beam of size 2
+# provides most of the benefits of beam search". This lesson keeps the simpler greedy
+# decoding.
 #
 # The next cell trains the attention model (Luong's general score, not the additive score of
 # exercise 1; hidden size $H = 64$, 500 steps of 32 sentences, seed 0) and evaluates it on the
@@ -258,11 +271,10 @@ say(
 #
 # Training both models on several seeds would not fit into a notebook's half minute. `tools/sweep_translation.py` did it with the same code and the same
 # budget: five seeds per model (three for the additive score and for the one-directional
-# encoder of a later section), the test set above. Bahdanau et al.'s Fig. 2 plots BLEU
-# against sentence length (a score from 0 to 100 that counts the word sequences of up to four
-# words shared with a human reference translation; real sentences have many right
-# translations, so exact match would be too strict); ours plots exact match and token
-# accuracy against the number of clauses. The black crosses are this notebook's two runs.
+# encoder of a later section), the test set above. Bahdanau et al.'s Fig. 2 plots BLEU (the
+# papers' score, defined in the next section) against sentence length; ours plots exact match
+# and token accuracy against the number of clauses. The black crosses are this notebook's two
+# runs.
 
 # %%
 data = l08.load_sweep()
@@ -287,6 +299,107 @@ l08.length_figure(data, run, baseline)
 # have difficulty on long sentences", with the source sentence fed in reversed order), but
 # the attention model needs no such effort: every source word stays available at every step.
 #
+# ## BLEU, the score the papers report
+#
+# Real sentences have many right translations, so the papers cannot ask for an exact match.
+# They report BLEU (Papineni et al. 2002), which gives credit for the word sequences a
+# translation shares with a human reference translation. It has three ingredients:
+#
+# - the **modified n-gram precision** (修正的 n 元精确率) $p_n$: an *n-gram* is a run of $n$
+#   consecutive words, and $p_n$ is the fraction of the translation's n-grams that also occur
+#   in the reference, where each n-gram counts at most as many times as the reference has it
+#   (it is *clipped*);
+# - the geometric mean of $p_1, \dots, p_4$: single words reward the right choice of words,
+#   longer n-grams the right order;
+# - the **brevity penalty** (简短惩罚) $BP$: precision alone would reward a translation that
+#   says little, so with $c$ the length of the translations and $r$ that of the references,
+#   $BP = e^{1 - r/c}$ when $c \le r$, and 1 when $c > r$.
+#
+# $$\mathrm{BLEU} = BP \cdot \exp\Big(\tfrac14 \sum_{n=1}^{4} \log p_n\Big).$$
+#
+# Over a test set, the counts of all sentences are added before dividing (a score of the whole
+# corpus, not an average of sentence scores), and papers print 100 times the result. Why the
+# clipping? Papineni et al.'s example ("the the the the the the the"), in French, and a
+# translation with one wrong article:
+
+# %%
+from course_utils import translation as tr
+
+reference = "le chat s'est assis sur le tapis".split()
+for candidate in (["le"] * 7, "le chat s'est assis sur la tapis".split()):
+    score = tr.bleu([candidate], [[reference]])
+    precisions = ", ".join(f"{p:.3f}" for p in score.precisions)
+    print(f"{' '.join(candidate)}: p_1..p_4 = {precisions}; BP = {score.brevity_penalty:.2f}")
+    print(f"    BLEU = {score.score:.3f}")
+
+# %% [markdown]
+# Every word of "le le le le le le le" occurs in the reference, so plain precision would be
+# 7/7; clipped, "le" counts only twice, $p_1 = 2/7 \approx 0.286$, and with no bigram in
+# common the BLEU is 0. The wrong article in "sur la tapis" spoils every n-gram that contains
+# it, yet the sentence keeps a BLEU of about 0.64, or 64 as papers print it (both printed
+# above): partial credit, where exact match gives none.
+#
+# ### Exercise 3: modified n-gram precision
+#
+# Write `modified_precision(candidate, reference, n)`. `candidate` and `reference` are lists of
+# words and `n` is a positive whole number. Return $p_n$ as a float: the number of the
+# candidate's n-grams, each counted at most as many times as it occurs in the reference,
+# divided by the number of the candidate's n-grams. A list of $L$ words has $L - n + 1$
+# n-grams, `tuple(words[i:i + n])` for `i` in `range(len(words) - n + 1)`; a candidate of fewer
+# than $n$ words has none, and then $p_n$ is 0.0. `collections.Counter` counts the items of a
+# list, and `counter[key]` is 0 for a key it has not seen.
+
+# %%
+from collections import Counter
+
+
+def modified_precision(candidate, reference, n):
+    """Clipped n-gram matches of candidate in reference, over the candidate's n-grams."""
+    # BEGIN SOLUTION
+    grams = Counter(tuple(candidate[i : i + n]) for i in range(len(candidate) - n + 1))
+    in_reference = Counter(tuple(reference[i : i + n]) for i in range(len(reference) - n + 1))
+    total = sum(grams.values())
+    if total == 0:
+        return 0.0
+    return sum(min(count, in_reference[gram]) for gram, count in grams.items()) / total
+    # END SOLUTION
+
+
+# %%
+ex.check_modified_precision(modified_precision)
+
+# %% [markdown]
+# The course's `translation.modified_precision` takes a list of references (Papineni et al.
+# allow several; an n-gram is then clipped by its largest count in any one of them), and
+# `translation.bleu` adds the counts over a whole test set:
+
+# %%
+show_source(tr.bleu)
+
+# %% [markdown]
+# Here are this notebook's two models scored by BLEU on the test set, by number of clauses.
+# (These toy scores cannot be compared with the papers': one reference per sentence, a
+# vocabulary of about 30 words, no unknown words.)
+
+# %%
+with_attention, without_attention = l08.bleu_by_clauses(run, c), l08.bleu_by_clauses(baseline, c)
+print(f"{'clauses':>8} {'BLEU with attention':>20} {'without':>8}")
+for k in with_attention:
+    print(f"{k:>8} {with_attention[k]:>20.1f} {without_attention[k]:>8.1f}")
+
+# %%
+say(
+    "In this run, the model with attention scores a BLEU of {a3:.0f} at three clauses and "
+    "{a4:.0f} at four, where {e4:.0%} of its translations are exact; the model without "
+    "attention scores {b3:.0f} at three clauses, where {f3:.0%} of its translations are exact.",
+    a3=with_attention[3],
+    a4=with_attention[4],
+    e4=exact[4],
+    b3=without_attention[3],
+    f3=without[3],
+)
+
+# %% [markdown]
 # ## Where does the model look?
 #
 # The attention weights $a_{tj}$ of one sentence form a matrix: one row per French word, one
@@ -352,8 +465,8 @@ say(
 
 # %% [markdown]
 # That is one seed: over the five seeds of the sweep the agreement ranges from about 85 % to
-# 93 % (last line above), and in every seed most of the misses are adjectives (the myth box
-# below prints them seed by seed).
+# 93 % (last line above), and in every seed most of the misses are adjectives (the box on
+# explanations below prints them seed by seed).
 #
 # Why do adjectives stray? Every French adjective needs two facts: which adjective
 # ("black"), and the gender of its noun ("noir" or "noire"). With a bidirectional encoder
@@ -423,29 +536,28 @@ for name, values in uni.items():
 # encoder does not *force* the alignment to be exact either: its annotation of a word also
 # knows the neighbours. The next box shows what our seeds did with that freedom.
 #
-# ## Myth vs fact
+# ## The claims, checked
 #
-# > **Myth** (a common reading of heatmaps like these): the attention weights show *why* the
+# > **Claim** (a common reading of heatmaps like these): the attention weights show *why* the
 # > model chose each word: they are an explanation.
 # >
-# > **Fact**: they show where the weighted average took its inputs from, which is not the same
-# > thing. In our own sweep, the five general-score models all translate sentences of seen
-# > lengths almost perfectly, yet their alignments differ (printed below): in two seeds *no*
-# > French adjective looks at its English adjective, in the others some do (in seed 0 only the
-# > masculine ones). The three additive-score models do the
-# > reverse: nearly all their adjectives look at the English adjective, but many of their
-# > articles do not look at "the" (the noun, which decides between "le" and "la", is the
-# > other good place to look). Where the weights go depends on the score function and on
-# > the random initialisation, not only on what the words mean.
-# > Jain & Wallace (2019, "Attention is not Explanation", NAACL) found, on text
-# > classification, question answering and natural language inference, that attention
-# > weights often correlate weakly with gradient-based and leave-one-out measures of which
-# > inputs matter, and that one can find very different weights that give the same
-# > prediction; they did not study translation. Wiegreffe & Pinter (2019, "Attention is not
-# > not Explanation", EMNLP) replied that this does not show the weights are meaningless:
-# > whether they explain depends on what one means by an explanation and must be tested
-# > against the whole model. One of their tests is the one printed below: compare the
-# > weights across random seeds before reading much into one model's.
+# > **Verdict: misleading.** They show where the weighted average took its inputs from, which
+# > is not the same thing. In our own sweep, the five general-score models all translate
+# > sentences of seen lengths almost perfectly, yet their alignments differ (printed below):
+# > in two seeds *no* French adjective looks at its English adjective, in the others some do
+# > (in seed 0 only the masculine ones). The three additive-score models do the reverse:
+# > nearly all their adjectives look at the English adjective, but many of their articles do
+# > not look at "the" (the noun, which decides between "le" and "la", is the other good place
+# > to look). Where the weights go depends on the score function and on the random
+# > initialisation, not only on what the words mean. Jain & Wallace (2019, "Attention is not
+# > Explanation", NAACL) found, on text classification, question answering and natural
+# > language inference, that attention weights often correlate weakly with gradient-based and
+# > leave-one-out measures of which inputs matter, and that one can find very different
+# > weights that give the same prediction; they did not study translation. Wiegreffe & Pinter
+# > (2019, "Attention is not not Explanation", EMNLP) replied that this does not show the
+# > weights are meaningless: whether they explain depends on what one means by an explanation
+# > and must be tested against the whole model. One of their tests is the one printed below:
+# > compare the weights across random seeds before reading much into one model's.
 
 # %%
 for model in ("general", "additive"):
@@ -456,18 +568,25 @@ for model in ("general", "additive"):
               f"{adjective:.1%} of adjectives, {article:.1%} of articles")  # fmt: skip
 
 # %% [markdown]
-# > **Myth** (the article): attention lets the model "look at the whole sentence" and pick out
-# > the word it needs.
+# > **Claim** (the article): in translation, attention lets the model
+# > "动态地关注源语言中相关的单词" (dynamically attend to the relevant words of the source
+# > language), "从而提高翻译质量" (and so improve the quality of the translation).
 # >
-# > **Fact**: it looks *softly*. Every word gets a positive weight, and the context is a
-# > weighted average of the annotations, which themselves mix in the neighbours; a sharp,
-# > one-word focus is something the model may or may not learn. It also does not make
-# > translation solved: in Bahdanau et al.'s Table 1 (WMT'14 English→French, BLEU), the
-# > attention model RNNsearch-50 scored 26.75 against 17.82 for the encoder–decoder without
-# > attention, RNNencdec-50, a large gain, but Moses, the standard phrase-based statistical
-# > translator of the time (which also used a large extra monolingual French corpus), scored
-# > 33.30 on all sentences. (On sentences without unknown words, RNNsearch-50 reached 34.16
-# > against 35.63 for Moses, and the longer-trained RNNsearch-50* 36.15.)
+# > **Verdict: accurate, with two qualifications.** First, it attends *softly*: every word gets
+# > a positive weight, and the context is a weighted average of the annotations, which
+# > themselves mix in the neighbours; a sharp, one-word focus is something the model may or
+# > may not learn. Second, on real data it improved RNN translation a lot: it matched the
+# > phrase-based system of the time on sentences without unknown words, and trailed it on
+# > all sentences. In Bahdanau et al.'s Table 1 (WMT'14 English→French, BLEU), the attention
+# > model RNNsearch-50 scored 26.75 on all test sentences against 17.82 for the
+# > encoder–decoder without attention, RNNencdec-50; trained longer, RNNsearch-50* reached
+# > 28.45, while Moses, the standard phrase-based statistical translator (which also used a
+# > separate monolingual corpus of 418 million words), scored 33.30. On the sentences without
+# > unknown words, RNNsearch-50* scored 36.15 (RNNsearch-50, 34.16) against 35.63 for Moses.
+# > The paper says as much, "as high as that of the conventional phrase-based translation
+# > system (Moses), when only the sentences consisting of known words are considered", and
+# > its abstract claims "a translation performance comparable to the existing
+# > state-of-the-art phrase-based system".
 #
 # ## What this lesson does not show
 #
@@ -503,6 +622,9 @@ for model in ("general", "additive"):
 # - Attention does not extrapolate to longer sentences for free. On real data it improved RNN
 #   translation a lot: it matched the phrase-based system of the time on sentences without
 #   unknown words, and trailed it on all sentences.
+# - BLEU, the papers' score, is the geometric mean of clipped n-gram precisions ($n \le 4$)
+#   times a brevity penalty: partial credit where exact match gives none. The papers decoded
+#   with beam search; greedy decoding is its beam of one.
 #
 # Next, lesson 09 drops the recurrence entirely: it measures what a self-attention layer costs
 # and gains against a recurrent one (Vaswani et al.'s Table 1), and trains a small Transformer
@@ -512,7 +634,9 @@ for model in ("general", "additive"):
 #
 # - D. Bahdanau, K. Cho, Y. Bengio (2014), "Neural machine translation by jointly learning to
 #   align and translate", *ICLR 2015*: the additive attention, the bidirectional encoder, the
-#   length curves (Fig. 2) and the alignment heatmaps (Fig. 3).
+#   length curves (Fig. 2), the alignment heatmaps (Fig. 3) and the BLEU scores (Table 1).
+# - K. Papineni, S. Roukos, T. Ward, W.-J. Zhu (2002), "BLEU: a method for automatic
+#   evaluation of machine translation", *ACL*.
 # - K. Cho, B. van Merriënboer, D. Bahdanau, Y. Bengio (2014), "On the properties of neural
 #   machine translation: encoder–decoder approaches", *SSST-8 workshop*: the fixed-vector model
 #   degrades with sentence length.
@@ -522,5 +646,8 @@ for model in ("general", "additive"):
 #   machine translation", *EMNLP*: the general and dot scores, global and local attention.
 # - S. Jain, B. C. Wallace (2019), "Attention is not Explanation", *NAACL*; S. Wiegreffe,
 #   Y. Pinter (2019), "Attention is not not Explanation", *EMNLP*.
+# - D. Britz, A. Goldie, M.-T. Luong, Q. Le (2017), "Massive exploration of neural machine
+#   translation architectures", *EMNLP*: additive against dot-product attention, among much
+#   else.
 # - J. Alammar (2018), "Visualizing a neural machine translation model" (blog post): the same
 #   mechanics, animated.

@@ -1,13 +1,15 @@
-"""Lesson 08's exercise checkers: the context vector of additive attention, and reading an
-alignment heatmap."""
+"""Lesson 08's exercise checkers: the context vector of additive attention, reading an
+alignment heatmap, and BLEU's modified n-gram precision."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import NamedTuple
 
 import numpy as np
 
 from course_utils import seq2seq as s2s
+from course_utils import translation as tr
 from course_utils.attention import softmax
 from course_utils.checks import CheckResult, Mistake, Status, check_function, finish, is_stub
 
@@ -164,4 +166,100 @@ def check_alignment(answer, r: Reading) -> CheckResult:
     return result(
         Status.WRONG_VALUES,
         f"the row of '{r.word}' gives '{word}' only {weights[j]:.2f}.\nHint: {hint}",
+    )
+
+
+# --- exercise 3: modified n-gram precision -------------------------------------------------------
+
+
+def reference_precision(candidate, reference, n):
+    """p_n of ``candidate`` against one ``reference`` (``translation.modified_precision``)."""
+    return tr.modified_precision(candidate, [reference], n)
+
+
+def _grams(tokens, n, last=True):
+    """The n-grams of tokens as tuples, in order; last=False drops the final one."""
+    grams = [tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+    return grams if last else grams[:-1]
+
+
+def _precision(candidate, reference, n, *, clip="min", per="candidate", last=True):
+    """modified precision with one typical mistake switched on."""
+    cand, ref = Counter(_grams(candidate, n, last)), Counter(_grams(reference, n, last))
+    if clip == "min":
+        matches = sum(min(c, ref[g]) for g, c in cand.items())
+    elif clip == "none":
+        matches = sum(c for g, c in cand.items() if g in ref)
+    elif clip == "reference":
+        matches = sum(ref[g] for g in cand)
+    else:  # "types": distinct n-grams only
+        matches = len(set(cand) & set(ref))
+    total = {"candidate": sum(cand.values()), "reference": sum(ref.values())}[per]
+    if clip == "types":
+        total = len(cand)
+    return matches / total if total else 0.0
+
+
+_REF = "le chat s'est assis sur le tapis".split()
+
+# Vary the candidate, the reference (with repeated words and n-grams) and n = 1..4, with exact
+# boundaries: a word used exactly as often as in the reference (no clipping), a candidate of
+# exactly n words (one n-gram), and one shorter than n (no n-gram at all: 0.0).
+# Ordered so that each mistake first fails on a case where no mistake listed before it gives
+# the same value (each is then reported with its own hint).
+PRECISION_CASES = [
+    ("le chat noir s'est assis sur le tapis".split(), _REF, 2),  # 5/7; recall would be 5/6
+    ("le chat le chat le chat".split(), "le chat s'est assis".split(), 2),  # 1/5
+    (["le"] * 7, _REF, 1),  # Papineni's "the the the ...": 2/7
+    ("le tapis".split(), _REF, 1),  # "le" once, twice in the reference: 2/2, not 3/2
+    ("sur le tapis".split(), _REF, 3),  # exactly n words: one n-gram, 1/1
+    ("le chat".split(), _REF, 3),  # fewer than n words: no n-gram, 0.0
+    ("la vache noire voit le chat gris".split(), "la vache noire voit le chien".split(), 4),
+]
+
+PRECISION_MISTAKES = [
+    Mistake(
+        lambda c, r, n: _precision(c, r, n, clip="none"),
+        "Matches are not clipped: a candidate n-gram counts at most as many times as it occurs "
+        "in the reference (min(count in candidate, count in reference)), or 'le le le le' "
+        "would score 1.",
+    ),
+    Mistake(
+        lambda c, r, n: _precision(c, r, n, clip="reference"),
+        "You count each matched n-gram as often as the reference has it; clip instead: "
+        "min(count in the candidate, count in the reference).",
+    ),
+    Mistake(
+        lambda c, r, n: _precision(c, r, n, clip="types"),
+        "You count distinct n-grams (a set); count every occurrence (a Counter), then clip.",
+    ),
+    Mistake(
+        lambda c, r, n: _precision(c, r, n, per="reference"),
+        "You divide by the reference's n-grams: that is recall. Precision divides by the "
+        "number of n-grams in the candidate.",
+    ),
+    Mistake(
+        lambda c, r, n: _precision(c, r, n, last=False),
+        "The last n-gram is missing: a sequence of L words has L - n + 1 n-grams, "
+        "tokens[i:i + n] for i in range(len(tokens) - n + 1).",
+    ),
+    Mistake(
+        lambda c, r, n: _precision(c, r, 1),
+        "You count single words whatever n is: the n-grams are runs of n consecutive words.",
+    ),
+]
+
+
+def check_modified_precision(fn) -> CheckResult:
+    """Check ``fn(candidate, reference, n) -> p_n`` against ``translation.modified_precision``."""
+    return check_function(
+        fn,
+        reference_precision,
+        PRECISION_CASES,
+        exercise="modified n-gram precision",
+        mistakes=PRECISION_MISTAKES,
+        hint="Count the candidate's n-grams and the reference's (collections.Counter of "
+        "tuples), add min(candidate count, reference count) over the candidate's n-grams, "
+        "and divide by the number of the candidate's n-grams (0.0 if it has none).",
+        check_dtype=False,
     )

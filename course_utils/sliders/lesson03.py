@@ -143,11 +143,17 @@ def bptt_gradient_check(seed: int = 0) -> dict[str, dict[str, float]]:
 
 
 class WeightShares(NamedTuple):
-    """||step T-k's contribution to dL/dW_hh|| for a loss at step T only, k = 0..T-1."""
+    """||step T-k's contribution to dL/dW_hh|| for a loss at step T only, k = 0..T-1.
+
+    truncation_error[k] = ||G - G_k|| / ||G|| for k = 0..T, where G = dL/dW_hh and G_k is
+    the gradient of truncated BPTT that stops after k steps back (the sum of the k most
+    recent contributions; Williams & Peng 1990): 1 at k = 0, exactly 0 at k = T.
+    """
 
     lags: np.ndarray  # (T,)
     norms: np.ndarray  # (T,)
     total: float  # ||dL/dW_hh||, the norm of the sum
+    truncation_error: np.ndarray  # (T + 1,)
 
 
 def weight_gradient_by_lag(
@@ -163,14 +169,18 @@ def weight_gradient_by_lag(
     r = rng.standard_normal((1, N_HIDDEN))
     hs, _ = rnn.rnn_forward(x, None, params, activation)
     dh, norms, total = r / np.linalg.norm(r), [], np.zeros_like(params["W_hh"])
+    partial = [total.copy()]  # partial[k]: the sum of the k most recent contributions
     for t in reversed(range(T)):
         step = rnn.rnn_step_backward(
             dh, hs[t], hs[t + 1], x[t], params["W_hh"], params["W_xh"], activation
         )
         norms.append(np.linalg.norm(step.dW_hh))
         total += step.dW_hh
+        partial.append(total.copy())
         dh = step.dh_prev
-    return WeightShares(np.arange(T), np.array(norms), float(np.linalg.norm(total)))
+    size = np.linalg.norm(total)
+    error = np.array([np.linalg.norm(total - g) for g in partial]) / size
+    return WeightShares(np.arange(T), np.array(norms), float(size), error)
 
 
 def weight_shares_figure(T: int = 50, radius: float = 0.9):

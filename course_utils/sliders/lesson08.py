@@ -125,6 +125,18 @@ def accuracy_table(run: Run) -> str:
     return "\n".join(lines)
 
 
+def bleu_by_clauses(run: Run, c: tr.Corpus | None = None) -> dict[int, float]:
+    """Corpus BLEU (times 100, as papers print it) of the run's greedy translations of the
+    test set, for each number of clauses; one reference per sentence."""
+    c = corpus() if c is None else c
+    out = {}
+    for k in sorted({p.clauses for p in c.test}):
+        rows = [i for i, p in enumerate(c.test) if p.clauses == k]
+        candidates = [run.evaluation.predictions[i] for i in rows]
+        out[k] = 100 * tr.bleu(candidates, [[c.test[i].target] for i in rows]).score
+    return out
+
+
 def sweep_run(score: str | None, seed: int, train_clauses=SEEN, bidirectional: bool = True):
     """One point of the shipped sweep, as plain data (for JSON): exact and token accuracy by
     clauses on the test set, and for attention models the alignment agreement (seen lengths),

@@ -87,6 +87,11 @@ FUNCTION_CHECKERS = {
         lesson07.ATTENTION_MISTAKES,
     ),
     "context": (lesson08.check_context, lesson08.reference_context, lesson08.CONTEXT_MISTAKES),
+    "modified_precision": (
+        lesson08.check_modified_precision,
+        lesson08.reference_precision,
+        lesson08.PRECISION_MISTAKES,
+    ),
     "positional_encoding": (
         lesson09.check_positional_encoding,
         lesson09.reference_encoding,
@@ -238,15 +243,21 @@ def test_complex_values_are_named(name):
     assert "complex" in result.message and "expected real numbers" in result.message
 
 
-@pytest.mark.parametrize("name", _all_but("steps_to_shrink", "agreement_labels"))
+# A number of steps and a precision are single numbers; labels are a 1-D array.
+@pytest.mark.parametrize(
+    "name", _all_but("steps_to_shrink", "agreement_labels", "modified_precision")
+)
 def test_a_transposed_output_is_named(name):
     result = _generic(name, lambda v: v.T if np.ndim(v) > 1 else v)
     assert not result.passed and "ransposed" in result.message
 
 
-# A list of labels, or a list of rows for a mask, is accepted by design; a number of steps is
-# a number.
-@pytest.mark.parametrize("name", _all_but("steps_to_shrink", "agreement_labels", "window_mask"))
+# A list of labels, or a list of rows for a mask, is accepted by design; a number of steps and
+# a precision are numbers.
+@pytest.mark.parametrize(
+    "name",
+    _all_but("steps_to_shrink", "agreement_labels", "window_mask", "modified_precision"),
+)
 def test_a_list_instead_of_an_array_is_named(name):
     result = _generic(name, lambda v: v.tolist() if isinstance(v, np.ndarray) else v)
     assert result.status is Status.WRONG_TYPE and "got list" in result.message
@@ -258,7 +269,7 @@ def test_none_asks_for_a_return(name):
     assert result.status is Status.NOT_ATTEMPTED and "return" in result.message
 
 
-@pytest.mark.parametrize("name", _all_but("steps_to_shrink"))
+@pytest.mark.parametrize("name", _all_but("steps_to_shrink", "modified_precision"))
 def test_a_single_number_instead_of_arrays_is_named(name):
     result = FUNCTION_CHECKERS[name][0](lambda *args: 0.5)
     assert result.status in (Status.WRONG_SHAPE, Status.WRONG_TYPE)
@@ -357,6 +368,25 @@ def _encoding_rows_up_to_d_model(n, d_model):
     return pe
 
 
+def _precision_one_gram_short(candidate, reference, n):
+    """Right, except that it misses the last n-gram of a candidate of exactly n words."""
+    if len(candidate) == n:
+        return 0.0
+    return lesson08.reference_precision(candidate, reference, n)
+
+
+def _precision_one_if_no_gram(candidate, reference, n):
+    """Right, except that a candidate with no n-gram scores 1 (nothing was wrong)."""
+    if len(candidate) < n:
+        return 1.0
+    return lesson08.reference_precision(candidate, reference, n)
+
+
+def _precision_of_unigrams_for_n_up_to_3(candidate, reference, n):
+    """Right for n <= 3 only: the longest n-grams are never tried."""
+    return lesson08.reference_precision(candidate, reference, min(n, 3))
+
+
 ONCE_PASSED = {
     "ceil of the ratio of logs": (
         lesson00.check_steps_to_shrink,
@@ -405,6 +435,24 @@ ONCE_PASSED = {
         _batchnorm_eps_fixed_in_eval,
         Status.WRONG_VALUES,
         "In evaluation mode, the output y",
+    ),
+    "precision that misses the n-gram of an n-word candidate": (
+        lesson08.check_modified_precision,
+        _precision_one_gram_short,
+        Status.WRONG_VALUES,
+        "expected 1, got 0",
+    ),
+    "precision of 1 for a candidate with no n-gram": (
+        lesson08.check_modified_precision,
+        _precision_one_if_no_gram,
+        Status.WRONG_VALUES,
+        "expected 0, got 1",
+    ),
+    "precision that never tries 4-grams": (
+        lesson08.check_modified_precision,
+        _precision_of_unigrams_for_n_up_to_3,
+        Status.WRONG_VALUES,
+        "expected 0.5",
     ),
     "positional encoding with at most d_model rows": (
         lesson09.check_positional_encoding,

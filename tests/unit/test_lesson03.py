@@ -71,6 +71,29 @@ def test_weight_shares_quoted_numbers_and_sum():
     assert shares.total == pytest.approx(np.linalg.norm(total), rel=1e-12)
 
 
+def test_truncated_bptt_quoted_numbers_and_definition():
+    shares = l03.weight_gradient_by_lag(T=50, radius=0.9)
+    error = shares.truncation_error
+    assert error.shape == (51,) and error[0] == 1.0 and error[-1] == 0.0
+    assert 1e-3 < error[10] < 1e-2  # "hardly at all after 10 steps" (measured 3.2e-3)
+    assert error[20] < 1e-5  # measured 6.0e-6
+    assert np.all(np.diff(error) <= 0)
+    # truncated after k steps = full BPTT over the last k steps, from the carried state
+    rng = np.random.default_rng(0)
+    params = rnn.init_rnn(64, 64, 0.9, seed=rng)
+    x = rng.standard_normal((50, 1, 64))
+    r = rng.standard_normal((1, 64))
+    hs, cache = rnn.rnn_forward(x, None, params, "tanh")
+    dhs = np.zeros((50, 1, 64))
+    dhs[-1] = r / np.linalg.norm(r)
+    full = rnn.rnn_backward(dhs, cache, params)[2]["W_hh"]
+    for k in (1, 5, 10):
+        _, chunk = rnn.rnn_forward(x[-k:], hs[-k - 1], params, "tanh")
+        truncated = rnn.rnn_backward(dhs[-k:], chunk, params)[2]["W_hh"]
+        expected = np.linalg.norm(full - truncated) / np.linalg.norm(full)
+        assert error[k] == pytest.approx(expected, rel=1e-9)
+
+
 def test_gradient_check_all_references_agree():
     errors = l03.bptt_gradient_check()
     assert set(errors) == {"finite differences", "torch autograd", "torch.nn.RNN"}

@@ -8,6 +8,8 @@ comes from tools/sweep_translation.py: its numbers are asserted as stated, and f
 compared with it within the spread of its seeds.
 """
 
+import dataclasses
+
 import numpy as np
 import pytest
 from helpers import assert_all_different, no_warnings, png
@@ -261,6 +263,82 @@ def test_context_checker_not_attempted():
 
     assert ex.check_context(stub).status is Status.NOT_ATTEMPTED
     assert ex.check_context(...).status is Status.NOT_ATTEMPTED
+
+
+# --- exercise 3: modified n-gram precision -------------------------------------------------------
+
+
+def test_precision_checker_accepts_solutions():
+    from collections import Counter
+
+    def solution(candidate, reference, n):
+        grams = Counter(tuple(candidate[i : i + n]) for i in range(len(candidate) - n + 1))
+        ref = Counter(tuple(reference[i : i + n]) for i in range(len(reference) - n + 1))
+        total = sum(grams.values())
+        return sum(min(c, ref[g]) for g, c in grams.items()) / total if total else 0.0
+
+    def by_lists(candidate, reference, n):  # no Counter: remove each match from a list
+        grams = [candidate[i : i + n] for i in range(len(candidate) - n + 1)]
+        left = [reference[i : i + n] for i in range(len(reference) - n + 1)]
+        matches = 0
+        for gram in grams:
+            if gram in left:
+                left.remove(gram)
+                matches += 1
+        return matches / len(grams) if grams else 0
+
+    assert ex.check_modified_precision(ex.reference_precision).passed
+    assert ex.check_modified_precision(solution).passed
+    assert ex.check_modified_precision(by_lists).passed
+
+
+def test_precision_checker_catches_each_mistake():
+    for mistake in ex.PRECISION_MISTAKES:
+        result = ex.check_modified_precision(mistake.fn)
+        assert not result.passed
+        assert mistake.hint in result.message, mistake.hint
+
+
+def test_precision_cases_vary_every_parameter_and_hit_the_boundaries():
+    cases = ex.PRECISION_CASES
+    assert {n for _, _, n in cases} == {1, 2, 3, 4}
+    assert len({tuple(r) for _, r, _ in cases}) >= 3
+    assert any(len(c) == n for c, _, n in cases)  # exactly one n-gram
+    assert any(len(c) < n for c, _, n in cases)  # none: 0.0
+    assert [ex.reference_precision(*case) for case in cases] == pytest.approx(
+        [5 / 7, 1 / 5, 2 / 7, 1.0, 1.0, 0.0, 0.5]
+    )
+
+
+def test_precision_checker_reports_a_division_by_zero_and_stubs():
+    from collections import Counter
+
+    def no_guard(candidate, reference, n):
+        grams = Counter(tuple(candidate[i : i + n]) for i in range(len(candidate) - n + 1))
+        ref = Counter(tuple(reference[i : i + n]) for i in range(len(reference) - n + 1))
+        return sum(min(c, ref[g]) for g, c in grams.items()) / sum(grams.values())
+
+    result = ex.check_modified_precision(no_guard)
+    assert result.status is Status.ERROR and "ZeroDivisionError" in result.message
+
+    def stub(candidate, reference, n):
+        raise NotImplementedError
+
+    assert ex.check_modified_precision(stub).status is Status.NOT_ATTEMPTED
+
+
+def test_bleu_by_clauses(live, baseline):
+    c = l08.corpus()
+    scores = l08.bleu_by_clauses(live, c)
+    assert list(scores) == [1, 2, 3, 4]
+    rows = [i for i, p in enumerate(c.test) if p.clauses == 2]
+    expected = tr.bleu(
+        [live.evaluation.predictions[i] for i in rows], [[c.test[i].target] for i in rows]
+    )
+    assert scores[2] == pytest.approx(100 * expected.score)
+    right = dataclasses.replace(live.evaluation, predictions=[p.target for p in c.test])
+    perfect = l08.Run(live.model, live.training, right)
+    assert all(v == pytest.approx(100.0) for v in l08.bleu_by_clauses(perfect, c).values())
 
 
 # --- exercise 2: reading an alignment ------------------------------------------------------------

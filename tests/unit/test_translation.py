@@ -133,6 +133,80 @@ def test_metrics():
     assert by == {1: 0.5, 2: 0.5}
 
 
+# --- BLEU --------------------------------------------------------------------------------------
+
+# Papineni et al. (2002)'s examples, with the values NLTK's tests give for them
+PAPINENI_REFS = [
+    "It is a guide to action that ensures that the military will forever heed Party commands",
+    "It is the guiding principle which guarantees the military forces always being under the "
+    "command of the Party",
+    "It is the practical guide for the army always to heed the directions of the party",
+]
+PAPINENI_1 = "It is a guide to action which ensures that the military always obeys the commands "
+PAPINENI_1 += "of the party"
+PAPINENI_2 = "It is to insure the troops forever hearing the activity guidebook that party direct"
+
+
+def test_ngram_counts():
+    assert tr.ngram_counts("a b a b".split(), 2) == {("a", "b"): 2, ("b", "a"): 1}
+    assert sum(tr.ngram_counts("a b c d".split(), 4).values()) == 1  # exactly n words: one
+    assert tr.ngram_counts("a b".split(), 3) == {}  # fewer than n words: none
+
+
+def test_modified_precision_on_papineni_examples():
+    refs = [r.split() for r in PAPINENI_REFS]
+    the = ["the"] * 7
+    two_refs = ["the cat is on the mat".split(), "there is a cat on the mat".split()]
+    assert tr.modified_precision(the, two_refs, 1) == pytest.approx(2 / 7)
+    assert tr.modified_precision(the, two_refs, 2) == 0.0
+    assert tr.modified_precision("of the".split(), refs, 1) == 1.0
+    assert tr.modified_precision("of the".split(), refs, 2) == 1.0
+    assert tr.modified_precision(PAPINENI_1.split(), refs, 1) == pytest.approx(17 / 18)
+    assert tr.modified_precision(PAPINENI_1.split(), refs, 2) == pytest.approx(10 / 17)
+    assert tr.modified_precision(PAPINENI_2.split(), refs, 1) == pytest.approx(8 / 14)
+    assert tr.modified_precision(PAPINENI_2.split(), refs, 2) == pytest.approx(1 / 13)
+    assert tr.modified_precision(["the"], refs, 2) == 0.0  # no bigram at all
+
+
+def test_clipping_takes_the_largest_count_in_any_single_reference():
+    refs = ["a a b".split(), "a b b".split()]
+    assert tr.clipped_matches("a a a b b b".split(), refs, 1) == (4, 6)  # a: 2, b: 2
+
+
+def test_bleu_brevity_penalty_and_corpus_sums():
+    # closest reference length 8 for a 7-word candidate: BP = exp(1 - 8/7) (NLTK: 0.8669)
+    short = tr.bleu([["a"] * 7], [[["a"] * 11, ["a"] * 8]], max_n=1)
+    assert (
+        short.brevity_penalty == pytest.approx(np.exp(1 - 8 / 7)) == pytest.approx(0.8669, abs=1e-4)
+    )
+    assert (short.candidate_length, short.reference_length) == (7, 8)
+    tie = tr.bleu([["a"] * 7], [[["a"] * 8, ["a"] * 6]], max_n=1)
+    assert tie.reference_length == 6  # equally close: the shorter reference, BP = 1
+    assert tie.brevity_penalty == 1.0
+    refs = [r.split() for r in PAPINENI_REFS]
+    one = tr.bleu([PAPINENI_1.split()], [refs])
+    assert one.score == pytest.approx(0.5045666840058485)  # NLTK's sentence_bleu doctest
+    assert one.precisions[:2] == pytest.approx((17 / 18, 10 / 17))
+    # corpus level: counts are added over sentences before dividing, not scores averaged
+    both = tr.bleu([PAPINENI_1.split(), PAPINENI_2.split()], [refs, refs], max_n=1)
+    assert both.precisions[0] == pytest.approx((17 + 8) / (18 + 14))
+    p = tr.cat_pair()
+    assert tr.bleu([p.target], [[p.target]]).score == 1.0
+    assert tr.bleu([("le", "chat")], [[p.target]]).score == 0.0  # no 3-gram: p_3 = 0
+    with pytest.raises(ValueError):
+        tr.bleu([p.target], [])
+
+
+def test_bleu_examples_printed_in_lesson_08():
+    reference = "le chat s'est assis sur le tapis".split()
+    the = tr.bleu([["le"] * 7], [[reference]])
+    assert the.precisions[0] == pytest.approx(2 / 7) and round(the.precisions[0], 3) == 0.286
+    assert the.score == 0.0 and the.brevity_penalty == 1.0
+    article = tr.bleu(["le chat s'est assis sur la tapis".split()], [[reference]])
+    assert article.precisions == pytest.approx((6 / 7, 4 / 6, 3 / 5, 2 / 4))
+    assert round(article.score, 2) == 0.64  # "about 0.64"
+
+
 # --- the models --------------------------------------------------------------------------------
 
 
