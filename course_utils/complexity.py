@@ -14,7 +14,8 @@ self-attention layer:
   counts the longest chain of operations that must run one after another (the depth of the
   autograd graph). The RNN's grows with n; attention's is a fixed number of matrix products;
 - maximum path length: ``path_gradients``, the gradient from the output at position n back to
-  the input at position 1 (``rnn.gradient_vs_lag``, ``attention.attention_gradient_vs_distance``):
+  the input at position 1 (``rnn.gradient_vs_lag``,
+  ``gradient_vs_distance.attention_gradient_vs_distance``):
   the RNN's decays exponentially with n, attention's only like 1/n (diffuse weights);
 - complexity per layer: ``flops`` counts multiply-adds (2 FLOPs each) by formula, and
   ``wall_times`` measures the forward pass of torch's nn.RNN, a Python loop of nn.RNNCell and
@@ -38,7 +39,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils import attention, rnn
+from course_utils import attention, gradient_vs_distance, rnn
+from course_utils import efficient_attention as efficient
 
 Array = np.ndarray
 
@@ -158,15 +160,16 @@ def path_gradients(
     """How much gradient the output at position n sends back to the input at position 1.
 
     RNN: ``rnn.gradient_vs_lag(max(lengths), radius, "tanh", d)`` (lag n - 1 is position 1 of
-    a length-n sequence); attention: ``attention.attention_gradient_vs_distance`` at each n,
+    a length-n sequence); attention:
+    ``gradient_vs_distance.attention_gradient_vs_distance`` at each n,
     with diffuse weights (margin 0) and with a learned focus (``margin`` added to token 1's
     score). Seeded. About 60 ms for the default lengths.
     """
     lengths = np.asarray(lengths, dtype=int)
     profile = rnn.gradient_vs_lag(int(lengths.max()), radius, "tanh", d, seed=seed)
     rnn_log10 = profile.log_norms[lengths - 1] / np.log(10)
-    diffuse = attention.attention_gradient_vs_distance(lengths, d, seed)
-    sharp = attention.attention_gradient_vs_distance(lengths, d, seed, margin=margin)
+    diffuse = gradient_vs_distance.attention_gradient_vs_distance(lengths, d, seed)
+    sharp = gradient_vs_distance.attention_gradient_vs_distance(lengths, d, seed, margin=margin)
     rate = float(np.exp(np.polyfit(lengths, rnn_log10 * np.log(10), 1)[0]))
     return PathGradients(
         lengths, rnn_log10, diffuse.norms, sharp.norms, sharp.alpha_first, rate, diffuse.slope
@@ -359,15 +362,15 @@ def efficient_variants(n: int, window: int = 32, chunk: int = 64) -> dict[str, C
     with stride round(sqrt(n)); "linear": ``linear_attention_chunked`` (elu + 1).
     """
     stride = max(1, round(np.sqrt(n)))
-    causal, local = attention.causal_mask(n), attention.local_attention_mask(n, window)
+    causal, local = attention.causal_mask(n), efficient.local_attention_mask(n, window)
     return {
         "full": lambda Q, K, V: attention.scaled_dot_product_attention(Q, K, V, causal).output,
         "local, dense mask": lambda Q, K, V: (
             attention.scaled_dot_product_attention(Q, K, V, local).output
         ),
-        "local (banded)": lambda Q, K, V: attention.local_attention(Q, K, V, window),
-        "strided": lambda Q, K, V: attention.strided_attention(Q, K, V, stride),
-        "linear": lambda Q, K, V: attention.linear_attention_chunked(Q, K, V, chunk),
+        "local (banded)": lambda Q, K, V: efficient.local_attention(Q, K, V, window),
+        "strided": lambda Q, K, V: efficient.strided_attention(Q, K, V, stride),
+        "linear": lambda Q, K, V: efficient.linear_attention_chunked(Q, K, V, chunk),
     }
 
 
@@ -399,7 +402,7 @@ def measure_costs(
     seconds: dict[str, list] = {}
     memory: dict[str, list] = {}
     for n in lengths:
-        Q, K, V = attention.attention_inputs(int(n), d, seed=seed)
+        Q, K, V = efficient.attention_inputs(int(n), d, seed=seed)
         for name, fn in efficient_variants(int(n), window).items():
             memory.setdefault(name, []).append(peak_bytes(fn, Q, K, V))
             t = median_seconds(fn, Q, K, V, repeats=repeats) if timing else np.nan

@@ -48,6 +48,7 @@ from typing import NamedTuple
 import numpy as np
 
 from course_utils.activations import sigmoid
+from course_utils.rnn import decay_rate
 from course_utils.tasks import AGREEMENT_VOCAB, PLURAL_NOUNS, SINGULAR_NOUNS, VERBS, encode
 
 Array = np.ndarray
@@ -330,6 +331,57 @@ def set_forget_bias(lstm, value: float) -> None:
             getattr(lstm, f"bias_hh_l{layer}")[block] = 0.0
 
 
+class FullPath(NamedTuple):
+    """||dL/dc_{T-k}|| through every path (full BPTT) and along the direct cell path only.
+
+    L = <r, c_T> with a random unit vector r, so both are 1 at lag 0; arrays over lags k.
+    """
+
+    lags: np.ndarray
+    full: np.ndarray
+    direct: np.ndarray
+    forget_bias: float
+    gain: float
+
+    def slope(self, which: str = "full") -> float:
+        """Fitted slope of log-norm per step over the second half of the lags."""
+        return decay_rate(self.lags, getattr(self, which))
+
+
+def full_vs_direct(
+    forget_bias: float = 1.0,
+    T: int = 100,
+    gain: float = 1.0,
+    n_hidden: int = 64,
+    n_in: int = 8,
+    seed: int = 0,
+) -> FullPath:
+    """Full BPTT through the LSTM of ``lstm.cell_path_gradient`` (same seed: same weights and
+    inputs), with the recurrent weights W_h multiplied by ``gain``.
+
+    Walks ``lstm_step_backward`` from dL/dc_T = r, dL/dh_T = 0 and records the total
+    dL/dc_t = (gradient from c_{t+1}) + (gradient through h_t = o_t tanh(c_t)); the direct
+    path keeps only the first, i.e. r * (product of the forget gates).
+    """
+    rng = np.random.default_rng(seed)
+    params = init_lstm(n_in, n_hidden, forget_bias, rng)
+    x = rng.standard_normal((T, 1, n_in))
+    r = rng.standard_normal((1, n_hidden))
+    r /= np.linalg.norm(r)
+    params["W_h"] = gain * params["W_h"]
+    _, _, caches = lstm_forward(x, None, None, params)
+    dh, dc, direct = np.zeros_like(r), r.copy(), r.copy()
+    full_norms, direct_norms = [], []
+    for cache in reversed(caches):
+        full_norms.append(np.linalg.norm(dc + dh * cache.o * (1 - cache.tanh_c**2)))
+        direct_norms.append(np.linalg.norm(direct))
+        step = lstm_step_backward(dh, dc, cache, params)
+        dh, dc, direct = step.dh_prev, step.dc_prev, direct * cache.f
+    return FullPath(
+        np.arange(T), np.array(full_norms), np.array(direct_norms), float(forget_bias), float(gain)
+    )
+
+
 # --- parameter counts --------------------------------------------------------------------------
 
 
@@ -407,7 +459,7 @@ def gate_activations(
     """Run an LSTM with one-hot inputs over ``tokens`` (batch 1, h_0 = c_0 = 0).
 
     params: as ``init_lstm`` with n_in = len(vocab); tokens: words of vocab (e.g. from
-    ``course_utils.rnn.tokenize``). Returns the input, forget and output gates, the candidate,
+    ``course_utils.tasks.tokenize``). Returns the input, forget and output gates, the candidate,
     the cell and the hidden state at each step, (T, H) each: the rows of a gate heatmap.
     """
     x = np.eye(len(vocab))[encode(tokens, vocab)][:, None, :]

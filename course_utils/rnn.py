@@ -37,7 +37,6 @@ and "linear" (phi(a) = a), looked up by ``activations.get_activation``. Everythi
 everything random takes a seed (an int or a numpy Generator).
 """
 
-import re
 from typing import NamedTuple
 
 import numpy as np
@@ -354,30 +353,6 @@ def decay_rate(lags: Array, norms: Array, start: int | None = None) -> float:
     if keep.sum() < 2:
         raise ValueError("fewer than 2 finite, non-zero norms at lags >= start to fit")
     return float(np.polyfit(lags[keep], log_norms[keep], 1)[0])
-
-
-def tokenize(sentence: str) -> list[str]:
-    """Lower-cased words of a sentence; punctuation is dropped ("cat," -> "cat").
-
-    A word is a run of letters, digits and apostrophes, so "don't" stays one token.
-    """
-    return re.findall(r"[a-z0-9']+", sentence.lower())
-
-
-def sentence_lag(sentence: str, word_a: str, word_b: str) -> int:
-    """Steps a word-level RNN takes from word_a to the first word_b after it.
-
-    Tokens come from ``tokenize`` (punctuation dropped). "The cat, which already ate a bowl
-    of milk, was full": cat -> was is 8 steps, so dL/dh_cat carries 8 Jacobian factors.
-    """
-    tokens = tokenize(sentence)
-    a, b = word_a.lower(), word_b.lower()
-    if a not in tokens:
-        raise ValueError(f"{word_a!r} is not a word of {tokens}")
-    i = tokens.index(a)
-    if b not in tokens[i + 1 :]:
-        raise ValueError(f"{word_b!r} does not follow {word_a!r} in {tokens}")
-    return tokens.index(b, i + 1) - i
 
 
 # --- lesson 04: bounded state vs bounded gradient, IRNN --------------------------------------

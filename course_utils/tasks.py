@@ -13,6 +13,7 @@ Data are numpy arrays (torch code converts them), time-major like ``course_utils
 seed, so changing the model does not change the data stream.
 """
 
+import re
 from typing import NamedTuple
 
 import numpy as np
@@ -44,7 +45,7 @@ AGREEMENT_VOCAB: tuple[str, ...] = (
 
 
 def encode(words: list[str], vocab: tuple[str, ...] = AGREEMENT_VOCAB) -> Array:
-    """Token ids of ``words`` (e.g. from ``course_utils.rnn.tokenize``), shape (len(words),)."""
+    """Token ids of ``words`` (e.g. from ``course_utils.tasks.tokenize``), shape (len(words),)."""
     index = {word: k for k, word in enumerate(vocab)}
     unknown = [word for word in words if word not in index]
     if unknown:
@@ -74,7 +75,7 @@ def agreement_batch(
     Token by token: "the", the subject (one of SINGULAR_NOUNS or PLURAL_NOUNS, label 0 or 1
     with probability 1/2), then distance - 1 clause tokens, then VERB_SLOT, where the model
     must say "was" (0) or "were" (1). ``distance`` counts the steps from the subject to the verb
-    slot, as ``rnn.sentence_lag`` does ("The cat, which already ate a bowl of milk, was full"
+    slot, as ``tasks.sentence_lag`` does ("The cat, which already ate a bowl of milk, was full"
     has distance 8); an int, or a range (lo, hi) drawn uniformly per sequence. The clause is
     "that" or "which" followed by words drawn independently: a noun with probability
     ``noun_rate``, else one of CLAUSE_WORDS (word salad: only the lag and the nouns matter).
@@ -141,3 +142,39 @@ def adding_batch(
         raise ValueError(f"markers must be 'anywhere' or 'halves', got {markers!r}")
     np.put_along_axis(marks, marked, 1.0, axis=0)
     return np.stack([values, marks], axis=-1), (values * marks).sum(axis=0)
+
+
+# --- words and sentences ----------------------------------------------------------------------
+
+ARTICLE_SENTENCE = "The cat, which already ate a bowl of milk, was full"
+"""The article's example of a long-range dependency: "cat" and "was", 8 words apart."""
+
+
+def tokenize(sentence: str) -> list[str]:
+    """Lower-cased words of a sentence; punctuation is dropped ("cat," -> "cat").
+
+    A word is a run of letters, digits and apostrophes, so "don't" stays one token.
+    """
+    return re.findall(r"[a-z0-9']+", sentence.lower())
+
+
+def sentence_lag(sentence: str, word_a: str, word_b: str) -> int:
+    """Steps a word-level RNN takes from word_a to the first word_b after it.
+
+    Tokens come from ``tokenize`` (punctuation dropped). "The cat, which already ate a bowl
+    of milk, was full": cat -> was is 8 steps, so dL/dh_cat carries 8 Jacobian factors.
+    """
+    tokens = tokenize(sentence)
+    a, b = word_a.lower(), word_b.lower()
+    if a not in tokens:
+        raise ValueError(f"{word_a!r} is not a word of {tokens}")
+    i = tokens.index(a)
+    if b not in tokens[i + 1 :]:
+        raise ValueError(f"{word_b!r} does not follow {word_a!r} in {tokens}")
+    return tokens.index(b, i + 1) - i
+
+
+def decode(tokens: np.ndarray, vocab: tuple[str, ...] = AGREEMENT_VOCAB) -> list[list[str]]:
+    """Token ids of shape (T, batch), time first, as one list of words per sequence."""
+    words = np.asarray(vocab)[np.asarray(tokens)]
+    return [list(map(str, column)) for column in words.T]

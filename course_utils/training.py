@@ -34,6 +34,8 @@ from course_utils.lstm import set_forget_bias
 from course_utils.tasks import AGREEMENT_VOCAB, adding_batch, agreement_batch
 
 CORES = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+KINDS = tuple(CORES)
+NAMES = {"rnn": "RNN (tanh)", "lstm": "LSTM", "gru": "GRU"}  # as figures and tables name them
 
 LESSON06 = {
     "distance": (1, 50),

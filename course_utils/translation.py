@@ -48,6 +48,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from course_utils import shipped
+
 Array = np.ndarray
 
 # --- the vocabulary ----------------------------------------------------------------------------
@@ -273,14 +275,9 @@ def corpus_json(corpus: Corpus, seed: int = CORPUS["seed"]) -> str:
     return "\n".join(lines) + "}\n"
 
 
-def corpus_path() -> Path:
-    """course_utils/data/translation_corpus.json (package data: there offline and on Colab)."""
-    return Path(__file__).resolve().parent / "data" / "translation_corpus.json"
-
-
 def load_corpus(path: str | Path | None = None) -> Corpus:
     """The shipped corpus (or the one at ``path``)."""
-    data = json.loads(Path(path or corpus_path()).read_text(encoding="utf-8"))
+    data = json.loads(Path(path or shipped.path(shipped.TRANSLATION_CORPUS)).read_text("utf-8"))
     return Corpus(*([pair_from_text(*row) for row in data[name]] for name in ("train", "test")))
 
 

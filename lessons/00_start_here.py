@@ -55,7 +55,7 @@ problems = check_environment()
 # one below. The readout under the figure gives $s^{50}$.
 
 # %% tags=["nbval-ignore-output"]
-from course_utils.sliders.lesson00 import product_slider, product_sweep
+from course_utils.lessons.lesson00 import product_slider, product_sweep
 
 product_slider()
 

@@ -60,12 +60,12 @@ import numpy as np
 
 from course_utils import activations
 from course_utils.activations import leaky_relu, relu, sigmoid, tanh
-from course_utils.sliders import lesson01 as figs
+from course_utils.lessons import lesson01 as lesson
 
 print("x          :", np.array([-2.0, 0.0, 1.5]))
 for f in (sigmoid, tanh, relu, leaky_relu):
     print(f"{f.__name__:<11}:", f(np.array([-2.0, 0.0, 1.5])))
-figs.activation_gallery()
+lesson.activation_gallery()
 
 # %% [markdown]
 # On the left, sigmoid and tanh flatten out on both sides, while ReLU and leaky ReLU are
@@ -261,14 +261,14 @@ ex.check_central_diff(central_diff)
 # sigmoid's derivative at nine points in $[-4, 4]$, for 49 steps from $10^{-12}$ to 1.
 
 # %%
-study = figs.step_size_study()
+study = lesson.step_size_study()
 for curve in ("central64", "central32", "forward64"):
     h, error = study.best(curve)
     print(f"{curve}: best step h = {h:.0e}, error {error:.1e}")
 for dtype in (np.float64, np.float32):
     eps = np.finfo(dtype).eps
     print(f"{dtype.__name__}: machine epsilon {eps:.1e}, eps^(1/3) = {eps ** (1 / 3):.0e}")
-figs.step_size_figure(study)
+lesson.step_size_figure(study)
 
 # %% [markdown]
 # Both axes are logarithmic. Read each curve from the right: as $h$ shrinks the error
@@ -315,8 +315,8 @@ from course_utils.gradcheck import relative_error
 
 points = np.array([-2.0, 0.0, 1.5])
 print(f"{'':<11} {'x':>5} {'by hand':>10} {'fin. diff.':>10} {'autograd':>10}")
-for name in figs.NAMES:
-    d = figs.derivatives_three_ways(name, points)
+for name in lesson.NAMES:
+    d = lesson.derivatives_three_ways(name, points)
     for i, x0 in enumerate(points):
         print(
             f"{name:<11} {x0:>5} {d['by hand'][i]:>10.6f} "
@@ -325,8 +325,8 @@ for name in figs.NAMES:
 
 grid = np.linspace(-5, 5, 100)  # 100 points, none of them exactly 0
 print("\nrelative error against the formula, over 100 points in [-5, 5]:")
-for name in figs.NAMES:
-    d = figs.derivatives_three_ways(name, grid)
+for name in lesson.NAMES:
+    d = lesson.derivatives_three_ways(name, grid)
     print(
         f"{name:<11} finite differences {relative_error(d['finite differences'], d['by hand']):.1e}"
         f"   autograd {relative_error(d['autograd'], d['by hand']):.1e}"
@@ -372,7 +372,7 @@ for name in ("sigmoid", "tanh"):
 
 # %%
 for name in ("sigmoid", "tanh"):
-    print(f"{name}: f'(x) < 0.01 when |x| > {figs.saturation_cutoff(name):.2f}")
+    print(f"{name}: f'(x) < 0.01 when |x| > {lesson.saturation_cutoff(name):.2f}")
 
 # %% [markdown]
 # How often does a unit's input fall beyond the cut-off? That depends on how large the
@@ -389,13 +389,13 @@ for name in ("sigmoid", "tanh"):
 # mean derivative over the inputs, and the saturated fraction. Switch the activation too.
 
 # %% tags=["nbval-ignore-output"]
-figs.activation_slider()
+lesson.activation_slider()
 
 # %% [markdown]
 # The same figure for tanh at three scales:
 
 # %%
-figs.activation_sweep()
+lesson.activation_sweep()
 
 # %% [markdown]
 # At scale 0.5 every input sits in tanh's steep middle and none is saturated; at scale 2,
@@ -406,10 +406,10 @@ figs.activation_sweep()
 # %%
 scales = (0.5, 1, 2, 3, 5, 10)
 print("scale s      " + "".join(f"{s:>8}" for s in scales))
-for name in figs.NAMES:
+for name in lesson.NAMES:
     fractions = [activations.saturation_fraction(name, s) for s in scales]
     print(f"{name:<12} " + "".join(f"{100 * p:>7.1f}%" for p in fractions))
-figs.saturation_figure()
+lesson.saturation_figure()
 
 # %% [markdown]
 # At scale 1 almost no sigmoid or tanh input is saturated (0.0 % and 0.3 %); at scale 3,

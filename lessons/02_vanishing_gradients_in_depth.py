@@ -186,12 +186,12 @@ show_source(backward)
 # the Euclidean norm over all entries; in float64, values below 1e-7 mean the two agree.
 
 # %%
-from course_utils.sliders import lesson02 as l02
+from course_utils.lessons import lesson02 as lesson
 
-show_source(l02.autograd_comparison)
+show_source(lesson.autograd_comparison)
 
 # %%
-check = l02.autograd_comparison(depth=50, seed=0)
+check = lesson.autograd_comparison(depth=50, seed=0)
 print(f"largest relative error over all {len(check.errors)} gradients: {max(check.errors):.1e}")
 print(
     f"||dL/dW_1|| = {check.grad_first:.2g} (ours), {check.grad_first_torch:.2g} (PyTorch); "
@@ -234,8 +234,8 @@ print(
 # %%
 import numpy as np
 
+from course_utils.lessons.lesson02 import weight_gain
 from course_utils.mlp import SCHEMES, init_weights
-from course_utils.sliders.lesson02 import weight_gain
 
 for scheme in SCHEMES:
     W = init_weights([64, 64], scheme, seed=0)[0][0]
@@ -278,7 +278,7 @@ ex.check_ratio_guess(guess)
 # bound alone.
 
 # %%
-from course_utils.sliders.lesson02 import comparison_figure
+from course_utils.lessons.lesson02 import comparison_figure
 
 comparison_figure()
 
@@ -301,7 +301,7 @@ comparison_figure()
 # factors), and the two parts (`factor_breakdown`, each averaged over the 49 layers).
 
 # %%
-from course_utils.sliders.lesson02 import ACTIVATIONS, factor_breakdown
+from course_utils.lessons.lesson02 import ACTIVATIONS, factor_breakdown
 
 print("activation  init      layer 1 / 50  per layer   typical slope x gain = product")
 for activation in ACTIVATIONS:
@@ -373,7 +373,7 @@ for activation in ACTIVATIONS:
 #   forward at the same rate as the gradient shrinks backward.
 
 # %% tags=["nbval-ignore-output"]
-from course_utils.sliders.lesson02 import depth_slider, init_sweep
+from course_utils.lessons.lesson02 import depth_slider, init_sweep
 
 depth_slider()
 
@@ -399,7 +399,7 @@ init_sweep()
 # the ends of the network:
 
 # %%
-from course_utils.sliders.lesson02 import depth_profile
+from course_utils.lessons.lesson02 import depth_profile
 
 p = depth_profile(50, "tanh", "standard")
 print(

@@ -61,7 +61,7 @@
 # Here is the forward pass, over a batch of sequences at once:
 
 # %%
-from course_utils import rnn
+from course_utils import gradient_vs_distance, rnn, tasks
 from course_utils.display import show_source
 
 show_source(rnn.rnn_forward)
@@ -92,13 +92,13 @@ print(f"spread (standard deviation) of the pre-activations a_t: {cache.pre.std()
 # same network without any activation (the **linear RNN**, $\phi(a) = a$):
 
 # %%
-from course_utils.sliders import lesson03 as l03
+from course_utils.lessons import lesson03 as lesson
 
-l03.forgetting_figure()
+lesson.forgetting_figure()
 
 # %%
 for activation in ("tanh", "linear"):
-    left = l03.forgetting_curve(T=40, activation=activation).distance[-1]
+    left = lesson.forgetting_curve(T=40, activation=activation).distance[-1]
     print(f"{activation:>6}: difference at step 40 = {left:.1e} of the difference at step 1")
 
 # %% [markdown]
@@ -271,10 +271,10 @@ show_source(rnn.rnn_backward)
 # fixed random vector $r$ of length 1, so that $\delta_T = r$ and $\lVert \delta_T \rVert = 1$.
 
 # %%
-l03.weight_shares_figure()
+lesson.weight_shares_figure()
 
 # %%
-shares = l03.weight_gradient_by_lag(T=50, radius=0.9)
+shares = lesson.weight_gradient_by_lag(T=50, radius=0.9)
 print(
     f"contribution of the step 10 back, relative to the last step's: "
     f"{shares.norms[10] / shares.norms[0]:.1e}"
@@ -335,7 +335,7 @@ for k in (5, 10, 20):
 # \lVert g_2 \rVert)$ of lesson 01; below $10^{-7}$ means the gradients agree.
 
 # %%
-errors = l03.bptt_gradient_check()
+errors = lesson.bptt_gradient_check()
 for reference, by_weight in errors.items():
     shown = "   ".join(f"{name}: {err:.1e}" for name, err in by_weight.items())
     print(f"{reference:>20}   {shown}")
@@ -398,8 +398,8 @@ ex.check_gradient_prediction(guess)
 # linear RNN's, and why?
 
 # %%
-linear = l03.step_breakdown(radius=0.7, activation="linear")
-tanh = l03.step_breakdown(radius=0.7, activation="tanh")
+linear = lesson.step_breakdown(radius=0.7, activation="linear")
+tanh = lesson.step_breakdown(radius=0.7, activation="tanh")
 lag20_linear = ex.measured_linear_gradient()
 lag20_tanh = ex.measured_linear_gradient(activation="tanh")
 print(
@@ -462,7 +462,7 @@ print(
 # gradients with triangles at the top).
 
 # %% tags=["nbval-ignore-output"]
-l03.lag_slider()
+lesson.lag_slider()
 
 # %% [markdown]
 # The same figure for a tanh RNN at four spectral radii (the title of each panel gives the
@@ -470,7 +470,7 @@ l03.lag_slider()
 # the lags, and the bound's slope, $\log(\gamma\,\sigma_{\max})$):
 
 # %%
-l03.lag_sweep()
+lesson.lag_sweep()
 
 # %% [markdown]
 # In every panel the measured gradient stays below the dashed bound, and at $\rho = 0.9$ and
@@ -478,7 +478,7 @@ l03.lag_sweep()
 # (second half of $T = 100$ lags, seed 0):
 
 # %%
-table = l03.slope_table()
+table = lesson.slope_table()
 radii = sorted({r for _, r in table})
 print("measured slope per step (bound's slope log(gamma sigma_max) in brackets)")
 print(f"{'':>8}" + "".join(f"{f'rho = {r}':>18}" for r in radii))
@@ -530,12 +530,12 @@ print(f"linear RNN: largest |slope - log(rho)| = {linear_gap:.3f}")
 # ## Back to the cat
 #
 # How many steps separate "cat" from "was"? A word-level RNN takes one step per word
-# (`rnn.tokenize` drops the punctuation):
+# (`tasks.tokenize` drops the punctuation):
 
 # %%
 sentence = "The cat, which already ate a bowl of milk, was full"
-print(rnn.tokenize(sentence))
-print("steps from 'cat' to 'was':", rnn.sentence_lag(sentence, "cat", "was"))
+print(tasks.tokenize(sentence))
+print("steps from 'cat' to 'was':", tasks.sentence_lag(sentence, "cat", "was"))
 
 # %% [markdown]
 # Eight steps, so $\partial L / \partial h_{\text{cat}}$ carries eight Jacobians. Feed the
@@ -543,7 +543,7 @@ print("steps from 'cat' to 'was':", rnn.sentence_lag(sentence, "cat", "was"))
 # stand in for the words), put the loss at "was", and measure the gradient at every word:
 
 # %%
-cat = l03.sentence_gradient()
+cat = gradient_vs_distance.sentence_gradient()
 print(f"fraction of the gradient at 'was' that reaches 'cat' (seed 0): {cat.fraction:.2%}")
 print(
     f"over seeds 0-9: from {cat.fractions_over_seeds.min():.2%} "
@@ -555,7 +555,7 @@ print(
     f"the same RNN, first word of a 50-word sentence (49 steps back): "
     f"{rnn.gradient_vs_lag(50, 0.9, 'tanh').norms[49]:.1e}"
 )
-l03.sentence_figure(cat)
+lesson.sentence_figure(cat)
 
 # %% [markdown]
 # About half a percent to one percent of the gradient at "was" reaches "cat" (0.46 % here;

@@ -39,7 +39,7 @@ from course_utils.activations import sigmoid, sigmoid_prime
 from course_utils.display import say, show_source
 from course_utils.env import use_one_thread
 from course_utils.exercises import lesson04 as ex
-from course_utils.sliders import lesson04 as l04
+from course_utils.lessons import lesson04 as lesson
 
 use_one_thread()  # small torch models run faster on one thread (used in the last sections)
 
@@ -68,13 +68,13 @@ use_one_thread()  # small torch models run faster on one thread (used in the las
 # $T = 1000$.
 
 # %% tags=["nbval-ignore-output"]
-l04.radius_slider()
+lesson.radius_slider()
 
 # %% [markdown]
 # The same figure for the tanh RNN at three radii, for readers without a running kernel:
 
 # %%
-l04.radius_sweep()
+lesson.radius_sweep()
 
 # %% [markdown]
 # At $\rho = 1$ the tanh gradient vanishes, at $\rho = 2$ it stays nearly level, at
@@ -82,12 +82,12 @@ l04.radius_sweep()
 # the slope at radii 0.5, 0.6, …, 4.0 and interpolates where it crosses 0.
 
 # %%
-phase = l04.phase_diagram()
+phase = lesson.phase_diagram()
 for activation, radius in phase.boundary.items():
     where = f"at radius {radius:.2f}" if np.isfinite(radius) else "nowhere up to radius 4"
     print(f"{activation:>8}: the slope turns positive {where}")
 print(f"sigmoid's slope at radius 4.0: {phase.slopes['sigmoid'][-1]:+.2f} per step")
-l04.phase_figure(phase)
+lesson.phase_figure(phase)
 
 # %% [markdown]
 # Each line is one activation; above the grey zero line the gradient explodes, below it
@@ -111,7 +111,7 @@ l04.phase_figure(phase)
 # %%
 print(f"largest float64: {np.finfo(np.float64).max:.2g}")
 for radius, activation in ((3.0, "tanh"), (4.0, "relu")):
-    print(l04.readout_lag(l04.lag_profile(radius, activation, T=1000)))
+    print(lesson.readout_lag(lesson.lag_profile(radius, activation, T=1000)))
 
 # %% [markdown]
 # The tanh RNN at $\rho = 3$ reaches a gradient of about $10^{96}$ at lag 999, while its
@@ -141,23 +141,23 @@ for radius, activation in ((3.0, "tanh"), (4.0, "relu")):
 # it can stretch a gradient on its way back through the 100 steps. Ten random draws of $W$ and of the inputs (seeds 0 to 9):
 
 # %%
-runs = l04.activation_runs(range(10))
+runs = lesson.activation_runs(range(10))
 print(f"{'':>14}{'final state norm':>26}{'Jacobian norm':>26}")
-for name, label in zip(l04.CONFIGURATIONS, l04.CONFIGURATION_LABELS, strict=True):
+for name, label in zip(lesson.CONFIGURATIONS, lesson.CONFIGURATION_LABELS, strict=True):
     state, jac = runs[name]["state"], runs[name]["jacobian"]
     print(
         f"{label:>14}{state.min():>12.2g} to {state.max():<9.2g}"
         f"{jac.min():>12.2g} to {jac.max():<9.2g}"
     )
 relu = runs["relu, gain*W"]["state"]
-radii = [l04.comparison_radius(seed) for seed in range(10)]
+radii = [lesson.comparison_radius(seed) for seed in range(10)]
 print(f"spectral radius of 1.5 W: {min(radii):.2f} to {max(radii):.2f}")
 print(
     f"ReLU with 1.5 W: state norm above 1e5 in {np.sum(relu > 1e5)} of 10 seeds, "
     f"below 100 in {np.sum(relu < 100)}"
 )
 print(f"IRNN Jacobian norms exactly 1.0: {bool(np.all(runs['irnn']['jacobian'] == 1.0))}")
-l04.activation_figure(runs)
+lesson.activation_figure(runs)
 
 # %% [markdown]
 # One dot per seed, on log scales (the grey line marks 1). What the table and the figure say
@@ -212,7 +212,7 @@ l04.activation_figure(runs)
 # one.
 
 # %%
-singular = l04.orthogonal_comparison(seed=0)
+singular = lesson.orthogonal_comparison(seed=0)
 for (matrix, activation), values in singular.items():
     print(f"{matrix:>18}, {activation:>6}: largest {values[0]:.2g}, smallest {values[-1]:.2g}")
 
@@ -252,13 +252,13 @@ for (matrix, activation), values in singular.items():
 # 2):
 
 # %% tags=["nbval-ignore-output"]
-l04.cliff_slider()
+lesson.cliff_slider()
 
 # %% [markdown]
 # The loss against $b$ at four values of $w$ (the dashed line marks a wall):
 
 # %%
-l04.cliff_sweep()
+lesson.cliff_sweep()
 
 # %% [markdown]
 # For $w = 3$ and $w = 4$ the loss is a smooth valley. At $w = 5$ and $w = 6$ it has a
@@ -268,7 +268,7 @@ l04.cliff_sweep()
 
 # %%
 for w in (2.0, 3.0, 4.0, 5.0, 6.0, 8.0):
-    result = l04.cliff(w)
+    result = lesson.cliff(w)
     print(
         f"w = {w}: w/4 = {w / 4:.2f}, largest jump {result.jump:6.2f} (near b = {result.wall_b:.2f})"
     )
@@ -320,7 +320,7 @@ ex.check_wall_bias(wall_bias)
 
 # %% [markdown]
 # Now compare the formula (the course's `rnn.wall_bias`) with the wall that the loss shows,
-# located to float64 precision by bisection (`l04.find_wall`), and with the two values of $b$
+# located to float64 precision by bisection (`lesson.find_wall`), and with the two values of $b$
 # at which a pair of fixed points appears or vanishes, the *saddle-node bifurcations* (鞍结分岔)
 # of the map (`rnn.saddle_node_biases`, where a fixed point has slope exactly 1). The last
 # column is the map's slope at $x_0$, $w\,\sigma'(x_0)$:
@@ -331,7 +331,7 @@ print(
     f"{'w':>4}{'wall found':>13}{'b*':>13}{'difference':>12}{'saddle-nodes at b':>24}{'slope':>7}"
 )
 for w in (5.0, 6.0, 8.0):
-    wall, b_star = l04.find_wall(w), rnn.wall_bias(w, x0)
+    wall, b_star = lesson.find_wall(w), rnn.wall_bias(w, x0)
     low, high = rnn.saddle_node_biases(w)
     print(
         f"{w:>4}{wall:>13.6f}{b_star:>13.6f}{abs(wall - b_star):>12.0e}"
@@ -365,9 +365,9 @@ print(f"1 / sigma'(x0) = {1 / sigmoid_prime(x0):.2f}")
 # of it:
 
 # %%
-print(f"w = 6: the wall is at b = {l04.find_wall(6.0):.10f}")
-print(f"largest gradient norm on the grid of 2001 b values: {l04.grid_gradient_norm(6.0):.1f}")
-for point in l04.wall_zoom(6.0):
+print(f"w = 6: the wall is at b = {lesson.find_wall(6.0):.10f}")
+print(f"largest gradient norm on the grid of 2001 b values: {lesson.grid_gradient_norm(6.0):.1f}")
+for point in lesson.wall_zoom(6.0):
     print(
         f"  d = {point.distance:.0e}: loss {point.loss:5.2f}, gradient norm {point.grad_norm:.2g}"
     )
@@ -396,7 +396,7 @@ print(f"1 + slope + ... + slope**49 = {(slope**50 - 1) / (slope - 1):.1e}")
 # sensible everywhere else on this surface:
 
 # %%
-step = l04.cliff_step(w=6.0, distance=1e-8, lr=0.01, max_norm=25.0)
+step = lesson.cliff_step(w=6.0, distance=1e-8, lr=0.01, max_norm=25.0)
 print(f"on the wall: loss {step.loss:.2f}, gradient norm {step.grad_norm:.2g}")
 print(
     f"plain step:   (w, b) -> ({step.plain_to[0]:.2g}, {step.plain_to[1]:.2g}), "
@@ -465,10 +465,10 @@ show_source(clipping.clip_grad_norm)
 # random gradient arrays whose global norm is far above the threshold:
 
 # %%
-show_source(l04.torch_clip_comparison)
+show_source(lesson.torch_clip_comparison)
 
 # %%
-same = l04.torch_clip_comparison(max_norm=1.0, seed=0)
+same = lesson.torch_clip_comparison(max_norm=1.0, seed=0)
 print(f"global norm before clipping: {same.norm_before:.2f} (torch: {same.torch_norm_before:.2f})")
 print(f"global norm after clipping: {same.norm_after:.6f}")
 print(f"largest difference between numpy and torch: {same.max_difference:.1e}")
@@ -481,7 +481,7 @@ print(f"largest difference between numpy and torch: {same.max_difference:.1e}")
 # by how much. On the gradient at the wall:
 
 # %%
-wall = rnn.loss_cliff([6.0], [l04.find_wall(6.0) + 1e-8])
+wall = rnn.loss_cliff([6.0], [lesson.find_wall(6.0) + 1e-8])
 g = [wall.dloss_dw[0], wall.dloss_db[0]]
 by_norm, _ = clipping.clip_grad_norm(g, 25.0)
 by_entry = clipping.clip_elementwise(g, 5.0)
@@ -523,8 +523,8 @@ print(
 # 170$ times as long. Five seeds each (this cell takes a few seconds):
 
 # %%
-clip_runs = l04.clipping_runs(range(5))
-print(f"P = {clipping.adding_rnn_size()}: element-wise bound {l04.EQUAL_STEP:.4f}")
+clip_runs = lesson.clipping_runs(range(5))
+print(f"P = {clipping.adding_rnn_size()}: element-wise bound {lesson.EQUAL_STEP:.4f}")
 for name, results in clip_runs.items():
     overflowed = sum(r.diverged for r in results)
     finals = np.array([r.losses[-50:].mean() for r in results])
@@ -533,7 +533,7 @@ for name, results in clip_runs.items():
         f"{name}: overflowed in {overflowed} of 5; largest gradient norm {peaks.min():.3g} "
         f"to {peaks.max():.3g}; final MSE {finals.min():.3g} to {finals.max():.3g}"
     )
-l04.training_figure(clip_runs)
+lesson.training_figure(clip_runs)
 
 # %% [markdown]
 # (The final MSE is the mean over the last 50 steps; for a run that overflowed, over its last
@@ -545,10 +545,10 @@ l04.training_figure(clip_runs)
 say(
     "Without clipping, {plain}. With norm clipping at 1, {norm}; with element-wise clipping "
     "at 1/√P, {equal}; at 5, {five}.",
-    plain=l04.clipping_outcome(clip_runs["no clipping"]),
-    norm=l04.clipping_outcome(clip_runs["norm clipping at 1"]),
-    equal=l04.clipping_outcome(clip_runs["element-wise at 1/sqrt(P)"]),
-    five=l04.clipping_outcome(clip_runs["element-wise at 5"]),
+    plain=lesson.clipping_outcome(clip_runs["no clipping"]),
+    norm=lesson.clipping_outcome(clip_runs["norm clipping at 1"]),
+    equal=lesson.clipping_outcome(clip_runs["element-wise at 1/sqrt(P)"]),
+    five=lesson.clipping_outcome(clip_runs["element-wise at 5"]),
 )
 
 # %% [markdown]
@@ -600,7 +600,7 @@ say(
 # very different scales, before and after (`normalization.batchnorm_forward`):
 
 # %%
-demo = l04.bn_demo()
+demo = lesson.bn_demo()
 for label, values in (
     ("raw x", demo.x),
     ("BN, gamma = 1, beta = 0", demo.y_standard),
@@ -610,7 +610,7 @@ for label, values in (
     print(
         f"{label:>37}: means ({mean[0]:6.2f}, {mean[1]:6.2f}), stds ({std[0]:6.3f}, {std[1]:6.3f})"
     )
-l04.bn_figure(demo)
+lesson.bn_figure(demo)
 
 # %% [markdown]
 # Each feature comes out with mean $\beta_j$ and standard deviation $\gamma_j$ (printed
@@ -677,7 +677,7 @@ show_source(normalization.batchnorm_forward)
 # the population's, and evaluation mode can then normalise a single example:
 
 # %%
-tracked = l04.running_stats_demo(batches=100, batch=32)
+tracked = lesson.running_stats_demo(batches=100, batch=32)
 print(
     f"running mean after 100 batches: ({tracked.running_mean[0]:.2f}, "
     f"{tracked.running_mean[1]:.2f})   population: (50, -2)"
@@ -709,7 +709,7 @@ print(
     f"layer 1 / layer 10 gradient, seeds 0-4: without BN {min(plain):.1g} to {max(plain):.1g},"
     f" with BN {min(normed):.2f} to {max(normed):.2f}"
 )
-l04.mlp_figure()
+lesson.mlp_figure()
 
 # %% [markdown]
 # Without batch norm the first layer receives about $10^{-8}$ of what the last one does
@@ -740,7 +740,7 @@ l04.mlp_figure()
 # gradients:
 
 # %%
-curves = l04.layernorm_curves()
+curves = lesson.layernorm_curves()
 for gain in (1.0, 4.0):
     plain_curve, ln_curve = curves[gain, False], curves[gain, True]
     print(
@@ -751,7 +751,7 @@ for gain in (1.0, 4.0):
 for gain, ln in ((1.0, False), (1.0, True)):
     slope = rnn.decay_rate(np.arange(100), curves[gain, ln])
     print(f"gain 1, {'with' if ln else 'without'} LN: slope {slope:+.2f} per step")
-l04.layernorm_figure(curves)
+lesson.layernorm_figure(curves)
 
 # %% [markdown]
 # With recurrent gain 1 (left), layer norm does not help at all: the gradient 50 steps back is

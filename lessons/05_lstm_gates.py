@@ -36,12 +36,12 @@
 # %%
 import numpy as np
 
-from course_utils import lstm, rnn
+from course_utils import lstm, tasks
 from course_utils.activations import sigmoid
 from course_utils.display import show_source
 from course_utils.env import use_one_thread
 from course_utils.exercises import lesson05 as ex
-from course_utils.sliders import lesson05 as l05
+from course_utils.lessons import lesson05 as lesson
 
 use_one_thread()  # small torch models run far faster on one thread (used in later sections)
 
@@ -161,7 +161,7 @@ show_source(lstm.lstm_step_backward)
 # forward states with `torch.nn.LSTM`'s.
 
 # %%
-check = l05.gradient_check()
+check = lesson.gradient_check()
 print(f"forward states vs torch.nn.LSTM: relative error {check.forward:.1e}")
 for reference, by_weight in check.backward.items():
     shown = "   ".join(f"{name}: {err:.1e}" for name, err in by_weight.items())
@@ -294,19 +294,19 @@ ex.check_cell_path_prediction(guess)
 # a negative bias; $T = 200$ at $b_f = 3$.
 
 # %% tags=["nbval-ignore-output"]
-l05.cell_path_slider()
+lesson.cell_path_slider()
 
 # %% [markdown]
 # The same figure at three biases, for readers without a running kernel:
 
 # %%
-l05.cell_path_sweep()
+lesson.cell_path_sweep()
 
 # %%
-rnn_99 = l05.cell_path(1.0, 100).rnn.norms[99]
+rnn_99 = lesson.cell_path(1.0, 100).rnn.norms[99]
 print(f"lesson 03's tanh RNN at lag 99: {rnn_99:.0e}")
 for bias in (0.0, 1.0, 3.0):
-    res = l05.cell_path(bias, 100)
+    res = lesson.cell_path(bias, 100)
     print(
         f"b_f = {bias:g}: sigmoid(b_f) = {sigmoid(bias):.3f}, typical f = {res.typical_f:.3f}; "
         f"direct cell path at lag 99: median {res.path.median[99]:.1e} "
@@ -336,9 +336,9 @@ for bias in (0.0, 1.0, 3.0):
 #
 # ## The whole gradient has more paths than the cell
 #
-# The direct cell path is not the whole story. $c_{t-1}$ also shapes $h_{t-1}$, which feeds
+# The direct cell path is not the whole gradient_vs_distance. $c_{t-1}$ also shapes $h_{t-1}$, which feeds
 # the four gates and the candidate of step $t$, which change $c_t$; the chain rule adds all
-# these paths. `l05.full_vs_direct` runs full backpropagation through time
+# these paths. `lstm.full_vs_direct` runs full backpropagation through time
 # (`lstm.lstm_step_backward`, step by step) through the *same* LSTM as the slider, for a loss
 # $L = r \cdot c_T$ with a random unit vector $r$, and records the size of
 # $\partial L/\partial c_{T-k}$ through every path, next to the direct path alone
@@ -347,13 +347,13 @@ for bias in (0.0, 1.0, 3.0):
 
 # %%
 for bias in (0.0, 1.0, 3.0):
-    res = l05.full_vs_direct(bias)
+    res = lstm.full_vs_direct(bias)
     print(
         f"b_f = {bias:g}: at lag 99, every path {res.full[99]:.1e}, direct cell path "
         f"{res.direct[99]:.1e}; slope per step {res.slope('full'):+.2f} (every path), "
         f"{res.slope('direct'):+.2f} (direct)"
     )
-l05.full_path_figure()
+lesson.full_path_figure()
 
 # %% [markdown]
 # The whole gradient is far larger than the direct path: at $b_f = 1$, about
@@ -373,7 +373,7 @@ l05.full_path_figure()
 # loss $L = \sum h_{100}$:
 
 # %%
-ratios = l05.first_input_table()
+ratios = lesson.first_input_table()
 for label, ratio in ratios.items():
     print(f"{label:>14}: {ratio:.1e}")
 
@@ -403,10 +403,9 @@ for label, ratio in ratios.items():
 # every word of it, so a word-level LSTM can read it one word per step:
 
 # %%
-from course_utils.tasks import AGREEMENT_VOCAB
 
-print(f"{len(AGREEMENT_VOCAB)} words:", " ".join(AGREEMENT_VOCAB))
-print("the sentence, word by word:", rnn.tokenize(l05.SENTENCE))
+print(f"{len(tasks.AGREEMENT_VOCAB)} words:", " ".join(tasks.AGREEMENT_VOCAB))
+print("the sentence, word by word:", tasks.tokenize(lesson.SENTENCE))
 
 # %% [markdown]
 # `lstm.agreement_lstm` is a two-unit LSTM whose weights were **set by hand, not trained**,
@@ -417,7 +416,7 @@ print("the sentence, word by word:", rnn.tokenize(l05.SENTENCE))
 # not 0:
 
 # %%
-for row in l05.weight_rows():
+for row in lesson.weight_rows():
     print(row)
 
 # %% [markdown]
@@ -444,8 +443,8 @@ for row in l05.weight_rows():
 # number):
 
 # %%
-trace = l05.sentence_trace(l05.SENTENCE)
-twin = l05.sentence_trace(l05.PLURAL_SENTENCE)
+trace = lesson.sentence_trace(lesson.SENTENCE)
+twin = lesson.sentence_trace(lesson.PLURAL_SENTENCE)
 cat, was = trace.tokens.index("cat"), trace.tokens.index("was")
 print(
     f"input gate of unit 0 at 'cat': {trace.i[cat, 0]:.3f}; largest elsewhere: "
@@ -461,7 +460,7 @@ print(
     f"h_0 at the verb: {trace.h[was, 0]:+.2f} ('cat ... was'), "
     f"{twin.h[was, 0]:+.2f} ('cats ... were')"
 )
-l05.gates_figure()
+lesson.gates_figure()
 
 # %% [markdown]
 # The input gate of unit 0 opens at "cat" only (0.993), the output gate at "was" only
@@ -473,7 +472,7 @@ l05.gates_figure()
 # other number, with subject-verb distances from 1 to 60:
 
 # %%
-result = l05.handset_accuracy()
+result = lesson.handset_accuracy()
 print(
     f"hand-set LSTM: {result.accuracy:.0%} of {result.n} sequences right "
     f"(distances {result.shortest} to {result.longest})"
@@ -487,9 +486,10 @@ print(
 # %%
 path = trace.f[cat + 1 : was + 1, 0].prod()
 print(f"direct cell path from 'was' back to 'cat' ({was - cat} forget gates): {path:.4f}")
-from course_utils.sliders import lesson03 as l03
+from course_utils import gradient_vs_distance
 
-print(f"lesson 03's tanh RNN, 'was' back to 'cat': {l03.sentence_gradient().fraction:.2%}")
+rnn_share = gradient_vs_distance.sentence_gradient().fraction
+print(f"lesson 03's tanh RNN, 'was' back to 'cat': {rnn_share:.2%}")
 
 # %% [markdown]
 # More than 99.9 % against about 0.5 % (0.46 % here). Two honest caveats. These weights are
@@ -523,7 +523,7 @@ print(f"lesson 03's tanh RNN, 'was' back to 'cat': {l03.sentence_gradient().frac
 # parameter count is the same. Three blocks instead of four:
 
 # %%
-counts = l05.parameter_counts(n_in=16, hidden=32)
+counts = lesson.parameter_counts(n_in=16, hidden=32)
 for name, count in counts.items():
     print(f"{name:>4}: {count:5,d} parameters ({count / counts['RNN']:.0f} x the RNN)")
 
@@ -548,13 +548,13 @@ for name, count in counts.items():
 # LSTM ($b_f = 1$) by 1, 4 and 16, and run full BPTT again:
 
 # %%
-runs = l05.explosion_table(gains=(1.0, 4.0, 16.0))
+runs = lesson.explosion_table(gains=(1.0, 4.0, 16.0))
 for gain, res in runs.items():
     print(
         f"W_h x {gain:>4g}: at lag 99, every path {res.full[99]:.1e}; largest direct cell "
         f"path over all lags {res.direct.max():.2f}"
     )
-l05.explosion_figure(runs)
+lesson.explosion_figure(runs)
 
 # %% [markdown]
 # With the default weights the whole gradient shrinks (to about $5 \times 10^{-7}$ at lag

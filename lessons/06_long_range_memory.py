@@ -39,10 +39,10 @@ from course_utils.env import use_one_thread
 
 use_one_thread()  # before any torch work: small recurrent models run much faster on one thread
 
-from course_utils import tasks, training
+from course_utils import accuracy_vs_distance, tasks, training
 from course_utils.display import say, show_source
 from course_utils.exercises import lesson06 as ex
-from course_utils.sliders import lesson06 as l06
+from course_utils.lessons import lesson06 as lesson
 
 # %% [markdown]
 # ## Two tasks with a known answer
@@ -75,11 +75,11 @@ from course_utils.sliders import lesson06 as l06
 # dropped), and one as the network reads it (padding kept):
 
 # %%
-print(l06.format_example(l06.article_example()))
+print(lesson.format_example(lesson.article_example()))
 print()
-examples = l06.agreement_examples()
+examples = lesson.agreement_examples()
 for example in examples:
-    print(l06.format_example(example))
+    print(lesson.format_example(example))
 print()
 print(" ".join(examples[0].words))
 
@@ -93,8 +93,8 @@ print(" ".join(examples[0].words))
 # (every clause noun an attractor) the same shortcut is always wrong.
 
 # %%
-shortcut, with_noun = l06.last_noun_shortcut(attractors=0.5)
-always_wrong, _ = l06.last_noun_shortcut(attractors=1.0)
+shortcut, with_noun = lesson.last_noun_shortcut(attractors=0.5)
+always_wrong, _ = lesson.last_noun_shortcut(attractors=1.0)
 print(f"clauses with at least one noun: {with_noun:.1%}")
 print(f"'copy the last noun' is right in {shortcut:.1%} of them (attractor probability 0.5)")
 print(f"'copy the last noun' is right in {always_wrong:.1%} of them (attractor probability 1.0)")
@@ -156,9 +156,11 @@ checks.demo(ex.check_agreement_labels, last_noun_labels)
 # least $T/2$ steps. Two short examples ($T = 12$; marked values in brackets):
 
 # %%
-for example in l06.adding_examples():
-    print(l06.format_adding(example), end="\n\n")
-print(f"MSE of always answering 1, on 100,000 sequences of length 100: {l06.adding_baseline():.4f}")
+for example in lesson.adding_examples():
+    print(lesson.format_adding(example), end="\n\n")
+print(
+    f"MSE of always answering 1, on 100,000 sequences of length 100: {lesson.adding_baseline():.4f}"
+)
 
 # %% [markdown]
 # Each value is uniform on [0, 1), so the sum has mean 1 and variance $2/12$: a network that
@@ -193,10 +195,10 @@ print(f"MSE of always answering 1, on 100,000 sequences of length 100: {l06.addi
 show_source(training.RecurrentModel)
 
 # %%
-counts = l06.parameter_counts()
+counts = lesson.parameter_counts()
 for kind, parts in counts.items():
     shown = ", ".join(f"{name} {n}" for name, n in parts.items())
-    print(f"{l06.NAMES[kind]:>10}: {shown}")
+    print(f"{lesson.NAMES[kind]:>10}: {shown}")
 print(
     f"core, LSTM / RNN: {counts['lstm']['core'] / counts['rnn']['core']:.0f}x;"
     f" GRU / RNN: {counts['gru']['core'] / counts['rnn']['core']:.0f}x"
@@ -227,17 +229,17 @@ show_source(training.train)
 # show progress and the latest test accuracy):
 
 # %% tags=["nbval-ignore-output"]
-runs = l06.train_three(seed=0)
+runs = lesson.train_three(seed=0)
 
 # %%
 for kind, run in runs.items():
     r = run.result
     solved = f"95 % at step {r.steps_to_threshold}" if r.steps_to_threshold else "never 95 %"
     print(
-        f"{l06.NAMES[kind]:>10}: final accuracy {r.final:.1%} (best {max(r.curve):.1%}), "
+        f"{lesson.NAMES[kind]:>10}: final accuracy {r.final:.1%} (best {max(r.curve):.1%}), "
         f"{solved}, {1000 * r.seconds_per_step:.1f} ms per step, {run.seconds:.1f} s in all"
     )
-l06.learning_figure(runs)
+lesson.learning_figure(runs)
 
 # %% [markdown]
 # What happened, in words (this sentence is rendered from the run above, so it describes your
@@ -247,9 +249,9 @@ l06.learning_figure(runs)
 # %%
 say(
     "In this run the LSTM {lstm}, the GRU {gru}, and the RNN {rnn}.",
-    lstm=l06.outcome(runs["lstm"].result),
-    gru=l06.outcome(runs["gru"].result),
-    rnn=l06.outcome(runs["rnn"].result),
+    lstm=lesson.outcome(runs["lstm"].result),
+    gru=lesson.outcome(runs["gru"].result),
+    rnn=lesson.outcome(runs["rnn"].result),
 )
 
 # %% [markdown]
@@ -268,19 +270,19 @@ say(
 # that it comes out the same.
 
 # %%
-data = l06.load_sweep()
+data = lesson.load_sweep()
 print(data["agreement"]["config"])
-sweep = l06.sweep_summary(data)
+sweep = accuracy_vs_distance.summary(data)
 print(f"{'mean accuracy':>14}" + "".join(f"{f'D = {d}':>9}" for d in sweep.distances))
 for kind, grid in sweep.accuracy.items():
-    print(f"{l06.NAMES[kind]:>14}" + "".join(f"{a:>9.2f}" for a in grid.mean(axis=1)))
+    print(f"{lesson.NAMES[kind]:>14}" + "".join(f"{a:>9.2f}" for a in grid.mean(axis=1)))
 print(f"{'RNN solved in':>14}" + "".join(f"{f'{n} of 5':>9}" for n in sweep.solved["rnn"]))
 print("RNN at D = 50, seed by seed: " + ", ".join(f"{a:.3f}" for a in sweep.accuracy["rnn"][-1]))
 gated = np.concatenate([sweep.accuracy["lstm"].ravel(), sweep.accuracy["gru"].ravel()])
 print(f"LSTM and GRU: lowest accuracy over all 50 runs {gated.min():.3f}")
 gated_steps = [r["steps_to_threshold"] for r in data["agreement"]["runs"] if r["kind"] != "rnn"]
 print(f"LSTM and GRU: all 50 runs reached 95 %, the slowest at step {max(gated_steps)}")
-l06.sweep_figure(sweep)
+accuracy_vs_distance.figure(sweep)
 
 # %% [markdown]
 # Each dot is one seed, each line the mean over the five (the dots are shifted sideways a
@@ -303,16 +305,16 @@ l06.sweep_figure(sweep)
 # 1500 steps (learning rate 0.01), with the test MSE every 50 steps.
 
 # %%
-adding = l06.adding_summary(data)
+adding = lesson.adding_summary(data)
 for kind, solved in adding.solved_at.items():
     finals = adding.curves[kind][:, -1]
     print(
-        f"{l06.NAMES[kind]:>10}: MSE 0.01 reached at steps {solved}; "
+        f"{lesson.NAMES[kind]:>10}: MSE 0.01 reached at steps {solved}; "
         f"final MSE {finals.min():.4f} to {finals.max():.4f}"
     )
 lstm_sequences = [s * data["adding"]["config"]["batch"] for s in adding.solved_at["lstm"]]
 print(f"LSTM: {min(lstm_sequences):,} to {max(lstm_sequences):,} training sequences to solve")
-l06.adding_figure(adding)
+lesson.adding_figure(adding)
 
 # %% [markdown]
 # The GRU solves it in 250 to 300 steps in every seed, the LSTM in 700 to 1000, after a long
@@ -369,11 +371,11 @@ ex.check_forget_bias(forget_bias)
 # training:
 
 # %%
-distance = l06.BIAS_CONFIG["distance"]
-rows = l06.bias_rows(data)
+distance = lesson.BIAS_CONFIG["distance"]
+rows = lesson.bias_rows(data)
 print(f"seeds {rows[0.0].seeds} (from the data file), steps to 95 % within 150:")
 for bias, row in rows.items():
-    f = l06.keep_per_step(bias)
+    f = lesson.keep_per_step(bias)
     print(
         f"  bias {bias:g}: sigmoid(bias)^{distance} = {f**distance:.1e}; "
         f"95 % in {row.solved} of {len(row.steps)} seeds: {row.steps}"
@@ -391,15 +393,15 @@ for bias, row in rows.items():
 # is 95 %, the dotted line chance):
 
 # %%
-bias_runs = l06.forget_bias_runs()
-l06.forget_bias_figure(bias_runs)
+bias_runs = lesson.forget_bias_runs()
+lesson.forget_bias_figure(bias_runs)
 
 # %%
 say(
     "In this run, with bias 2 the LSTM {two}; with bias 3 it {three}; with bias 5 it {five}.",
-    two=l06.outcome(bias_runs[2.0]),
-    three=l06.outcome(bias_runs[3.0]),
-    five=l06.outcome(bias_runs[5.0]),
+    two=lesson.outcome(bias_runs[2.0]),
+    three=lesson.outcome(bias_runs[3.0]),
+    five=lesson.outcome(bias_runs[5.0]),
 )
 
 # %% [markdown]
@@ -411,11 +413,11 @@ say(
 # most open, its mean value over the clause, before and after the 300 training steps.
 
 # %%
-keep = l06.keep_per_step(1.0)
+keep = lesson.keep_per_step(1.0)
 print(f"bias 1, cell path across 10 words: {keep:.3f}^10 = {keep**10:.2f}")
 untrained = training.make_model("lstm", tasks.AGREEMENT_VOCAB, 32, forget_bias=1.0, seed=0)
-before = l06.most_open_forget_gate(untrained)
-after = l06.most_open_forget_gate(runs["lstm"].model)
+before = lesson.most_open_forget_gate(untrained)
+after = lesson.most_open_forget_gate(runs["lstm"].model)
 print(f"most open forget gate, before training: {before:.2f}")
 print(f"most open forget gate, after training:  {after:.2f}")
 
@@ -451,11 +453,11 @@ say(
 
 # %%
 lengths = (25, 50, 100, 200)
-fused = l06.step_times(lengths)
-unfused = l06.step_times(lengths, kinds=("lstm",), fused=False)
+fused = lesson.step_times(lengths)
+unfused = lesson.step_times(lengths, kinds=("lstm",), fused=False)
 print(f"{'ms per step':>22}" + "".join(f"{f'T = {T}':>9}" for T in lengths))
 for kind, times in fused.items():
-    print(f"{l06.NAMES[kind]:>22}" + "".join(f"{1000 * t:>9.1f}" for t in times))
+    print(f"{lesson.NAMES[kind]:>22}" + "".join(f"{1000 * t:>9.1f}" for t in times))
 print(f"{'LSTM, oneDNN off':>22}" + "".join(f"{1000 * t:>9.1f}" for t in unfused["lstm"]))
 at_100 = lengths.index(100)
 print(
@@ -465,7 +467,7 @@ print(
 )
 growth = {k: t[-1] / t[0] for k, t in fused.items()}
 print("time at T = 200 / time at T = 25: " + ", ".join(f"{k} {g:.1f}" for k, g in growth.items()))
-l06.timing_figure(lengths, fused, unfused, runs)
+lesson.timing_figure(lengths, fused, unfused, runs)
 
 # %%
 ratio = {k: fused[k][at_100] / fused["rnn"][at_100] for k in ("lstm", "gru")}
@@ -473,9 +475,9 @@ say(
     "On this CPU the LSTM, with four times the RNN's arithmetic, took {lstm} with torch's "
     "fused kernel, and {unfused} with the kernel switched off (the dashed line); the GRU, "
     "which torch runs one small operation at a time, took {gru} (at T = 100).",
-    lstm=l06.compared_with_rnn(ratio["lstm"]),
-    unfused=l06.compared_with_rnn(unfused["lstm"][at_100] / fused["rnn"][at_100]),
-    gru=l06.compared_with_rnn(ratio["gru"]),
+    lstm=lesson.compared_with_rnn(ratio["lstm"]),
+    unfused=lesson.compared_with_rnn(unfused["lstm"][at_100] / fused["rnn"][at_100]),
+    gru=lesson.compared_with_rnn(ratio["gru"]),
 )
 
 # %% [markdown]
@@ -492,7 +494,7 @@ say(
 # %%
 say(
     "Time to 95 % in this run: the LSTM {lstm}, the GRU {gru}, the RNN {rnn}.",
-    **{kind: l06.time_to_solve(run) for kind, run in runs.items()},
+    **{kind: lesson.time_to_solve(run) for kind, run in runs.items()},
 )
 
 # %% [markdown]

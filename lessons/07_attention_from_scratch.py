@@ -46,22 +46,23 @@
 # Here we **set them by hand** so that every number means something: each word gets 6
 # numbers, a one-hot word class (determiner, noun, verb or preposition) and its position $i$
 # as the point $(\cos(i\pi/4), \sin(i\pi/4))$ on a circle. (The embeddings come from
-# `course_utils.attention.toy_sentence_attention`; nothing claims that a trained model uses
+# `course_utils.lessons.lesson07.toy_sentence_attention`; nothing claims that a trained model uses
 # these.)
 
 # %%
 import numpy as np
 
 from course_utils import attention as attn
+from course_utils import gradient_vs_distance
 from course_utils.display import show_source
-from course_utils.sliders import lesson07 as l07
+from course_utils.lessons import lesson07 as lesson
 
-steps = l07.build_up()
+steps = lesson.build_up()
 print("tokens:", steps.tokens)
-print("embedding features:", attn.TOY_EMBEDDING_FEATURES)
+print("embedding features:", lesson.TOY_EMBEDDING_FEATURES)
 print("X =")
 print(np.round(steps.embeddings, 2))
-l07.similarity_figure()
+lesson.similarity_figure()
 
 # %% [markdown]
 # Each word is most similar to itself: $x_i \cdot x_i = 1 + 1 = 2$ (its class, plus its
@@ -79,7 +80,7 @@ l07.similarity_figure()
 # a score larger by 1 gets $e \approx 2.7$ times the weight. Below, the row of "sat":
 
 # %%
-l07.softmax_figure(row=2)
+lesson.softmax_figure(row=2)
 
 # %% [markdown]
 # The largest score ("sat" on itself) gets the largest weight, and even the negative score of
@@ -100,7 +101,7 @@ print("each row of the weights sums to:", np.round(steps.weights.sum(axis=1), 12
 
 # %%
 print("output of 'sat':", np.round(steps.output[2], 2))
-l07.weighted_sum_figure(row=2)
+lesson.weighted_sum_figure(row=2)
 
 # %% [markdown]
 # Grey is the embedding of "sat", green its output. The output is about half its own
@@ -128,12 +129,12 @@ l07.weighted_sum_figure(row=2)
 # *next* position.
 
 # %%
-toy = l07.toy()
-print(f"mean weight of a word on itself, one vector per word: {l07.self_weight(steps):.2f}")
-print("key features:", attn.TOY_KEY_FEATURES)
+toy = lesson.toy()
+print(f"mean weight of a word on itself, one vector per word: {lesson.self_weight(steps):.2f}")
+print("key features:", lesson.TOY_KEY_FEATURES)
 print("W_K (6 x 4) =")
 print(toy.W_k)
-l07.roles_figure()
+lesson.roles_figure()
 
 # %% [markdown]
 # Each row is one word's weights over the words (bright = large weight, dark = near 0). With
@@ -158,19 +159,19 @@ show_source(attn.scaled_dot_product_attention)
 # the position information off (more on that in the box on word order at the end).
 
 # %% tags=["nbval-ignore-output"]
-l07.word_slider()
+lesson.word_slider()
 
 # %% [markdown]
 # The same figure for "sat" and the two "the"s, and the whole matrix:
 
 # %%
-l07.word_sweep()
+lesson.word_sweep()
 
 # %%
-names = l07.labels(toy.tokens)
+names = lesson.labels(toy.tokens)
 for i, j in ((2, 1), (2, 5), (0, 1), (4, 5), (3, 5), (1, 2)):
     print(f"{names[i]:>8} -> {names[j]:<8} {toy.weights[i, j]:.2f}")
-l07.sentence_matrix_figure()
+lesson.sentence_matrix_figure()
 
 # %% [markdown]
 # As the article says, "sat" looks at "cat" and "mat" at once (0.40 each, printed above): its
@@ -262,7 +263,7 @@ ex.check_attention(attention)
 #   allowed, the opposite convention, so it gets `~mask`).
 
 # %%
-differences = l07.torch_check()
+differences = lesson.torch_check()
 for name, difference in differences.items():
     print(f"{name:>28}: {difference:.1e}")
 print("all below 1e-12:", max(differences.values()) < 1e-12)
@@ -282,7 +283,7 @@ print("all below 1e-12:", max(differences.values()) < 1e-12)
 # (one to the subject, one to the next word, ...) at the cost of one full-width attention.
 
 # %%
-print("shapes for d_model = 512, h = 8, six words:", l07.head_shapes())
+print("shapes for d_model = 512, h = 8, six words:", lesson.head_shapes())
 show_source(attn.split_heads)
 
 # %% [markdown]
@@ -306,7 +307,7 @@ show_source(attn.split_heads)
 
 # %%
 print(f"{'d_k':>6} {'Var(q.k)':>10} {'Var(q.k / sqrt(d_k))':>22}")
-for d_k, (raw, scaled) in l07.variance_table().items():
+for d_k, (raw, scaled) in lesson.variance_table().items():
     print(f"{d_k:>6} {raw:>10.1f} {scaled:>22.2f}")
 
 # %% [markdown]
@@ -326,13 +327,13 @@ for d_k, (raw, scaled) in l07.variance_table().items():
 # scalings; the dot is your setting). Move $d_k$ with and without the scaling.
 
 # %% tags=["nbval-ignore-output"]
-l07.saturation_slider()
+lesson.saturation_slider()
 
 # %% [markdown]
 # The same figure, unscaled, at $d_k = 4$, 64 and 1024:
 
 # %%
-l07.saturation_sweep()
+lesson.saturation_sweep()
 
 # %% [markdown]
 # The table below also gives each row's **entropy** (熵), $-\sum_j a_j \log a_j$, a measure of
@@ -342,7 +343,7 @@ l07.saturation_sweep()
 # %%
 print(f"{'d_k':>5} {'scores':>9} {'logit std':>10} {'one-hot rows':>13} "
       f"{'entropy / log 16':>17} {'median |J|':>11}")  # fmt: skip
-for (d_k, scaled), s in l07.saturation_table().items():
+for (d_k, scaled), s in lesson.saturation_table().items():
     print(
         f"{d_k:>5} {'scaled' if scaled else 'unscaled':>9} {s.score_std:>10.1f} "
         f"{s.one_hot_fraction:>13.1%} {s.entropy_fraction:>17.2f} "
@@ -373,11 +374,11 @@ for (d_k, scaled), s in l07.saturation_table().items():
 # prefers the *next* word, so without the mask most of its weight lands in the future:
 
 # %%
-m = l07.masking()
-for name, w in zip(l07.labels(m.tokens), m.future_weight, strict=True):
+m = lesson.masking()
+for name, w in zip(lesson.labels(m.tokens), m.future_weight, strict=True):
     print(f"{name:>8}: weight on later words without the mask {w:.2f}")
 print("with the mask, largest weight on a later word:", m.masked[~m.mask].max())
-l07.masking_figure()
+lesson.masking_figure()
 
 # %% [markdown]
 # Left, the causal mask: row $i$ may attend to the keys $j \le i$ (yellow), on and below the
@@ -391,7 +392,7 @@ l07.masking_figure()
 # value, and measure how much the outputs of the *other* words change:
 
 # %%
-leak = l07.future_leak()
+leak = lesson.future_leak()
 for name, change in leak.items():
     print(f"{name:>12}: largest change of an earlier output = {change:.2f}")
 
@@ -436,11 +437,11 @@ print(f"zeroed after, then renormalised, vs masked before: max difference {diffe
 # > attention-weighted positions" as the cost. Lesson 09 measures this against an RNN.
 
 # %%
-dilution = attn.attention_gradient_vs_distance()
+dilution = gradient_vs_distance.attention_gradient_vs_distance()
 for n, norm in zip(dilution.lengths, dilution.norms, strict=True):
     print(f"n = {n:>5}: ||dy_n/dx_1|| = {norm:.1e}")
 print(f"log-log slope: {dilution.slope:.2f}  (1/n dilution has slope -1)")
-l07.dilution_figure()
+lesson.dilution_figure()
 
 # %% [markdown]
 # > **Myth** (a natural assumption after lessons 03 to 06, not the article's words):
@@ -455,7 +456,7 @@ l07.dilution_figure()
 # > (lesson 09).
 
 # %%
-print("largest difference between the two 'the' rows, no positions:", l07.order_blind())
+print("largest difference between the two 'the' rows, no positions:", lesson.order_blind())
 print("with positions:", np.round(np.abs(toy.weights[0] - toy.weights[4]).max(), 2))
 
 # %% [markdown]

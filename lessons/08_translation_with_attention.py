@@ -39,7 +39,7 @@ use_one_thread()  # before any torch work: small recurrent models run much faste
 from course_utils import seq2seq as s2s
 from course_utils.display import say, show_source
 from course_utils.exercises import lesson08 as ex
-from course_utils.sliders import lesson08 as l08
+from course_utils.lessons import lesson08 as lesson
 
 # %% [markdown]
 # ## A toy English–French corpus
@@ -63,17 +63,17 @@ from course_utils.sliders import lesson08 as l08
 # set:
 
 # %%
-c = l08.corpus()
+c = lesson.corpus()
 examples = [c.test[0], *[p for p in c.test if p.clauses == 1][5:7]]
 for pair in examples:
-    print(l08.format_pair(pair), end="\n\n")
-summary = l08.corpus_summary(c)
+    print(lesson.format_pair(pair), end="\n\n")
+summary = lesson.corpus_summary(c)
 print("training pairs by clauses:", summary["train"])
 print("test pairs by clauses:    ", summary["test"])
 print("mean English words, test: ", {k: round(v, 1) for k, v in summary["source words"].items()})
 
 # %%
-l08.gold_figure(examples)
+lesson.gold_figure(examples)
 
 # %% [markdown]
 # Each dark cell links a French word (row) to the English word it translates (column). "The
@@ -225,8 +225,8 @@ show_source(s2s.additive_context)
 # 800 test sentences. It takes a few seconds.
 
 # %%
-run = l08.live_run()
-print(l08.accuracy_table(run))
+run = lesson.live_run()
+print(lesson.accuracy_table(run))
 
 # %%
 exact = run.evaluation.exact_by_clauses()
@@ -234,8 +234,8 @@ say(
     "Up to three clauses, the lengths it trained on, this model translated {low:.0%} to "
     "{high:.0%} of the held-out sentences exactly; at four clauses, a length it never saw, "
     "{four:.0%}. We come back to that.",
-    low=min(exact[k] for k in l08.SEEN),
-    high=max(exact[k] for k in l08.SEEN),
+    low=min(exact[k] for k in lesson.SEEN),
+    high=max(exact[k] for k in lesson.SEEN),
     four=exact[4],
 )
 
@@ -250,8 +250,8 @@ print(" ".join(run.evaluation.predictions[0]))
 # the decoder's context is the encoder's final states, the same vector at every step.
 
 # %%
-baseline = l08.live_baseline()
-print(l08.accuracy_table(baseline))
+baseline = lesson.live_baseline()
+print(lesson.accuracy_table(baseline))
 
 # %%
 without = baseline.evaluation.exact_by_clauses()
@@ -277,9 +277,9 @@ say(
 # runs.
 
 # %%
-data = l08.load_sweep()
-print(l08.sweep_table(data))
-l08.length_figure(data, run, baseline)
+data = lesson.load_sweep()
+print(lesson.sweep_table(data))
+lesson.length_figure(data, run, baseline)
 
 # %% [markdown]
 # At the same training budget, with the same decoder, the model without attention translates
@@ -382,7 +382,10 @@ show_source(tr.bleu)
 # vocabulary of about 30 words, no unknown words.)
 
 # %%
-with_attention, without_attention = l08.bleu_by_clauses(run, c), l08.bleu_by_clauses(baseline, c)
+with_attention, without_attention = (
+    lesson.bleu_by_clauses(run, c),
+    lesson.bleu_by_clauses(baseline, c),
+)
 print(f"{'clauses':>8} {'BLEU with attention':>20} {'without':>8}")
 for k in with_attention:
     print(f"{k:>8} {with_attention[k]:>20.1f} {without_attention[k]:>8.1f}")
@@ -408,14 +411,14 @@ say(
 # translation), with the gold alignment boxed in orange. Pick a sentence:
 
 # %% tags=["nbval-ignore-output"]
-records = l08.alignments(run, l08.showcase_pairs(c))
-l08.alignment_slider(records)
+records = lesson.alignments(run, lesson.showcase_pairs(c))
+lesson.alignment_slider(records)
 
 # %% [markdown]
 # Three of them side by side: the article's sentence, a masculine adjective, a feminine one.
 
 # %%
-l08.alignment_sweep(records, which=(0, 4, 1))
+lesson.alignment_sweep(records, which=(0, 4, 1))
 
 # %% [markdown]
 # Read each heatmap row by row: where does each French word put its largest weight? In this
@@ -424,9 +427,9 @@ l08.alignment_sweep(records, which=(0, 4, 1))
 # %%
 say(
     "- {cat}\n- {horse}\n- {mouse}",
-    cat=l08.where_it_looks(records[0]),
-    horse=l08.where_it_looks(records[4]),
-    mouse=l08.where_it_looks(records[1]),
+    cat=lesson.where_it_looks(records[0]),
+    horse=lesson.where_it_looks(records[4]),
+    mouse=lesson.where_it_looks(records[1]),
 )
 
 # %% [markdown]
@@ -442,15 +445,15 @@ say(
 # sweep (same model, same data, different random initialisation):
 
 # %%
-agreement, by_class = l08.seen_agreement(run, c)
+agreement, by_class = lesson.seen_agreement(run, c)
 print(f"argmax of attention = gold source word: {agreement:.1%} of the French words")
 for name, value in by_class.items():
     print(f"  {name:>12}: {value:.1%}")
-targets = l08.adjective_targets(run, c)
+targets = lesson.adjective_targets(run, c)
 for gender, where in targets.items():
     print(f"{gender} adjectives look at the English adjective {where['adjective']:.1%}, "
           f"at the noun {where['noun']:.1%}")  # fmt: skip
-seeds = l08.alignment_table(data)["overall"]
+seeds = lesson.alignment_table(data)["overall"]
 print(f"five seeds of the sweep: {min(seeds):.1%} to {max(seeds):.1%} of the French words")
 
 # %%
@@ -496,7 +499,7 @@ say(
 # word, in quotes.
 
 # %%
-reading = l08.reading_exercise(records)
+reading = lesson.reading_exercise(records)
 print(ex.reading_text(reading))
 print(f"\nWhich English word does '{reading.word}' look at most?")
 
@@ -524,7 +527,7 @@ checks.demo(lambda a: ex.check_alignment(a, reading), reading.source[reading.row
 # left-to-right encoder only (same budget, three seeds):
 
 # %%
-uni = l08.direction_table(data)
+uni = lesson.direction_table(data)
 for name, values in uni.items():
     print(f"{name:>26}: " + ", ".join(f"{v:.1%}" for v in values))
 
@@ -561,7 +564,7 @@ for name, values in uni.items():
 
 # %%
 for model in ("general", "additive"):
-    table = l08.alignment_table(data, model)
+    table = lesson.alignment_table(data, model)
     rows = zip(table["overall"], table["adjective"], table["article"], strict=True)
     for seed, (overall, adjective, article) in enumerate(rows):
         print(f"{model:>8} score, seed {seed}: argmax = gold for {overall:.1%} of words, "

@@ -29,7 +29,7 @@
 # - Lessons 02 and 03: the gradient as a product of one factor per layer or per step.
 # - Lesson 04: layer normalisation, which standardises each example over its units.
 # - Lesson 05: the LSTM's cell path, its forget-gate bias, and its whole gradient through every
-#   path (`full_vs_direct`).
+#   path (`lstm.full_vs_direct`).
 # - Lesson 06: the agreement task and the RNN's collapse at long distances.
 # - Lesson 07: scaled dot-product and multi-head attention, and the $1/n$ dilution.
 
@@ -40,10 +40,10 @@ from course_utils.env import use_one_thread
 
 use_one_thread()  # small torch models: one thread is much faster on 2 cores
 
-from course_utils import complexity, story, transformer
+from course_utils import complexity, gradient_vs_distance, transformer
 from course_utils.display import say, show_source
 from course_utils.exercises import lesson09 as ex
-from course_utils.sliders import lesson09 as l09
+from course_utils.lessons import lesson09 as lesson
 
 # %% [markdown]
 # ## Table 1, column by column
@@ -73,11 +73,11 @@ from course_utils.sliders import lesson09 as l09
 show_source(complexity.graph_depth)
 
 # %%
-seq = l09.sequential_table()
+seq = lesson.sequential_table()
 for layer, counts in seq.items():
-    shown = ", ".join(f"n = {n}: {c}" for n, c in zip(l09.SEQ_LENGTHS, counts, strict=True))
+    shown = ", ".join(f"n = {n}: {c}" for n, c in zip(lesson.SEQ_LENGTHS, counts, strict=True))
     print(f"{layer:>15}: {shown}")
-l09.sequential_figure(seq)
+lesson.sequential_figure(seq)
 
 # %% [markdown]
 # The recurrent layer's chain is $5n$ operations long (printed above: per step a
@@ -94,11 +94,11 @@ l09.sequential_figure(seq)
 # $n - 1$ Jacobians; in attention, through one softmax-weighted sum. We measure the gradient
 # of the output at position $n$ with respect to the input at position 1, for a tanh RNN
 # (64 units, spectral radius 0.9, `rnn.gradient_vs_lag` of lesson 03) and one self-attention
-# layer ($d = 64$, `attention.attention_gradient_vs_distance`: the measurement of lesson 07's
+# layer ($d = 64$, `gradient_vs_distance.attention_gradient_vs_distance`: the measurement of lesson 07's
 # myth box, now beside the RNN):
 
 # %%
-p = l09.path()
+p = lesson.path()
 print(
     f"{'n':>6} {'RNN log10 |grad|':>17} {'attention |grad|':>17} {'+8 margin':>10} {'its weight':>11}"
 )
@@ -108,7 +108,7 @@ for i, n in enumerate(p.lengths):
         f"{p.sharp_weight[i]:>11.2f}"
     )
 print(f"RNN: x {p.rnn_rate:.2f} per step; attention: log-log slope {p.attention_slope:.2f}")
-l09.path_figure(p)
+lesson.path_figure(p)
 
 # %% [markdown]
 # The RNN's gradient is multiplied by about 0.55 per step (printed above): at $n = 2048$ it
@@ -132,13 +132,13 @@ l09.path_figure(p)
 show_source(complexity.flops)
 
 # %% tags=["nbval-ignore-output"]
-l09.cost_slider()
+lesson.cost_slider()
 
 # %% [markdown]
 # The same figure at $d = 16$, 64 and 512:
 
 # %%
-l09.cost_sweep()
+lesson.cost_sweep()
 
 # %% [markdown]
 # Attention also *stores* its $n \times n$ weights: 4 bytes each in float32, per sequence, per
@@ -171,14 +171,14 @@ ex.check_memory_prediction(my_guess_mb)
 # checkable quantities are the **slopes** on log-log axes and where the curves cross.
 
 # %% tags=["nbval-ignore-output"]
-w = l09.timings()
+w = lesson.timings()
 for (kind, threads), seconds in w.seconds.items():
     ms = ", ".join(f"{1000 * s:.2f}" for s in seconds)
     slope = complexity.loglog_slope(w.lengths, seconds)
     print(f"{kind:>13}, {threads} thread(s): {ms} ms  (slope {slope:.2f})")
 cross = complexity.crossover(w.lengths, w.seconds["nn.RNN", 1], w.seconds["attention", 1])
 print(f"attention becomes slower than nn.RNN (1 thread) near n = {cross:.0f}")
-l09.timing_figure(w)
+lesson.timing_figure(w)
 
 # %% [markdown]
 # What your measurement shows (rendered from the timings above):
@@ -193,7 +193,7 @@ say(
     rnn_slope=complexity.loglog_slope(w.lengths, rnn),
     threads=w.seconds["nn.RNN", 2][-1] / rnn[-1],
     attention_slope=complexity.loglog_slope(w.lengths[-2:], attention[-2:]),
-    crossing=l09.crossing(complexity.crossover(w.lengths, rnn, attention)),
+    crossing=lesson.crossing(complexity.crossover(w.lengths, rnn, attention)),
     last=attention[-1] / rnn[-1],
 )
 
@@ -240,31 +240,31 @@ say(
 # computed by the cells above):
 
 # %%
-print(l09.format_table(l09.table_1(seq, p)))
+print(lesson.format_table(lesson.table_1(seq, p)))
 
 # %% [markdown]
 # ## The whole course in one figure
 #
 # Every lesson so far measured one curve of the same kind: how much gradient survives a
-# distance. `course_utils.story` puts them on one plot, each computed by the function of its
+# distance. `course_utils.gradient_vs_distance` puts them on one plot, each computed by the function of its
 # own lesson, all at initialisation, each divided by its value at distance 1: a deep sigmoid
 # MLP (lesson 02; distance = layers), a tanh RNN (lesson 03; time steps), an LSTM with
 # forget-gate bias 1 (lesson 05; time steps) and one self-attention layer (lessons 07 and 09;
 # tokens). For the RNN and the LSTM it is the whole gradient, backpropagated through time
 # through every path: $\lVert \partial L / \partial h_{T-k} \rVert$ for the RNN and
-# $\lVert \partial L / \partial c_{T-k} \rVert$ for the LSTM (lesson 05's `full_vs_direct`,
+# $\lVert \partial L / \partial c_{T-k} \rVert$ for the LSTM (`lstm.full_vs_direct` of lesson 05,
 # 64 units each). Lesson 05 warned not to read the product of the forget gates as the LSTM's
 # gradient: it is one path among many, the one no weight matrix touches. The figure draws it
 # too, dotted and labelled as such, so that you can see the difference.
 
 # %%
-show_source(story.whole_argument)
+show_source(gradient_vs_distance.whole_argument)
 
 # %%
-curves = story.whole_argument()
-for name, factor in story.decay_per_step(curves).items():
+curves = gradient_vs_distance.whole_argument()
+for name, factor in gradient_vs_distance.decay_per_step(curves).items():
     print(f"{name:>14}: x {factor:.3f} per unit of distance, {curves.norms[name][-1]:.1e} at 100")
-story.whole_argument_figure()
+gradient_vs_distance.whole_argument_figure()
 
 # %% [markdown]
 # Straight lines on a log axis are exponential decays. The sigmoid MLP loses a factor of about
@@ -285,21 +285,21 @@ story.whole_argument_figure()
 # curves; the sliders show the settings.
 
 # %% tags=["nbval-ignore-output"]
-l09.whole_slider()
+lesson.whole_slider()
 
 # %% [markdown]
 # The same figure with forget bias 0, 1 and 3, and the LSTM's factors per step:
 
 # %%
 for bias in (0.0, 1.0, 3.0):
-    lstm = story.whole_argument(forget_bias=bias)
-    rates = story.decay_per_step(lstm)
+    lstm = gradient_vs_distance.whole_argument(forget_bias=bias)
+    rates = gradient_vs_distance.decay_per_step(lstm)
     print(
         f"forget bias {bias:g}: whole gradient x {rates['lstm']:.3f} per step "
         f"({lstm.norms['lstm'][-1]:.1e} at 100), forget gates alone "
         f"x {rates['lstm cell path']:.3f}"
     )
-l09.whole_sweep()
+lesson.whole_sweep()
 
 # %% [markdown]
 # ## A tiny Transformer on lesson 06's task
@@ -386,7 +386,7 @@ ex.check_positional_encoding(positional_encoding)
 show_source(transformer.sinusoidal_encoding)
 
 # %%
-l09.encoding_figure()
+lesson.encoding_figure()
 
 # %% [markdown]
 # ### Trained on agreement
@@ -401,16 +401,18 @@ l09.encoding_figure()
 show_source(transformer.Classifier)
 
 # %% tags=["nbval-ignore-output"]
-run = l09.agreement_run()
+run = lesson.agreement_run()
 
 # %%
 r = run.result
-print(f"parameters: {l09.parameter_count(run.model):,}")
+print(f"parameters: {lesson.parameter_count(run.model):,}")
 print(f"test accuracy at distance 50 during training: {[round(a, 3) for a in r.curve]}")
 print(f"final: {r.final:.1%}")
-shown = ", ".join(f"D = {d}: {a:.3f}" for d, a in zip(l09.DISTANCES, run.by_distance, strict=True))
+shown = ", ".join(
+    f"D = {d}: {a:.3f}" for d, a in zip(lesson.DISTANCES, run.by_distance, strict=True)
+)
 print(f"accuracy by distance: {shown}")
-l09.lesson06_figure(run)
+lesson.lesson06_figure(run)
 
 # %%
 say(
@@ -434,8 +436,8 @@ say(
 # within their spread):
 
 # %%
-spread = l09.seed_spread(l09.load_sweep())
-print(f"{'seed':>5} {'at D = 50':>10}   accuracy at D = " + ", ".join(map(str, l09.DISTANCES)))
+spread = lesson.seed_spread(lesson.load_sweep())
+print(f"{'seed':>5} {'at D = 50':>10}   accuracy at D = " + ", ".join(map(str, lesson.DISTANCES)))
 for seed, final, by_d in zip(spread.seeds, spread.final, spread.by_distance, strict=True):
     print(f"{seed:>5} {final:>10.1%}   " + ", ".join(f"{a:.3f}" for a in by_d))
 print(f"lowest accuracy at any distance, any seed: {spread.by_distance.min():.1%}")
@@ -462,7 +464,7 @@ print(f"largest fall from D = 10 to D = 50 in one seed: {100 * spread.largest_dr
 # with and without the positional encoding:
 
 # %% tags=["nbval-ignore-output"]
-order = [l09.order_run(True), l09.order_run(False)]
+order = [lesson.order_run(True), lesson.order_run(False)]
 
 # %%
 for o in order:
@@ -471,7 +473,7 @@ for o in order:
         f"{name}: test accuracy {o.result.final:.1%}; output change when the tokens are "
         f"shuffled: {o.permutation_change:.1e}"
     )
-l09.order_figure(order)
+lesson.order_figure(order)
 
 # %%
 with_positions, without = order
@@ -498,12 +500,12 @@ say(
 # random $r$:
 
 # %%
-ablation = l09.depth()
+ablation = lesson.depth()
 print(f"{'stack':>14} {'block 1':>10} {'block 12':>10} {'block 24':>10} {'output rms':>11}")
 for name, res in ablation.items():
     g = res.grad_norms
     print(f"{name:>14} {g[0]:>10.2e} {g[11]:>10.2e} {g[23]:>10.2e} {res.output_rms:>11.2f}")
-l09.depth_figure(ablation)
+lesson.depth_figure(ablation)
 
 # %% [markdown]
 # Without residuals or normalisation ("plain") the gradient at block 1 underflows to exactly 0
@@ -527,7 +529,7 @@ l09.depth_figure(ablation)
 # so its gradient is about 0 everywhere and any stack looks "vanished":
 
 # %%
-for loss, g in l09.pitfall().items():
+for loss, g in lesson.pitfall().items():
     print(f"Pre-LN, block-1 gradient with loss {loss:>16}: {g:.1e}")
 
 # %% [markdown]
@@ -556,12 +558,12 @@ for loss, g in l09.pitfall().items():
 # The schedule for the base model ($d_{model} = 512$) over its 100,000 training steps:
 
 # %%
-show_source(l09.transformer_learning_rate)
+show_source(lesson.transformer_learning_rate)
 
 # %%
-peak = float(l09.transformer_learning_rate(4000))
+peak = float(lesson.transformer_learning_rate(4000))
 print(f"peak learning rate, at the end of warm-up: {peak:.1e}")
-l09.schedule_figure()
+lesson.schedule_figure()
 
 # %% [markdown]
 # The peak, $(512 \cdot 4000)^{-1/2} \approx 7 \times 10^{-4}$ (printed above), comes only

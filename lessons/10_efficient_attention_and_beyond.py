@@ -33,15 +33,15 @@
 # %%
 import numpy as np
 
+from course_utils import efficient_attention as efficient
 from course_utils.env import use_one_thread
 
 use_one_thread()  # the small torch models below run much faster on one thread
 
-from course_utils import attention as attn
-from course_utils import checks, complexity, story
+from course_utils import checks, complexity, gradient_vs_distance
 from course_utils.display import say, show_source
 from course_utils.exercises import lesson10 as ex
-from course_utils.sliders import lesson10 as l10
+from course_utils.lessons import lesson10 as lesson
 
 # %% [markdown]
 # ## What full attention costs
@@ -64,11 +64,11 @@ from course_utils.sliders import lesson10 as l10
 # the milliseconds. On log-log axes a cost $\propto n^k$ is a straight line of slope $k$.
 
 # %% tags=["nbval-ignore-output"]
-costs = l10.costs()
+costs = lesson.costs()
 print(f"{'variant':>18} " + " ".join(f"{'n = ' + str(n):>11}" for n in costs.lengths))
 for name, seconds in costs.seconds.items():
     print(f"{name:>18} " + " ".join(f"{1e3 * s:>8.2f} ms" for s in seconds))
-l10.cost_figure(costs)
+lesson.cost_figure(costs)
 
 # %% [markdown]
 # The peak memory does not depend on the clock (the same shapes make the same allocations), so
@@ -99,13 +99,13 @@ print(f"one float64 n x n matrix at n = 2048: {one_matrix / 1e6:.1f} MB; "
 # **A sparse pattern written as a mask saves nothing.** "Local, dense mask" lies on top of
 # "full", in time and in memory: it builds all $n^2$ scores and then throws most of them
 # away. Sparse attention only pays off when the code never touches the masked entries, like
-# `attn.local_attention` here, or the block-sparse GPU kernels that real implementations use.
+# `efficient.local_attention` here, or the block-sparse GPU kernels that real implementations use.
 #
 # How far does the quadratic go? One float32 score matrix (4 bytes a number), for one head
 # of one sequence, at a context of 65,536 tokens:
 
 # %%
-print(f"n = 65,536: {l10.score_matrix_gib(65_536):.0f} GiB per float32 score matrix")
+print(f"n = 65,536: {lesson.score_matrix_gib(65_536):.0f} GiB per float32 score matrix")
 
 # %% [markdown]
 # 16 GiB (2^34 bytes) for one head of one layer, before the batch and the other heads multiply it.
@@ -134,7 +134,7 @@ print(f"n = 65,536: {l10.score_matrix_gib(65_536):.0f} GiB per float32 score mat
 # Yellow means "may attend" (64 tokens, window and stride 8):
 
 # %%
-l10.pattern_figure()
+lesson.pattern_figure()
 
 # %% [markdown]
 # A local layer is blind beyond its window, and stacking layers widens the view only by
@@ -143,12 +143,12 @@ l10.pattern_figure()
 # distant tokens). The strided pattern fixes reach in two hops: to get from token $j$ to token
 # $i$, go from $j$ along the band to the nearest position $k$ with $i - k$ a multiple of
 # $\ell$, then jump from $k$ to $i$ along the stride. We count, for every causal pair
-# $j \le i$, whether some path of at most two hops joins them (`attn.two_hop_reach`), at
+# $j \le i$, whether some path of at most two hops joins them (`efficient.two_hop_reach`), at
 # $n = 1024$ with $\ell = 32 = \sqrt{n}$:
 
 # %%
 for kind in ("local", "strided"):
-    p = l10.pattern(kind)
+    p = lesson.pattern(kind)
     print(f"{kind:>8}: {p.keys_per_row:.1f} keys per query, {p.density:.1%} of the causal "
           f"entries, pairs joined within two hops: {p.two_hop:.1%}")  # fmt: skip
 
@@ -165,7 +165,7 @@ for kind in ("local", "strided"):
 # $w \times 2w$ score matrix per block, $2nw$ scores in all:
 
 # %%
-show_source(attn.local_attention)
+show_source(efficient.local_attention)
 
 # %% [markdown]
 # ### Exercise 1: a sliding-window mask
@@ -189,7 +189,7 @@ def window_mask(n, window):
 ex.check_window_mask(window_mask)
 
 # %% [markdown]
-# The course's version is `attn.local_attention_mask`; the banded `attn.local_attention`
+# The course's version is `efficient.local_attention_mask`; the banded `efficient.local_attention`
 # gives exactly the output of full attention with this mask, without building it (a test
 # checks the two agree to round-off).
 
@@ -215,7 +215,7 @@ ex.check_window_mask(window_mask)
 # ### Exercise 2: linear attention in the O(n) order
 #
 # Write `linear_attention(Q, K, V)` (non-causal) in the $O(n)$ order. Shapes: `Q`, `K` are
-# $(n, d_k)$, `V` is $(n, d_v)$, the output $(n, d_v)$. Use `attn.elu_plus_one` for $\phi$;
+# $(n, d_k)$, `V` is $(n, d_v)$, the output $(n, d_v)$. Use `efficient.elu_plus_one` for $\phi$;
 # compute the summary $S = \phi(K)^\top V$ and the normaliser
 # $z = \sum_j \phi(k_j)$, then divide row $i$ of $\phi(Q) S$ by $\phi(q_i) \cdot z$. No
 # $n \times n$ matrix: the checker also runs your function at $n = 1024$ and measures its
@@ -229,7 +229,7 @@ def linear_attention(Q, K, V):
     Q, K: (n, d_k), V: (n, d_v) -> (n, d_v).
     """
     # BEGIN SOLUTION
-    fq, fk = attn.elu_plus_one(Q), attn.elu_plus_one(K)
+    fq, fk = efficient.elu_plus_one(Q), efficient.elu_plus_one(K)
     S = fk.T @ V  # (d_k, d_v): every key and value, summarised once
     z = fk.sum(axis=0)  # (d_k,)
     return (fq @ S) / (fq @ z)[:, None]
@@ -262,16 +262,16 @@ checks.demo(ex.check_linear_attention, ex.LINEAR_MISTAKES[0].fn)
 # long sequences). One step, as code:
 
 # %%
-show_source(attn.linear_attention_step)
+show_source(efficient.linear_attention_step)
 
 # %% [markdown]
 # The parallel form (the masked $n \times n$ matrix), the recurrent form (one step per
-# token) and a chunked form in between (`attn.linear_attention_chunked`: the masked matrix
+# token) and a chunked form in between (`efficient.linear_attention_chunked`: the masked matrix
 # inside chunks of 32 tokens, the running state across chunks) must agree. The largest
 # differences, in float64 ($n = 256$, $d = 16$):
 
 # %%
-for name, difference in l10.linear_agreement().items():
+for name, difference in lesson.linear_agreement().items():
     print(f"{name:>32}: {difference:.1e}")
 
 # %% [markdown]
@@ -311,23 +311,23 @@ for name, difference in l10.linear_agreement().items():
 #   over the whole past;
 # - **mostly local**: the same plus sinusoidal position features (Vaswani et al. 2017,
 #   §3.5) added to queries and keys, which pull each query towards nearby keys
-#   (`attn.attention_inputs(..., locality=16)`).
+#   (`efficient.attention_inputs(..., locality=16)`).
 #
 # The mean weight that full attention puts on a key $i - j$ steps back, for both:
 
 # %%
-l10.inputs_figure()
+lesson.inputs_figure()
 
 # %% [markdown]
 # A sparse pattern computes the softmax over its allowed keys only, which is the same as
 # taking full attention's weights on those keys and rescaling them to sum to 1
-# (`attn.restrict_to_mask`; the factor $\sum_{\text{all } j} e^{s_{ij}}$ cancels). So its
+# (`efficient.restrict_to_mask`; the factor $\sum_{\text{all } j} e^{s_{ij}}$ cancels). So its
 # error is decided by the **weight it drops**: a query whose full weights lie inside the
 # pattern is exact.
 
 # %%
-for inputs, locality in l10.INPUTS.items():
-    e = l10.errors(locality)
+for inputs, locality in lesson.INPUTS.items():
+    e = lesson.errors(locality)
     print(f"{inputs} inputs:")
     for name in ("local", "strided"):
         print(f"  {name:>8}: keeps {e.kept[name]:.1%} of the full weight, "
@@ -355,13 +355,13 @@ for inputs, locality in l10.INPUTS.items():
 # range both patterns become exact: a window of 512 holds every key, and so does a stride of 1.
 
 # %% tags=["nbval-ignore-output"]
-l10.tradeoff_slider()
+lesson.tradeoff_slider()
 
 # %% [markdown]
 # The same figure at windows 8, 32 and 128, random inputs:
 
 # %%
-l10.tradeoff_sweep()
+lesson.tradeoff_sweep()
 
 # %% [markdown]
 # > **Claim** (the article): researchers are exploring new attention mechanisms,
@@ -388,7 +388,7 @@ l10.tradeoff_sweep()
 #
 # Our toy does the same at a small scale: 16 × 16 noisy images of four shapes (a horizontal
 # bar, a vertical bar, a square outline, a cross, at random places and sizes), cut into
-# 4 × 4 patches: 16 tokens of 16 pixels. The model (`beyond.AttentionReadout`) embeds each
+# 4 × 4 patches: 16 tokens of 16 pixels. The model (`attention_beyond_text.AttentionReadout`) embeds each
 # patch, adds a learned position embedding (a trained vector per position, instead of lesson
 # 09's fixed sinusoids), and lets one learned query, the class token,
 # attend over the 16 patches; a small MLP reads out the class. It is one attention layer with
@@ -419,16 +419,16 @@ def patchify(image, p):
 ex.check_patchify(patchify)
 
 # %% [markdown]
-# The course's `beyond.patchify` does the same (with an optional batch axis). Now train the
+# The course's `attention_beyond_text.patchify` does the same (with an optional batch axis). Now train the
 # toy ViT: 400 steps of Adam on fresh random images, then the accuracy on 1000 held-out
 # images (chance: 25 %).
 
 # %% tags=["nbval-ignore-output"]
-vit = l10.vision()  # about a second
+vit = lesson.vision()  # about a second
 
 # %%
 print(f"toy ViT, held-out accuracy: {vit.accuracy:.1%} (chance 25.0%)")
-l10.vision_figure()
+lesson.vision_figure()
 
 # %% [markdown]
 # Far above chance: in six seeds, with both of torch's kernel settings, it scored above 90 %. The bottom row shows the class token's weights over the
@@ -465,14 +465,14 @@ l10.vision_figure()
 # - **most popular**: always the most frequent next item in the training data.
 
 # %% tags=["nbval-ignore-output"]
-trained = l10.recommenders()  # two models, about a second each
+trained = lesson.recommenders()  # two models, about a second each
 
 # %%
-r = l10.recommendation()
+r = lesson.recommendation()
 print(f"hit rate at 1: attention {r.attention:.1%}, average of history {r.average:.1%}, "
       f"most popular {r.popular:.1%}")  # fmt: skip
 print(f"attention's mean weight on the main product that decides: {r.weight_on_deciding:.2f}")
-l10.recommend_figure()
+lesson.recommend_figure()
 
 # %%
 say(
@@ -587,7 +587,7 @@ say(
 # with a path of length one at any distance, only dilutes like $1/\text{distance}$.
 
 # %%
-story.whole_argument_figure()
+gradient_vs_distance.whole_argument_figure()
 
 # %% [markdown]
 # ## Summary

@@ -15,12 +15,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from course_utils import shipped  # noqa: E402
 from course_utils import translation as tr  # noqa: E402
 
 
 def main() -> int:
     corpus = tr.make_corpus()
-    path = tr.corpus_path()
+    path = shipped.path(shipped.TRANSLATION_CORPUS)
     path.parent.mkdir(exist_ok=True)
     path.write_text(tr.corpus_json(corpus), encoding="utf-8")
     print(

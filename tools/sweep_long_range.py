@@ -1,6 +1,6 @@
 """Recompute course_utils/data/long_range_sweep.json: results lesson 06 is too slow to train live.
 
-Three experiments, each with the lesson's own code (``course_utils.sliders.lesson06``, which
+Three experiments, each with the lesson's own code (``course_utils.lessons.lesson06``, which
 calls ``course_utils.training``), on one thread:
 
 - agreement: ``training.distance_sweep`` for the RNN, LSTM and GRU, trained on distances
@@ -29,21 +29,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from course_utils import shipped  # noqa: E402
 from course_utils.env import machine, use_one_thread  # noqa: E402
 
 use_one_thread()
 
 import torch  # noqa: E402
 
-from course_utils.sliders import lesson06 as l06  # noqa: E402
+from course_utils.lessons import lesson06  # noqa: E402
 
-OUT = l06.sweep_path()
+OUT = shipped.path(shipped.LONG_RANGE)
 DISTANCES = [10, 20, 30, 40, 50]
 SEEDS = [0, 1, 2, 3, 4]
 
 
 def agreement() -> dict:
-    result = l06.agreement_sweep(DISTANCES, SEEDS)
+    result = lesson06.agreement_sweep(DISTANCES, SEEDS)
     for run in result["runs"]:
         print(
             f"  {run['kind']:>4} D = {run['distance']:>2} seed {run['seed']}: "
@@ -53,11 +54,11 @@ def agreement() -> dict:
 
 
 def adding() -> dict:
-    return l06.adding_runs(SEEDS, log=lambda line: print("  " + line, flush=True))
+    return lesson06.adding_runs(SEEDS, log=lambda line: print("  " + line, flush=True))
 
 
 def forget_bias() -> dict:
-    result = l06.forget_bias_table(l06.BIAS_SEEDS)
+    result = lesson06.forget_bias_table(lesson06.BIAS_SEEDS)
     for run in result["runs"]:
         print(
             f"  forget bias {run['bias']:g} seed {run['seed']}: 95 % at "

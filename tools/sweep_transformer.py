@@ -2,7 +2,7 @@
 06's agreement task, for eight seeds (one runs live in the notebook; all eight would not fit
 its time budget).
 
-Each seed is ``sliders.lesson09.agreement_run``, the lesson's own code, on one thread: 400
+Each seed is ``lessons.lesson09.agreement_run``, the lesson's own code, on one thread: 400
 steps, then the test accuracy at distance 50 and the accuracy at distances 10 to 50. The file
 records the configuration, the results (no wall times) and the machine it ran on (CPU and
 torch's CPU capability: another CPU rounds differently, so a fresh run agrees with the file
@@ -20,9 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from course_utils import shipped  # noqa: E402
 from course_utils.env import machine, use_one_thread  # noqa: E402
-from course_utils.sliders import lesson06 as l06  # noqa: E402
-from course_utils.sliders import lesson09 as l09  # noqa: E402
+from course_utils.lessons import lesson09  # noqa: E402
 
 
 def main() -> int:
@@ -30,12 +30,12 @@ def main() -> int:
     data = {
         "description": "Lesson 09's tiny Transformer on agreement (distances 1-50), one run "
         "per seed. Written by tools/sweep_transformer.py.",
-        **l09.agreement_sweep(),
+        **lesson09.agreement_sweep(),
         "machine": machine(),
     }
     for run in data["runs"]:
         print(f"  seed {run['seed']}: final {run['final']:.3f}, by distance {run['by_distance']}")
-    out = l06.sweep_path(l09.SWEEP_FILE)
+    out = shipped.path(shipped.TRANSFORMER)
     out.write_text(json.dumps(data, indent=1) + "\n")
     print(f"wrote {out.relative_to(ROOT)}")
     return 0

@@ -1,6 +1,6 @@
 """Recompute course_utils/data/translation_sweep.json: lesson 08's models over several seeds.
 
-Each point trains one model with the lesson's own code (``course_utils.sliders.lesson08.
+Each point trains one model with the lesson's own code (``course_utils.lessons.lesson08.
 sweep_run``, which calls ``course_utils.seq2seq``) at the lesson's budget, on one thread, and
 evaluates it on the shipped test set (1-4 clauses):
 
@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from course_utils import shipped  # noqa: E402
 from course_utils.env import use_one_thread  # noqa: E402
 
 use_one_thread()
@@ -34,7 +35,7 @@ use_one_thread()
 import torch  # noqa: E402
 
 from course_utils import seq2seq as s2s  # noqa: E402
-from course_utils.sliders import lesson08 as l08  # noqa: E402
+from course_utils.lessons import lesson08  # noqa: E402
 
 POINTS = [
     *(("general", seed, (1, 2, 3), True) for seed in range(5)),
@@ -49,7 +50,7 @@ def main() -> int:
     start = time.perf_counter()
     runs = []
     for score, seed, clauses, bidirectional in POINTS:
-        run = l08.sweep_run(score, seed, clauses, bidirectional)
+        run = lesson08.sweep_run(score, seed, clauses, bidirectional)
         runs.append(run)
         exact = ", ".join(f"{v:.3f}" for v in run["exact"].values())
         align = f", alignment {run['alignment']:.3f}" if "alignment" in run else ""
@@ -66,7 +67,7 @@ def main() -> int:
         "config": s2s.LESSON08,
         "runs": runs,
     }
-    out = l08.sweep_path()
+    out = shipped.path(shipped.TRANSLATION)
     out.write_text(json.dumps(data, indent=1) + "\n")
     print(f"wrote {out.relative_to(ROOT)} in {time.perf_counter() - start:.0f} s")
     return 0

@@ -6,8 +6,8 @@ import numpy as np
 
 from course_utils.activations import get_activation
 from course_utils.checks import CheckResult, Mistake, check_estimate, check_function
+from course_utils.lessons.lesson02 import factor_breakdown
 from course_utils.mlp import dense_backward, gradient_ratio
-from course_utils.sliders.lesson02 import factor_breakdown
 
 
 def _case(batch: int, n_in: int, n_out: int, activation: str, seed: int) -> tuple:

@@ -3,7 +3,7 @@ LSTM learn a 40-word dependency.
 
 Exercise 1's typical mistakes are complete wrong functions (``LABEL_MISTAKES``), chosen so that
 on the first test case each gives a different output from the right one and from each other.
-Exercise 2's checker reads the shipped table of ``sliders.lesson06.forget_bias_table`` (10
+Exercise 2's checker reads the shipped table of ``lessons.lesson06.forget_bias_table`` (10
 seeds per bias) instead of training: one live run's outcome depends on the CPU.
 """
 
@@ -23,8 +23,15 @@ from course_utils.checks import (
     finish,
     is_stub,
 )
-from course_utils.sliders import lesson06 as l06
-from course_utils.tasks import PAD, PLURAL_NOUNS, SINGULAR_NOUNS, VERB_SLOT, agreement_batch
+from course_utils.lessons import lesson06 as lesson
+from course_utils.tasks import (
+    PAD,
+    PLURAL_NOUNS,
+    SINGULAR_NOUNS,
+    VERB_SLOT,
+    agreement_batch,
+    decode,
+)
 
 # ============================================================================ exercise 1
 
@@ -66,7 +73,7 @@ HAND_CASE = _padded(
     ]
 )
 # Then task sequences with every clause noun an attractor (of the other number).
-RANDOM_CASE = Sentences(l06.decode(agreement_batch(11, 12, (1, 10), attractors=1.0).tokens))
+RANDOM_CASE = Sentences(decode(agreement_batch(11, 12, (1, 10), attractors=1.0).tokens))
 LABEL_CASES = [(HAND_CASE,), (RANDOM_CASE,)]
 
 
@@ -215,12 +222,12 @@ def check_agreement_labels(fn) -> CheckResult:
 
 # ============================================================================ exercise 2
 
-EXERCISE_BIASES = l06.BIASES
+EXERCISE_BIASES = lesson.BIASES
 
 
-def _describe_row(row: l06.BiasRow) -> str:
-    c = l06.BIAS_CONFIG
-    f = l06.keep_per_step(row.bias)
+def _describe_row(row: lesson.BiasRow) -> str:
+    c = lesson.BIAS_CONFIG
+    f = lesson.keep_per_step(row.bias)
     kept = f"f ~ {f:.3f}, f^{c['distance']} = {f ** c['distance']:.1e}"
     if row.solved == 0:
         outcome = f"95 % in none of the {len(row.steps)} seeds"
@@ -233,7 +240,7 @@ def _describe_row(row: l06.BiasRow) -> str:
 
 def bias_explanation() -> str:
     """Why the bias matters here (shown with every answer)."""
-    d = l06.BIAS_CONFIG["distance"]
+    d = lesson.BIAS_CONFIG["distance"]
     return (
         f"Why: in every training sentence the verb slot comes {d} steps after the subject, "
         f"so the error signal that teaches the LSTM to store the subject's number must travel "
@@ -265,7 +272,7 @@ def check_forget_bias(bias) -> CheckResult:
                 exercise, Status.WRONG_TYPE, f"the bias should be one number, got {describe(bias)}."
             )
         )
-    rows = l06.bias_rows(l06.load_sweep())
+    rows = lesson.bias_rows(lesson.load_sweep())
     if float(bias) not in rows:
         return finish(
             CheckResult(
@@ -275,7 +282,7 @@ def check_forget_bias(bias) -> CheckResult:
                 "has those five.",
             )
         )
-    mine, c = rows[float(bias)], l06.BIAS_CONFIG
+    mine, c = rows[float(bias)], lesson.BIAS_CONFIG
     table = "\n".join(
         _describe_row(r) + ("   <- yours" if r is mine else "") for r in rows.values()
     )

@@ -12,18 +12,20 @@ import tracemalloc
 
 import numpy as np
 
-from course_utils import attention, beyond
+from course_utils import attention
+from course_utils import attention_beyond_text as beyond
+from course_utils import efficient_attention as efficient
 from course_utils.checks import CheckResult, Mistake, Status, check_function, finish, is_stub
 
 # --- exercise 2: linear attention, phi(Q) (phi(K)^T V) with its normaliser ------------------------
 
 
 def reference_linear_attention(Q, K, V):
-    """Non-causal linear attention with phi = elu + 1 (``attention.linear_attention``)."""
-    return attention.linear_attention(Q, K, V, "elu+1", causal=False, order="kv_first")
+    """Non-causal linear attention with phi = elu + 1 (``efficient.linear_attention``)."""
+    return efficient.linear_attention(Q, K, V, "elu+1", causal=False, order="kv_first")
 
 
-def _linear(Q, K, V, phi_q=attention.elu_plus_one, phi_k=attention.elu_plus_one, norm=True,
+def _linear(Q, K, V, phi_q=efficient.elu_plus_one, phi_k=efficient.elu_plus_one, norm=True,
             transpose_k=True):  # fmt: skip
     """Linear attention with one piece done wrong (for the mistakes)."""
     fq, fk = phi_q(Q), phi_k(K)
@@ -64,12 +66,12 @@ LINEAR_MISTAKES = [
     Mistake(
         lambda Q, K, V: _linear(Q, K, V, _relu, _relu),
         "You use relu as the feature map; this lesson's phi is elu(x) + 1 = x + 1 for x > 0 "
-        "and exp(x) otherwise (attn.elu_plus_one): always positive.",
+        "and exp(x) otherwise (efficient.elu_plus_one): always positive.",
     ),
     Mistake(
         lambda Q, K, V: _linear(Q, K, V, _identity, _identity),
         "No feature map: phi(x) = x can be negative, so the 'weights' phi(q) . phi(k) can be "
-        "negative and the normaliser can be 0. Apply phi = attn.elu_plus_one to Q and K.",
+        "negative and the normaliser can be 0. Apply phi = efficient.elu_plus_one to Q and K.",
     ),
     Mistake(
         lambda Q, K, V: _linear(Q, K, V, phi_q=_identity),
@@ -128,7 +130,7 @@ def check_linear_attention(fn) -> CheckResult:
         [*LINEAR_CASES, MEMORY_CASE],
         exercise=exercise,
         mistakes=LINEAR_MISTAKES,
-        hint="fq, fk = attn.elu_plus_one(Q), attn.elu_plus_one(K); S = fk.T @ V; "
+        hint="fq, fk = efficient.elu_plus_one(Q), efficient.elu_plus_one(K); S = fk.T @ V; "
         "z = fk.sum(axis=0); return (fq @ S) / (fq @ z)[:, None].",
     )
     if not result.passed:
@@ -161,8 +163,8 @@ def check_linear_attention(fn) -> CheckResult:
 
 
 def reference_window_mask(n, window):
-    """``attention.local_attention_mask(n, window)``: True where i - window < j <= i."""
-    return attention.local_attention_mask(n, window)
+    """``efficient.local_attention_mask(n, window)``: True where i - window < j <= i."""
+    return efficient.local_attention_mask(n, window)
 
 
 def _offsets(n):

@@ -1,7 +1,7 @@
 """Tests for course_utils.attention: softmax and masks, scaled dot-product attention and its
 hand-written backward (vs torch autograd and finite differences), multi-head attention vs
-torch, why sqrt(d_k), the hand-set toy sentence, gradient vs distance, sparse masks and
-linear attention."""
+torch; and of what is built on it: why sqrt(d_k) and the hand-set toy sentence (lesson 07),
+the gradient against distance, sparse masks and linear attention."""
 
 import contextlib
 import warnings
@@ -13,33 +13,39 @@ import torch.nn.functional as F
 
 from course_utils.attention import (
     PROJECTIONS,
-    TOY_WORDS,
     apply_mask,
     attention_backward,
-    attention_gradient_vs_distance,
-    attention_input_jacobian,
     causal_mask,
     dot_scores,
-    elu_plus_one,
     init_attention,
-    linear_attention,
-    local_attention_mask,
     merge_heads,
     multi_head_attention,
     padding_mask,
     scaled_dot_product_attention,
-    score_variance,
     softmax,
     softmax_backward,
-    softmax_jacobian_norms,
-    softmax_saturation,
     split_heads,
-    strided_mask,
     to_torch_multihead,
-    toy_sentence_attention,
+)
+from course_utils.efficient_attention import (
+    elu_plus_one,
+    linear_attention,
+    local_attention_mask,
+    strided_mask,
     two_hop_reach,
 )
 from course_utils.gradcheck import central_difference, relative_error
+from course_utils.gradient_vs_distance import (
+    attention_gradient_vs_distance,
+    attention_input_jacobian,
+)
+from course_utils.lessons.lesson07 import (
+    TOY_WORDS,
+    score_variance,
+    softmax_jacobian_norms,
+    softmax_saturation,
+    toy_sentence_attention,
+)
 
 torch.set_num_threads(1)
 

@@ -7,6 +7,7 @@ from helpers import no_warnings
 
 from course_utils import attention as attn
 from course_utils import complexity
+from course_utils import efficient_attention as efficient
 
 
 def qkv(n, d_k=8, d_v=5, seed=0):
@@ -23,8 +24,8 @@ SIZES = [(1, 1), (5, 8), (10, 3), (33, 1), (64, 8), (100, 7), (257, 16)]
 @pytest.mark.parametrize("n, window", SIZES)
 def test_banded_local_attention_equals_full_attention_with_a_local_mask(n, window):
     Q, K, V = qkv(n, seed=n)
-    dense = attn.scaled_dot_product_attention(Q, K, V, attn.local_attention_mask(n, window))
-    banded = attn.local_attention(Q, K, V, window)
+    dense = attn.scaled_dot_product_attention(Q, K, V, efficient.local_attention_mask(n, window))
+    banded = efficient.local_attention(Q, K, V, window)
     assert banded.shape == (n, 5)
     assert np.abs(banded - dense.output).max() < 1e-12
 
@@ -32,17 +33,17 @@ def test_banded_local_attention_equals_full_attention_with_a_local_mask(n, windo
 @pytest.mark.parametrize("n, stride", SIZES)
 def test_strided_attention_equals_full_attention_with_the_strided_mask(n, stride):
     Q, K, V = qkv(n, seed=n + 1)
-    dense = attn.scaled_dot_product_attention(Q, K, V, attn.strided_mask(n, stride))
-    assert np.abs(attn.strided_attention(Q, K, V, stride) - dense.output).max() < 1e-12
+    dense = attn.scaled_dot_product_attention(Q, K, V, efficient.strided_mask(n, stride))
+    assert np.abs(efficient.strided_attention(Q, K, V, stride) - dense.output).max() < 1e-12
 
 
 def test_window_covering_everything_is_full_causal_attention():
     Q, K, V = qkv(20, seed=3)
     full = attn.scaled_dot_product_attention(Q, K, V, attn.causal_mask(20)).output
-    assert np.abs(attn.local_attention(Q, K, V, 20) - full).max() < 1e-12
-    assert np.abs(attn.local_attention(Q, K, V, 50) - full).max() < 1e-12
-    assert np.abs(attn.strided_attention(Q, K, V, 1) - full).max() < 1e-12  # every key
-    np.testing.assert_allclose(attn.local_attention(Q, K, V, 1), V)  # window 1: itself only
+    assert np.abs(efficient.local_attention(Q, K, V, 20) - full).max() < 1e-12
+    assert np.abs(efficient.local_attention(Q, K, V, 50) - full).max() < 1e-12
+    assert np.abs(efficient.strided_attention(Q, K, V, 1) - full).max() < 1e-12  # every key
+    np.testing.assert_allclose(efficient.local_attention(Q, K, V, 1), V)  # window 1: itself only
 
 
 def test_sparse_attention_never_builds_the_n_by_n_matrix():
@@ -50,9 +51,11 @@ def test_sparse_attention_never_builds_the_n_by_n_matrix():
     Q, K, V = qkv(n, d_k=16, d_v=16)
     one_matrix = 8 * n * n
     band = 8 * 2 * n * 32  # the 2 n window band scores
-    assert complexity.peak_bytes(attn.local_attention, Q, K, V, 32) < min(6 * band, one_matrix / 5)
+    assert complexity.peak_bytes(efficient.local_attention, Q, K, V, 32) < min(
+        6 * band, one_matrix / 5
+    )
     pattern = 8 * (2 * n * 45 + n * n // 45)  # band scores + strided scores
-    assert complexity.peak_bytes(attn.strided_attention, Q, K, V, 45) < min(
+    assert complexity.peak_bytes(efficient.strided_attention, Q, K, V, 45) < min(
         6 * pattern, one_matrix / 3
     )
 
@@ -60,9 +63,9 @@ def test_sparse_attention_never_builds_the_n_by_n_matrix():
 def test_bad_window():
     Q, K, V = qkv(4)
     with pytest.raises(ValueError, match="window"):
-        attn.local_attention(Q, K, V, 0)
+        efficient.local_attention(Q, K, V, 0)
     with pytest.raises(ValueError, match="window"):
-        attn.strided_attention(Q, K, V, -1)
+        efficient.strided_attention(Q, K, V, -1)
 
 
 # --- linear attention: chunked and recurrent forms == the causal parallel form -------------------
@@ -71,23 +74,23 @@ def test_bad_window():
 @pytest.mark.parametrize("n, chunk", [(1, 4), (7, 3), (64, 8), (100, 32), (50, 64)])
 def test_chunked_linear_attention_equals_the_causal_parallel_form(n, chunk):
     Q, K, V = qkv(n, seed=n)
-    parallel = attn.linear_attention(Q, K, V, causal=True, order="qk_first")
-    assert np.abs(attn.linear_attention_chunked(Q, K, V, chunk) - parallel).max() < 1e-12
+    parallel = efficient.linear_attention(Q, K, V, causal=True, order="qk_first")
+    assert np.abs(efficient.linear_attention_chunked(Q, K, V, chunk) - parallel).max() < 1e-12
 
 
 def test_recurrent_form_equals_the_causal_parallel_form():
     Q, K, V = qkv(80, seed=4)
-    parallel = attn.linear_attention(Q, K, V, causal=True, order="qk_first")
-    assert np.abs(attn.linear_attention_recurrent(Q, K, V) - parallel).max() < 1e-12
-    relu = attn.linear_attention(np.abs(Q) + 0.1, np.abs(K) + 0.1, V, "relu", True, "qk_first")
-    recurrent = attn.linear_attention_recurrent(np.abs(Q) + 0.1, np.abs(K) + 0.1, V, "relu")
+    parallel = efficient.linear_attention(Q, K, V, causal=True, order="qk_first")
+    assert np.abs(efficient.linear_attention_recurrent(Q, K, V) - parallel).max() < 1e-12
+    relu = efficient.linear_attention(np.abs(Q) + 0.1, np.abs(K) + 0.1, V, "relu", True, "qk_first")
+    recurrent = efficient.linear_attention_recurrent(np.abs(Q) + 0.1, np.abs(K) + 0.1, V, "relu")
     assert np.abs(recurrent - relu).max() < 1e-12
 
 
 def test_one_step_by_hand():
     q, k, v = np.array([0.5, -1.0]), np.array([2.0, -0.5]), np.array([1.0, 3.0, -2.0])
     S0, z0 = np.ones((2, 3)), np.array([1.0, 2.0])
-    state, out = attn.linear_attention_step(attn.LinearState(S0, z0), q, k, v)
+    state, out = efficient.linear_attention_step(efficient.LinearState(S0, z0), q, k, v)
     fk = np.array([3.0, np.exp(-0.5)])
     fq = np.array([1.5, np.exp(-1.0)])
     np.testing.assert_allclose(state.S, S0 + np.outer(fk, v))
@@ -97,9 +100,9 @@ def test_one_step_by_hand():
 
 
 def test_two_orders_agree_to_round_off_in_float64():
-    Q, K, V = attn.attention_inputs(256, 16, seed=0)
-    a = attn.linear_attention(Q, K, V, order="qk_first")
-    b = attn.linear_attention(Q, K, V, order="kv_first")
+    Q, K, V = efficient.attention_inputs(256, 16, seed=0)
+    a = efficient.linear_attention(Q, K, V, order="qk_first")
+    b = efficient.linear_attention(Q, K, V, order="kv_first")
     assert np.abs(a - b).max() < 1e-12
 
 
@@ -108,32 +111,38 @@ def test_two_orders_agree_to_round_off_in_float64():
 
 def test_relative_error():
     exact = np.array([[3.0, 4.0]])
-    assert attn.relative_error(exact, exact) == 0.0
-    assert attn.relative_error(np.zeros((1, 2)), exact) == 1.0
-    assert attn.relative_error(exact + [[0.0, 0.5]], exact) == pytest.approx(0.1)
+    assert efficient.relative_error(exact, exact) == 0.0
+    assert efficient.relative_error(np.zeros((1, 2)), exact) == 1.0
+    assert efficient.relative_error(exact + [[0.0, 0.5]], exact) == pytest.approx(0.1)
 
 
 def test_restricting_the_full_weights_is_sparse_attention():
     n = 40
     Q, K, V = qkv(n, seed=5)
     full = attn.scaled_dot_product_attention(Q, K, V, attn.causal_mask(n))
-    for mask in (attn.local_attention_mask(n, 6), attn.strided_mask(n, 5)):
+    for mask in (
+        efficient.local_attention_mask(n, 6),
+        efficient.strided_mask(n, 5),
+    ):
         sparse = attn.scaled_dot_product_attention(Q, K, V, mask).output
-        restricted = attn.restrict_to_mask(full.weights, mask, V)
+        restricted = efficient.restrict_to_mask(full.weights, mask, V)
         assert np.abs(restricted.output - sparse).max() < 1e-12
-        np.testing.assert_allclose(restricted.kept, attn.kept_mass(full.weights, mask))
+        np.testing.assert_allclose(restricted.kept, efficient.kept_mass(full.weights, mask))
         direct = np.array([full.weights[i, mask[i]].sum() for i in range(n)])
         np.testing.assert_allclose(restricted.kept, direct, rtol=1e-12)
-    assert np.all(attn.kept_mass(full.weights, attn.causal_mask(n)) == pytest.approx(1.0))
+    assert np.all(efficient.kept_mass(full.weights, attn.causal_mask(n)) == pytest.approx(1.0))
 
 
 def test_attention_inputs_are_seeded_and_local_when_asked():
-    a, b = attn.attention_inputs(64, 16, seed=1), attn.attention_inputs(64, 16, seed=1)
+    a, b = (
+        efficient.attention_inputs(64, 16, seed=1),
+        efficient.attention_inputs(64, 16, seed=1),
+    )
     assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
     assert a[0].shape == (64, 16)
-    plain = attn.attention_inputs(64, 16, 0.0, seed=1)
+    plain = efficient.attention_inputs(64, 16, 0.0, seed=1)
     assert np.array_equal(plain[0], a[0])
-    local = attn.attention_inputs(64, 16, 16.0, seed=1)
+    local = efficient.attention_inputs(64, 16, 16.0, seed=1)
     assert np.array_equal(local[2], a[2])  # values untouched
     Q, K = local[0] - plain[0], local[1] - plain[1]  # the position features alone
     np.testing.assert_allclose(Q, K)
@@ -170,9 +179,9 @@ def test_efficient_variants_compute_what_they_say():
     np.testing.assert_allclose(variants["full"](Q, K, V), full)
     np.testing.assert_allclose(variants["local (banded)"](Q, K, V),
                                variants["local, dense mask"](Q, K, V), atol=1e-12)  # fmt: skip
-    strided = attn.scaled_dot_product_attention(Q, K, V, attn.strided_mask(n, 10)).output
+    strided = attn.scaled_dot_product_attention(Q, K, V, efficient.strided_mask(n, 10)).output
     np.testing.assert_allclose(variants["strided"](Q, K, V), strided, atol=1e-12)
-    linear = attn.linear_attention(Q, K, V, causal=True)
+    linear = efficient.linear_attention(Q, K, V, causal=True)
     np.testing.assert_allclose(variants["linear"](Q, K, V), linear, atol=1e-12)
 
 
@@ -183,11 +192,11 @@ def test_loglog_slope():
 
 
 def test_no_warnings_on_long_or_peaked_inputs():
-    Q, K, V = attn.attention_inputs(300, 16, locality=64.0, seed=2)
+    Q, K, V = efficient.attention_inputs(300, 16, locality=64.0, seed=2)
     with no_warnings():
         for out in (
-            attn.local_attention(30 * Q, K, V, 16),
-            attn.strided_attention(30 * Q, K, V, 16),
-            attn.linear_attention_chunked(30 * Q, K, V),
+            efficient.local_attention(30 * Q, K, V, 16),
+            efficient.strided_attention(30 * Q, K, V, 16),
+            efficient.linear_attention_chunked(30 * Q, K, V),
         ):
             assert np.all(np.isfinite(out))

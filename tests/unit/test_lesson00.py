@@ -8,8 +8,8 @@ import pytest
 
 from course_utils.chain import describe_change, repeated_product, steps_to_shrink
 from course_utils.checks import Status
-from course_utils.exercises import lesson00
-from course_utils.sliders import lesson00 as sliders
+from course_utils.exercises import lesson00 as ex
+from course_utils.lessons import lesson00
 
 
 def test_repeated_product_values_quoted_in_the_lesson():
@@ -39,23 +39,23 @@ def test_steps_to_shrink_reference():
     assert steps_to_shrink(0.5, 0.3) == 2  # the lesson's worked example
     assert steps_to_shrink(0.9, 0.01) == 44
     assert steps_to_shrink(0.25, 1e-30) == 50
-    for s, t in lesson00.CASES:
+    for s, t in ex.CASES:
         k = steps_to_shrink(s, t)
         assert s**k < t <= s ** (k - 1)
 
 
 def test_checker_accepts_right_answers_and_catches_each_mistake():
     right = lambda s, t: math.floor(math.log(t) / math.log(s)) + 1  # noqa: E731
-    assert lesson00.check_steps_to_shrink(right).passed
-    assert lesson00.check_steps_to_shrink(steps_to_shrink).passed
-    for mistake in lesson00.MISTAKES:
-        result = lesson00.check_steps_to_shrink(mistake.fn)
+    assert ex.check_steps_to_shrink(right).passed
+    assert ex.check_steps_to_shrink(steps_to_shrink).passed
+    for mistake in ex.MISTAKES:
+        result = ex.check_steps_to_shrink(mistake.fn)
         assert result.status is Status.WRONG_VALUES, mistake.hint
         assert mistake.hint in result.message
 
 
 def test_product_slider_moves_headlessly():
-    app = sliders.product_slider()
+    app = lesson00.product_slider()
     first_png = app.output.outputs[0]["data"]["image/png"]
     app.set(s=0.5)
     assert app.readout_text.startswith("s = 0.50: s^50 = 8.88e-16")
@@ -67,6 +67,6 @@ def test_product_slider_moves_headlessly():
 
 
 def test_product_sweep_has_one_panel_per_setting():
-    fig = sliders.product_sweep()
+    fig = lesson00.product_sweep()
     assert len(fig.axes) == 4
     assert fig.axes[0].get_title().startswith("s = 0.25")

@@ -15,7 +15,7 @@ from course_utils.activations import sigmoid, sigmoid_prime, tanh, tanh_prime
 from course_utils.checks import Status, is_stub
 from course_utils.exercises import lesson01 as ex
 from course_utils.gradcheck import derivative_central, relative_error
-from course_utils.sliders import lesson01 as figs
+from course_utils.lessons import lesson01
 
 # ----------------------------------------------------------------------------- the numbers
 
@@ -35,9 +35,9 @@ def test_float_formats_and_defaults_quoted_in_the_lesson():
     assert round((np.finfo(np.float32).nmant + 1) * math.log10(2)) == 7
     assert torch.nn.LeakyReLU().negative_slope == 0.01  # "0.01 is also PyTorch's default"
     # "nine points in [-4, 4], for 49 steps from 1e-12 to 1"
-    assert figs.STEP_X.shape == (9,) and (figs.STEP_X[0], figs.STEP_X[-1]) == (-4, 4)
-    assert figs.STEPS.shape == (49,)
-    assert figs.STEPS[0] == pytest.approx(1e-12) and figs.STEPS[-1] == pytest.approx(1.0)
+    assert lesson01.STEP_X.shape == (9,) and (lesson01.STEP_X[0], lesson01.STEP_X[-1]) == (-4, 4)
+    assert lesson01.STEPS.shape == (49,)
+    assert lesson01.STEPS[0] == pytest.approx(1e-12) and lesson01.STEPS[-1] == pytest.approx(1.0)
     assert (np.arange(-5000, 5001) / 1000).size == 10_001  # "a grid of 10,001 points"
 
 
@@ -61,7 +61,7 @@ def test_sigmoid_prime_in_the_tail():
 
 
 def test_step_size_study_numbers():
-    study = figs.step_size_study()
+    study = lesson01.step_size_study()
     h64, e64 = study.best("central64")
     h32, _ = study.best("central32")
     h_forward, e_forward = study.best("forward64")
@@ -72,12 +72,12 @@ def test_step_size_study_numbers():
     assert f"{np.finfo(np.float64).eps ** (1 / 3):.0e}" == "6e-06"
     assert f"{np.finfo(np.float32).eps ** (1 / 3):.0e}" == "5e-03"
     # "steps of 1e-8 and below are lost entirely": the float32 estimate is exactly 0
-    x32 = figs.STEP_X.astype(np.float32)
-    for h in figs.STEPS[figs.STEPS <= 1e-8]:
+    x32 = lesson01.STEP_X.astype(np.float32)
+    for h in lesson01.STEPS[lesson01.STEPS <= 1e-8]:
         assert np.all(derivative_central(sigmoid, x32, h) == 0)
-    assert np.all(study.central32[figs.STEPS <= 1e-8] == 0.25)
+    assert np.all(study.central32[lesson01.STEPS <= 1e-8] == 0.25)
     # the right branch: two decades of error per decade of h (central), one (forward)
-    i, j = np.searchsorted(figs.STEPS, [1e-3, 1e-2])
+    i, j = np.searchsorted(lesson01.STEPS, [1e-3, 1e-2])
     central_slope = math.log10(study.central64[j] / study.central64[i])
     forward_slope = math.log10(study.forward64[j] / study.forward64[i])
     assert central_slope == pytest.approx(2, abs=0.05)
@@ -86,21 +86,21 @@ def test_step_size_study_numbers():
 
 def test_three_ways_agree_except_at_the_kink():
     points = np.array([-2.0, 0.0, 1.5])
-    for name in figs.NAMES:
-        d = figs.derivatives_three_ways(name, points)
+    for name in lesson01.NAMES:
+        d = lesson01.derivatives_three_ways(name, points)
         np.testing.assert_allclose(d["autograd"], d["by hand"], rtol=1e-15)
         if name in ("sigmoid", "tanh"):
             np.testing.assert_allclose(d["finite differences"], d["by hand"], rtol=1e-9)
-    relu = figs.derivatives_three_ways("relu", points)
-    leaky = figs.derivatives_three_ways("leaky_relu", points)
+    relu = lesson01.derivatives_three_ways("relu", points)
+    leaky = lesson01.derivatives_three_ways("leaky_relu", points)
     assert relu["finite differences"][1] == pytest.approx(0.5, abs=1e-12)
     assert leaky["finite differences"][1] == pytest.approx(0.505, abs=1e-12)
     assert relu["by hand"][1] == relu["autograd"][1] == 0.0
     assert leaky["by hand"][1] == leaky["autograd"][1] == 0.01
     grid = np.linspace(-5, 5, 100)
     assert not np.any(grid == 0)
-    for name in figs.NAMES:
-        d = figs.derivatives_three_ways(name, grid)
+    for name in lesson01.NAMES:
+        d = lesson01.derivatives_three_ways(name, grid)
         assert relative_error(d["finite differences"], d["by hand"]) < 1e-10
         assert relative_error(d["autograd"], d["by hand"]) < 1e-15
 
@@ -118,13 +118,13 @@ def test_bounds_reached_only_at_zero():
 
 
 def test_saturation_cutoffs():
-    assert f"{figs.saturation_cutoff('sigmoid'):.2f}" == "4.58"
-    assert f"{figs.saturation_cutoff('tanh'):.2f}" == "2.99"
-    assert sigmoid_prime(figs.saturation_cutoff("sigmoid")) == pytest.approx(0.01, rel=1e-12)
-    assert tanh_prime(figs.saturation_cutoff("tanh")) == pytest.approx(0.01, rel=1e-12)
+    assert f"{lesson01.saturation_cutoff('sigmoid'):.2f}" == "4.58"
+    assert f"{lesson01.saturation_cutoff('tanh'):.2f}" == "2.99"
+    assert sigmoid_prime(lesson01.saturation_cutoff("sigmoid")) == pytest.approx(0.01, rel=1e-12)
+    assert tanh_prime(lesson01.saturation_cutoff("tanh")) == pytest.approx(0.01, rel=1e-12)
     for name in ("relu", "leaky_relu"):
         with pytest.raises(ValueError, match="no saturation cut-off"):
-            figs.saturation_cutoff(name)
+            lesson01.saturation_cutoff(name)
 
 
 # "At scale 1 ... (0.0 % and 0.3 %); at scale 3, 12.7 % and 31.8 %; at scale 10, 64.7 % and
@@ -137,7 +137,7 @@ SATURATED = {
 }
 
 
-@pytest.mark.parametrize("name", figs.NAMES)
+@pytest.mark.parametrize("name", lesson01.NAMES)
 def test_saturated_fractions_quoted_in_the_lesson(name):
     for scale, text in SATURATED[name].items():
         assert f"{100 * activations.saturation_fraction(name, scale):.1f}" == text
@@ -298,7 +298,7 @@ def _png(app):
 
 
 def test_activation_slider_moves_headlessly():
-    app = figs.activation_slider()
+    app = lesson01.activation_slider()
     first = _png(app)
     app.set(name="tanh", x=2.0, scale=3.0)
     assert app.readout_text == (
@@ -313,9 +313,9 @@ def test_activation_slider_moves_headlessly():
     assert app.axes[0].get_title() == "sigmoid: 12.7 % of inputs saturated"
 
 
-@pytest.mark.parametrize("name", figs.NAMES)
+@pytest.mark.parametrize("name", lesson01.NAMES)
 def test_activation_slider_extremes_are_quiet(name):
-    app = figs.activation_slider()
+    app = lesson01.activation_slider()
     with warnings.catch_warnings(), np.errstate(over="raise", divide="raise", invalid="raise"):
         warnings.simplefilter("error")
         for x, scale in ((-6.0, 100.0), (6.0, 0.1), (0.0, 100.0), (6.0, 100.0)):
@@ -328,21 +328,21 @@ def test_activation_slider_extremes_are_quiet(name):
 
 
 def test_activation_view_matches_activation_panel():
-    v = figs.activation_view("sigmoid", 0.0, 2.0)
+    v = lesson01.activation_view("sigmoid", 0.0, 2.0)
     p = activations.activation_panel("sigmoid", 0.0, 2.0)
     assert (v.f, v.df, v.max_slope) == (0.5, 0.25, 0.25)
     assert v.mean_derivative == p["mean_derivative"] and v.saturated == p["saturated"]
     assert v.density.max() == pytest.approx(1.0) and v.density.shape == v.grid.shape
-    c = figs.saturation_cutoff("sigmoid")
+    c = lesson01.saturation_cutoff("sigmoid")
     assert v.zones == [(-6.0, -c), (c, 6.0)]
-    assert figs.activation_view("relu", 1.0, 1.0).zones == [(-6.0, 0.0)]
-    assert figs.activation_view("leaky_relu", 1.0, 1.0).zones == []
+    assert lesson01.activation_view("relu", 1.0, 1.0).zones == [(-6.0, 0.0)]
+    assert lesson01.activation_view("leaky_relu", 1.0, 1.0).zones == []
     with pytest.raises(ValueError, match="positive"):
-        figs.activation_view("tanh", 0.0, 0.0)
+        lesson01.activation_view("tanh", 0.0, 0.0)
 
 
 def test_saturation_curves():
-    curves = figs.saturation_curves()
+    curves = lesson01.saturation_curves()
     for name in ("sigmoid", "tanh"):
         assert np.all(np.diff(curves[name]) >= 0)
         assert curves[name][0] == 0.0 and curves[name][-1] > 0.95
@@ -351,27 +351,27 @@ def test_saturation_curves():
 
 
 def test_break_jumps_removes_the_vertical_segment_of_relu_prime():
-    x, y = figs._break_jumps(figs.PANEL_GRID, activations.relu_prime(figs.PANEL_GRID))
-    assert np.isnan(y).sum() == 1 and len(x) == len(figs.PANEL_GRID) + 1
+    x, y = lesson01._break_jumps(lesson01.PANEL_GRID, activations.relu_prime(lesson01.PANEL_GRID))
+    assert np.isnan(y).sum() == 1 and len(x) == len(lesson01.PANEL_GRID) + 1
     finite = np.isfinite(y)
     assert np.all(np.abs(np.diff(y[finite][: np.argmax(~finite)])) == 0)
 
 
 def test_sweep_and_static_figures():
-    sweep = figs.activation_sweep()
+    sweep = lesson01.activation_sweep()
     assert len(sweep.axes) == 3
     assert sweep.axes[0].get_title() == "scale 0.5 · tanh: 0.0 % of inputs saturated"
     assert sweep.axes[1].get_title() == "scale 2 · tanh: 13.4 % of inputs saturated"
     assert sweep.axes[2].get_title() == "scale 8 · tanh: 70.8 % of inputs saturated"
-    gallery = figs.activation_gallery()
+    gallery = lesson01.activation_gallery()
     assert [ax.get_title() for ax in gallery.axes] == [
         "activation functions f(x)",
         "their derivatives f'(x)",
     ]
-    steps = figs.step_size_figure()
+    steps = lesson01.step_size_figure()
     (ax,) = steps.axes
     assert ax.get_xscale() == ax.get_yscale() == "log" and ax.get_title()
-    saturation = figs.saturation_figure()
+    saturation = lesson01.saturation_figure()
     (ax,) = saturation.axes
     assert ax.get_xscale() == "log" and len(ax.get_lines()) == 4
     for fig in (sweep, gallery, steps, saturation):
@@ -381,5 +381,5 @@ def test_sweep_and_static_figures():
 
 def test_forward_difference_helper():
     x = np.array([0.5, 1.0])
-    np.testing.assert_allclose(figs.forward_difference(np.exp, x, 1e-6), np.exp(x), rtol=1e-5)
-    assert figs.forward_difference(np.exp, x.astype(np.float32), 1e-2).dtype == np.float32
+    np.testing.assert_allclose(lesson01.forward_difference(np.exp, x, 1e-6), np.exp(x), rtol=1e-5)
+    assert lesson01.forward_difference(np.exp, x.astype(np.float32), 1e-2).dtype == np.float32

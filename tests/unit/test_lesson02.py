@@ -15,6 +15,7 @@ from course_utils.activations import get_activation
 from course_utils.chain import repeated_product
 from course_utils.checks import Status
 from course_utils.exercises import lesson02 as ex
+from course_utils.lessons import lesson02
 from course_utils.mlp import (
     SCHEMES,
     backward,
@@ -24,7 +25,6 @@ from course_utils.mlp import (
     init_weights,
     layer_gradient_norms,
 )
-from course_utils.sliders import lesson02 as sl
 
 # ----------------------------------------------------------------------------- section 1
 
@@ -40,7 +40,7 @@ def test_chain_rule_bounds_printed_in_section_1():
 
 
 def test_backward_agrees_with_autograd_as_printed_in_section_2():
-    check = sl.autograd_comparison(depth=50, seed=0)
+    check = lesson02.autograd_comparison(depth=50, seed=0)
     assert len(check.errors) == 101
     assert max(check.errors) < 1e-12  # measured 2.8e-15: float64 rounding
     first, last = check.grad_first, check.grad_last
@@ -102,17 +102,17 @@ def test_layer_backward_checker_on_stub_error_and_non_square_only_slip():
 
 
 def test_weight_gains_printed_in_section_3():
-    assert sl.weight_gain("standard") == pytest.approx(math.sqrt(1 / 3))
-    assert sl.weight_gain("glorot") == 1.0
-    assert sl.weight_gain("he", scale=2.0) == pytest.approx(2 * math.sqrt(2))
+    assert lesson02.weight_gain("standard") == pytest.approx(math.sqrt(1 / 3))
+    assert lesson02.weight_gain("glorot") == 1.0
+    assert lesson02.weight_gain("he", scale=2.0) == pytest.approx(2 * math.sqrt(2))
     measured = {}
     for scheme in SCHEMES:
         W = init_weights([64, 64], scheme, seed=0)[0][0]
         measured[scheme] = np.linalg.norm(W) / np.sqrt(64)
-        assert measured[scheme] == pytest.approx(sl.weight_gain(scheme), rel=0.01)
+        assert measured[scheme] == pytest.approx(lesson02.weight_gain(scheme), rel=0.01)
     print(measured)  # 0.576, 0.998, 1.411
     with pytest.raises(ValueError, match="choose one of"):
-        sl.weight_gain("xavier")
+        lesson02.weight_gain("xavier")
 
 
 # ----------------------------------------------------------------------------- exercise 2
@@ -145,8 +145,8 @@ def test_prediction_is_measured_and_judged_on_a_log_scale():
 
 
 def test_network_of_the_breakdown_is_the_one_of_layer_gradient_norms():
-    x, r, params = sl._network(7, "he", 1.3, seed=4)
-    stats = layer_gradient_norms(7, "tanh", "he", 1.3, sl.WIDTH, sl.BATCH, seed=4)
+    x, r, params = lesson02._network(7, "he", 1.3, seed=4)
+    stats = layer_gradient_norms(7, "tanh", "he", 1.3, lesson02.WIDTH, lesson02.BATCH, seed=4)
     out, cache = forward(x, params, "tanh")
     grads, _ = backward(r, params, cache, "tanh")
     np.testing.assert_allclose(stats.grad_norm, [np.linalg.norm(dW) for dW, _ in grads])
@@ -156,7 +156,9 @@ def test_network_of_the_breakdown_is_the_one_of_layer_gradient_norms():
 @pytest.fixture(scope="module")
 def table():
     """The lesson's table: factor_breakdown for every activation and initialisation."""
-    return {(a, s): sl.factor_breakdown(50, a, s) for a in sl.ACTIVATIONS for s in SCHEMES}
+    return {
+        (a, s): lesson02.factor_breakdown(50, a, s) for a in lesson02.ACTIVATIONS for s in SCHEMES
+    }
 
 
 def test_per_layer_factor_is_about_slope_times_gain(table):
@@ -205,42 +207,42 @@ def test_relu_needs_he_initialisation(table):
 
 
 def test_things_to_try_with_the_slider():
-    sigmoid = sl.depth_profile(50, "sigmoid", "glorot", 2.0)
-    assert sl.verdict(sigmoid.signal_ratio) == "vanishing"  # 1.6e-19
-    tanh = sl.depth_profile(50, "tanh", "glorot", 1.5)
-    assert tanh.per_layer > 1 and sl.verdict(tanh.signal_ratio) == "exploding"  # 24
+    sigmoid = lesson02.depth_profile(50, "sigmoid", "glorot", 2.0)
+    assert lesson02.verdict(sigmoid.signal_ratio) == "vanishing"  # 1.6e-19
+    tanh = lesson02.depth_profile(50, "tanh", "glorot", 1.5)
+    assert tanh.per_layer > 1 and lesson02.verdict(tanh.signal_ratio) == "exploding"  # 24
     # ReLU, standard and Glorot: forward spread and backward gradient shrink together
     for scheme in ("standard", "glorot"):
-        p = sl.depth_profile(50, "relu", scheme)
+        p = lesson02.depth_profile(50, "relu", scheme)
         forward_decades = np.log10(p.stats.std[-1] / p.stats.std[0])
         backward_decades = np.log10(p.signal_ratio)
         print(scheme, forward_decades, backward_decades)  # -20.0 / -19.4, -8.3 / -7.7
         assert backward_decades < -5 and abs(forward_decades - backward_decades) < 1.5
-    he = sl.depth_profile(50, "relu", "he")
+    he = lesson02.depth_profile(50, "relu", "he")
     assert 0.1 < he.stats.std[-1] / he.stats.std[0] < 10 and 0.1 < he.signal_ratio < 10
     # sigmoid: the forward pass keeps its spread while the gradient vanishes
-    sig = sl.depth_profile(50, "sigmoid", "glorot")
+    sig = lesson02.depth_profile(50, "sigmoid", "glorot")
     assert 1 / 3 < sig.stats.std[-1] / sig.stats.std[0] < 3 and sig.signal_ratio < 1e-30
     # "the factor per layer hardly changes with depth" (0.698 to 0.710 for depth 5 to 50)
-    factors = [sl.depth_profile(d, "relu", "glorot").per_layer for d in (5, 10, 20, 30, 50)]
+    factors = [lesson02.depth_profile(d, "relu", "glorot").per_layer for d in (5, 10, 20, 30, 50)]
     assert max(factors) / min(factors) < 1.05
-    p = sl.depth_profile(30, "relu", "glorot")
+    p = lesson02.depth_profile(30, "relu", "glorot")
     assert p.signal_ratio == pytest.approx(p.per_layer**29)
 
 
 def test_weight_gradient_hides_the_vanishing_as_printed_in_section_7():
-    p = sl.depth_profile(50, "tanh", "standard")
+    p = lesson02.depth_profile(50, "tanh", "standard")
     assert 1e-13 < p.signal_ratio < 1e-11  # 2.3e-12
     assert 0.5 < p.weight_ratio < 2  # 0.98: "about the same size"
     assert 0.4 < p.stats.std[0] < 0.5 and 1e-13 < p.stats.std[-1] < 1e-11  # 0.46, 9.9e-13
-    relu = [sl.depth_profile(50, "relu", "he", c) for c in (0.5, 1.0, 1.5)]
+    relu = [lesson02.depth_profile(50, "relu", "he", c) for c in (0.5, 1.0, 1.5)]
     np.testing.assert_allclose([p.weight_ratio for p in relu], relu[1].weight_ratio, rtol=1e-9)
     assert 1.5 < relu[1].weight_ratio < 2.2  # 1.83
     assert 1e-16 < relu[0].signal_ratio < 1e-14  # 1.6e-15: vanishing ...
     assert 0.5 < relu[1].signal_ratio < 2  # 0.91
     assert 1e8 < relu[2].signal_ratio < 1e9  # 3.9e8: ... to exploding
-    assert sl.verdict(relu[0].signal_ratio) == "vanishing"
-    assert sl.verdict(relu[2].signal_ratio) == "exploding"
+    assert lesson02.verdict(relu[0].signal_ratio) == "vanishing"
+    assert lesson02.verdict(relu[2].signal_ratio) == "exploding"
 
 
 def test_ratio_not_zero_as_printed_in_section_8():
@@ -257,7 +259,7 @@ def _png(app):
 
 
 def test_slider_moves_headlessly():
-    app = sl.depth_slider()
+    app = lesson02.depth_slider()
     assert app.readout_text == (
         "sigmoid, glorot x1.00, depth 50: ||dL/dh_1|| / ||dL/dh_50|| = 2.1e-31 (vanishing); "
         "x0.237 per layer"
@@ -274,43 +276,43 @@ def test_slider_moves_headlessly():
     assert "||dL/dh_1|| / ||dL/dh_2||" in app.readout_text
     assert app.axes[0].get_title() == "backward pass (dotted: 1^k)"
     for ax in app.axes:  # the fixed axes survive every redraw
-        np.testing.assert_array_equal(ax.get_yticks(), sl.Y_TICKS)
-        assert ax.get_ylim() == pytest.approx(sl.Y_LIMITS) and ax.get_yscale() == "log"
+        np.testing.assert_array_equal(ax.get_yticks(), lesson02.Y_TICKS)
+        assert ax.get_ylim() == pytest.approx(lesson02.Y_LIMITS) and ax.get_yscale() == "log"
 
 
 def test_slider_extremes_give_no_warnings_and_stay_on_the_fixed_axes():
-    app = sl.depth_slider()
+    app = lesson02.depth_slider()
     with warnings.catch_warnings(), np.errstate(all="raise"):
         warnings.simplefilter("error")
-        app.set(depth=50, activation="relu", scheme="standard", scale=sl.SCALE_RANGE[1])
+        app.set(depth=50, activation="relu", scheme="standard", scale=lesson02.SCALE_RANGE[1])
         assert "= 2.3e-05 (vanishing)" in app.readout_text  # gain 2 x 0.58 x slope 0.71 < 1
-        for activation in sl.ACTIVATIONS:
+        for activation in lesson02.ACTIVATIONS:
             for scheme in SCHEMES:
-                for scale in sl.SCALE_RANGE:
+                for scale in lesson02.SCALE_RANGE:
                     for depth in (2, 50):
-                        p = sl.depth_profile(depth, activation, scheme, scale)
+                        p = lesson02.depth_profile(depth, activation, scheme, scale)
                         values = np.concatenate(
                             [p.stats.signal_norm / p.stats.signal_norm[-1], p.stats.std]
                         )
                         assert np.all(np.isfinite(values)), (activation, scheme, scale)
-                        low, high = sl.Y_LIMITS
+                        low, high = lesson02.Y_LIMITS
                         assert np.all((low < values) & (values < high)), (activation, scheme)
-        app.set(activation="sigmoid", scheme="standard", scale=sl.SCALE_RANGE[0])
+        app.set(activation="sigmoid", scheme="standard", scale=lesson02.SCALE_RANGE[0])
         assert "cannot compute" not in app.readout_text
 
 
 def test_draw_marks_overflow_and_underflow_instead_of_failing():
-    good = sl.depth_profile(5, "tanh", "glorot")
+    good = lesson02.depth_profile(5, "tanh", "glorot")
     stats = good.stats._replace(
         signal_norm=np.array([np.inf, 0.0, 1.0, 2.0, 3.0]), std=np.array([0.0, 1, 1, 1, 1])
     )
     broken = good._replace(stats=stats)
-    app = sl.depth_slider()
+    app = lesson02.depth_slider()
     for ax in app.axes:
         ax.cla()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        sl.draw_profile(app.axes, broken)
+        lesson02.draw_profile(app.axes, broken)
     back = app.axes[0]
     labels = [t.get_text() for t in back.get_legend().get_texts()]
     assert "overflow" in labels and "underflow to 0" in labels
@@ -319,14 +321,14 @@ def test_draw_marks_overflow_and_underflow_instead_of_failing():
 
 def test_helpers_reject_what_they_cannot_measure():
     with pytest.raises(ValueError, match="at least 2"):
-        sl.per_layer_factor(0.5, 1)
-    assert sl.verdict(0.05) == "vanishing" and sl.verdict(50) == "exploding"
-    assert sl.verdict(0.1) == sl.verdict(10) == "kept within 10x"
-    np.testing.assert_array_equal(sl.depth_profile(4).distance, [3, 2, 1, 0])
+        lesson02.per_layer_factor(0.5, 1)
+    assert lesson02.verdict(0.05) == "vanishing" and lesson02.verdict(50) == "exploding"
+    assert lesson02.verdict(0.1) == lesson02.verdict(10) == "kept within 10x"
+    np.testing.assert_array_equal(lesson02.depth_profile(4).distance, [3, 2, 1, 0])
 
 
 def test_init_sweep_has_a_row_per_scheme():
-    fig = sl.init_sweep()
+    fig = lesson02.init_sweep()
     assert len(fig.axes) == 6
     titles = [fig.axes[i].get_title() for i in (0, 2, 4)]
     assert titles[0].startswith("relu, standard init · backward pass")
@@ -334,7 +336,7 @@ def test_init_sweep_has_a_row_per_scheme():
 
 
 def test_comparison_figure_shows_the_four_networks_and_the_bound():
-    fig = sl.comparison_figure()
+    fig = lesson02.comparison_figure()
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["sigmoid, glorot", "tanh, glorot", "relu, glorot", "relu, he", "0.25^k"]

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from helpers import assert_all_different, no_warnings, png
 
-from course_utils import plots, rnn
+from course_utils import gradient_vs_distance, plots, rnn, tasks
 from course_utils.checks import Status
 from course_utils.exercises import lesson03 as ex
-from course_utils.sliders import lesson03 as l03
+from course_utils.lessons import lesson03
 
 # --- the forward pass and forgetting ---------------------------------------------------------
 
@@ -28,8 +28,8 @@ def test_forward_cell_shapes_and_bounded_states():
 
 
 def test_forgetting_curve_quoted_numbers():
-    tanh = l03.forgetting_curve(T=40, activation="tanh")
-    linear = l03.forgetting_curve(T=40, activation="linear")
+    tanh = lesson03.forgetting_curve(T=40, activation="tanh")
+    linear = lesson03.forgetting_curve(T=40, activation="linear")
     assert tanh.distance[0] == 1.0 and linear.distance[0] == 1.0
     assert tanh.distance[-1] < 1e-9  # "less than a billionth" (measured 3.4e-11)
     assert 1e-3 < linear.distance[-1] < 5e-2  # measured 8.9e-3: "much more slowly"
@@ -45,7 +45,7 @@ def test_forgetting_curve_linear_difference_follows_w():
     d1 = (x[0, 0] - rng.standard_normal(64)) @ params["W_xh"]  # h_1 - h'_1, as h_0 = 0
     d = [d1 @ np.linalg.matrix_power(params["W_hh"], t) for t in range(T)]
     expected = np.linalg.norm(d, axis=1) / np.linalg.norm(d1)
-    got = l03.forgetting_curve(T=T, activation="linear").distance
+    got = lesson03.forgetting_curve(T=T, activation="linear").distance
     np.testing.assert_allclose(got, expected, rtol=1e-10)
 
 
@@ -53,7 +53,7 @@ def test_forgetting_curve_linear_difference_follows_w():
 
 
 def test_weight_shares_quoted_numbers_and_sum():
-    shares = l03.weight_gradient_by_lag(T=50, radius=0.9)
+    shares = lesson03.weight_gradient_by_lag(T=50, radius=0.9)
     ratio_10 = shares.norms[10] / shares.norms[0]
     ratio_40 = shares.norms[40] / shares.norms[0]
     assert 1e-3 < ratio_10 < 1e-2  # "a few thousandths" (measured 3.3e-3)
@@ -72,7 +72,7 @@ def test_weight_shares_quoted_numbers_and_sum():
 
 
 def test_truncated_bptt_quoted_numbers_and_definition():
-    shares = l03.weight_gradient_by_lag(T=50, radius=0.9)
+    shares = lesson03.weight_gradient_by_lag(T=50, radius=0.9)
     error = shares.truncation_error
     assert error.shape == (51,) and error[0] == 1.0 and error[-1] == 0.0
     assert 1e-3 < error[10] < 1e-2  # "hardly at all after 10 steps" (measured 3.2e-3)
@@ -95,7 +95,7 @@ def test_truncated_bptt_quoted_numbers_and_definition():
 
 
 def test_gradient_check_all_references_agree():
-    errors = l03.bptt_gradient_check()
+    errors = lesson03.bptt_gradient_check()
     assert set(errors) == {"finite differences", "torch autograd", "torch.nn.RNN"}
     for by_weight in errors.values():
         assert set(by_weight) == {"W_hh", "W_xh", "b"}
@@ -128,8 +128,8 @@ def test_exercise_3_measured_value_and_explanation():
 
 
 def test_step_breakdown_quoted_numbers():
-    tanh = l03.step_breakdown(radius=0.7, activation="tanh")
-    linear = l03.step_breakdown(radius=0.7, activation="linear")
+    tanh = lesson03.step_breakdown(radius=0.7, activation="tanh")
+    linear = lesson03.step_breakdown(radius=0.7, activation="linear")
     assert linear.per_step == pytest.approx(0.7, abs=0.01)  # measured 0.699
     assert linear.rho == pytest.approx(0.7, abs=1e-9)
     assert tanh.per_step == pytest.approx(0.448, abs=0.005)
@@ -142,7 +142,7 @@ def test_step_breakdown_quoted_numbers():
 @pytest.mark.parametrize("radius", [0.5, 0.9, 1.5, 3.0])
 def test_slope_times_gain_predicts_the_rate(activation, radius):
     """Measured over these 12 settings (seed 0): |log per_step - log estimate| <= 0.04."""
-    b = l03.step_breakdown(radius=radius, activation=activation)
+    b = lesson03.step_breakdown(radius=radius, activation=activation)
     assert abs(math.log(b.per_step) - math.log(b.estimate)) < 0.06
 
 
@@ -166,7 +166,7 @@ def test_step_breakdown_uses_the_rnn_of_gradient_vs_lag():
 
 
 def test_slope_table_quoted_numbers():
-    table = l03.slope_table()
+    table = lesson03.slope_table()
     assert len(table) == 16
     for r in (0.5, 0.9, 1.5, 3.0):  # "log(rho) to within 0.01" (measured max gap 0.002)
         assert abs(table["linear", r].slope - math.log(r)) < 0.01
@@ -188,7 +188,7 @@ def test_slope_table_quoted_numbers():
 
 def test_sigmoid_below_one_over_gamma_has_a_falling_bound():
     """The slider's suggestion: sigmoid, largest singular value 3 < 1/gamma = 4."""
-    res = l03.lag_profile(100, 3.0, "sigmoid", scaling="spectral")
+    res = lesson03.lag_profile(100, 3.0, "sigmoid", scaling="spectral")
     assert res.profile.sigma_max == pytest.approx(3.0, rel=1e-9)
     assert res.bound_rate < 0 and res.slope < res.bound_rate
 
@@ -197,9 +197,9 @@ def test_sigmoid_below_one_over_gamma_has_a_falling_bound():
 
 
 def test_cat_sentence_quoted_numbers():
-    cat = l03.sentence_gradient()
+    cat = gradient_vs_distance.sentence_gradient()
     assert cat.lag == 8
-    assert cat.words == rnn.tokenize(l03.SENTENCE)[:10] and cat.words[-1] == "was"
+    assert cat.words == tasks.tokenize(lesson03.SENTENCE)[:10] and cat.words[-1] == "was"
     assert cat.norms[-1] == 1.0
     assert cat.fraction == pytest.approx(0.0046, abs=0.0005)  # "about half a percent"
     assert cat.norms[1] == cat.fraction  # 'cat' is word 1
@@ -213,7 +213,7 @@ def test_cat_sentence_quoted_numbers():
 
 
 def test_sentence_figure_marks_cat():
-    fig = l03.sentence_figure()
+    fig = lesson03.sentence_figure()
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()][1] == "cat"
     assert ax.get_yscale() == "log"
@@ -224,7 +224,7 @@ def test_sentence_figure_marks_cat():
 
 
 def test_slider_default_readout_and_moving():
-    app = l03.lag_slider()
+    app = lesson03.lag_slider()
     assert app.readout_text == (
         "tanh, rho = 0.90 (sigma_max 1.77), T = 100: gradient at lag 99 = 1e-25 of lag 0; "
         "measured slope -0.58/step vs bound log(sigma_max x gamma) = +0.57"
@@ -243,9 +243,9 @@ def test_slider_default_readout_and_moving():
 
 
 def test_slider_extreme_settings_show_overflow_without_warnings():
-    app = l03.lag_slider()
+    app = lesson03.lag_slider()
     with no_warnings():
-        app.set(activation="relu", radius=3.0, T=l03.T_MAX)
+        app.set(activation="relu", radius=3.0, T=lesson03.T_MAX)
     assert app.result.profile.overflowed
     assert app.result.state_overflow_lag == 1
     assert "undefined: the state h_t overflowed float64" in app.readout_text
@@ -261,23 +261,23 @@ def test_slider_extreme_settings_show_overflow_without_warnings():
 
 def test_slider_never_warns_or_fails_over_its_range():
     """Every corner of the controls: compute, readout and redraw (as an update does)."""
-    app = l03.lag_slider()
+    app = lesson03.lag_slider()
     with no_warnings():
-        for T in (10, l03.T_MAX):
-            for radius in (0.1, l03.RADIUS_MAX):
-                for activation in l03.ACTIVATIONS:
-                    for _, scaling in l03.SCALINGS:
-                        res = l03.lag_profile(T, radius, activation, scaling)
-                        assert l03.readout_lag(res).startswith(activation)
+        for T in (10, lesson03.T_MAX):
+            for radius in (0.1, lesson03.RADIUS_MAX):
+                for activation in lesson03.ACTIVATIONS:
+                    for _, scaling in lesson03.SCALINGS:
+                        res = lesson03.lag_profile(T, radius, activation, scaling)
+                        assert lesson03.readout_lag(res).startswith(activation)
                         plots.clear_artists(app.axes[0])
-                        l03.draw_lag(app.axes, res)
+                        lesson03.draw_lag(app.axes, res)
                         assert plots.png_bytes(app.figure)
 
 
 def test_gradient_overflow_to_inf_is_reported():
     """A gradient (not the state) past float64: the readout says so, exponent and all."""
     profile = rnn.gradient_vs_lag(1000, 3.0, "linear", input_scale=0.0)
-    res = l03.LagResult(
+    res = lesson03.LagResult(
         "linear",
         "radius",
         1000,
@@ -286,25 +286,25 @@ def test_gradient_overflow_to_inf_is_reported():
         math.log(profile.sigma_max),
         None,
     )
-    text = l03.readout_lag(res)
+    text = lesson03.readout_lag(res)
     assert "(overflows float64)" in text and "e+47" in text  # 3^999 ~ 1e477
-    fig_axes = l03.lag_slider().axes
+    fig_axes = lesson03.lag_slider().axes
     with no_warnings():
-        l03.draw_lag(fig_axes, res)
+        lesson03.draw_lag(fig_axes, res)
     legend = [t.get_text() for t in fig_axes[0].get_legend().get_texts()]
     assert "overflow" in legend
 
 
 def test_power_of_ten_format():
-    assert l03._power_of_ten(math.log(3e-26)) == "3e-26"
-    assert l03._power_of_ten(math.log(10) * 350.2) == "2e+350"
-    assert l03._power_of_ten(math.log(9.96e5)) == "1e+6"
-    assert l03._power_of_ten(math.log(0.25)) == "0.25"
-    assert l03._power_of_ten(-math.inf) == "0"
+    assert lesson03._power_of_ten(math.log(3e-26)) == "3e-26"
+    assert lesson03._power_of_ten(math.log(10) * 350.2) == "2e+350"
+    assert lesson03._power_of_ten(math.log(9.96e5)) == "1e+6"
+    assert lesson03._power_of_ten(math.log(0.25)) == "0.25"
+    assert lesson03._power_of_ten(-math.inf) == "0"
 
 
 def test_sweep_has_four_titled_panels():
-    fig = l03.lag_sweep()
+    fig = lesson03.lag_sweep()
     assert len(fig.axes) == 4
     assert fig.axes[0].get_title().startswith("ρ = 0.5 · slope -1.12 (bound -0.02)")
     assert fig.axes[3].get_title().startswith("ρ = 3.0 · slope +0.25")
@@ -312,7 +312,7 @@ def test_sweep_has_four_titled_panels():
 
 
 def test_forgetting_and_shares_figures_are_labelled():
-    for fig in (l03.forgetting_figure(), l03.weight_shares_figure()):
+    for fig in (lesson03.forgetting_figure(), lesson03.weight_shares_figure()):
         ax = fig.axes[0]
         assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
         assert ax.get_yscale() == "log"

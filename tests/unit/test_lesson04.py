@@ -11,7 +11,7 @@ from course_utils import clipping, normalization, rnn
 from course_utils.activations import sigmoid, sigmoid_prime
 from course_utils.checks import Status
 from course_utils.exercises import lesson04 as ex
-from course_utils.sliders import lesson04 as l04
+from course_utils.lessons import lesson04
 
 torch.set_num_threads(1)
 
@@ -27,7 +27,7 @@ def checks_may_fail(monkeypatch):
 
 def test_boundary_per_activation():
     """Measured: linear 1.00, ReLU 1.39, tanh 2.02, sigmoid none (slope -0.57 at radius 4)."""
-    phase = l04.phase_diagram()
+    phase = lesson04.phase_diagram()
     assert phase.boundary["linear"] == pytest.approx(1.0, abs=0.02)
     assert 1.3 < phase.boundary["relu"] < 1.5  # about sqrt(2)
     assert 1.85 < phase.boundary["tanh"] < 2.2
@@ -41,22 +41,22 @@ def test_sweep_regimes_and_long_sequences():
     """The sweep: tanh vanishes at 1, is level at 2, explodes at 3 (T = 100). T = 1000: tanh at
     radius 3 reaches ~1e96 (measured 1.9e96); ReLU at radius 4 overflows in the state."""
     with no_warnings():
-        assert l04.lag_profile(1.0, "tanh").regime == "vanishing"
-        assert l04.lag_profile(2.0, "tanh").regime == "at the boundary"
-        assert l04.lag_profile(3.0, "tanh").regime == "exploding"
-        tanh = l04.lag_profile(3.0, "tanh", 1000)
-        relu = l04.lag_profile(4.0, "relu", 1000)
+        assert lesson04.lag_profile(1.0, "tanh").regime == "vanishing"
+        assert lesson04.lag_profile(2.0, "tanh").regime == "at the boundary"
+        assert lesson04.lag_profile(3.0, "tanh").regime == "exploding"
+        tanh = lesson04.lag_profile(3.0, "tanh", 1000)
+        relu = lesson04.lag_profile(4.0, "relu", 1000)
     assert tanh.regime == "exploding" and 90 < np.log10(tanh.profile.norms[-1]) < 100
-    assert "1.9e+96" in l04.readout_lag(tanh)
+    assert "1.9e+96" in lesson04.readout_lag(tanh)
     assert relu.regime == "overflow" and relu.overflow == "state"
-    assert "overflow" in l04.readout_lag(relu)
+    assert "overflow" in lesson04.readout_lag(relu)
 
 
 def test_measured_slope_keeps_overflowed_gradients():
     """Gradient overflow (linear RNN, no input): the slope still comes from the log-norms."""
     p = rnn.gradient_vs_lag(1000, 3.0, "linear", input_scale=0.0)
     assert np.isinf(p.norms[-1])
-    assert l04.measured_slope(p) == pytest.approx(np.log(3.0), abs=0.01)
+    assert lesson04.measured_slope(p) == pytest.approx(np.log(3.0), abs=0.01)
 
 
 # --- ReLU, tanh, IRNN ----------------------------------------------------------------------
@@ -67,8 +67,8 @@ def test_activation_runs_over_ten_seeds():
     13-4.9e10 (above 1e5 in 5 of 10, below 100 in 4: "in 4 it stays in the tens"), Jacobian
     0.26-1.3e10; ReLU W state 6.8-10, Jacobian 9.8e-17-2.7e-12; IRNN Jacobian exactly 1.0,
     state 630-650."""
-    runs = l04.activation_runs(range(10))
-    tanh, relu, small, irnn = (runs[name] for name in l04.CONFIGURATIONS)
+    runs = lesson04.activation_runs(range(10))
+    tanh, relu, small, irnn = (runs[name] for name in lesson04.CONFIGURATIONS)
     assert np.all((5 < tanh["state"]) & (tanh["state"] < 6.5))
     assert np.all((3e-8 < tanh["jacobian"]) & (tanh["jacobian"] < 5e-5))
     assert relu["state"].min() < 30 and relu["state"].max() > 1e10
@@ -92,16 +92,16 @@ def test_comparison_radius_is_the_w_of_activation_comparison():
     )
     theirs = rnn.activation_comparison(seed=3)["relu, gain*W"]
     assert mine == theirs
-    assert l04.comparison_radius(3) == pytest.approx(rnn.spectral_radius(1.5 * W), rel=1e-12)
-    radii = [l04.comparison_radius(s) for s in range(10)]
+    assert lesson04.comparison_radius(3) == pytest.approx(rnn.spectral_radius(1.5 * W), rel=1e-12)
+    radii = [lesson04.comparison_radius(s) for s in range(10)]
     assert 1.5 < min(radii) and max(radii) < 1.75  # measured 1.53 to 1.71
 
 
 def test_orthogonal_comparison_numbers():
     """Seed 0, measured: random W (radius 1), linear: 2.6 down to 1.8e-18; orthogonal, linear:
     1 and 1; with tanh the largest is 2.9e-21 (random) and 1.1e-20 (orthogonal)."""
-    sv = l04.orthogonal_comparison(seed=0)
-    assert list(sv) == list(l04.ORTHOGONAL_ROWS)
+    sv = lesson04.orthogonal_comparison(seed=0)
+    assert list(sv) == list(lesson04.ORTHOGONAL_ROWS)
     assert all(v.shape == (64,) and np.all(np.diff(v) <= 0) for v in sv.values())
     random_linear = sv["random W, radius 1", "linear"]
     assert f"{random_linear[0]:.2g}" == "2.6" and f"{random_linear[-1]:.1g}" == "2e-18"
@@ -115,12 +115,12 @@ def test_orthogonal_comparison_numbers():
 
 def test_cliff_jumps_quoted_in_the_lesson():
     """Measured largest jumps: 0.09, 0.09, 0.39 (w = 2, 3, 4); 7.01, 11.12, 19.48 (5, 6, 8)."""
-    jumps = {w: l04.cliff(w).jump for w in (2.0, 3.0, 4.0, 5.0, 6.0, 8.0)}
+    jumps = {w: lesson04.cliff(w).jump for w in (2.0, 3.0, 4.0, 5.0, 6.0, 8.0)}
     assert all(jumps[w] < 0.5 for w in (2.0, 3.0, 4.0))
     assert jumps[5.0] == pytest.approx(7.0, abs=0.1)
     assert jumps[6.0] == pytest.approx(11.1, abs=0.1)
     assert jumps[8.0] == pytest.approx(19.5, abs=0.1)
-    assert l04.cliff(6.0).wall_b == pytest.approx(-3.23, abs=0.01)
+    assert lesson04.cliff(6.0).wall_b == pytest.approx(-3.23, abs=0.01)
     edge = rnn.loss_cliff([6.0], [-3.2350, -3.2345]).loss[0]
     assert edge[0] == pytest.approx(13.19, abs=0.01) and edge[1] == pytest.approx(2.03, abs=0.01)
 
@@ -128,17 +128,17 @@ def test_cliff_jumps_quoted_in_the_lesson():
 def test_wall_zoom_and_grid_gradient():
     """Measured at w = 6: wall at b = -3.2347560170; grid max gradient norm 20.7; at
     d = 1e-2, 1e-4, 1e-6, 1e-8 the gradient norm is 8.9, 9.0, 1.7e4, 4.3e8."""
-    assert l04.find_wall(6.0) == pytest.approx(-3.234756017, abs=1e-8)
-    grid = l04.grid_gradient_norm(6.0)
+    assert lesson04.find_wall(6.0) == pytest.approx(-3.234756017, abs=1e-8)
+    grid = lesson04.grid_gradient_norm(6.0)
     assert 19 < grid < 22
-    zoom = l04.wall_zoom(6.0)
+    zoom = lesson04.wall_zoom(6.0)
     assert [p.distance for p in zoom] == [1e-2, 1e-4, 1e-6, 1e-8]
     assert 8 < zoom[0].grad_norm < 10 and 8 < zoom[1].grad_norm < 10
     assert 2.0 < zoom[0].loss < 2.2
     assert 5e3 < zoom[2].grad_norm < 5e4
     assert 1e8 < zoom[3].grad_norm < 1e9
     with pytest.raises(ValueError, match="no wall"):
-        l04.find_wall(3.0)
+        lesson04.find_wall(3.0)
 
 
 @pytest.mark.parametrize(("w", "within"), [(5.0, 1e-4), (6.0, 1e-7), (8.0, 1e-12)])
@@ -146,7 +146,7 @@ def test_the_wall_is_where_x0_is_the_unstable_fixed_point(w, within):
     """The lesson's table (T = 50), measured: |wall - b*| = 6.1e-5, 3.0e-8, 6.4e-14, with the
     map's slope at x0 = 0.5 of 1.18, 1.41, 1.88; the saddle-nodes lie 0.04 to 0.6 away, one
     on each side (a saddle-node explanation would put the wall at one of them)."""
-    wall, b_star = l04.find_wall(w), rnn.wall_bias(w, 0.5)
+    wall, b_star = lesson04.find_wall(w), rnn.wall_bias(w, 0.5)
     assert abs(wall - b_star) < within
     assert w * sigmoid_prime(0.5) > 1  # x0 can be the unstable fixed point
     low, high = rnn.saddle_node_biases(w)
@@ -161,12 +161,12 @@ def test_below_the_corner_the_jump_is_a_saddle_node():
     at b* (-2.052083); after 50 steps it is smeared below the wall threshold (jump 0.71)."""
     assert f"{1 / sigmoid_prime(0.5):.2f}" == "4.26"
     assert 4.1 * sigmoid_prime(0.5) < 1
-    wall = l04.find_wall(4.1, T=2000)
+    wall = lesson04.find_wall(4.1, T=2000)
     low, _ = rnn.saddle_node_biases(4.1)
     assert abs(wall - low) < 1e-4
     assert abs(wall - rnn.wall_bias(4.1, 0.5)) > 3e-3
     with pytest.raises(ValueError, match="no wall"):
-        l04.find_wall(4.1)
+        lesson04.find_wall(4.1)
 
 
 def test_the_slope_at_the_wall_explains_its_steepness():
@@ -177,7 +177,7 @@ def test_the_slope_at_the_wall_explains_its_steepness():
     assert f"{slope**50:.1e}" == "2.9e+07"  # "about 3 x 10^7"
     total = (slope**50 - 1) / (slope - 1)
     assert f"{total:.1e}" == "7.1e+07"  # "about 7 x 10^7"
-    b = l04.find_wall(6.0) + 1e-8  # the lesson's last zoom point: x_50 is of order 1 away
+    b = lesson04.find_wall(6.0) + 1e-8  # the lesson's last zoom point: x_50 is of order 1 away
     x = 0.5
     for _ in range(50):
         x = 6.0 * sigmoid(x) + b
@@ -190,15 +190,19 @@ def test_the_slope_at_the_wall_explains_its_steepness():
 def test_one_step_on_the_wall():
     """Measured: loss 3.97 on the wall; plain step to (2.3e6, 3.7e6), loss 3.6e13; clipped at
     25 with lr 0.01: a step of 0.25 to (6.13, -3.02), loss 4.15."""
-    step = l04.cliff_step(w=6.0, distance=1e-8, lr=0.01, max_norm=25.0)
+    step = lesson04.cliff_step(w=6.0, distance=1e-8, lr=0.01, max_norm=25.0)
     assert 3.5 < step.loss < 4.5 and step.grad_norm > 1e8
     assert step.plain_to[0] > 1e6 and step.plain_loss > 1e12
-    moved = np.hypot(step.clipped_to[0] - 6.0, step.clipped_to[1] - (l04.find_wall(6.0) + 1e-8))
+    moved = np.hypot(
+        step.clipped_to[0] - 6.0, step.clipped_to[1] - (lesson04.find_wall(6.0) + 1e-8)
+    )
     assert moved == pytest.approx(0.25, rel=1e-5)
     assert step.clipped_to[0] == pytest.approx(6.13, abs=0.01)
     assert step.clipped_to[1] == pytest.approx(-3.02, abs=0.01)
     assert 3.9 < step.clipped_loss < 4.4
-    assert 25.0 > l04.grid_gradient_norm(6.0)  # the threshold sits above every ordinary gradient
+    assert 25.0 > lesson04.grid_gradient_norm(
+        6.0
+    )  # the threshold sits above every ordinary gradient
 
 
 # --- clipping -------------------------------------------------------------------------------
@@ -207,14 +211,14 @@ def test_one_step_on_the_wall():
 def test_lesson_torch_comparison_and_cosines():
     """The lesson's cells: numpy vs torch (printed max difference 0.0e+00, norm 44.53); at the
     wall norm clipping keeps cosine 1, element-wise turns it to 0.974 (13 degrees), norm 7.07."""
-    same = l04.torch_clip_comparison(max_norm=1.0, seed=0)
+    same = lesson04.torch_clip_comparison(max_norm=1.0, seed=0)
     before = same.norm_before
     assert before == pytest.approx(44.53, abs=0.01)
     assert same.torch_norm_before == pytest.approx(before)
     assert same.max_difference < 1e-12
     assert same.norm_after == pytest.approx(1.0, abs=1e-5)
 
-    wall = rnn.loss_cliff([6.0], [l04.find_wall(6.0) + 1e-8])
+    wall = rnn.loss_cliff([6.0], [lesson04.find_wall(6.0) + 1e-8])
     g = [wall.dloss_dw[0], wall.dloss_db[0]]
     by_norm, _ = clipping.clip_grad_norm(g, 25.0)
     by_entry = clipping.clip_elementwise(g, 5.0)
@@ -227,7 +231,7 @@ def test_lesson_torch_comparison_and_cosines():
 
 @pytest.fixture(scope="module")
 def clip_runs():
-    return l04.clipping_runs(range(5))
+    return lesson04.clipping_runs(range(5))
 
 
 @pytest.mark.training
@@ -260,26 +264,29 @@ def test_clipping_thresholds_allow_the_same_step():
     ones = {"W_hh": np.full((32, 32), 7.0), "W_xh": np.full((2, 32), -3.0), "b": np.ones(32),
             "w_out": np.ones(32), "b_out": np.ones(1)}  # fmt: skip
     assert sum(g.size for g in ones.values()) == P
-    clipped = clipping.clip_elementwise(ones, l04.EQUAL_STEP)
+    clipped = clipping.clip_elementwise(ones, lesson04.EQUAL_STEP)
     assert clipping.global_norm(clipped) == pytest.approx(1.0)
 
 
 def test_clipping_outcome_phrases():
     finite = clipping.TrainResult(np.full(300, 0.16), np.ones(300), False)
     blown = clipping.TrainResult(np.full(228, 1e300), np.ones(228), True)
-    assert l04.clipping_outcome([finite, finite]) == (
+    assert lesson04.clipping_outcome([finite, finite]) == (
         "all 2 runs stayed finite, with a final MSE of 0.16"
     )
-    assert l04.clipping_outcome([blown, finite]) == (
+    assert lesson04.clipping_outcome([blown, finite]) == (
         "1 of the 2 runs overflowed (the earliest at step 228), and the other ended with an "
         "MSE of 0.16"
     )
-    assert l04.clipping_outcome([blown]) == "1 of the 1 runs overflowed (the earliest at step 228)"
+    assert (
+        lesson04.clipping_outcome([blown])
+        == "1 of the 1 runs overflowed (the earliest at step 228)"
+    )
 
 
 def test_training_figure_has_no_warnings(clip_runs):
     with no_warnings():
-        fig = l04.training_figure(clip_runs)
+        fig = lesson04.training_figure(clip_runs)
         fig.canvas.draw()
     assert len(fig.axes) == 2
 
@@ -290,7 +297,7 @@ def test_training_figure_has_no_warnings(clip_runs):
 def test_bn_demo_statistics():
     """Printed: raw means (50.02, -2.02), stds (10.1, 0.503); BN gives means 0 and stds 1;
     with gamma = (2, 0.5), beta = (1, -1), means (1, -1) and stds (2, 0.5)."""
-    demo = l04.bn_demo()
+    demo = lesson04.bn_demo()
     np.testing.assert_allclose(demo.x.mean(axis=0), [50, -2], atol=0.1)
     np.testing.assert_allclose(demo.x.std(axis=0), [10, 0.5], rtol=0.03)
     np.testing.assert_allclose(demo.y_standard.mean(axis=0), [0, 0], atol=1e-12)
@@ -302,7 +309,7 @@ def test_bn_demo_statistics():
 def test_running_statistics_demo():
     """Printed: running mean (50.40, -2.00), variance (104.2, 0.230); (60, -2.5) -> (0.94,
     -1.053) in evaluation mode."""
-    tracked = l04.running_stats_demo(batches=100, batch=32)
+    tracked = lesson04.running_stats_demo(batches=100, batch=32)
     np.testing.assert_allclose(tracked.running_mean, [50.40, -2.00], atol=0.01)
     assert tracked.running_var[0] == pytest.approx(104.2, abs=0.1)
     assert tracked.running_var[1] == pytest.approx(0.230, abs=0.001)
@@ -326,14 +333,14 @@ def test_batch_norm_rescues_the_deep_sigmoid_mlp():
     assert 0.3 < min(normed) and max(normed) < 0.75
     assert normalization.mlp_layer_grad_norms("sigmoid", False)[0] < 1e-8
     assert normalization.mlp_layer_grad_norms("sigmoid", True).min() > 0.05
-    assert len(l04.mlp_figure().axes[0].lines) == 2
+    assert len(lesson04.mlp_figure().axes[0].lines) == 2
 
 
 def test_layer_norm_rnn_numbers():
     """Printed: gain 1 lag 50: 5.6e-13 plain, 1.6e-14 LN; slopes -0.61, -0.77. Gain 4: lag 99
     2.1e8 plain, 5.1e-3 LN; largest with LN 2.27."""
-    curves = l04.layernorm_curves()
-    assert len(l04.layernorm_figure(curves).axes) == 2
+    curves = lesson04.layernorm_curves()
+    assert len(lesson04.layernorm_figure(curves).axes) == 2
     assert 1e-13 < curves[1.0, False][50] < 1e-11
     assert 1e-15 < curves[1.0, True][50] < 1e-13
     assert -0.7 < rnn.decay_rate(np.arange(100), curves[1.0, False]) < -0.5
@@ -513,7 +520,7 @@ def test_bn_features_axis_without_keepdims_raises_clearly():
 
 def test_radius_slider_moves_headlessly():
     with no_warnings():
-        app = l04.radius_slider()
+        app = lesson04.radius_slider()
         assert app.values() == {"radius": 1.0, "activation": "tanh", "T": 100}
         assert app.readout_text.startswith("tanh, radius 1.00")
         assert "vanishing, measured slope -0.499" in app.readout_text
@@ -537,8 +544,8 @@ def test_radius_slider_moves_headlessly():
 
 def test_radius_slider_every_activation_at_the_extremes():
     with no_warnings():
-        app = l04.radius_slider()
-        for activation in l04.ACTIVATIONS:
+        app = lesson04.radius_slider()
+        for activation in lesson04.ACTIVATIONS:
             for radius in (0.5, 4.0):
                 for T in (10, 1000):
                     app.set(activation=activation, radius=radius, T=T)
@@ -547,7 +554,7 @@ def test_radius_slider_every_activation_at_the_extremes():
 
 def test_radius_sweep():
     with no_warnings():
-        fig = l04.radius_sweep()
+        fig = lesson04.radius_sweep()
         fig.canvas.draw()
     titles = [ax.get_title() for ax in fig.axes]
     assert titles == [
@@ -559,7 +566,7 @@ def test_radius_sweep():
 
 def test_cliff_slider_moves_headlessly():
     with no_warnings():
-        app = l04.cliff_slider()
+        app = lesson04.cliff_slider()
         assert app.readout_text.startswith("w = 3.0: the map's largest slope w/4 = 0.75 <= 1")
         assert "no wall" in app.readout_text
         first = png(app)
@@ -573,7 +580,7 @@ def test_cliff_slider_moves_headlessly():
 
 
 def test_cliff_sweep():
-    fig = l04.cliff_sweep()
+    fig = lesson04.cliff_sweep()
     assert len(fig.axes) == 4
     assert fig.axes[0].get_title().startswith("w = 3.0")
     assert fig.axes[3].get_legend().get_texts()[1].get_text() == "wall: jump of 11.1"
@@ -582,8 +589,8 @@ def test_cliff_sweep():
 def test_static_figures_draw_without_warnings():
     with no_warnings():
         for fig in (
-            l04.phase_figure(l04.phase_diagram(radii=np.array([0.5, 1.5, 3.0]))),
-            l04.activation_figure(l04.activation_runs(range(2))),
-            l04.bn_figure(l04.bn_demo()),
+            lesson04.phase_figure(lesson04.phase_diagram(radii=np.array([0.5, 1.5, 3.0]))),
+            lesson04.activation_figure(lesson04.activation_runs(range(2))),
+            lesson04.bn_figure(lesson04.bn_demo()),
         ):
             fig.canvas.draw()

@@ -12,12 +12,11 @@ import pytest
 import torch
 from helpers import assert_all_different, no_warnings, png
 
-from course_utils import lstm, plots, rnn
+from course_utils import gradient_vs_distance, lstm, plots, rnn, tasks
 from course_utils.activations import sigmoid
 from course_utils.checks import Status
 from course_utils.exercises import lesson05 as ex
-from course_utils.sliders import lesson03 as l03
-from course_utils.sliders import lesson05 as l05
+from course_utils.lessons import lesson05
 from course_utils.tasks import AGREEMENT_VOCAB
 
 torch.set_num_threads(1)
@@ -35,7 +34,7 @@ def test_parameter_shapes_printed_in_the_lesson():
 
 
 def test_gradient_check_all_references_agree():
-    check = l05.gradient_check()
+    check = lesson05.gradient_check()
     assert check.forward < 1e-12  # measured 7.5e-17
     assert set(check.backward) == {"finite differences", "torch autograd", "torch.nn.LSTM"}
     for by_weight in check.backward.values():
@@ -175,28 +174,28 @@ def test_prediction_checker_and_its_numbers():
 
 
 def test_cell_path_quoted_numbers():
-    rnn_99 = l05.cell_path(1.0, 100).rnn.norms[99]
+    rnn_99 = lesson05.cell_path(1.0, 100).rnn.norms[99]
     assert f"{rnn_99:.0e}" == "1e-25"  # measured 1.49e-25
     expected = {0.0: (1e-31, 1e-29), 1.0: (1.5e-14, 2.5e-14), 3.0: (0.005, 0.01)}
     for bias, (lo, hi) in expected.items():
-        res = l05.cell_path(bias, 100)
+        res = lesson05.cell_path(bias, 100)
         assert abs(res.typical_f - sigmoid(bias)) < 0.01  # "within 0.01 of sigmoid(b_f)"
         assert lo < res.path.median[99] < hi  # measured 8.2e-31, 2.0e-14, 7.1e-3
-    b0, b1 = l05.cell_path(0.0, 100), l05.cell_path(1.0, 100)
+    b0, b1 = lesson05.cell_path(0.0, 100), lesson05.cell_path(1.0, 100)
     assert b0.path.median[99] < rnn_99  # "smaller than the RNN's"
     assert 1e11 < b1.path.median[99] / rnn_99 < 1e12  # "eleven orders of magnitude better"
     assert b1.typical_f == pytest.approx(0.73, abs=0.005)
 
 
 def test_slider_uses_the_course_functions():
-    res = l05.cell_path(2.0, 50)
+    res = lesson05.cell_path(2.0, 50)
     path = lstm.cell_path_gradient(2.0, 50)
     np.testing.assert_array_equal(res.path.median, path.median)
     np.testing.assert_array_equal(res.rnn.norms, rnn.gradient_vs_lag(50, 0.9, "tanh").norms)
 
 
 def test_slider_default_readout_and_moving():
-    app = l05.cell_path_slider()
+    app = lesson05.cell_path_slider()
     assert app.readout_text == (
         "b_f = +1.0, T = 100: typical forget gate exp(mean log f) = 0.727 (sigmoid(b_f) = "
         "0.731); direct cell path back to step 1 (lag 99): median 2e-14 over 64 units "
@@ -217,10 +216,10 @@ def test_slider_default_readout_and_moving():
 
 
 def test_slider_never_warns_or_fails_over_its_range():
-    app = l05.cell_path_slider()
+    app = lesson05.cell_path_slider()
     with no_warnings():
-        for bias in (*l05.BIAS_RANGE, 0.0):
-            for T in l05.T_RANGE:
+        for bias in (*lesson05.BIAS_RANGE, 0.0):
+            for T in lesson05.T_RANGE:
                 app.set(forget_bias=bias, T=T)
                 assert app.readout_text.startswith(f"b_f = {bias:+.1f}, T = {T}")
                 assert np.all(app.result.path.median > 0)  # no underflow at the extremes
@@ -230,14 +229,14 @@ def test_slider_never_warns_or_fails_over_its_range():
 
 
 def test_readout_number_format():
-    assert l05.short(0.0) == "0"
-    assert l05.short(0.0071) == "0.0071"
-    assert l05.short(0.94) == "0.94"
-    assert l05.short(2.0e-14) == "2e-14"
+    assert lesson05.short(0.0) == "0"
+    assert lesson05.short(0.0071) == "0.0071"
+    assert lesson05.short(0.94) == "0.94"
+    assert lesson05.short(2.0e-14) == "2e-14"
 
 
 def test_sweep_has_three_titled_log_panels():
-    fig = l05.cell_path_sweep()
+    fig = lesson05.cell_path_sweep()
     assert len(fig.axes) == 3
     titles = [ax.get_title() for ax in fig.axes]
     assert titles[0] == "b_f = 0 · typical f = 0.497"
@@ -250,7 +249,7 @@ def test_sweep_has_three_titled_log_panels():
 
 def test_full_vs_direct_uses_the_slider_lstm():
     """The direct path is r * (product of the forget gates) of cell_path_gradient's LSTM."""
-    res = l05.full_vs_direct(1.0, T=40)
+    res = lstm.full_vs_direct(1.0, T=40)
     path = lstm.cell_path_gradient(1.0, T=40)
     rng = np.random.default_rng(0)
     lstm.init_lstm(8, 64, 1.0, rng)
@@ -265,7 +264,7 @@ def test_full_vs_direct_uses_the_slider_lstm():
 def test_full_gradient_matches_autograd():
     """||dL/dc_t|| for L = <r, c_T>, by torch autograd through the same equations."""
     T, gain = 12, 3.0
-    res = l05.full_vs_direct(1.0, T=T, gain=gain)
+    res = lstm.full_vs_direct(1.0, T=T, gain=gain)
     rng = np.random.default_rng(0)
     params = lstm.init_lstm(8, 64, 1.0, rng)
     x = rng.standard_normal((T, 1, 8))
@@ -288,7 +287,7 @@ def test_full_gradient_matches_autograd():
 
 
 def test_full_vs_direct_quoted_numbers():
-    b0, b1, b3 = (l05.full_vs_direct(b) for b in (0.0, 1.0, 3.0))
+    b0, b1, b3 = (lstm.full_vs_direct(b) for b in (0.0, 1.0, 3.0))
     assert 1e-20 < b0.full[99] < 1e-19 and 1e-30 < b0.direct[99] < 1e-29  # 3.9e-20, 2.2e-30
     assert 3e-7 < b1.full[99] < 7e-7  # "about 5e-7" (measured 4.6e-7)
     assert 2e-14 < b1.direct[99] < 5e-14  # "3e-14" (measured 3.5e-14)
@@ -302,7 +301,7 @@ def test_full_vs_direct_quoted_numbers():
 
 
 def test_first_input_table_quoted_numbers():
-    ratios = l05.first_input_table()
+    ratios = lesson05.first_input_table()
     assert list(ratios) == ["tanh RNN", "LSTM, b_f = 0", "LSTM, b_f = 1", "LSTM, b_f = 3", "GRU"]
     assert 4e-22 < ratios["tanh RNN"] < 6e-22  # "5e-22" (measured 4.9e-22)
     assert 1.5e-20 < ratios["LSTM, b_f = 0"] < 2.5e-20  # "2e-20" (measured 1.6e-20)
@@ -314,7 +313,7 @@ def test_first_input_table_quoted_numbers():
 
 def test_full_path_figure_is_labelled_without_warnings():
     with no_warnings():
-        fig = l05.full_path_figure()
+        fig = lesson05.full_path_figure()
         plots.png_bytes(fig)
     ax = fig.axes[0]
     assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
@@ -327,13 +326,13 @@ def test_full_path_figure_is_labelled_without_warnings():
 
 def test_vocabulary_and_sentence_printed():
     assert len(AGREEMENT_VOCAB) == 27
-    assert rnn.tokenize(l05.SENTENCE) == [
+    assert tasks.tokenize(lesson05.SENTENCE) == [
         "the", "cat", "which", "already", "ate", "a", "bowl", "of", "milk", "was", "full",
     ]  # fmt: skip
 
 
 def test_weight_rows_describe_the_hand_set_weights():
-    assert l05.weight_rows() == [
+    assert lesson05.weight_rows() == [
         "    input gate i, unit 0: bias -5; +10 from every noun; -20 × h_1",
         "    input gate i, unit 1: bias -5; +10 from every noun",
         "   forget gate f, unit 0: bias +10",
@@ -346,8 +345,8 @@ def test_weight_rows_describe_the_hand_set_weights():
 
 
 def test_sentence_trace_quoted_numbers():
-    trace = l05.sentence_trace(l05.SENTENCE)
-    twin = l05.sentence_trace(l05.PLURAL_SENTENCE)
+    trace = lesson05.sentence_trace(lesson05.SENTENCE)
+    twin = lesson05.sentence_trace(lesson05.PLURAL_SENTENCE)
     cat, was = trace.tokens.index("cat"), trace.tokens.index("was")
     assert twin.tokens[cat] == "cats" and twin.tokens[was] == "were"
     assert f"{trace.i[cat, 0]:.3f}" == "0.993" == f"{float(sigmoid(5.0)):.3f}"
@@ -366,22 +365,22 @@ def test_sentence_trace_quoted_numbers():
 
 
 def test_handset_accuracy():
-    result = l05.handset_accuracy()
+    result = lesson05.handset_accuracy()
     assert result == (1.0, 500, 1, 60)
 
 
 def test_cell_path_from_was_to_cat_against_lesson_03():
-    trace = l05.sentence_trace()
+    trace = lesson05.sentence_trace()
     cat, was = trace.tokens.index("cat"), trace.tokens.index("was")
     assert was - cat == 8
     path = trace.f[cat + 1 : was + 1, 0].prod()
     assert f"{path:.4f}" == "0.9996" and path > 0.999  # "more than 99.9 %"
-    assert f"{l03.sentence_gradient().fraction:.2%}" == "0.46%"
+    assert f"{gradient_vs_distance.sentence_gradient().fraction:.2%}" == "0.46%"
 
 
 def test_gates_figure_has_heatmap_and_states():
     with no_warnings():
-        fig = l05.gates_figure()
+        fig = lesson05.gates_figure()
         plots.png_bytes(fig)
     top, bottom = fig.axes
     assert len(top.images) == 1 and top.images[0].get_array().shape == (6, 11)
@@ -395,7 +394,7 @@ def test_gates_figure_has_heatmap_and_states():
 
 
 def test_parameter_counts_match_torch_layers():
-    counts = l05.parameter_counts(16, 32)
+    counts = lesson05.parameter_counts(16, 32)
     assert counts == {"RNN": 1600, "GRU": 4800, "LSTM": 6400}
     for name, module in (("RNN", torch.nn.RNN), ("GRU", torch.nn.GRU), ("LSTM", torch.nn.LSTM)):
         assert counts[name] == sum(p.numel() for p in module(16, 32).parameters())
@@ -405,7 +404,7 @@ def test_parameter_counts_match_torch_layers():
 
 
 def test_explosion_quoted_numbers():
-    runs = l05.explosion_table()
+    runs = lesson05.explosion_table()
     assert list(runs) == [1.0, 4.0, 16.0]
     assert 3e-7 < runs[1.0].full[99] < 7e-7  # "about 5e-7"
     assert 3 < runs[4.0].full[99] < 8  # "ends near 5" (measured 5.4)
@@ -414,6 +413,6 @@ def test_explosion_quoted_numbers():
         assert res.direct.max() <= 1 + 1e-12  # "never exceeds 1"
         assert np.all(np.diff(res.direct) <= 1e-15)  # and only shrinks
     with no_warnings():
-        fig = l05.explosion_figure(runs)
+        fig = lesson05.explosion_figure(runs)
         plots.png_bytes(fig)
     assert len(fig.axes[0].get_legend().get_texts()) == 4

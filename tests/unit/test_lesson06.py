@@ -17,15 +17,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from course_utils import tasks, training
+from course_utils import accuracy_vs_distance, shipped, tasks, training
 from course_utils.checks import Status
 from course_utils.display import say
 from course_utils.env import use_one_thread
 from course_utils.exercises import lesson06 as ex
-from course_utils.sliders import lesson06 as l06
+from course_utils.lessons import lesson06
 
 use_one_thread()
-DATA_FILE = l06.sweep_path()
+DATA_FILE = shipped.path(shipped.LONG_RANGE)
 MARGIN = 100  # steps: two evaluations of the adding runs
 
 
@@ -37,26 +37,26 @@ def data():
 @pytest.fixture(scope="module")
 def live():
     """The lesson's live training (seed 0), once for the module: about 4 s."""
-    return l06.train_three(seed=0, progress=False)
+    return lesson06.train_three(seed=0, progress=False)
 
 
 # --- the tasks and their examples --------------------------------------------------------------
 
 
 def test_article_sentence_as_a_task_sequence():
-    example = l06.article_example()
+    example = lesson06.article_example()
     assert example.words == "the cat which already ate a bowl of milk <verb>".split()
     assert example.label == 0 and example.distance == 8  # lesson 03's count
-    assert "-> was (singular), distance 8" in l06.format_example(example)
+    assert "-> was (singular), distance 8" in lesson06.format_example(example)
 
 
 def test_decode_inverts_encode_and_examples_match_the_generator():
     batch = tasks.agreement_batch(3, 4, (2, 9), 0.5)
-    sentences = l06.decode(batch.tokens)
+    sentences = tasks.decode(batch.tokens)
     assert len(sentences) == 4 and all(len(s) == batch.tokens.shape[0] for s in sentences)
     for k, words in enumerate(sentences):
         np.testing.assert_array_equal(tasks.encode(words), batch.tokens[:, k])
-    examples = l06.agreement_examples()
+    examples = lesson06.agreement_examples()
     assert [e.words for e in examples] == sentences
     assert [e.label for e in examples] == ex.reference_labels(sentences).tolist()
     # "the second generated sequence: subject 'cat', the clause holds 'mice' and 'dogs'"
@@ -66,28 +66,28 @@ def test_decode_inverts_encode_and_examples_match_the_generator():
 
 
 def test_last_noun_shortcut_is_chance_or_always_wrong():
-    shortcut, with_noun = l06.last_noun_shortcut(attractors=0.5)
+    shortcut, with_noun = lesson06.last_noun_shortcut(attractors=0.5)
     assert round(100 * shortcut) == 51  # "51 %, printed above" (measured 50.7 %)
     assert with_noun == pytest.approx(0.995, abs=0.0005)  # printed 99.5 %
-    always_wrong, _ = l06.last_noun_shortcut(attractors=1.0)
+    always_wrong, _ = lesson06.last_noun_shortcut(attractors=1.0)
     assert always_wrong == 0.0
 
 
 def test_adding_examples_and_baseline():
-    for example in l06.adding_examples():
+    for example in lesson06.adding_examples():
         assert example.marks.sum() == 2
         first, second = np.flatnonzero(example.marks)
         assert first < 6 <= second  # one mark in each half of T = 12
         assert example.target == pytest.approx(example.values[[first, second]].sum())
-    text = l06.format_adding(l06.adding_examples()[0])
+    text = lesson06.format_adding(lesson06.adding_examples()[0])
     assert text.count("[") == 2 and "target: 0.04 + 0.03 = 0.07" in text
-    baseline = l06.adding_baseline()
+    baseline = lesson06.adding_baseline()
     assert baseline == pytest.approx(1 / 6, abs=0.002)
     assert f"{baseline:.4f}" == "0.1673"  # "(0.1673 measured above)"
 
 
 def test_parameter_counts():
-    counts = l06.parameter_counts()
+    counts = lesson06.parameter_counts()
     assert counts["rnn"] == {"embedding": 432, "core": 1600, "read-out": 33, "total": 2065}
     assert counts["lstm"]["core"] == 4 * counts["rnn"]["core"]  # four blocks
     assert counts["gru"]["core"] == 3 * counts["rnn"]["core"]  # three blocks
@@ -98,7 +98,7 @@ def test_training_arithmetic_quoted_in_the_text():
     assert c["steps"] * c["batch"] == 19_200  # "each network sees 19,200 sentences"
     lo, hi = c["distance"]
     assert (10 - lo + 1) / (hi - lo + 1) == 0.2  # "a fifth of each batch ... 10 words or fewer"
-    assert l06.keep_per_step(1.0) ** 10 == pytest.approx(0.04, abs=0.005)  # "0.73^10 ~ 0.04"
+    assert lesson06.keep_per_step(1.0) ** 10 == pytest.approx(0.04, abs=0.005)  # "0.73^10 ~ 0.04"
 
 
 # --- the live training -------------------------------------------------------------------------
@@ -134,33 +134,35 @@ def test_gated_networks_solve_in_less_time_than_the_rnn_spends_failing(live):
 
 def test_outcome_phrases(live):
     lstm, rnn = live["lstm"].result, live["rnn"].result
-    assert l06.outcome(lstm) == (
+    assert lesson06.outcome(lstm) == (
         f"passed 95% at step {lstm.steps_to_threshold} and ended at {lstm.final:.1%}"
     )
-    assert l06.outcome(rnn).startswith("never reached 95%: it ended at ")
-    assert say("The RNN {rnn}.", rnn=l06.outcome(rnn)).startswith("The RNN never reached 95 %: ")
-    assert l06.time_to_solve(live["rnn"]).startswith("never got there in 300 steps (")
-    assert l06.time_to_solve(live["lstm"]).endswith(" ms)")
-    assert l06.compared_with_rnn(0.7).startswith("less time per step than the RNN")
-    assert l06.compared_with_rnn(1.2).startswith("about as long per step as the RNN")
-    assert l06.compared_with_rnn(2.94) == "2.9 times the RNN's time per step"
+    assert lesson06.outcome(rnn).startswith("never reached 95%: it ended at ")
+    assert say("The RNN {rnn}.", rnn=lesson06.outcome(rnn)).startswith(
+        "The RNN never reached 95 %: "
+    )
+    assert lesson06.time_to_solve(live["rnn"]).startswith("never got there in 300 steps (")
+    assert lesson06.time_to_solve(live["lstm"]).endswith(" ms)")
+    assert lesson06.compared_with_rnn(0.7).startswith("less time per step than the RNN")
+    assert lesson06.compared_with_rnn(1.2).startswith("about as long per step as the RNN")
+    assert lesson06.compared_with_rnn(2.94) == "2.9 times the RNN's time per step"
 
 
 def test_before_training_the_most_open_gate_forgets_a_quarter():
     """ "Before training, even the most open unit forgets ..." (seeded init, no training)."""
     untrained = training.make_model("lstm", tasks.AGREEMENT_VOCAB, 32, forget_bias=1.0, seed=0)
-    assert 0.2 < 1 - l06.most_open_forget_gate(untrained) < 0.3
+    assert 0.2 < 1 - lesson06.most_open_forget_gate(untrained) < 0.3
 
 
 @pytest.mark.training
 def test_training_opens_the_forget_gates(live):
     """The rendered verdict "has learned to keep its memory" holds: seeds 0-7 on two kernel
     settings left the most open unit forgetting 1-7 % per word (0.23 before training)."""
-    assert l06.most_open_forget_gate(live["lstm"].model) > 0.9
+    assert lesson06.most_open_forget_gate(live["lstm"].model) > 0.9
 
 
 def test_learning_figure(live):
-    fig = l06.learning_figure(live)
+    fig = lesson06.learning_figure(live)
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     step = live["lstm"].result.steps_to_threshold
@@ -180,22 +182,20 @@ def test_data_file_holds_its_configuration(data):
         assert c[key] == training.LESSON06[key]
     assert c["mixed"] is True and len(agreement["runs"]) == 75
     assert data["adding"]["config"]["T"] == 100 and len(data["adding"]["runs"]) == 15
-    assert data["forget_bias"]["config"] == l06.BIAS_CONFIG
-    assert data["forget_bias"]["seeds"] == list(l06.BIAS_SEEDS)
+    assert data["forget_bias"]["config"] == lesson06.BIAS_CONFIG
+    assert data["forget_bias"]["seeds"] == list(lesson06.BIAS_SEEDS)
     assert data["forget_bias"]["machine"]["torch_cpu_capability"]  # where the table was made
     assert all("seconds" not in run for run in agreement["runs"])  # deterministic: no times
 
 
-def test_shipped_data_is_package_data(data, tmp_path):
-    package = Path(l06.__file__).resolve().parents[1]
-    assert DATA_FILE == package / "data" / l06.SWEEP_FILE and DATA_FILE.is_file()
-    assert l06.load_sweep() == data
-    (tmp_path / "other.json").write_text("{}")
-    assert l06.load_sweep(tmp_path / "other.json") == {}
+def test_shipped_data_is_package_data(data):
+    package = Path(shipped.__file__).resolve().parent
+    assert DATA_FILE == package / "data" / "long_range_sweep.json" and DATA_FILE.is_file()
+    assert lesson06.load_sweep() == data
 
 
 def test_sweep_quoted_numbers(data):
-    sweep = l06.sweep_summary(data)
+    sweep = accuracy_vs_distance.summary(data)
     rnn = sweep.accuracy["rnn"].mean(axis=1)
     np.testing.assert_allclose(rnn, [1.00, 0.78, 0.71, 0.56, 0.50], atol=0.005)
     assert sweep.solved["rnn"].tolist() == [5, 2, 1, 0, 0]  # "some seeds solve 20 and 30"
@@ -209,7 +209,7 @@ def test_sweep_quoted_numbers(data):
 
 
 def test_adding_quoted_numbers(data):
-    adding = l06.adding_summary(data)
+    adding = lesson06.adding_summary(data)
     assert adding.eval_steps[0] == 0 and adding.eval_steps[-1] == 1500
     gru, lstm = adding.solved_at["gru"], adding.solved_at["lstm"]
     assert all(s is not None and 250 <= s <= 300 for s in gru)  # "250 to 300 steps"
@@ -226,7 +226,7 @@ def test_adding_quoted_numbers(data):
 
 
 def test_forget_bias_table_quoted_claims(data):
-    rows = l06.bias_rows(data)
+    rows = lesson06.bias_rows(data)
     assert rows[0.0].solved == rows[1.0].solved == 0  # "stayed at chance in every seed"
     finals = [r["final"] for r in data["forget_bias"]["runs"] if r["bias"] in (0.0, 1.0)]
     assert max(abs(f - 0.5) for f in finals) < 0.05
@@ -236,11 +236,11 @@ def test_forget_bias_table_quoted_claims(data):
 
 
 def test_sweep_and_adding_figures(data):
-    fig = l06.sweep_figure(l06.sweep_summary(data))
+    fig = accuracy_vs_distance.figure(accuracy_vs_distance.summary(data))
     ax = fig.axes[0]
     assert ax.get_title().startswith("Agreement accuracy against distance (5 seeds")
     assert [t.get_text() for t in ax.get_xticklabels()] == ["10", "20", "30", "40", "50"]
-    fig = l06.adding_figure(l06.adding_summary(data))
+    fig = lesson06.adding_figure(lesson06.adding_summary(data))
     assert fig.axes[0].get_yscale() == "log"
 
 
@@ -317,9 +317,10 @@ def test_fresh_forget_bias_runs_agree_with_the_shipped_table(data):
     seeds' spread. 0 and 1 never learn and 5 always does (measured with both kernel settings,
     seeds 0-11: bias 5 by step 70 at the latest); 2 and 3 learn in most seeds (seeds 0-2:
     2 or 3 of them)."""
-    fresh = l06.forget_bias_table(range(3))
+    fresh = lesson06.forget_bias_table(range(3))
     steps = {
-        b: [r["steps_to_threshold"] for r in fresh["runs"] if r["bias"] == b] for b in l06.BIASES
+        b: [r["steps_to_threshold"] for r in fresh["runs"] if r["bias"] == b]
+        for b in lesson06.BIASES
     }
     assert steps[0.0] == steps[1.0] == [None] * 3
     assert None not in steps[5.0] and max(steps[5.0]) <= 100
@@ -328,19 +329,19 @@ def test_fresh_forget_bias_runs_agree_with_the_shipped_table(data):
 
 
 def test_forget_bias_runs_and_figure():
-    runs = l06.forget_bias_runs()
+    runs = lesson06.forget_bias_runs()
     assert all(len(r.curve) == 16 for r in runs.values())  # every 10 steps, 0 to 150
-    fig = l06.forget_bias_figure(runs)
+    fig = lesson06.forget_bias_figure(runs)
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert labels[0] == "forget bias 0"  # never solved, in every seed of the table
     assert labels[-1] == f"forget bias 5, 95 % at step {runs[5.0].steps_to_threshold}"
 
 
 def test_forget_bias_powers_quoted():
-    d = l06.BIAS_CONFIG["distance"]
-    assert 5e-13 < l06.keep_per_step(0.0) ** d < 5e-12  # "about 1e-12"
-    assert l06.keep_per_step(1.0) ** d == pytest.approx(3.6e-6, rel=0.05)  # "4 x 10^-6"
-    assert l06.keep_per_step(5.0) ** d == pytest.approx(0.76, abs=0.005)
+    d = lesson06.BIAS_CONFIG["distance"]
+    assert 5e-13 < lesson06.keep_per_step(0.0) ** d < 5e-12  # "about 1e-12"
+    assert lesson06.keep_per_step(1.0) ** d == pytest.approx(3.6e-6, rel=0.05)  # "4 x 10^-6"
+    assert lesson06.keep_per_step(5.0) ** d == pytest.approx(0.76, abs=0.005)
 
 
 def test_forget_bias_checker_accepts_the_bias_that_always_learns():
@@ -358,7 +359,7 @@ def test_forget_bias_checker_accepts_the_bias_that_always_learns():
 def test_forget_bias_checker_rejects_biases_that_do_not_always_learn(bias, data):
     result = ex.check_forget_bias(bias)
     assert result.status is Status.WRONG_VALUES
-    row = l06.bias_rows(data)[float(bias)]
+    row = lesson06.bias_rows(data)[float(bias)]
     assert f"With forget bias {bias} the LSTM reached 95 % at distance 40" in result.message
     assert f"in {row.solved} of the 10 seeds" in result.message
     assert "Try a larger bias" in result.message and "<- yours" in result.message
@@ -366,7 +367,7 @@ def test_forget_bias_checker_rejects_biases_that_do_not_always_learn(bias, data)
 
 def test_forget_bias_checker_gives_the_same_verdict_without_training(monkeypatch):
     """The verdict comes from the shipped table: a checker that trains would flip with the CPU."""
-    monkeypatch.setattr(l06, "forget_bias_run", None)  # any training would now fail
+    monkeypatch.setattr(lesson06, "forget_bias_run", None)  # any training would now fail
     assert ex.check_forget_bias(5).passed and not ex.check_forget_bias(2).passed
 
 
@@ -389,16 +390,16 @@ def test_step_time_grows_with_the_length():
     """ "eight times the length costs several times the time" (the ratios the lesson compares
     with the RNN are rendered from the learner's own measurement)."""
     lengths = (25, 200)
-    runs = [l06.step_times(lengths) for _ in range(3)]  # the least disturbed of three
-    fused = {k: np.min([r[k] for r in runs], axis=0) for k in l06.KINDS}
+    runs = [lesson06.step_times(lengths) for _ in range(3)]  # the least disturbed of three
+    fused = {k: np.min([r[k] for r in runs], axis=0) for k in lesson06.KINDS}
     for kind, times in fused.items():
         assert 3 < times[-1] / times[0] < 14, kind
 
 
 def test_timing_figure(live):
     lengths = (25, 50)
-    fused = {k: np.array([1e-3, 2e-3]) for k in l06.KINDS}
-    fig = l06.timing_figure(lengths, fused, {"lstm": np.array([3e-3, 6e-3])}, live)
+    fused = {k: np.array([1e-3, 2e-3]) for k in lesson06.KINDS}
+    fig = lesson06.timing_figure(lengths, fused, {"lstm": np.array([3e-3, 6e-3])}, live)
     left, right = fig.axes
     assert len(left.lines) == 4 and left.get_xlabel().startswith("sequence length T")
     texts = [t.get_text() for t in right.texts]
@@ -414,10 +415,10 @@ def test_timing_figure(live):
 def test_a_fresh_run_agrees_with_the_shipped_adding_curves(data):
     """GRU and LSTM, seed 0, re-trained now until each solves (about 5 s): each solves within
     the shipped seeds' range of steps, widened by MARGIN evaluations."""
-    adding = l06.adding_summary(data)
+    adding = lesson06.adding_summary(data)
     for kind, steps in (("gru", 500), ("lstm", 1500)):
         shipped = adding.solved_at[kind]
-        fresh = l06.adding_run(kind, 0, steps=steps, stop_when_solved=True)
+        fresh = lesson06.adding_run(kind, 0, steps=steps, stop_when_solved=True)
         assert fresh.steps_to_threshold is not None, kind
         low, high = min(shipped) - MARGIN, max(shipped) + MARGIN
         assert low <= fresh.steps_to_threshold <= high, (kind, fresh.steps_to_threshold, shipped)

@@ -8,22 +8,22 @@ import numpy as np
 import pytest
 from helpers import assert_all_different, no_warnings, png
 
-from course_utils import attention, plots
+from course_utils import attention, gradient_vs_distance, plots
 from course_utils.checks import Status
 from course_utils.exercises import lesson07 as ex
-from course_utils.sliders import lesson07 as l07
+from course_utils.lessons import lesson07
 
 # --- the build-up ----------------------------------------------------------------------------
 
 
 def test_build_up_numbers():
-    b = l07.build_up()
+    b = lesson07.build_up()
     assert b.tokens == ["the", "cat", "sat", "on", "the", "mat"]
     np.testing.assert_allclose(b.weights.sum(axis=1), 1.0, rtol=1e-12)
     np.testing.assert_allclose(np.diag(b.scores), 2.0)  # "1 + 1 = 2"
     assert b.scores[0, 4] == pytest.approx(0.0, abs=1e-12)  # the two "the"s: 0
     assert np.all(b.scores <= np.diag(b.scores)[:, None] + 1e-12)  # most similar to itself
-    assert l07.self_weight(b) == pytest.approx(0.55, abs=0.005)  # printed 0.55
+    assert lesson07.self_weight(b) == pytest.approx(0.55, abs=0.005)  # printed 0.55
     w = b.weights[2]
     assert w[2] == pytest.approx(0.53, abs=0.005)  # "about half its own embedding"
     assert w[1] == pytest.approx(w[3])  # cat and on: equal weights
@@ -34,18 +34,25 @@ def test_build_up_numbers():
 
 
 def test_toy_sentence_quoted_weights():
-    w = l07.toy().weights
+    w = lesson07.toy().weights
     assert round(w[2, 1], 2) == 0.40 and round(w[2, 5], 2) == 0.40  # sat -> cat, mat
     assert round(w[0, 1], 2) == 0.89  # first "the" -> cat
     assert round(w[4, 5], 2) == 0.91  # second "the" -> mat
     assert round(w[3, 5], 2) == 0.79  # on -> mat
     assert round(w[1, 2], 2) == 0.92  # cat -> sat
-    assert l07.labels(l07.toy().tokens) == ["the (0)", "cat", "sat", "on", "the (4)", "mat"]
+    assert lesson07.labels(lesson07.toy().tokens) == [
+        "the (0)",
+        "cat",
+        "sat",
+        "on",
+        "the (4)",
+        "mat",
+    ]
 
 
 def test_order_blind_without_positions():
-    assert l07.order_blind() == 0.0
-    w = l07.toy().weights
+    assert lesson07.order_blind() == 0.0
+    w = lesson07.toy().weights
     assert round(float(np.abs(w[0] - w[4]).max()), 2) == 0.86  # "with positions: 0.86"
 
 
@@ -53,21 +60,21 @@ def test_order_blind_without_positions():
 
 
 def test_torch_check_agrees_to_round_off():
-    diffs = l07.torch_check()
+    diffs = lesson07.torch_check()
     assert len(diffs) == 7
     assert max(diffs.values()) < 1e-12  # "all below 1e-12"; measured <= 5.6e-16
     assert all(d < 1e-14 for d in diffs.values())  # "about 1e-16"
 
 
 def test_head_shapes():
-    assert l07.head_shapes() == {"X": (6, 512), "heads": (8, 6, 64), "merged": (6, 512)}
+    assert lesson07.head_shapes() == {"X": (6, 512), "heads": (8, 6, 64), "merged": (6, 512)}
 
 
 # --- sqrt(d_k) -------------------------------------------------------------------------------
 
 
 def test_variance_of_q_dot_k_is_d_k():
-    table = l07.variance_table()
+    table = lesson07.variance_table()
     for d_k, (raw, scaled) in table.items():
         assert raw == pytest.approx(d_k, rel=0.03)  # "grows like d_k"
         assert scaled == pytest.approx(1.0, abs=0.03)  # "stays at 1 (2 % sampling error)"
@@ -75,7 +82,7 @@ def test_variance_of_q_dot_k_is_d_k():
 
 
 def test_saturation_quoted_numbers():
-    t = l07.saturation_table()
+    t = lesson07.saturation_table()
     u, s = t[512, False], t[512, True]
     assert u.score_std == pytest.approx(22.6, abs=0.05)
     assert u.one_hot_fraction == pytest.approx(0.685, abs=1e-9)
@@ -92,7 +99,7 @@ def test_saturation_quoted_numbers():
 
 
 def test_saturation_slider_default_and_moving():
-    app = l07.saturation_slider()
+    app = lesson07.saturation_slider()
     assert app.readout_text == (
         "d_k = 512, unscaled: logit std 22.6; 68% of rows nearly one-hot (max weight > 0.99); "
         "entropy 4% of log 16; median softmax-Jacobian norm 1.3e-04"
@@ -106,9 +113,9 @@ def test_saturation_slider_default_and_moving():
 
 
 def test_saturation_slider_extremes_without_warnings():
-    app = l07.saturation_slider()
+    app = lesson07.saturation_slider()
     with no_warnings():
-        for d_k in (1, 2**l07.D_K_EXP_MAX):
+        for d_k in (1, 2**lesson07.D_K_EXP_MAX):
             for scaled in (False, True):
                 app.set(d_k=d_k, scaled=scaled)
                 assert app.result.d_k == d_k
@@ -117,7 +124,7 @@ def test_saturation_slider_extremes_without_warnings():
 
 
 def test_saturation_sweep_rows():
-    fig = l07.saturation_sweep()
+    fig = lesson07.saturation_sweep()
     assert len(fig.axes) == 6
     assert fig.axes[0].get_title().startswith("d_k = 4, unscaled")
 
@@ -126,7 +133,7 @@ def test_saturation_sweep_rows():
 
 
 def test_word_slider_default_and_moving():
-    app = l07.word_slider()
+    app = lesson07.word_slider()
     assert app.readout_text == "'sat' (with positions) attends to: cat 0.40, mat 0.40, on 0.09"
     first = png(app)
     app.set(word=0)
@@ -138,23 +145,23 @@ def test_word_slider_default_and_moving():
 
 
 def test_word_slider_every_setting_without_warnings():
-    app = l07.word_slider()
+    app = lesson07.word_slider()
     with no_warnings():
         for gain in (1.5, 0.0):
             for word in range(6):
-                res = l07.word_attention(word, gain)
-                assert l07.readout_word(res).startswith("'")
+                res = lesson07.word_attention(word, gain)
+                assert lesson07.readout_word(res).startswith("'")
                 for ax in app.axes:
                     plots.clear_artists(ax)
-                l07.draw_word(app.axes, res)
+                lesson07.draw_word(app.axes, res)
                 assert plots.png_bytes(app.figure)
 
 
 def test_word_sweep_and_matrix_figures():
-    fig = l07.word_sweep()
+    fig = lesson07.word_sweep()
     assert len(fig.axes) == 6
     assert fig.axes[0].get_title().startswith("'sat'")
-    ax = l07.sentence_matrix_figure().axes[0]
+    ax = lesson07.sentence_matrix_figure().axes[0]
     assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
 
 
@@ -162,7 +169,7 @@ def test_word_sweep_and_matrix_figures():
 
 
 def test_masking_numbers():
-    m = l07.masking()
+    m = lesson07.masking()
     assert round(m.future_weight[0], 2) == 0.97  # the first "the"
     assert m.future_weight[-1] == 0.0  # "mat" has no future
     assert m.masked[~m.mask].max() == 0.0
@@ -173,7 +180,7 @@ def test_masking_numbers():
 
 
 def test_future_leak():
-    leak = l07.future_leak()
+    leak = lesson07.future_leak()
     assert leak["causal mask"] == 0.0
     assert leak["no mask"] == pytest.approx(1.25, abs=0.005)
 
@@ -182,22 +189,22 @@ def test_future_leak():
 
 
 def test_dilution_slope_is_about_minus_one():
-    d = attention.attention_gradient_vs_distance()
+    d = gradient_vs_distance.attention_gradient_vs_distance()
     assert d.slope == pytest.approx(-1.06, abs=0.005)
     assert d.norms[0] == pytest.approx(1.5, abs=0.05) and d.norms[-1] == pytest.approx(
         4.4e-3, rel=0.02
     )
-    ax = l07.dilution_figure().axes[0]
+    ax = lesson07.dilution_figure().axes[0]
     assert "-1.06" in ax.get_title()
 
 
 def test_static_figures_are_labelled():
     for fig in (
-        l07.similarity_figure(),
-        l07.softmax_figure(),
-        l07.weighted_sum_figure(),
-        l07.roles_figure(),
-        l07.masking_figure(),
+        lesson07.similarity_figure(),
+        lesson07.softmax_figure(),
+        lesson07.weighted_sum_figure(),
+        lesson07.roles_figure(),
+        lesson07.masking_figure(),
     ):
         assert all(ax.get_title() for ax in fig.axes)
 

@@ -19,36 +19,36 @@ from course_utils import translation as tr
 from course_utils.checks import Status
 from course_utils.env import use_one_thread
 from course_utils.exercises import lesson08 as ex
-from course_utils.sliders import lesson08 as l08
+from course_utils.lessons import lesson08
 
 use_one_thread()
 
 
 @pytest.fixture(scope="module")
 def live():
-    return l08.live_run(progress=False)
+    return lesson08.live_run(progress=False)
 
 
 @pytest.fixture(scope="module")
 def baseline():
-    return l08.live_baseline(progress=False)
+    return lesson08.live_baseline(progress=False)
 
 
 @pytest.fixture(scope="module")
 def data():
-    return l08.load_sweep()
+    return lesson08.load_sweep()
 
 
 @pytest.fixture(scope="module")
 def records(live):
-    return l08.alignments(live, l08.showcase_pairs())
+    return lesson08.alignments(live, lesson08.showcase_pairs())
 
 
 # --- the corpus --------------------------------------------------------------------------------
 
 
 def test_corpus_numbers_quoted():
-    summary = l08.corpus_summary(l08.corpus())
+    summary = lesson08.corpus_summary(lesson08.corpus())
     assert summary["train"] == {1: 1200, 2: 1200, 3: 1200, 4: 0}  # "1,200 of each length"
     assert summary["test"] == {1: 200, 2: 200, 3: 200, 4: 200}
     words = {k: round(v, 1) for k, v in summary["source words"].items()}
@@ -57,10 +57,10 @@ def test_corpus_numbers_quoted():
 
 
 def test_printed_examples():
-    c = l08.corpus()
-    text = l08.format_pair(c.test[0])
+    c = lesson08.corpus()
+    text = lesson08.format_pair(c.test[0])
     assert "s'est->sat, assis->sat" in text
-    fig = l08.gold_figure([c.test[0], *[p for p in c.test if p.clauses == 1][5:7]])
+    fig = lesson08.gold_figure([c.test[0], *[p for p in c.test if p.clauses == 1][5:7]])
     assert all(ax.get_title() for ax in fig.axes)
 
 
@@ -73,11 +73,11 @@ def test_live_model_translates_seen_lengths(live):
     0.32-0.49: "falls" at the unseen length. The article's sentence comes out right."""
     exact = live.evaluation.exact_by_clauses()
     tokens = live.evaluation.tokens_by_clauses()
-    for k in l08.SEEN:
+    for k in lesson08.SEEN:
         assert exact[k] >= 0.9 and tokens[k] >= 0.95
-    assert exact[4] <= 0.7 < min(exact[k] for k in l08.SEEN)
+    assert exact[4] <= 0.7 < min(exact[k] for k in lesson08.SEEN)
     assert live.evaluation.predictions[0] == tr.cat_pair().target  # the article's sentence
-    assert "(never seen in training)" in l08.accuracy_table(live).splitlines()[4]
+    assert "(never seen in training)" in lesson08.accuracy_table(live).splitlines()[4]
 
 
 @pytest.mark.training
@@ -85,11 +85,11 @@ def test_live_alignment_agreement(live, data):
     """The live run falls within the spread of the sweep's seeds (0.85-0.93; measured for
     seeds 0-2 on both kernel settings: 0.847-0.927), and its worst word class is the adjective,
     as in every seed of the sweep."""
-    agreement, by_class = l08.seen_agreement(live)
-    shipped = l08.alignment_table(data)["overall"]
+    agreement, by_class = lesson08.seen_agreement(live)
+    shipped = lesson08.alignment_table(data)["overall"]
     assert min(shipped) - 0.05 <= agreement <= max(shipped) + 0.05
     assert min(by_class, key=by_class.get) == "adjective"
-    where = l08.adjective_targets(live)
+    where = lesson08.adjective_targets(live)
     for gender in ("masculine", "feminine"):
         assert where[gender]["adjective"] + where[gender]["noun"] > 0.95  # one or the other
 
@@ -109,7 +109,7 @@ def test_showcase_sentences(records):
 
 def test_where_it_looks(records):
     cat = records[0]
-    text = l08.where_it_looks(cat)
+    text = lesson08.where_it_looks(cat)
     assert text.count(" → ") == len(cat.pair.target) and text.startswith('"le" → "')
     top = cat.pair.source[int(np.argmax(cat.weights[1]))]
     assert f'"chat" → "{top}"' in text
@@ -119,10 +119,10 @@ def test_where_it_looks(records):
 
 
 def test_sweep_quoted_numbers(data):
-    general = l08.by_length(l08.sweep_runs(data, "general"))
-    none = l08.by_length(l08.sweep_runs(data, "none"))
-    control = l08.by_length(l08.sweep_runs(data, "none", train_clauses=(1,)))
-    additive = l08.by_length(l08.sweep_runs(data, "additive"))
+    general = lesson08.by_length(lesson08.sweep_runs(data, "general"))
+    none = lesson08.by_length(lesson08.sweep_runs(data, "none"))
+    control = lesson08.by_length(lesson08.sweep_runs(data, "none", train_clauses=(1,)))
+    additive = lesson08.by_length(lesson08.sweep_runs(data, "additive"))
     assert len(general) == len(none) == len(control) == 5 and len(additive) == 3
     assert general[:, :3].min() >= 0.95  # "stays near 1 up to three clauses"
     assert none[:, 0].min() >= 0.9  # "one-clause sentences nearly always"
@@ -131,7 +131,7 @@ def test_sweep_quoted_numbers(data):
     assert control[:, 0].min() >= 0.99  # the control: "almost perfectly"
     # "between 0.25 and 0.43 over the five seeds", as the sweep table prints them (0.435 -> 0.43)
     assert f"{general[:, 3].min():.2f}" == "0.25" and f"{general[:, 3].max():.2f}" == "0.43"
-    assert "[0.25-0.43]" in l08.sweep_table(data).splitlines()[1]
+    assert "[0.25-0.43]" in lesson08.sweep_table(data).splitlines()[1]
     assert general[:, 3].max() <= 0.5  # unseen length: low
     assert additive[:, 2].mean() < 0.7  # "learns more slowly at this budget"
     assert round(additive[:, 2].mean(), 2) == 0.59
@@ -139,37 +139,37 @@ def test_sweep_quoted_numbers(data):
 
 
 def test_sweep_alignment_tables(data):
-    table = l08.alignment_table(data)
+    table = lesson08.alignment_table(data)
     assert sum(a == 0.0 for a in table["adjective"]) == 2  # "in two seeds no adjective"
     assert all(0 < a < 1 for a in table["adjective"] if a)  # "in the others some do"
     assert table["overall"][0] >= 0.9
     # "over the five seeds of the sweep the agreement ranges from about 85 % to 93 %"
     assert round(min(table["overall"]), 2) == 0.85 and round(max(table["overall"]), 2) == 0.93
     # "in every seed most of the misses are adjectives"
-    test = [p for p in l08.corpus().test if p.clauses in l08.SEEN]
+    test = [p for p in lesson08.corpus().test if p.clauses in lesson08.SEEN]
     words = sum(len(p.target) for p in test)
     adjectives = sum(tr.WORD_CLASSES[w] == "adjective" for p in test for w in p.target)
     for overall, adjective in zip(table["overall"], table["adjective"], strict=True):
         assert (1 - adjective) * adjectives > 0.5 * (1 - overall) * words
     # the additive models "do the reverse": adjectives on the adjective, articles elsewhere
-    additive = l08.alignment_table(data, "additive")
+    additive = lesson08.alignment_table(data, "additive")
     assert len(additive["overall"]) == 3
     assert min(additive["adjective"]) >= 0.9  # "nearly all their adjectives"
     assert max(additive["article"]) < 0.5  # "many of their articles do not look at 'the'"
     assert min(table["article"]) >= 0.99
-    direction = l08.direction_table(data)
+    direction = lesson08.direction_table(data)
     for bi, uni in zip(
         direction["bidirectional encoder"], direction["left-to-right encoder"], strict=True
     ):
         assert uni < bi - 0.05  # "agree less often"
-    uni = l08.by_length(l08.sweep_runs(data, "general", bidirectional=False))
+    uni = lesson08.by_length(lesson08.sweep_runs(data, "general", bidirectional=False))
     assert uni[:, 1:3].max() < 0.5  # "translates far worse"
 
 
 def test_sweep_table_and_figure(data, live, baseline):
-    text = l08.sweep_table(data)
+    text = lesson08.sweep_table(data)
     assert len(text.splitlines()) == 6
-    fig = l08.length_figure(data, live, baseline)
+    fig = lesson08.length_figure(data, live, baseline)
     assert len(fig.axes[0].lines) == 3 + 1 + 2  # three sweep curves, the control, two runs
     assert all(ax.get_title() for ax in fig.axes[:2])
     assert fig.axes[0].get_xlabel()
@@ -182,14 +182,14 @@ def test_the_live_baseline_agrees_with_the_shipped_seeds(data, baseline):
     clause, 0.065-0.07 at two, 0 at three), so "one clause nearly always, two rarely, three
     never" holds for the learner's own run too."""
     assert data["config"] == s2s.LESSON08
-    shipped = l08.by_length(l08.sweep_runs(data, "none"))
+    shipped = lesson08.by_length(lesson08.sweep_runs(data, "none"))
     for k, v in baseline.evaluation.exact_by_clauses().items():
         assert shipped[:, k - 1].min() - 0.05 <= v <= shipped[:, k - 1].max() + 0.05, k
 
 
 @pytest.mark.training
 def test_live_run_agrees_with_the_shipped_seeds(data, live):
-    shipped = l08.by_length(l08.sweep_runs(data, "general"))
+    shipped = lesson08.by_length(lesson08.sweep_runs(data, "general"))
     for k, v in live.evaluation.exact_by_clauses().items():
         assert shipped[:, k - 1].min() - 0.1 <= v <= shipped[:, k - 1].max() + 0.1, k
 
@@ -198,29 +198,29 @@ def test_live_run_agrees_with_the_shipped_seeds(data, live):
 
 
 def test_alignment_slider_default_and_moving(records):
-    app = l08.alignment_slider(records)
-    assert app.readout_text == l08.readout_alignment(records[0])
+    app = lesson08.alignment_slider(records)
+    assert app.readout_text == lesson08.readout_alignment(records[0])
     assert app.readout_text.startswith("argmax of attention = gold word for ")
     first = png(app)
     app.set(sentence=1)
     assert png(app) != first
-    assert app.readout_text == l08.readout_alignment(records[1])
+    assert app.readout_text == lesson08.readout_alignment(records[1])
 
 
 def test_alignment_slider_every_setting_without_warnings(records):
-    app = l08.alignment_slider(records)
+    app = lesson08.alignment_slider(records)
     with no_warnings():
         for i in range(len(records)):
             app.set(sentence=i)
             assert app.readout_text.startswith("argmax")
-    fig = l08.alignment_sweep(records, which=(0, 4, 1))
+    fig = lesson08.alignment_sweep(records, which=(0, 4, 1))
     assert len(fig.axes) == 3 and fig.axes[0].get_title().startswith("'the cat sat")
 
 
 def test_wrong_translation_readout(records):
     a = records[0]
-    wrong = l08.Alignment(a.pair, a.weights, ("le", "chat"), a.agreement)
-    assert "WRONG: le chat" in l08.readout_alignment(wrong)
+    wrong = lesson08.Alignment(a.pair, a.weights, ("le", "chat"), a.agreement)
+    assert "WRONG: le chat" in lesson08.readout_alignment(wrong)
 
 
 # --- exercise 1: context vectors -----------------------------------------------------------------
@@ -328,8 +328,8 @@ def test_precision_checker_reports_a_division_by_zero_and_stubs():
 
 
 def test_bleu_by_clauses(live, baseline):
-    c = l08.corpus()
-    scores = l08.bleu_by_clauses(live, c)
+    c = lesson08.corpus()
+    scores = lesson08.bleu_by_clauses(live, c)
     assert list(scores) == [1, 2, 3, 4]
     rows = [i for i, p in enumerate(c.test) if p.clauses == 2]
     expected = tr.bleu(
@@ -337,8 +337,8 @@ def test_bleu_by_clauses(live, baseline):
     )
     assert scores[2] == pytest.approx(100 * expected.score)
     right = dataclasses.replace(live.evaluation, predictions=[p.target for p in c.test])
-    perfect = l08.Run(live.model, live.training, right)
-    assert all(v == pytest.approx(100.0) for v in l08.bleu_by_clauses(perfect, c).values())
+    perfect = lesson08.Run(live.model, live.training, right)
+    assert all(v == pytest.approx(100.0) for v in lesson08.bleu_by_clauses(perfect, c).values())
 
 
 # --- exercise 2: reading an alignment ------------------------------------------------------------
@@ -348,7 +348,7 @@ def test_bleu_by_clauses(live, baseline):
 def test_reading_exercise(records):
     """The sentence is chosen from the learner's own run: an adjective whose largest weight is
     on its gold English word, which sits elsewhere than the word at the same position."""
-    reading = l08.reading_exercise(records)
+    reading = lesson08.reading_exercise(records)
     assert tr.WORD_CLASSES[reading.word] == "adjective"
     answer = reading.answer()
     assert answer == reading.source[int(np.argmax(reading.weights[reading.row]))]
@@ -361,7 +361,7 @@ def test_reading_exercise(records):
 
 @pytest.mark.training
 def test_reading_checker_explains_wrong_answers(records):
-    reading = l08.reading_exercise(records)
+    reading = lesson08.reading_exercise(records)
     monotone = ex.check_alignment(reading.source[reading.row], reading)
     assert monotone.status is Status.WRONG_VALUES and "monotone guess" in monotone.message
     other_word = next(w for w in reading.source if w not in (reading.answer(), "the"))

@@ -14,20 +14,20 @@ from helpers import assert_all_different, no_warnings, png
 from course_utils import complexity, training, transformer
 from course_utils.checks import Status
 from course_utils.exercises import lesson09 as ex
-from course_utils.sliders import lesson09 as l09
+from course_utils.lessons import lesson09
 
 # --- Table 1 ---------------------------------------------------------------------------------
 
 
 def test_sequential_table_and_table_1():
-    seq = l09.sequential_table()
+    seq = lesson09.sequential_table()
     assert seq == {"recurrent": [20, 80, 320, 1280], "self-attention": [6, 6, 6, 6]}
-    rows = l09.table_1(seq, l09.path())
+    rows = lesson09.table_1(seq, lesson09.path())
     assert rows[0][4] == "20 -> 1280 (n = 4 -> 256)" and rows[0][5] == "x 0.55 per step"
     assert rows[1][4] == "6 -> 6" and rows[1][5] == "~ n^-1.06"
     assert rows[2][4] == rows[3][4] == "(cited)"
-    assert "recurrent" in l09.format_table(rows)
-    assert l09.sequential_figure(seq).axes[0].get_title()
+    assert "recurrent" in lesson09.format_table(rows)
+    assert lesson09.sequential_figure(seq).axes[0].get_title()
 
 
 def test_memory_numbers():
@@ -37,7 +37,7 @@ def test_memory_numbers():
 
 
 def test_cost_slider_and_sweep():
-    app = l09.cost_slider()
+    app = lesson09.cost_slider()
     assert app.readout_text == (
         "d = 64: attention is cheaper below n = 64; at n = 4096 it costs 64x the recurrent "
         "layer's FLOPs"
@@ -48,13 +48,13 @@ def test_cost_slider_and_sweep():
             app.set(d=d)
             assert app.result.d == d
     assert png(app) != first
-    assert len(l09.cost_sweep().axes) == 3
+    assert len(lesson09.cost_sweep().axes) == 3
 
 
 def test_path_figure_and_timing_figure():
-    assert len(l09.path_figure(l09.path()).axes) == 2
+    assert len(lesson09.path_figure(lesson09.path()).axes) == 2
     fake = complexity.WallTimes(np.array([16, 64]), {("nn.RNN", 1): np.array([1e-4, 4e-4])}, 64, 1)
-    ax = l09.timing_figure(fake).axes[0]
+    ax = lesson09.timing_figure(fake).axes[0]
     assert ax.get_xscale() == "log" and "slope 1.0" in ax.get_legend().get_texts()[0].get_text()
 
 
@@ -62,7 +62,7 @@ def test_path_figure_and_timing_figure():
 
 
 def test_whole_slider_default_and_extremes():
-    app = l09.whole_slider()
+    app = lesson09.whole_slider()
     assert app.readout_text == (
         "at distance 100: mlp 9.2e-63, rnn 1.4e-25, lstm 1.1e-06 (cell path alone 2.6e-14), "
         "attention 1.8e-02"
@@ -74,18 +74,18 @@ def test_whole_slider_default_and_extremes():
                 app.set(radius=radius, forget_bias=bias)
     assert png(app) != first
     assert "lstm" in app.readout_text
-    assert len(l09.whole_sweep().axes) == 3
+    assert len(lesson09.whole_sweep().axes) == 3
 
 
 def test_the_slider_computes_every_lstm_setting_once():
     """The LSTM's full BPTT (about 20 ms) is cached for all 17 settings when the slider is
     built, so that moving it only redraws."""
-    from course_utils import story
+    from course_utils import gradient_vs_distance
 
-    story.lstm_curves.cache_clear()
-    l09.whole_slider()
-    assert story.lstm_curves.cache_info().currsize == 17
-    assert story.lstm_curves.cache_info().maxsize >= 17
+    gradient_vs_distance.lstm_curves.cache_clear()
+    lesson09.whole_slider()
+    assert gradient_vs_distance.lstm_curves.cache_info().currsize == 17
+    assert gradient_vs_distance.lstm_curves.cache_info().maxsize >= 17
 
 
 # --- the training recipe ---------------------------------------------------------------------
@@ -94,7 +94,7 @@ def test_the_slider_computes_every_lstm_setting_once():
 def test_learning_rate_schedule():
     """Vaswani et al. (2017), eq. 3: linear to the peak (512 * 4000)^-0.5 = 7.0e-4 at step 4000,
     then 1/sqrt(step)."""
-    lr = l09.transformer_learning_rate
+    lr = lesson09.transformer_learning_rate
     peak = (512 * 4000) ** -0.5
     assert float(lr(4000)) == pytest.approx(peak) and f"{float(lr(4000)):.1e}" == "7.0e-04"
     assert float(lr(1)) == pytest.approx(peak / 4000)  # linear warm-up from step 1
@@ -104,7 +104,7 @@ def test_learning_rate_schedule():
     rates = lr(steps)
     assert rates.shape == steps.shape and np.argmax(rates) == 3999
     assert float(lr(8000, d_model=1024, warmup_steps=8000)) == pytest.approx((1024 * 8000) ** -0.5)
-    ax = l09.schedule_figure().axes[0]
+    ax = lesson09.schedule_figure().axes[0]
     assert ax.get_xlabel() == "training step" and ax.get_title()
 
 
@@ -113,16 +113,16 @@ def test_learning_rate_schedule():
 
 @pytest.fixture(scope="module")
 def spread():
-    return l09.seed_spread(l09.load_sweep())
+    return lesson09.seed_spread(lesson09.load_sweep())
 
 
 def test_shipped_seeds_quoted(spread):
     """ "between 83 % and 95 % at distance 50", "no seed below 80 % at any distance",
     "several points below distance 10 (up to 14)"."""
-    data = l09.load_sweep()
+    data = lesson09.load_sweep()
     assert data["config"] == json.loads(json.dumps(transformer.AGREEMENT))
-    assert data["distances"] == list(l09.DISTANCES)
-    assert spread.seeds == list(l09.SWEEP_SEEDS) and data["machine"]["torch_cpu_capability"]
+    assert data["distances"] == list(lesson09.DISTANCES)
+    assert spread.seeds == list(lesson09.SWEEP_SEEDS) and data["machine"]["torch_cpu_capability"]
     assert f"{spread.final.min():.0%}" == "83%" and f"{spread.final.max():.0%}" == "95%"
     assert spread.by_distance.min() > 0.80
     assert round(100 * spread.largest_drop) == 14
@@ -133,11 +133,11 @@ def test_shipped_seeds_quoted(spread):
 def test_a_fresh_run_of_seed_0_falls_within_the_shipped_spread(spread):
     """The live run (seed 0, about 3-10 s) against the eight shipped seeds: measured on both
     kernel settings, seed 0 ends at 94-95 % and seeds 0-7 at 83-98 %."""
-    run = l09.agreement_run()
+    run = lesson09.agreement_run()
     assert spread.final.min() - 0.05 <= run.result.final <= 1.0
     assert run.by_distance.min() >= spread.by_distance.min() - 0.05
-    assert l09.parameter_count(run.model) == 17_985
-    fig = l09.lesson06_figure(run)
+    assert lesson09.parameter_count(run.model) == 17_985
+    fig = lesson09.lesson06_figure(run)
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert "Transformer (one model, seed 0)" in labels
 
@@ -148,30 +148,34 @@ def test_order_ablation():
     change of float32 round-off under shuffling: seeds 0-1 (measured 0-5, both kernel settings:
     49.6-50.9 %, 100 %, 9e-8 to 1.3e-7)."""
     for seed in range(2):
-        with_pe, without = l09.order_run(True, seed), l09.order_run(False, seed)
+        with_pe, without = lesson09.order_run(True, seed), lesson09.order_run(False, seed)
         assert with_pe.result.final == 1.0
         assert abs(without.result.final - 0.5) < 0.02
         assert 1e-8 < without.permutation_change < 1e-6
-    assert l09.order_figure([l09.order_run(True), l09.order_run(False)]).axes[0].get_title()
+    assert (
+        lesson09.order_figure([lesson09.order_run(True), lesson09.order_run(False)])
+        .axes[0]
+        .get_title()
+    )
 
 
 def test_crossing_phrases():
-    assert l09.crossing(float("nan")) == "stayed faster than nn.RNN up to n = 4096"
-    assert l09.crossing(16.0) == "was slower than nn.RNN from n = 16 on"
-    assert l09.crossing(301.4) == "became slower than nn.RNN near n = 301"
+    assert lesson09.crossing(float("nan")) == "stayed faster than nn.RNN up to n = 4096"
+    assert lesson09.crossing(16.0) == "was slower than nn.RNN from n = 16 on"
+    assert lesson09.crossing(301.4) == "became slower than nn.RNN near n = 301"
 
 
 def test_depth_figure_and_pitfall():
-    ax = l09.depth_figure(l09.depth()).axes[0]
+    ax = lesson09.depth_figure(lesson09.depth()).axes[0]
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "underflow to 0" in labels  # the plain stack's block 1
-    p = l09.pitfall()
+    p = lesson09.pitfall()
     assert p["<x_L, r>"] == pytest.approx(492, abs=1)
     assert p["mean(LN(x_L)^2)"] < 1e-5
 
 
 def test_encoding_figure():
-    assert len(l09.encoding_figure().axes) == 3  # heatmap, its colour bar, the columns
+    assert len(lesson09.encoding_figure().axes) == 3  # heatmap, its colour bar, the columns
 
 
 def test_training_uses_lesson06_task():

@@ -9,20 +9,22 @@ import numpy as np
 import pytest
 from helpers import assert_all_different, no_warnings, png
 
-from course_utils import attention, beyond, complexity, plots
+from course_utils import attention, complexity, plots
+from course_utils import attention_beyond_text as beyond
+from course_utils import efficient_attention as efficient
 from course_utils.checks import Status
 from course_utils.exercises import lesson10 as ex
-from course_utils.sliders import lesson10 as l10
+from course_utils.lessons import lesson10
 
 # --- cost ----------------------------------------------------------------------------------------
 
 
 def test_memory_numbers_quoted_in_the_text():
-    c = l10.costs(timing=False)
+    c = lesson10.costs(timing=False)
     assert c.lengths.tolist() == [256, 512, 1024, 2048]
     peak = c.peak_bytes
     assert peak["full"][-1] / peak["full"][-2] == pytest.approx(3.99, abs=0.01)  # "x 3.99"
-    slopes = l10.slopes(c)
+    slopes = lesson10.slopes(c)
     assert slopes["full"] == pytest.approx(2.00, abs=0.01)
     assert peak["full"][-1] / 1e6 == pytest.approx(101, abs=1)  # "about 101 MB"
     assert round(peak["full"][-1] / (8 * 2048**2), 1) == 3.0  # "three n x n matrices"
@@ -34,8 +36,8 @@ def test_memory_numbers_quoted_in_the_text():
 
 
 def test_score_matrix_at_65536_tokens():
-    assert l10.score_matrix_gib(65_536) == 16.0  # "16 GiB"
-    assert l10.score_matrix_gib(1024, bytes_per_number=8, batch=2, heads=4) == pytest.approx(
+    assert lesson10.score_matrix_gib(65_536) == 16.0  # "16 GiB"
+    assert lesson10.score_matrix_gib(1024, bytes_per_number=8, batch=2, heads=4) == pytest.approx(
         2 * 4 * 1024**2 * 8 / 2**30
     )
 
@@ -53,8 +55,8 @@ def test_time_slopes_full_quadratic_banded_and_linear_not():
 
 
 def test_cost_figure_is_labelled():
-    fig = l10.cost_figure(l10.costs(timing=False)._replace(
-        seconds={k: np.arange(1.0, 5.0) for k in l10.VARIANT_COLOURS}))  # fmt: skip
+    fig = lesson10.cost_figure(lesson10.costs(timing=False)._replace(
+        seconds={k: np.arange(1.0, 5.0) for k in lesson10.VARIANT_COLOURS}))  # fmt: skip
     for ax in fig.axes:
         assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
         assert ax.get_yscale() == "log"
@@ -65,18 +67,18 @@ def test_cost_figure_is_labelled():
 
 
 def test_two_hop_numbers():
-    strided, local = l10.pattern("strided"), l10.pattern("local")
+    strided, local = lesson10.pattern("strided"), lesson10.pattern("local")
     assert strided.keys_per_row == pytest.approx(47.0, abs=0.05)  # "47 keys per query"
     assert round(strided.density, 3) == 0.092  # "9.2 %"
     assert strided.two_hop == 1.0  # "100 %"
     assert round(local.density, 3) == 0.061  # "6.1 %"
     assert round(local.two_hop, 3) == 0.119  # "11.9 %"
     with pytest.raises(ValueError):
-        l10.pattern("dilated")
+        lesson10.pattern("dilated")
 
 
 def test_pattern_figure():
-    fig = l10.pattern_figure()
+    fig = lesson10.pattern_figure()
     assert len(fig.axes) == 3
     assert fig.axes[0].get_title() == "full causal\n100% of the causal entries"
 
@@ -85,7 +87,7 @@ def test_pattern_figure():
 
 
 def test_linear_forms_agree_below_1e_15():
-    diffs = l10.linear_agreement()
+    diffs = lesson10.linear_agreement()
     assert len(diffs) == 3
     assert max(diffs.values()) < 1e-15  # "below 1e-15"
 
@@ -94,7 +96,7 @@ def test_linear_forms_agree_below_1e_15():
 
 
 def test_error_numbers_quoted_in_the_text():
-    rand, local = l10.errors(0.0), l10.errors(16.0)
+    rand, local = lesson10.errors(0.0), lesson10.errors(16.0)
     assert round(rand.kept["local"], 2) == 0.14 and round(rand.kept["strided"], 2) == 0.17
     assert round(rand.error["local"], 2) == 2.13 and round(rand.error["strided"], 2) == 1.76
     assert round(local.kept["local"], 2) == 0.90 and round(local.kept["strided"], 2) == 0.91
@@ -106,14 +108,14 @@ def test_error_numbers_quoted_in_the_text():
 
 
 def test_inputs_figure_shows_local_inputs_peaked_near_the_diagonal():
-    rand, local = l10.weights_by_distance(0.0), l10.weights_by_distance(16.0)
+    rand, local = lesson10.weights_by_distance(0.0), lesson10.weights_by_distance(16.0)
     assert local[0] > 10 * rand[0] and local[-1] < rand[-1]
-    ax = l10.inputs_figure().axes[0]
+    ax = lesson10.inputs_figure().axes[0]
     assert ax.get_title() and ax.get_yscale() == "log"
 
 
 def test_tradeoff_slider_default_and_moving():
-    app = l10.tradeoff_slider()
+    app = lesson10.tradeoff_slider()
     assert app.readout_text == (
         "window 32 (entries kept: local 12%, strided 15%). local: keeps 24% of the weight, "
         "error 1.44; strided: keeps 26% of the weight, error 1.28; linear: error 0.70"
@@ -126,11 +128,13 @@ def test_tradeoff_slider_default_and_moving():
 
 
 def test_tradeoff_slider_extremes_without_warnings():
-    app = l10.tradeoff_slider()
+    app = lesson10.tradeoff_slider()
     with no_warnings():
-        for inputs in l10.INPUTS:
-            for window in (1, 2**l10.WINDOW_EXP_MAX):
-                fresh = l10._tradeoff.__wrapped__(window, inputs)  # computed, not from the cache
+        for inputs in lesson10.INPUTS:
+            for window in (1, 2**lesson10.WINDOW_EXP_MAX):
+                fresh = lesson10._tradeoff.__wrapped__(
+                    window, inputs
+                )  # computed, not from the cache
                 assert all(np.isfinite(e) for e in fresh.error.values())
                 app.set(window=window, inputs=inputs)
                 assert app.result.window == window
@@ -139,29 +143,31 @@ def test_tradeoff_slider_extremes_without_warnings():
     app.set(window=1, inputs="random")
     assert app.result.error["strided"] < 1e-12  # stride 1 = every key
     with pytest.raises(ValueError, match="at least 1"):
-        l10.tradeoff(0.2)
+        lesson10.tradeoff(0.2)
 
 
 def test_tradeoff_is_cached_per_window_and_inputs():
-    assert l10.tradeoff(16.4, "random") is l10.tradeoff(16, "random")  # rounded, then cached
-    assert l10.tradeoff(16, "mostly local") is not l10.tradeoff(16, "random")
-    l10.tradeoff_slider()  # drawing the error curves computes every window the slider offers
-    cached = l10._tradeoff.cache_info().currsize
-    for exponent in range(l10.WINDOW_EXP_MAX + 1):
-        l10.tradeoff(2**exponent, "random")
-    assert l10._tradeoff.cache_info().currsize == cached
+    assert lesson10.tradeoff(16.4, "random") is lesson10.tradeoff(
+        16, "random"
+    )  # rounded, then cached
+    assert lesson10.tradeoff(16, "mostly local") is not lesson10.tradeoff(16, "random")
+    lesson10.tradeoff_slider()  # drawing the error curves computes every window the slider offers
+    cached = lesson10._tradeoff.cache_info().currsize
+    for exponent in range(lesson10.WINDOW_EXP_MAX + 1):
+        lesson10.tradeoff(2**exponent, "random")
+    assert lesson10._tradeoff.cache_info().currsize == cached
 
 
 def test_tradeoff_equals_the_banded_computation():
-    res = l10.tradeoff(16, "random")
-    Q, K, V = attention.attention_inputs(l10.SLIDER_N, 64, 0.0, 0)
-    full = attention.scaled_dot_product_attention(Q, K, V, attention.causal_mask(l10.SLIDER_N))
-    banded = attention.local_attention(Q, K, V, 16)
-    assert res.error["local"] == pytest.approx(attention.relative_error(banded, full.output))
+    res = lesson10.tradeoff(16, "random")
+    Q, K, V = efficient.attention_inputs(lesson10.SLIDER_N, 64, 0.0, 0)
+    full = attention.scaled_dot_product_attention(Q, K, V, attention.causal_mask(lesson10.SLIDER_N))
+    banded = efficient.local_attention(Q, K, V, 16)
+    assert res.error["local"] == pytest.approx(efficient.relative_error(banded, full.output))
 
 
 def test_tradeoff_sweep_rows():
-    fig = l10.tradeoff_sweep()
+    fig = lesson10.tradeoff_sweep()
     assert len(fig.axes) == 6
     assert fig.axes[0].get_title().startswith("window 8")
     for ax in fig.axes:
@@ -182,13 +188,13 @@ def test_vision_above_90_percent_in_other_seeds(seed):
 
 @pytest.mark.training
 def test_vision_numbers():
-    vit = l10.vision()
+    vit = lesson10.vision()
     assert vit.accuracy > 0.9  # chance 25 %
-    images, labels, predicted, weights = l10.vision_examples()
+    images, labels, predicted, weights = lesson10.vision_examples()
     assert images.shape == (4, 16, 16) and weights.shape == (4, 16)
     np.testing.assert_array_equal(predicted, labels)  # the four shown are classified right
     np.testing.assert_allclose(weights.sum(1), 1.0, rtol=1e-5)
-    fig = l10.vision_figure()
+    fig = lesson10.vision_figure()
     assert len(fig.axes) == 8 and all(ax.get_title() for ax in fig.axes)
 
 
@@ -197,20 +203,20 @@ def test_recommendation_numbers():
     """ "a hit rate above 99 % where the order-blind average stays near 40 %": measured over
     seeds 0-5 on both kernel settings, attention 0.999-1.0, average 0.398-0.43, weight on the
     deciding purchase 0.71-0.74 (seed 1 is tested in test_beyond.py)."""
-    r = l10.recommendation()
+    r = lesson10.recommendation()
     assert r.attention > 0.99 and 0.3 < r.average < 0.5
     assert r.popular == pytest.approx(0.115, abs=1e-9)  # no training involved
     assert r.weight_on_deciding > 0.5
 
 
 def test_recommend_figure_shows_the_median_user():
-    items, target, position, predicted, weights = l10.typical_user()
+    items, target, position, predicted, weights = lesson10.typical_user()
     assert items[position] < 10 and target == items[position] + 10 and predicted == target
     assert weights.argmax() == position
-    fig = l10.recommend_figure()
+    fig = lesson10.recommend_figure()
     assert all(ax.get_title() for ax in fig.axes)
-    assert l10.item_name(3) == "main 3" and l10.item_name(13) == "acc. 3"
-    assert l10.item_name(25) == "daily 25"
+    assert lesson10.item_name(3) == "main 3" and lesson10.item_name(13) == "acc. 3"
+    assert lesson10.item_name(25) == "daily 25"
 
 
 # --- exercise 1: the window mask -----------------------------------------------------------------
@@ -273,7 +279,7 @@ def test_window_checker_not_attempted_and_errors():
 
 def test_linear_checker_accepts_right_answers():
     def quadratic(Q, K, V):
-        A = attention.elu_plus_one(Q) @ attention.elu_plus_one(K).T
+        A = efficient.elu_plus_one(Q) @ efficient.elu_plus_one(K).T
         return (A / A.sum(1, keepdims=True)) @ V
 
     assert ex.check_linear_attention(ex.reference_linear_attention).passed

@@ -26,8 +26,7 @@ from course_utils.lstm import (
     set_forget_bias,
     to_torch_lstm,
 )
-from course_utils.rnn import tokenize
-from course_utils.tasks import AGREEMENT_VOCAB, agreement_batch
+from course_utils.tasks import AGREEMENT_VOCAB, agreement_batch, tokenize
 
 torch.set_num_threads(1)
 

@@ -27,10 +27,8 @@ from course_utils.rnn import (
     saddle_node_biases,
     scale_to_norm,
     scale_to_radius,
-    sentence_lag,
     spectral_radius,
     state_and_jacobian_norms,
-    tokenize,
     wall_bias,
 )
 
@@ -277,17 +275,6 @@ def test_gradient_vs_lag_is_deterministic():
 
 
 # --- the sentence ---------------------------------------------------------------------------
-
-
-def test_sentence_lag():
-    sentence = "The cat, which already ate a bowl of milk, was full"
-    assert tokenize(sentence)[:3] == ["the", "cat", "which"]
-    assert sentence_lag(sentence, "cat", "was") == 8
-    assert sentence_lag(sentence, "The", "full") == 10
-    with pytest.raises(ValueError):
-        sentence_lag(sentence, "dog", "was")
-    with pytest.raises(ValueError):
-        sentence_lag(sentence, "was", "cat")
 
 
 # --- lesson 04: ReLU, tanh, IRNN ------------------------------------------------------------

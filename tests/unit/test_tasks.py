@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 from course_utils import clipping
-from course_utils.rnn import sentence_lag, tokenize
 from course_utils.tasks import (
     AGREEMENT_VOCAB,
     CLAUSE_WORDS,
@@ -17,6 +16,8 @@ from course_utils.tasks import (
     adding_batch,
     agreement_batch,
     encode,
+    sentence_lag,
+    tokenize,
 )
 
 SENTENCE = "The cat, which already ate a bowl of milk, was full"
@@ -124,3 +125,14 @@ def test_adding_batch_is_the_one_clipping_uses():
     assert clipping.adding_batch is adding_batch
     with pytest.raises(ValueError):
         adding_batch(0, 10, 4, markers="first ten")
+
+
+def test_sentence_lag():
+    sentence = "The cat, which already ate a bowl of milk, was full"
+    assert tokenize(sentence)[:3] == ["the", "cat", "which"]
+    assert sentence_lag(sentence, "cat", "was") == 8
+    assert sentence_lag(sentence, "The", "full") == 10
+    with pytest.raises(ValueError):
+        sentence_lag(sentence, "dog", "was")
+    with pytest.raises(ValueError):
+        sentence_lag(sentence, "was", "cat")

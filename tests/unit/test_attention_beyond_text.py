@@ -1,10 +1,10 @@
-"""course_utils.beyond: patches, synthetic shapes and shoppers, the attention read-out model."""
+"""course_utils.attention_beyond_text: patches, synthetic shapes and shoppers, the read-out."""
 
 import numpy as np
 import pytest
 import torch
 
-from course_utils import beyond
+from course_utils import attention_beyond_text as beyond
 from course_utils.env import use_one_thread
 
 use_one_thread()

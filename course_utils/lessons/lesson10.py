@@ -4,7 +4,7 @@ their error, attention over image patches and over a user's history, and the cou
 Every compute function is pure and seeded (the wall-clock timings excepted: they are measured,
 and only their slopes are quoted); the numbers the lesson prints come from here and are asserted
 in tests/unit/test_lesson10.py. The attention code itself is in ``course_utils.attention``
-(lesson 10 section) and ``course_utils.beyond``.
+(lesson 10 section) and ``course_utils.attention_beyond_text``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from course_utils import attention, complexity, plots, widgets
+from course_utils import efficient_attention as efficient
 
 VARIANT_COLOURS = {
     "full": plots.OKABE_ITO["vermillion"],
@@ -83,7 +84,7 @@ def score_matrix_gib(n: int, bytes_per_number: int = 4, batch: int = 1, heads: i
 
 class Pattern(NamedTuple):
     """A causal sparse pattern: its mask, keys per row, share of the causal entries, and the
-    share of causal pairs it joins within two hops (``attention.two_hop_reach``)."""
+    share of causal pairs it joins within two hops (``efficient.two_hop_reach``)."""
 
     name: str
     mask: np.ndarray
@@ -96,13 +97,13 @@ def pattern(kind: str, n: int = 1024, stride: int = 32) -> Pattern:
     """The causal pattern ``kind``: "local" (a band of ``stride`` keys) or "strided" (the band
     and every stride-th earlier key)."""
     if kind == "local":
-        mask = attention.local_attention_mask(n, stride)
+        mask = efficient.local_attention_mask(n, stride)
     elif kind == "strided":
-        mask = attention.strided_mask(n, stride)
+        mask = efficient.strided_mask(n, stride)
     else:
         raise ValueError(f"kind must be 'local' or 'strided', got {kind!r}")
     count = int(mask.sum())
-    return Pattern(kind, mask, count / n, count / (n * (n + 1) / 2), attention.two_hop_reach(mask))
+    return Pattern(kind, mask, count / n, count / (n * (n + 1) / 2), efficient.two_hop_reach(mask))
 
 
 def pattern_figure(n: int = 64, stride: int = 8):
@@ -110,8 +111,8 @@ def pattern_figure(n: int = 64, stride: int = 8):
     fig, axes = plots.figure(3, width=9.5, height=3.4)
     masks = (
         ("full causal", attention.causal_mask(n)),
-        (f"local, window {stride}", attention.local_attention_mask(n, stride)),
-        (f"strided, stride {stride}", attention.strided_mask(n, stride)),
+        (f"local, window {stride}", efficient.local_attention_mask(n, stride)),
+        (f"strided, stride {stride}", efficient.strided_mask(n, stride)),
     )
     for ax, (title, mask) in zip(axes[0], masks, strict=True):
         ax.imshow(mask, cmap="viridis", vmin=0, vmax=1, interpolation="nearest", aspect="auto")
@@ -133,12 +134,12 @@ def linear_agreement(n: int = 256, d: int = 16, seed: int = 0) -> dict[str, floa
     (n x n masked matrix) against the recurrent form (``linear_attention_step`` token by
     token) and against the chunked form (chunks of 32).
     """
-    Q, K, V = attention.attention_inputs(n, d, seed=seed)
-    quadratic = attention.linear_attention(Q, K, V, order="qk_first")
-    linear = attention.linear_attention(Q, K, V, order="kv_first")
-    parallel = attention.linear_attention(Q, K, V, causal=True, order="qk_first")
-    recurrent = attention.linear_attention_recurrent(Q, K, V)
-    chunked = attention.linear_attention_chunked(Q, K, V, chunk=32)
+    Q, K, V = efficient.attention_inputs(n, d, seed=seed)
+    quadratic = efficient.linear_attention(Q, K, V, order="qk_first")
+    linear = efficient.linear_attention(Q, K, V, order="kv_first")
+    parallel = efficient.linear_attention(Q, K, V, causal=True, order="qk_first")
+    recurrent = efficient.linear_attention_recurrent(Q, K, V)
+    chunked = efficient.linear_attention_chunked(Q, K, V, chunk=32)
     return {
         "two orders (non-causal)": float(np.abs(quadratic - linear).max()),
         "recurrent vs parallel (causal)": float(np.abs(recurrent - parallel).max()),
@@ -160,18 +161,18 @@ class Errors(NamedTuple):
 def errors(locality: float = 0.0, n: int = 1024, window: int = 32, seed: int = 0) -> Errors:
     """Local (window), strided (stride = window) and linear (elu + 1) attention against full
     causal attention on the same ``attention_inputs(n, 64, locality, seed)``."""
-    Q, K, V = attention.attention_inputs(n, 64, locality, seed)
+    Q, K, V = efficient.attention_inputs(n, 64, locality, seed)
     full = attention.scaled_dot_product_attention(Q, K, V, attention.causal_mask(n))
     approx = {
-        "local": (attention.local_attention(Q, K, V, window),
-                  attention.local_attention_mask(n, window)),
-        "strided": (attention.strided_attention(Q, K, V, window),
-                    attention.strided_mask(n, window)),
-        "linear": (attention.linear_attention_chunked(Q, K, V), None),
+        "local": (efficient.local_attention(Q, K, V, window),
+                  efficient.local_attention_mask(n, window)),
+        "strided": (efficient.strided_attention(Q, K, V, window),
+                    efficient.strided_mask(n, window)),
+        "linear": (efficient.linear_attention_chunked(Q, K, V), None),
     }  # fmt: skip
-    error = {k: attention.relative_error(out, full.output) for k, (out, _) in approx.items()}
+    error = {k: efficient.relative_error(out, full.output) for k, (out, _) in approx.items()}
     kept = {
-        k: float(attention.kept_mass(full.weights, m).mean()) if m is not None else float("nan")
+        k: float(efficient.kept_mass(full.weights, m).mean()) if m is not None else float("nan")
         for k, (_, m) in approx.items()
     }
     return Errors(error, kept)
@@ -180,9 +181,9 @@ def errors(locality: float = 0.0, n: int = 1024, window: int = 32, seed: int = 0
 @functools.lru_cache(maxsize=4)
 def _full(locality: float, n: int = SLIDER_N, seed: int = 0):
     """(full causal weights (n, n), output (n, 64), V, linear attention's error) for the slider."""
-    Q, K, V = attention.attention_inputs(n, 64, locality, seed)
+    Q, K, V = efficient.attention_inputs(n, 64, locality, seed)
     full = attention.scaled_dot_product_attention(Q, K, V, attention.causal_mask(n))
-    linear = attention.relative_error(attention.linear_attention_chunked(Q, K, V), full.output)
+    linear = efficient.relative_error(efficient.linear_attention_chunked(Q, K, V), full.output)
     return full.weights, full.output, V, linear
 
 
@@ -201,8 +202,8 @@ class Tradeoff(NamedTuple):
 def _masks(window: int, n: int = SLIDER_N) -> dict[str, tuple[np.ndarray, float]]:
     """{pattern: (causal mask (n, n), share of the causal entries it keeps)}."""
     masks = {
-        "local": attention.local_attention_mask(n, window),
-        "strided": attention.strided_mask(n, window),
+        "local": efficient.local_attention_mask(n, window),
+        "strided": efficient.strided_mask(n, window),
     }
     return {k: (m, m.sum() / (n * (n + 1) / 2)) for k, m in masks.items()}
 
@@ -211,7 +212,7 @@ def tradeoff(window: float = 32, inputs: str = "random") -> Tradeoff:
     """Compute function of the slider: local and strided patterns of width ``window`` (rounded)
     at n = 512 against full causal attention, on the chosen input family.
 
-    Uses ``attention.restrict_to_mask`` (the full weights renormalised on the mask), which
+    Uses ``efficient.restrict_to_mask`` (the full weights renormalised on the mask), which
     equals the sparse attention's output: one cached full attention, then O(n^2 d) per new
     window. Results are cached by (window, inputs): the slider offers 10 windows x 2 input
     families, and drawing the error curves computes every window of a family, so moving the
@@ -230,9 +231,9 @@ def _tradeoff(window: int, inputs: str) -> Tradeoff:
     n = weights.shape[0]
     kept, error, density = {}, {}, {}
     for name, (mask, share) in _masks(window, n).items():
-        restricted = attention.restrict_to_mask(weights, mask, V)
+        restricted = efficient.restrict_to_mask(weights, mask, V)
         kept[name] = restricted.kept
-        error[name] = attention.relative_error(restricted.output, output)
+        error[name] = efficient.relative_error(restricted.output, output)
         density[name] = share
     return Tradeoff(window, inputs, kept, error, density, linear)
 
@@ -338,14 +339,14 @@ def inputs_figure():
 @functools.lru_cache(maxsize=1)
 def vision():
     """The toy ViT trained for 400 steps (seed 0): ``beyond.Trained``."""
-    from course_utils import beyond
+    from course_utils import attention_beyond_text as beyond
 
     return beyond.train(beyond.make_vit(0), "vision")
 
 
 def vision_examples(seed: int = 7) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One test image per class: (images (4, 16, 16), labels, predictions, weights (4, 16))."""
-    from course_utils import beyond
+    from course_utils import attention_beyond_text as beyond
 
     rng = np.random.default_rng(seed)
     labels = np.arange(len(beyond.SHAPES))
@@ -357,7 +358,7 @@ def vision_examples(seed: int = 7) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
 def vision_figure():
     """Top: one test image per class. Bottom: the class token's attention over the 4 x 4
     patches (the same grid as the image)."""
-    from course_utils import beyond
+    from course_utils import attention_beyond_text as beyond
 
     images, labels, predicted, weights = vision_examples()
     side = beyond.IMAGE_SIZE // beyond.PATCH
@@ -390,7 +391,7 @@ class Recommendation(NamedTuple):
 @functools.lru_cache(maxsize=1)
 def recommenders():
     """(attention model, averaging model), each trained 400 steps from seed 0."""
-    from course_utils import beyond
+    from course_utils import attention_beyond_text as beyond
 
     return (
         beyond.train(beyond.make_recommender(0), "recommend"),
@@ -400,7 +401,7 @@ def recommenders():
 
 def recommendation() -> Recommendation:
     """Hit rates of the two trained models and the popularity baseline (seeded)."""
-    from course_utils import beyond
+    from course_utils import attention_beyond_text as beyond
 
     attn_model, average = recommenders()
     return Recommendation(
@@ -413,7 +414,7 @@ def recommendation() -> Recommendation:
 
 def item_name(item: int) -> str:
     """'main 3', 'acc. 3' (the accessory of main product 3) or 'daily 25'."""
-    from course_utils import beyond
+    from course_utils import attention_beyond_text as beyond
 
     if item < beyond.N_MAIN:
         return f"main {item}"
@@ -425,7 +426,7 @@ def item_name(item: int) -> str:
 def typical_user(seed: int = 3, users: int = 51) -> tuple[np.ndarray, int, int, int, np.ndarray]:
     """The median user, by the attention weight on the deciding item, among ``users`` drawn
     with ``seed``: (history (12,), next item, deciding position, recommended item, weights)."""
-    from course_utils import beyond
+    from course_utils import attention_beyond_text as beyond
 
     items, targets, positions = beyond.history_batch(np.random.default_rng(seed), users)
     predicted, weights = beyond.attention_on(recommenders()[0].model, "recommend", items)
@@ -437,7 +438,7 @@ def typical_user(seed: int = 3, users: int = 51) -> tuple[np.ndarray, int, int, 
 def recommend_figure():
     """Left: hit rate of each recommender. Right: the median user's history and the attention
     model's weights over it (the deciding main product in green)."""
-    from course_utils import beyond
+    from course_utils import attention_beyond_text as beyond
 
     r = recommendation()
     items, target, position, predicted, weights = typical_user()

@@ -1,7 +1,8 @@
 """Lesson 09's experiments and figures: Table 1 measured (sequential operations, path
-gradients, FLOPs and wall time), the course's whole argument (``course_utils.story``) with a
-slider, the tiny Transformer on lesson 06's agreement task, the ablations (positional
-encoding; residuals and LayerNorm through depth), and the 2017 learning-rate schedule.
+gradients, FLOPs and wall time), the course's whole argument
+(``course_utils.gradient_vs_distance``) with a slider, the tiny Transformer on lesson 06's
+agreement task, the ablations (positional encoding; residuals and LayerNorm through depth),
+and the 2017 learning-rate schedule.
 
 Every compute function is pure and seeded (the wall times excepted: they are measured); the
 numbers the lesson prints come from here and are asserted in tests/unit/test_lesson09.py.
@@ -15,9 +16,17 @@ from typing import NamedTuple
 import numpy as np
 from matplotlib.figure import Figure
 
-from course_utils import complexity, plots, story, training, transformer, widgets
+from course_utils import (
+    accuracy_vs_distance,
+    complexity,
+    gradient_vs_distance,
+    plots,
+    shipped,
+    training,
+    transformer,
+    widgets,
+)
 from course_utils.env import use_one_thread
-from course_utils.sliders import lesson06 as l06
 
 GREEN = plots.COLOURS["attention"]
 RED = plots.COLOURS["rnn"]
@@ -214,19 +223,19 @@ def timing_figure(w: complexity.WallTimes) -> Figure:
 # --- the whole argument (slider) ---------------------------------------------------------------
 
 
-def whole(radius: float = 0.9, forget_bias: float = 1.0) -> story.Curves:
-    """Compute function of the story slider: ``story.whole_argument``."""
-    return story.whole_argument(float(radius), float(forget_bias))
+def whole(radius: float = 0.9, forget_bias: float = 1.0) -> gradient_vs_distance.Curves:
+    """Compute function of the story slider: ``gradient_vs_distance.whole_argument``."""
+    return gradient_vs_distance.whole_argument(float(radius), float(forget_bias))
 
 
-def draw_whole(axes, curves: story.Curves) -> None:
-    """``story.draw`` in its light form (fixed legend, few ticks): the slider's 50 ms budget."""
-    story.draw(axes[0], curves, short=True)
+def draw_whole(axes, curves: gradient_vs_distance.Curves) -> None:
+    """``gradient_vs_distance.draw`` in its light form (fixed legend, few ticks): fast."""
+    gradient_vs_distance.draw(axes[0], curves, short=True)
     # y=1.0 pins the title: matplotlib then skips measuring every tick label to place it
     axes[0].set_title("Gradient vs distance", fontsize=10, y=1.0)
 
 
-def readout_whole(curves: story.Curves) -> str:
+def readout_whole(curves: gradient_vs_distance.Curves) -> str:
     def short(value: float) -> str:
         return f"{value:.1e}" if value > 0 else "underflow"
 
@@ -285,7 +294,6 @@ def agreement_run(seed: int = 0) -> LiveRun:
     return LiveRun(model, result, acc)
 
 
-SWEEP_FILE = "transformer_sweep.json"
 SWEEP_SEEDS = tuple(range(8))
 
 
@@ -311,9 +319,9 @@ def agreement_sweep(seeds=SWEEP_SEEDS) -> dict:
     }
 
 
-def load_sweep(path=None) -> dict:
-    """The shipped seeds of the Transformer on agreement (or the file at ``path``)."""
-    return l06.load_sweep(path or l06.sweep_path(SWEEP_FILE))
+def load_sweep() -> dict:
+    """The shipped seeds of the Transformer on agreement (tools/sweep_transformer.py)."""
+    return shipped.load(shipped.TRANSFORMER)
 
 
 class SeedSpread(NamedTuple):
@@ -340,7 +348,9 @@ def seed_spread(data: dict) -> SeedSpread:
 
 def lesson06_figure(run: LiveRun) -> Figure:
     """Lesson 06's accuracy-vs-distance figure (shipped sweep) with the Transformer added."""
-    fig = l06.sweep_figure(l06.sweep_summary(l06.load_sweep()))
+    fig = accuracy_vs_distance.figure(
+        accuracy_vs_distance.summary(shipped.load(shipped.LONG_RANGE))
+    )
     ax = fig.axes[0]
     ax.plot(DISTANCES, run.by_distance, "s-", color=plots.COLOURS["transformer"], lw=2.5, ms=6,
             label="Transformer (one model, seed 0)")  # fmt: skip

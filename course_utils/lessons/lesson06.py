@@ -20,31 +20,20 @@ and ``outcome`` turns a run into the phrase the lesson's rendered sentences use.
 from __future__ import annotations
 
 import functools
-import json
 import time
 import warnings
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from course_utils import plots, tasks, training
+from course_utils import plots, shipped, tasks, training
 from course_utils.activations import sigmoid
 from course_utils.env import use_one_thread
-
-KINDS = ("rnn", "lstm", "gru")
-NAMES = {"rnn": "RNN (tanh)", "lstm": "LSTM", "gru": "GRU"}
-SWEEP_FILE = "long_range_sweep.json"
+from course_utils.training import KINDS, NAMES
 
 # --- decoding and examples -------------------------------------------------------------------
-
-
-def decode(tokens: np.ndarray, vocab: tuple[str, ...] = tasks.AGREEMENT_VOCAB) -> list[list[str]]:
-    """Token ids of shape (T, batch), time first, as one list of words per sequence."""
-    words = np.asarray(vocab)[np.asarray(tokens)]
-    return [list(map(str, column)) for column in words.T]
 
 
 class Example(NamedTuple):
@@ -60,24 +49,24 @@ def agreement_examples(
     batch = tasks.agreement_batch(seed, n, distance, attractors)
     return [
         Example(words, int(label), int(d))
-        for words, label, d in zip(decode(batch.tokens), batch.labels, batch.distances, strict=True)
+        for words, label, d in zip(
+            tasks.decode(batch.tokens), batch.labels, batch.distances, strict=True
+        )
     ]
 
 
-ARTICLE_SENTENCE = "The cat, which already ate a bowl of milk, was full"
+ARTICLE_SENTENCE = tasks.ARTICLE_SENTENCE
 
 
 def article_example(sentence: str = ARTICLE_SENTENCE, verb: str = "was") -> Example:
     """The article's sentence as a task sequence: the words up to the verb, which becomes the
-    verb slot (punctuation dropped by ``rnn.tokenize``)."""
-    from course_utils.rnn import sentence_lag, tokenize
-
-    words = tokenize(sentence)
+    verb slot (punctuation dropped by ``tasks.tokenize``)."""
+    words = tasks.tokenize(sentence)
     words = words[: words.index(verb)] + [tasks.VERB_SLOT]
     subject = next(w for w in words if w in tasks.SINGULAR_NOUNS + tasks.PLURAL_NOUNS)
     tasks.encode(words)  # every word is in the task's vocabulary
     label = int(subject in tasks.PLURAL_NOUNS)
-    return Example(words, label, sentence_lag(sentence, subject, verb))
+    return Example(words, label, tasks.sentence_lag(sentence, subject, verb))
 
 
 def format_example(example: Example, pad: bool = False) -> str:
@@ -450,79 +439,18 @@ def most_open_forget_gate(
     params = training.numpy_lstm_params(model)
     batch = tasks.agreement_batch(seed, n, distance, length=distance + 2)
     means = []
-    for words in decode(batch.tokens):
+    for words in tasks.decode(batch.tokens):
         f = lstm.gate_activations(params, words).f[2:-1]  # (distance - 1, H)
         means.append(f.mean(axis=0).max())
     return float(np.mean(means))
 
 
-# --- loading the shipped data ----------------------------------------------------------------
+# --- the shipped sweep -----------------------------------------------------------------------
 
 
-def sweep_path(name: str = SWEEP_FILE) -> Path:
-    """The shipped file, course_utils/data/<name>: installed with the package, so it is there
-    offline and on Colab (where only course_utils is installed)."""
-    return Path(__file__).resolve().parents[1] / "data" / name
-
-
-def load_sweep(path: str | Path | None = None) -> dict:
-    """The shipped results (or those at `path`), as written by tools/sweep_long_range.py."""
-    return json.loads(Path(path or sweep_path()).read_text())
-
-
-class SweepSummary(NamedTuple):
-    distances: np.ndarray  # (D,)
-    seeds: np.ndarray  # (S,)
-    accuracy: dict[str, np.ndarray]  # kind -> (D, S)
-    solved: dict[str, np.ndarray]  # kind -> (D,) number of seeds that reached 95 %
-
-
-def sweep_summary(data: dict) -> SweepSummary:
-    """The agreement sweep as arrays: accuracy[kind][i, j] at distances[i], seeds[j]."""
-    sweep = data["agreement"]
-    distances, seeds = np.array(sweep["distances"]), np.array(sweep["seeds"])
-    accuracy, solved = {}, {}
-    for kind in sweep["kinds"]:
-        grid = np.full((len(distances), len(seeds)), np.nan)
-        hits = np.zeros(len(distances), dtype=int)
-        for run in sweep["runs"]:
-            if run["kind"] == kind:
-                i = int(np.flatnonzero(distances == run["distance"])[0])
-                j = int(np.flatnonzero(seeds == run["seed"])[0])
-                grid[i, j] = run["accuracy"]
-                hits[i] += run["steps_to_threshold"] is not None
-        accuracy[kind], solved[kind] = grid, hits
-    return SweepSummary(distances, seeds, accuracy, solved)
-
-
-def sweep_figure(summary: SweepSummary) -> Figure:
-    """Accuracy against distance: the mean over seeds (line) and every seed (dots)."""
-    fig, axes = plots.figure(width=7.0, height=3.4)
-    ax = axes[0, 0]
-    offsets = {"rnn": -0.8, "lstm": 0.0, "gru": 0.8}
-    for kind, grid in summary.accuracy.items():
-        colour = plots.COLOURS[kind]
-        x = summary.distances + offsets.get(kind, 0.0)
-        ax.plot(x, grid.mean(axis=1), "-", lw=2, color=colour, label=f"{NAMES[kind]}, mean")
-        for j in range(grid.shape[1]):
-            ax.plot(
-                x,
-                grid[:, j],
-                "o",
-                ms=4,
-                alpha=0.55,
-                color=colour,
-                label="one dot per seed" if (j == 0 and kind == "rnn") else None,
-            )
-    ax.axhline(0.5, color=plots.COLOURS["bound"], ls=":", lw=1.2, label="chance")
-    ax.set_xticks(summary.distances)
-    ax.set_ylim(0.4, 1.03)
-    ax.set_xlabel("distance D from subject to verb (trained on 1 to D, tested at D)")
-    ax.set_ylabel("test accuracy at D")
-    n = len(summary.seeds)
-    ax.set_title(f"Agreement accuracy against distance ({n} seeds, 300 steps each)")
-    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5))
-    return fig
+def load_sweep() -> dict:
+    """The shipped results (written by tools/sweep_long_range.py)."""
+    return shipped.load(shipped.LONG_RANGE)
 
 
 class AddingSummary(NamedTuple):

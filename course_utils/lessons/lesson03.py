@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils import plots, rnn, widgets
+from course_utils import gradient_vs_distance, plots, rnn, tasks, widgets
 from course_utils.env import use_one_thread
 from course_utils.gradcheck import central_difference, relative_error
 
@@ -23,7 +23,7 @@ ACTIVATIONS = ["tanh", "sigmoid", "relu", "leaky_relu", "linear"]
 SCALINGS = [("spectral radius ρ", "radius"), ("largest singular value σ_max", "spectral")]
 T_MAX = 1000
 RADIUS_MAX = 3.0
-SENTENCE = "The cat, which already ate a bowl of milk, was full"
+SENTENCE = tasks.ARTICLE_SENTENCE
 _LOG10_E = math.log10(math.e)
 
 
@@ -399,46 +399,9 @@ def step_breakdown(
 # --- the article's sentence ------------------------------------------------------------------
 
 
-class SentenceGradient(NamedTuple):
-    """The gradient of a loss at word_b, at every word up to it (tanh RNN, one word a step)."""
-
-    words: list[str]  # tokens up to and including word_b
-    norms: np.ndarray  # ||dL/dh_word|| for each of those words; 1 at word_b
-    lag: int  # steps from word_a to word_b
-    fraction: float  # ||dL/dh_word_a|| / ||dL/dh_word_b||
-    fractions_over_seeds: np.ndarray  # the same fraction for seeds 0..9
-    radius: float
-    activation: str
-
-
-def sentence_gradient(
-    sentence: str = SENTENCE,
-    word_a: str = "cat",
-    word_b: str = "was",
-    radius: float = 0.9,
-    activation: str = "tanh",
-    seed: int = 0,
-) -> SentenceGradient:
-    """Feed the words up to word_b to ``gradient_vs_lag``'s RNN (random vectors stand in for
-    the words), put the loss at word_b, and read the gradient at every earlier word."""
-    words = rnn.tokenize(sentence)
-    lag = rnn.sentence_lag(sentence, word_a, word_b)
-    end = words.index(word_a.lower()) + lag
-    T = end + 1
-
-    def profile(s):
-        return rnn.gradient_vs_lag(T, radius, activation, n_hidden=N_HIDDEN, seed=s)
-
-    p = profile(seed)
-    over_seeds = np.array([profile(s).norms[lag] for s in range(10)])
-    return SentenceGradient(
-        words[:T], p.norms[::-1].copy(), lag, float(p.norms[lag]), over_seeds, radius, activation
-    )
-
-
-def sentence_figure(res: SentenceGradient | None = None):
+def sentence_figure(res: gradient_vs_distance.SentenceGradient | None = None):
     """||dL/dh|| at each word of the sentence, the loss at 'was', on a log scale."""
-    res = res or sentence_gradient()
+    res = res or gradient_vs_distance.sentence_gradient()
     fig, axes = plots.figure(width=7.0, height=3.2)
     ax = axes[0, 0]
     positions = np.arange(len(res.words))

@@ -1,14 +1,14 @@
-"""course_utils.story: the course's whole argument in one figure."""
+"""course_utils.gradient_vs_distance: the course's whole argument in one figure."""
 
 import numpy as np
 import pytest
 from helpers import no_warnings
 
-from course_utils import story
+from course_utils import gradient_vs_distance, lstm
 
 
 def test_curves_start_at_one_and_cover_distances_1_to_100():
-    c = story.whole_argument()
+    c = gradient_vs_distance.whole_argument()
     np.testing.assert_array_equal(c.distances, np.arange(1, 101))
     for name, norms in c.norms.items():
         assert norms.shape == (100,), name
@@ -19,8 +19,8 @@ def test_exponential_decays_and_one_dilution():
     """The factors the lesson prints: 0.24 per layer, 0.56 and 0.88 per step, 0.73 for the
     forget gates alone; at distance 100 the MLP 1e-62, the RNN 1e-25, the LSTM 1e-6, its cell
     path 2.6e-14 (ten-million-fold less), attention 2 %."""
-    c = story.whole_argument()
-    factors = story.decay_per_step(c)
+    c = gradient_vs_distance.whole_argument()
+    factors = gradient_vs_distance.decay_per_step(c)
     assert factors["mlp"] == pytest.approx(0.238, abs=0.005)
     assert factors["rnn"] == pytest.approx(0.556, abs=0.005)
     assert factors["lstm"] == pytest.approx(0.881, abs=0.005)
@@ -40,13 +40,16 @@ def test_exponential_decays_and_one_dilution():
 
 
 def test_settings_move_only_their_curve():
-    base, other = story.whole_argument(), story.whole_argument(radius=1.2, forget_bias=3.0)
+    base, other = (
+        gradient_vs_distance.whole_argument(),
+        gradient_vs_distance.whole_argument(radius=1.2, forget_bias=3.0),
+    )
     np.testing.assert_array_equal(base.norms["mlp"], other.norms["mlp"])
     np.testing.assert_array_equal(base.norms["attention"], other.norms["attention"])
     assert other.norms["rnn"][-1] > base.norms["rnn"][-1]
     # the lesson: with bias 3 the forget gates alone lose "about 5 % per step" (sigmoid(3)),
     # and the whole gradient "stops decaying altogether (it even grows a little)"
-    factors = story.decay_per_step(other)
+    factors = gradient_vs_distance.decay_per_step(other)
     assert factors["lstm cell path"] == pytest.approx(0.955, abs=0.005)
     assert factors["lstm"] == pytest.approx(1.037, abs=0.005)
     assert 1 < other.norms["lstm"][-1] < 100
@@ -55,22 +58,26 @@ def test_settings_move_only_their_curve():
 def test_the_lstm_curve_is_lesson_05s_full_gradient():
     """The LSTM's curves are lesson 05's full BPTT and direct path (same LSTM and seed), each
     relative to lag 1; the full gradient is never below the direct path."""
-    from course_utils.sliders.lesson05 import full_vs_direct
 
-    res = full_vs_direct(1.0, T=101)
-    full, path = story.lstm_curves(1.0)
+    res = lstm.full_vs_direct(1.0, T=101)
+    full, path = gradient_vs_distance.lstm_curves(1.0)
     np.testing.assert_allclose(full, res.full[1:] / res.full[1])
     np.testing.assert_allclose(path, res.direct[1:] / res.direct[1])
     for bias in (0.0, 1.0, 3.0):  # lesson 05's slopes: -0.43, -0.12, +0.04 per step
-        c = story.whole_argument(forget_bias=bias)
+        c = gradient_vs_distance.whole_argument(forget_bias=bias)
         assert np.all(c.norms["lstm"] >= c.norms["lstm cell path"])
-    rates = {b: story.decay_per_step(story.whole_argument(forget_bias=b))["lstm"] for b in (0, 3)}
+    rates = {
+        b: gradient_vs_distance.decay_per_step(gradient_vs_distance.whole_argument(forget_bias=b))[
+            "lstm"
+        ]
+        for b in (0, 3)
+    }
     assert np.log(rates[0]) == pytest.approx(-0.43, abs=0.01)
     assert np.log(rates[3]) == pytest.approx(0.04, abs=0.01)
 
 
 def test_cached_curves_are_read_only():
-    c = story.whole_argument()
+    c = gradient_vs_distance.whole_argument()
     with pytest.raises(ValueError):
         c.norms["rnn"][0] = 2.0
 
@@ -79,12 +86,12 @@ def test_extremes_without_warnings():
     with no_warnings():
         for radius in (0.1, 1.5):
             for bias in (-2.0, 6.0):
-                c = story.whole_argument(radius, bias)
+                c = gradient_vs_distance.whole_argument(radius, bias)
                 assert all(np.all(np.isfinite(v)) for v in c.norms.values())
 
 
 def test_figure_needs_no_arguments():
-    fig = story.whole_argument_figure()
+    fig = gradient_vs_distance.whole_argument_figure()
     ax = fig.axes[0]
     assert ax.get_yscale() == "log" and ax.get_title() and ax.get_xlabel()
     labels = [t.get_text() for t in ax.get_legend().get_texts()]

@@ -9,19 +9,16 @@ with ``sweep_run`` below (the lesson trains one model live; the others come from
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from course_utils import plots, widgets
+from course_utils import plots, shipped, widgets
 from course_utils import seq2seq as s2s
 from course_utils import translation as tr
 
-SWEEP_FILE = "translation_sweep.json"
 SEEN = (1, 2, 3)  # clauses in the training set; 4 is a length it never saw
 LIVE = {"score": "general", "seed": 0}
 """The model the lesson trains live: Luong's general score, model and data seed 0."""
@@ -162,14 +159,9 @@ def sweep_run(score: str | None, seed: int, train_clauses=SEEN, bidirectional: b
 # --- the shipped sweep -------------------------------------------------------------------------
 
 
-def sweep_path(name: str = SWEEP_FILE) -> Path:
-    """course_utils/data/<name>: installed with the package (offline, and on Colab)."""
-    return Path(__file__).resolve().parents[1] / "data" / name
-
-
-def load_sweep(path: str | Path | None = None) -> dict:
-    """The shipped results (or those at ``path``), as written by tools/sweep_translation.py."""
-    return json.loads(Path(path or sweep_path()).read_text())
+def load_sweep() -> dict:
+    """The shipped results (written by tools/sweep_translation.py)."""
+    return shipped.load(shipped.TRANSLATION)
 
 
 def sweep_runs(data: dict, model: str, train_clauses=SEEN, bidirectional: bool = True) -> list:

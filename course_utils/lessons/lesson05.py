@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 from matplotlib.figure import Figure
 
-from course_utils import lstm, plots, rnn, widgets
+from course_utils import lstm, plots, rnn, tasks, widgets
 from course_utils.activations import sigmoid
 from course_utils.gradcheck import central_difference, relative_error
 from course_utils.tasks import (
@@ -31,7 +31,7 @@ from course_utils.tasks import (
 
 N_HIDDEN = 64  # the cell-path experiments and lesson 03's RNN
 RNN_RADIUS = 0.9  # lesson 03's tanh RNN
-SENTENCE = "The cat, which already ate a bowl of milk, was full"
+SENTENCE = tasks.ARTICLE_SENTENCE
 PLURAL_SENTENCE = "The cats, which already ate a bowl of milk, were full"
 BIAS_RANGE = (-2.0, 5.0)
 T_RANGE = (10, 200)
@@ -233,63 +233,12 @@ def cell_path_sweep(biases=(0.0, 1.0, 3.0), T: int = 100) -> Figure:
 # --- the whole gradient: every path, against the direct cell path -----------------------------
 
 
-class FullPath(NamedTuple):
-    """||dL/dc_{T-k}|| through every path (full BPTT) and along the direct cell path only.
-
-    L = <r, c_T> with a random unit vector r, so both are 1 at lag 0; arrays over lags k.
-    """
-
-    lags: np.ndarray
-    full: np.ndarray
-    direct: np.ndarray
-    forget_bias: float
-    gain: float
-
-    def slope(self, which: str = "full") -> float:
-        """Fitted slope of log-norm per step over the second half of the lags."""
-        return rnn.decay_rate(self.lags, getattr(self, which))
-
-
-def full_vs_direct(
-    forget_bias: float = 1.0,
-    T: int = 100,
-    gain: float = 1.0,
-    n_hidden: int = N_HIDDEN,
-    n_in: int = 8,
-    seed: int = 0,
-) -> FullPath:
-    """Full BPTT through the LSTM of ``lstm.cell_path_gradient`` (same seed: same weights and
-    inputs), with the recurrent weights W_h multiplied by ``gain``.
-
-    Walks ``lstm.lstm_step_backward`` from dL/dc_T = r, dL/dh_T = 0 and records the total
-    dL/dc_t = (gradient from c_{t+1}) + (gradient through h_t = o_t tanh(c_t)); the direct
-    path keeps only the first, i.e. r * (product of the forget gates). About 15 ms at T = 100.
-    """
-    rng = np.random.default_rng(seed)
-    params = lstm.init_lstm(n_in, n_hidden, forget_bias, rng)
-    x = rng.standard_normal((T, 1, n_in))
-    r = rng.standard_normal((1, n_hidden))
-    r /= np.linalg.norm(r)
-    params["W_h"] = gain * params["W_h"]
-    _, _, caches = lstm.lstm_forward(x, None, None, params)
-    dh, dc, direct = np.zeros_like(r), r.copy(), r.copy()
-    full_norms, direct_norms = [], []
-    for cache in reversed(caches):
-        full_norms.append(np.linalg.norm(dc + dh * cache.o * (1 - cache.tanh_c**2)))
-        direct_norms.append(np.linalg.norm(direct))
-        step = lstm.lstm_step_backward(dh, dc, cache, params)
-        dh, dc, direct = step.dh_prev, step.dc_prev, direct * cache.f
-    return FullPath(
-        np.arange(T), np.array(full_norms), np.array(direct_norms), float(forget_bias), float(gain)
-    )
-
-
 def full_path_figure(biases=(0.0, 1.0, 3.0), T: int = 100) -> Figure:
     """Full gradient (solid) and direct cell path (dashed) for three forget biases."""
     fig, axes = plots.figure(width=7.5, height=3.4)
     ax = axes[0, 0]
     for bias in biases:
-        res = full_vs_direct(bias, T)
+        res = lstm.full_vs_direct(bias, T)
         colour = BIAS_COLOURS.get(bias)
         plots.gradient_vs_distance(
             ax, res.lags, res.full, label=f"b_f = {bias:g}: every path", colour=colour
@@ -319,11 +268,11 @@ def _decade_axis(ax, *arrays) -> None:
 
 
 def explosion_table(gains=(1.0, 4.0, 16.0), forget_bias: float = 1.0, T: int = 100):
-    """full_vs_direct at each gain of W_h: {gain: FullPath}."""
-    return {g: full_vs_direct(forget_bias, T, gain=g) for g in gains}
+    """full_vs_direct at each gain of W_h: {gain: lstm.FullPath}."""
+    return {g: lstm.full_vs_direct(forget_bias, T, gain=g) for g in gains}
 
 
-def explosion_figure(runs: dict[float, FullPath]) -> Figure:
+def explosion_figure(runs: dict[float, lstm.FullPath]) -> Figure:
     """Full gradient for each gain of W_h, and the direct cell path of the largest gain."""
     fig, axes = plots.figure(width=7.5, height=3.4)
     ax = axes[0, 0]
@@ -411,7 +360,7 @@ def weight_rows(
 
 def sentence_trace(sentence: str = SENTENCE) -> lstm.GateTrace:
     """The hand-set LSTM's gates, cell and state over the words of ``sentence``."""
-    return lstm.gate_activations(lstm.agreement_lstm(), rnn.tokenize(sentence))
+    return lstm.gate_activations(lstm.agreement_lstm(), tasks.tokenize(sentence))
 
 
 def gates_figure(sentence: str = SENTENCE, plural: str = PLURAL_SENTENCE) -> Figure:
