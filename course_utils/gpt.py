@@ -374,7 +374,8 @@ def train_lm(
         x = _trim(train[rng.integers(0, len(train), batch)])
         start = time.perf_counter()
         optimizer.zero_grad()
-        loss = lm_loss(model(x), x)
+        with torch.enable_grad():  # even if the caller is inside torch.no_grad()
+            loss = lm_loss(model(x), x)
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), clip)
         optimizer.step()
@@ -397,8 +398,9 @@ def verb_preference(model: nn.Module, ids: Array, verbs: Sequence[int], other: S
     same verb in the other number, read where the verb is predicted.
 
     ids: (n, L) sentences (``language.sequences``); verbs: (n,) the position of each main verb
-    in its row; other: (n,) the token id of the other form. Positive = the right number
-    (Linzen, Dupoux & Goldberg 2016 score language models this way). Returns (n,) float.
+    in its row; other: (n,) the token id of the other form. Positive = the right number (the
+    minimal pairs of agreement tests of language models since Linzen, Dupoux & Goldberg 2016).
+    Returns (n,) float.
     """
     tokens = _trim(torch.from_numpy(np.asarray(ids)))
     rows = torch.arange(len(tokens))

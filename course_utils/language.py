@@ -18,8 +18,8 @@ subject does. The **distance** of a sentence is the number of steps from the sub
 to the main verb, as lessons 03 and 06 count it.
 
 Sentences are tuples of words ending with ".": ("the", "cat", "sleeps", "."). A language
-model reads them after a "." that stands for the start (GPT-2 uses one token,
-<|endoftext|>, for both ends, in the same way), so a sequence is (".", *words).
+model reads them after a "." that stands for the start (a new sentence begins after a full
+stop), so a sequence is (".", *words).
 
 What this module holds
 ----------------------

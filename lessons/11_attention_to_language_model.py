@@ -81,9 +81,9 @@ from course_utils.sliders import lesson11 as l11
 
 # %%
 corpus = language.load_corpus()
-words = np.mean([len(s.words) for s in corpus.train])
+mean_words = np.mean([len(s.words) for s in corpus.train])
 print(f"{len(corpus.train)} training and {len(corpus.test)} test sentences (no sentence in "
-      f"both), {words:.1f} words long on average; {len(language.VOCAB)} tokens: "
+      f"both), {mean_words:.1f} words long on average; {len(language.VOCAB)} tokens: "
       f"{' '.join(language.VOCAB[1:])}")  # fmt: skip
 for sentence in l11.examples():
     print(l11.format_sentence(sentence))
@@ -104,8 +104,8 @@ for text in (
 # %% [markdown]
 # ### The loss: inputs and targets shifted by one
 #
-# Each sentence is fed to the model after a start token, for which we reuse "." (GPT-2 uses one
-# token, `<|endoftext|>`, to separate documents in the same way). The model reads the tokens
+# Each sentence is fed to the model after a start token, for which we reuse ".", the token that
+# ends every sentence: a new sentence begins after a full stop. The model reads the tokens
 # $x_0, \dots, x_{T-1}$ and outputs, at every position $t$, logits $z_t$ over the 27 tokens:
 # its prediction of $x_{t+1}$. The loss is the cross-entropy of lesson 06, now over the
 # vocabulary instead of two classes, averaged over the $B$ sentences of a batch and their
@@ -214,7 +214,8 @@ for kind, model in models.items():
 # 50 steps it measures the loss on 400 test sentences, and a *probe* that the loss does not
 # show: on 300 other test sentences with a distance of 8 or more, how often the model gives the
 # main verb in the right number a higher probability than the same verb in the wrong number
-# (the way Linzen, Dupoux & Goldberg 2016 tested language models). Chance is 50 %.
+# (two forms of the same verb, compared as in the agreement tests of language models that
+# followed Linzen, Dupoux & Goldberg 2016). Chance is 50 %.
 
 # %%
 show_source(gpt.train_lm)
@@ -238,11 +239,12 @@ say(
 )
 
 # %% [markdown]
-# Look at the two columns together. The loss falls fast at first (frequent words, then the
-# local grammar: "the" is followed by an adjective or a noun), then flattens. The agreement
-# probe sits near chance for a while and then jumps, and the jump barely moves the loss: it
-# improves one word per sentence, the main verb, out of about 18 (the average length, printed
-# at the start). What a model learned is not always visible in its loss.
+# Look at the two columns together. In every run we made, the loss fell fast at first
+# (frequent words, then the local grammar: "the" is followed by an adjective or a noun) and
+# then flattened, while the agreement probe sat near chance for a while and then jumped. The
+# jump barely moves the loss: it improves one word per sentence, the main verb, out of about 18
+# (the average length, printed at the start). What a model learned is not always visible in
+# its loss.
 #
 # ### What it learned: agreement against distance
 #
@@ -285,9 +287,10 @@ say(
 )
 
 # %% [markdown]
-# The mistakes that remain are mostly structural (a relative clause that ends without its
-# verb, or a sentence that stops before its main verb): the model has to keep track of *where*
-# it is in the sentence, not only of the subject's number.
+# In every run we made, most of the mistakes were structural (a relative clause that ends
+# without its verb, or a sentence that stops before its main verb) rather than agreement
+# errors: the model has to keep track of *where* it is in the sentence, not only of the
+# subject's number.
 #
 # ### Eight seeds
 #
@@ -355,9 +358,10 @@ say(
 
 # %% [markdown]
 # The training step runs each layer once, on a $64 \times 32$ matrix; generation runs each
-# layer 64 times on a $1 \times 32$ row, and on a small model each call costs mostly its fixed
-# overhead. On a GPU the gap is wider still: the training step's 64 positions fill its cores at
-# once, while the 64 generation steps cannot overlap.
+# layer 64 times on a $1 \times 32$ row, and on a model this small each call costs mostly its
+# fixed overhead (the cost of one token, measured below, shows it). On a GPU the gap would be
+# wider still, since the training step's 64 positions can fill its cores at once while the 64
+# generation steps cannot overlap; we do not measure a GPU here.
 #
 # ### The key/value cache
 #
@@ -373,8 +377,8 @@ say(
 #   \text{out}_t = \operatorname{softmax}\!\left(\frac{K q_t}{\sqrt{d_k}}\right)^{\!\top} V .$$
 #
 # The new token is the last position, and every cached key lies in its past: this step needs
-# no mask at all. (`gpt.causal_attention` handles both cases with one mask that is offset to
-# the last $T$ of $n$ positions: for $T = 1$ it allows everything.)
+# no mask at all. (`gpt.causal_attention` offsets its mask to the last $T$ of $n$ positions,
+# and for $T = 1$ applies none.)
 #
 # ### Exercise 2: one step with a cache
 #
@@ -417,8 +421,8 @@ difference = (l11.cached_logits(live.model, test_tokens) - full).abs().max()
 print(f"largest difference: {difference:.1e} (logits up to {full.abs().max():.1f})")
 
 # %% [markdown]
-# The same to float32 round-off (about $10^{-6}$ of the logits' size). The cache changes the
-# cost, not the result. How much it saves depends on the context: the next cell times the next
+# The same, to float32 round-off (printed above; float32 keeps about 7 significant digits). The
+# cache changes the cost, not the result. How much it saves depends on the context: the next cell times the next
 # token at contexts of 16 to 512 tokens (a model with room for 513 positions), computed with the
 # cache (one new position) and without it (a forward pass over all of them).
 
@@ -466,9 +470,9 @@ print(f"GPT-3 175B's weights at 2 bytes each: {2 * l11.GPT3['n_params'] / 1e9:.0
 
 # %% [markdown]
 # About 10 GB for one sequence (printed above), beside 350 GB for the weights themselves; a
-# server that generates for many users at once keeps one cache per sequence. Linear attention (lesson 10) and
-# state-space models replace this growing cache by a state of fixed size, which is exactly why
-# they are attractive for generation.
+# server that generates for many users at once keeps one cache per sequence. Linear attention
+# (lesson 10) and state-space models replace this growing cache by a state of fixed size, one
+# reason they are attractive for generation.
 #
 # > **Claim** (the article): attention "智能地选择和存储来自输入序列的最重要信息" (intelligently
 # > selects and stores the most important information from the input sequence).
@@ -521,8 +525,8 @@ ex.check_sampling_distribution(sampling_distribution)
 # subject is "cats"; "dog" and "mice" are attractors), or another modifier ("that", "near",
 # "with"). The grammar allows exactly those words (`language.allowed_next`), so we can say how
 # much probability the model puts on a grammatical next word. Left: the probabilities of the
-# ten likeliest next words. Right: 20 words drawn from that distribution, the ungrammatical
-# ones starred. Move the temperature towards 0.1 and towards 10, and the top-k down to 1.
+# ten likeliest next words. Right: the probability of a grammatical next word, and 12 words
+# drawn from the distribution, the ungrammatical ones starred. Move the temperature towards 0.1 and towards 10, and the top-k down to 1.
 
 # %% tags=["nbval-ignore-output"]
 l11.sampling_slider()
@@ -552,9 +556,10 @@ say(
 
 # %% [markdown]
 # A high temperature gives the rare, wrong words a real chance, and one wrong word spoils a
-# sentence. A low one is safer but repetitive: the model's samples collapse onto its favourite
-# sentences. Real systems trade these off too, often with top-p ("nucleus") sampling (Holtzman
-# et al. 2020), which keeps the smallest set of words whose probabilities sum to $p$.
+# sentence. A low one keeps to the likeliest words, at the price of variety: at the limit
+# $T \to 0$ (or top-k = 1) the same prompt always gives the same sentence. Another common way
+# to cut the unlikely tail is top-p ("nucleus") sampling (Holtzman et al. 2020), which samples
+# from the smallest set of words whose probabilities add up to $p$.
 
 # %% [markdown]
 # ## An honest comparison: an LSTM language model
@@ -601,8 +606,8 @@ for kind, s in spreads.items():
 # Over eight seeds each, the GPT's agreement passed 90 % within 500 steps in all of them, the
 # LSTM's in 4 (printed above); the LSTM seeds that learned agreement reached the GPT's test
 # loss, the others stayed behind. With one learning rate for both and no tuning, that is a
-# comparison of these two models on this task, not a verdict on LSTMs. Two reasons, from the
-# lessons before:
+# comparison of these two models on this task, not a verdict on LSTMs. Two likely reasons,
+# from the lessons before:
 #
 # - **Path length** (lesson 09). To choose the verb, the GPT's verb position looks back at the
 #   subject in one attention step, whatever the distance. The LSTM must carry the subject's
@@ -610,14 +615,16 @@ for kind, s in spreads.items():
 #   word. In lesson 06 the LSTM learned agreement easily, but there the loss asked about
 #   nothing else; here agreement is one word in about 18. Linzen, Dupoux & Goldberg (2016)
 #   saw the same with real English: their LSTM's agreement errors "rose sharply in the
-#   language-modeling setting" compared with training on agreement directly. (Later work,
-#   Gulordava et al. 2018, re-evaluated their conclusion with other models and data.)
+#   language-modeling setting" compared with training on agreement directly. LSTM language
+#   models trained on much larger corpora do better: Gulordava et al. (2018) found that they
+#   "make reliable predictions about long-distance agreement".
 # - **Time per step** (lesson 06). On this CPU the comparison of wall times is rendered above
-#   from your run. The LSTM runs as one fused kernel, the GPT as many small operations; the
-#   GPT's operations are independent across positions and the LSTM's are not. A GPU runs the
-#   GPT's 64 positions of a layer at once and must still take the LSTM's steps one after
-#   another (Table 1's $O(n)$ sequential operations). That, with the short path, is what let
-#   Transformers be trained on far more text; we do not measure a GPU here.
+#   from your run. The LSTM runs as one fused kernel, the GPT as many small operations; but the
+#   GPT's operations are independent across positions and the LSTM's are not. A GPU can run
+#   all the positions of a GPT layer at once, and must still take the LSTM's steps one after
+#   another (Table 1's $O(n)$ sequential operations). In Vaswani et al.'s (2017, §1) words,
+#   recurrence "precludes parallelization within training examples, which becomes critical at
+#   longer sequence lengths". We do not measure a GPU here.
 
 # %% [markdown]
 # ## What makes a model "large"
@@ -634,13 +641,14 @@ print(f"GPT-3 175B has {l11.GPT3['n_params'] / n_parameters:.1e} times as many p
 
 # %% [markdown]
 # GPT-3's largest model has 175 billion parameters (Brown et al. 2020, Table 2.1), some eight
-# million times ours (printed above). Two findings, the **scaling laws** (缩放定律) of language models, made that
-# growth a plan rather than a gamble:
+# million times ours (printed above). Two findings, the **scaling laws** (缩放定律) of language
+# models, made that growth a plan rather than a gamble:
 #
 # - Kaplan et al. (2020) measured language models over many sizes: "The loss scales as a
 #   power-law with model size, dataset size, and the amount of compute used for training, with
 #   some trends spanning more than seven orders of magnitude." A power law is a straight line
-#   on log-log axes, so a small model predicts how much a larger one will gain.
+#   on log-log axes, so trends measured on small models can be extended to larger ones, within
+#   the range where the law holds.
 # - Hoffmann et al. (2022) asked how to split a fixed budget of compute between parameters
 #   and data, and found "that for compute-optimal training, the model size and the number of
 #   training tokens should be scaled equally: for every doubling of model size the number of
@@ -669,9 +677,10 @@ print(f"GPT-3 175B has {l11.GPT3['n_params'] / n_parameters:.1e} times as many p
 # > (it is precisely the introduction of attention that lets large language models handle such
 # > complex tasks).
 # >
-# > **Verdict: half true.** The first part is accurate: GPT and its successors are stacks of
-# > causal self-attention blocks, this lesson's model at a vast scale, and their training is
-# > parallel over positions, which is what made training on so much text affordable. The
+# > **Verdict: half true.** The first part is accurate: GPT, GPT-2 and GPT-3, the published
+# > models of the line, are stacks of causal self-attention blocks, this lesson's model at a
+# > vast scale, and their training is parallel over positions, a large part of what made
+# > training on so much text affordable. The
 # > second overstates: attention is one necessary ingredient among several, with scale
 # > (Kaplan et al. 2020; Hoffmann et al. 2022), data, and fine-tuning on human feedback (Ouyang
 # > et al. 2022). And, as measured above, generation stays sequential and its memory grows
@@ -759,7 +768,9 @@ l11.story_figure(spreads)
 # - J. Hoffmann et al. (2022), "Training compute-optimal large language models", *NeurIPS*
 #   (Chinchilla), arXiv:2203.15556.
 # - T. Linzen, E. Dupoux, Y. Goldberg (2016), "Assessing the ability of LSTMs to learn
-#   syntax-sensitive dependencies", *TACL*: agreement as a test of language models.
+#   syntax-sensitive dependencies", *TACL*: agreement as a test of language models;
+#   K. Gulordava, P. Bojanowski, E. Grave, T. Linzen, M. Baroni (2018), "Colorless green
+#   recurrent networks dream hierarchically", *NAACL*.
 # - A. Fan, M. Lewis, Y. Dauphin (2018), "Hierarchical neural story generation", *ACL*: top-k
 #   sampling; A. Holtzman, J. Buys, L. Du, M. Forbes, Y. Choi (2020), "The curious case of
 #   neural text degeneration", *ICLR*: nucleus (top-p) sampling.

@@ -466,7 +466,7 @@ def agreement_figure(results: dict[str, Agreement]) -> Figure:
 PROMPT = "the cats near the old dog that the mice chase"
 """The slider's prompt: next comes the main verb, which must be plural, or another modifier."""
 SHOWN = 10
-DRAWS = 20
+DRAWS = 12
 
 
 @functools.lru_cache(maxsize=1)
@@ -475,8 +475,9 @@ def _prompt() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     words the grammar allows next)."""
     words = PROMPT.split()
     ids = language.encode((language.END, *words))[None]
+    model = run("gpt").model  # trained first if need be (outside no_grad)
     with torch.no_grad():
-        logits = run("gpt").model(torch.from_numpy(ids))[0, -1].double().numpy()
+        logits = model(torch.from_numpy(ids))[0, -1].double().numpy()
     return ids, logits, language.encode(language.allowed_next(words))
 
 
@@ -517,8 +518,8 @@ def sampling(temperature: float = 1.0, top_k: int = V) -> Sampling:
 
 def draw_sampling(axes, s: Sampling) -> None:
     """Left: the probabilities of the SHOWN likeliest words (at T = 1, in a fixed order). Right:
-    the draws of the next word (* = not allowed there by the grammar). Few texts: the slider's
-    50 ms budget."""
+    the draws of the next word (* = not allowed there by the grammar). Few glyphs: rendering
+    text is most of the slider's 50 ms budget."""
     bars, text = axes
     shown = _shown_tokens()
     rows = np.arange(SHOWN)[::-1]
@@ -529,15 +530,16 @@ def draw_sampling(axes, s: Sampling) -> None:
     bars.set_xlabel("probability of the next word")
     bars.set_title(f"entropy {s.entropy:.2f} nats", fontsize=9, y=1.0)
     text.axis("off")
-    text.set_xlim(0, 1)
-    text.set_ylim(0, 1)
     allowed = set(language.allowed_next(PROMPT.split()))
     marked = [w if w in allowed else w + "*" for w in s.draws]
     half = DRAWS // 2
-    text.text(0, 0.95, f"“{PROMPT} …”\n\n{DRAWS} draws of the next word (* = ungrammatical):\n"
-              f"{' '.join(marked[:half])}\n{' '.join(marked[half:])}\n\n"
-              f"probability of a grammatical next word: {s.grammatical_mass:.3f}", fontsize=8,
-              va="top")  # fmt: skip
+    text.set_title(f"grammatical next word: p = {s.grammatical_mass:.3f}", fontsize=9, y=1.0)
+    lines = [
+        f"{DRAWS} draws (* = ungrammatical):",
+        " ".join(marked[:half]),
+        " ".join(marked[half:]),
+    ]
+    text.text(0, 0.9, "\n".join(lines), fontsize=9, va="top", transform=text.transAxes)
 
 
 def readout_sampling(s: Sampling) -> str:
@@ -553,7 +555,7 @@ def sampling_slider() -> widgets.InteractiveFigure:
     top_k = widgets.slider("top-k", 1, V, 1, V, integer=True)
     return widgets.InteractiveFigure(
         sampling, draw_sampling, {"temperature": temperature, "top_k": top_k}, readout_sampling,
-        ncols=2, width=10.5, height=3.4,
+        ncols=2, width=9.0, height=3.2,
     )  # fmt: skip
 
 
@@ -561,7 +563,7 @@ def sampling_sweep() -> Figure:
     """The slider at temperatures 0.3, 1 and 3 (all words allowed)."""
     return widgets.static_sweep(
         sampling, draw_sampling, "temperature", [0.3, 1.0, 3.0], {"top_k": V}, ncols=2,
-        width=10.5, height=3.0, label=lambda t: f"T = {t:g}",
+        width=9.0, height=3.0, label=lambda t: f"T = {t:g}",
     )  # fmt: skip
 
 

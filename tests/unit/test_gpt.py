@@ -194,3 +194,13 @@ def test_train_lm_is_seeded_and_records_its_probe():
     assert a.losses == b.losses and a.test_loss == b.test_loss
     assert a.eval_steps == [0, 10, 20] and a.probe == [0.5, 0.5, 0.5]
     assert a.final < a.test_loss[0] and a.seconds[0] == 0.0 and a.seconds[-1] > a.seconds[1] > 0
+
+
+def test_train_lm_trains_even_inside_no_grad():
+    from course_utils import language
+
+    corpus = language.load_corpus()
+    train, test = language.sequences(corpus.train[:50]), language.sequences(corpus.test[:10])
+    with torch.no_grad():
+        result = gpt.train_lm(_model(dtype=torch.float32), train, test, steps=3, eval_every=3)
+    assert len(result.losses) == 3
