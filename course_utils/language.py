@@ -76,7 +76,7 @@ VOCAB: tuple[str, ...] = (
 
 SINGULAR_NOUNS, PLURAL_NOUNS = tuple(NOUNS), tuple(NOUNS.values())
 VERBS = {**INTRANSITIVE, **TRANSITIVE}
-SINGULAR_VERBS, PLURAL_VERBS = tuple(VERBS), tuple(VERBS.values())
+PLURAL_VERBS = tuple(VERBS.values())
 OTHER_FORM = {**VERBS, **{plural: singular for singular, plural in VERBS.items()}}
 """Each verb form -> the same verb in the other number ("sleeps" <-> "sleep")."""
 TRANSITIVE_FORMS = frozenset(TRANSITIVE) | frozenset(TRANSITIVE.values())
@@ -206,7 +206,7 @@ def _read(words: list[str]) -> _Reading:
         expect(word() == "the", "'the'")
         if word() in ADJECTIVES:
             expect(True, "")
-        expect(word() in NOUNS or word() in PLURAL_NOUNS, "a noun after 'the'")
+        expect(word() in SINGULAR_NOUNS + PLURAL_NOUNS, "a noun after 'the'")
         return at - 1
 
     subject, verb = -1, -1

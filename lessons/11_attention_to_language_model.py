@@ -199,8 +199,8 @@ show_source(gpt.GPT)
 # %%
 for name, difference in l11.reference_checks().items():
     print(f"{name:>50}: {difference:.1e}")
-models = {kind: gpt.make_model(kind, len(language.VOCAB)) for kind in ("gpt", "lstm")}
-for kind, model in models.items():
+gpt_model, lstm_model = (gpt.make_model(kind, len(language.VOCAB)) for kind in ("gpt", "lstm"))
+for kind, model in (("gpt", gpt_model), ("lstm", lstm_model)):
     print(f"{l11.NAMES[kind]:>18}: {gpt.parameter_count(model):,} parameters")
 
 # %% [markdown]
@@ -467,6 +467,10 @@ big = l11.cache_numbers(l11.GPT3["n_layers"], l11.GPT3["d_model"], l11.GPT3["n_c
 print(f"our GPT, 64 tokens: {ours:,} numbers")
 print(f"GPT-3 175B, 2048 tokens: {big:.2e} numbers, {2 * big / 1e9:.1f} GB at 2 bytes each")
 print(f"GPT-3 175B's weights at 2 bytes each: {2 * l11.GPT3['n_params'] / 1e9:.0f} GB")
+state = lstm_model.new_cache()
+with torch.no_grad():
+    lstm_model(torch.ones(1, 64, dtype=torch.long), state)  # 64 tokens through the LSTM
+print(f"our LSTM's state after 64 tokens (after any number): {state.numbers()} numbers")
 
 # %% [markdown]
 # About 10 GB for one sequence (printed above), beside 350 GB for the weights themselves; a
@@ -481,9 +485,9 @@ print(f"GPT-3 175B's weights at 2 bytes each: {2 * l11.GPT3['n_params'] / 1e9:.0
 # > every step it *reads* the stored keys and values with weights that sum to 1, and reads them
 # > again, with other weights, at the next step. What is stored is the key/value cache, and it
 # > holds every token of the context, important or not, in every layer. An RNN stores a
-# > fixed-size summary and must decide what to keep as it reads (lessons 05 and 06); a
-# > Transformer keeps everything and decides at reading time what to use, at a memory cost that
-# > grows with the context.
+# > fixed-size summary (our LSTM's state, printed above) and must decide what to keep as it
+# > reads (lessons 05 and 06); a Transformer keeps everything and decides at reading time what
+# > to use, at a memory cost that grows with the context.
 
 # %% [markdown]
 # ## Sampling you can steer

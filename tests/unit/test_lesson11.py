@@ -53,11 +53,15 @@ def test_reference_checks_are_round_off():
 
 def test_cache_sizes():
     """ "8,192 numbers" for our GPT at 64 tokens; GPT-3 175B at 2048 tokens: 4.83e9 numbers,
-    "about 10 GB" (9.7) at 2 bytes each, beside "350 GB" of weights."""
+    "about 10 GB" (9.7) at 2 bytes each, beside "350 GB" of weights; the LSTM's fixed state."""
     assert l11.cache_numbers(2, 32, 64) == 8192
     big = l11.cache_numbers(96, 12288, 2048)
     assert f"{big:.2e}" == "4.83e+09" and f"{2 * big / 1e9:.1f}" == "9.7"
     assert f"{2 * l11.GPT3['n_params'] / 1e9:.0f}" == "350"
+    lstm, state = gpt.make_model("lstm", l11.V), gpt.LSTMState()
+    with torch.no_grad():
+        lstm(torch.ones(1, 64, dtype=torch.long), state)
+    assert state.numbers() == 96  # "our LSTM's state ...: 96 numbers", whatever the context
 
 
 def test_tokens_per_parameter():
