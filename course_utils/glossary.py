@@ -193,6 +193,35 @@ GLOSSARY = (
     Term("hit rate", "命中率", "10", "share of users whose top recommendation is their next pick"),
     Term("sparse attention", "稀疏注意力", "10", "attention over a subset of positions"),
     Term("linear attention", "线性注意力", "10", "attention in O(n) via a kernel feature map"),
+    Term("language model", "语言模型", "11", "a model of the probability of the next word"),
+    Term(
+        "large language model (LLM)",
+        "大型语言模型",
+        "11",
+        "a language model with billions of parameters, trained on vast text",
+    ),
+    Term(
+        "next-token prediction",
+        "下一个词预测",
+        "11",
+        "training by scoring each position's guess of the token after it",
+    ),
+    Term("autoregressive", "自回归", "11", "generating one token at a time, each fed back in"),
+    Term(
+        "decoder-only Transformer",
+        "仅解码器",
+        "11",
+        "a stack of causal self-attention blocks, no encoder (GPT)",
+    ),
+    Term(
+        "key/value cache",
+        "键值缓存",
+        "11",
+        "the keys and values of earlier tokens, kept so each new token costs one position",
+    ),
+    Term("temperature", "温度", "11", "divides the logits before the softmax: T < 1 sharpens"),
+    Term("top-k sampling", "top-k 采样", "11", "sampling among the k likeliest tokens only"),
+    Term("scaling law", "缩放定律", "11", "loss falling as a power law of model and data size"),
 )
 
 

@@ -17,6 +17,8 @@ LONG_RANGE = "long_range_sweep.json"  # lesson 06: tools/sweep_long_range.py
 TRANSLATION_CORPUS = "translation_corpus.json"  # lesson 08: tools/make_translation_corpus.py
 TRANSLATION = "translation_sweep.json"  # lesson 08: tools/sweep_translation.py
 TRANSFORMER = "transformer_sweep.json"  # lesson 09: tools/sweep_transformer.py
+LANGUAGE_CORPUS = "language_corpus.json"  # lesson 11: tools/make_language_corpus.py
+LANGUAGE_MODEL = "language_model_sweep.json"  # lesson 11: tools/sweep_language_model.py
 
 
 def path(name: str) -> Path:

@@ -38,7 +38,7 @@ from course_utils.env import use_one_thread
 
 use_one_thread()  # the small torch models below run much faster on one thread
 
-from course_utils import checks, complexity, gradient_vs_distance
+from course_utils import checks, complexity
 from course_utils.display import say, show_source
 from course_utils.exercises import lesson10 as ex
 from course_utils.lessons import lesson10 as lesson
@@ -548,48 +548,6 @@ say(
 # worked out.
 
 # %% [markdown]
-# ## The course on one page
-#
-# - Lesson 00: multiplying 50 factors slightly below 1 gives almost
-#   nothing, the arithmetic under every vanishing gradient.
-# - Lesson 01: the sigmoid's slope is at most 1/4, tanh's at most 1, and both saturate.
-# - Lesson 02: in a deep network the gradient is a product of one factor per layer, typical
-#   slope × gain of the weights; it vanishes or explodes unless the initialisation keeps that
-#   factor near 1.
-# - Lesson 03: an RNN is that product over time; BPTT, written by hand and checked, shows
-#   the gradient from step $t$ to step $t-k$ decaying exponentially in $k$.
-# - Lesson 04: with large enough recurrent weights the product explodes instead, even though
-#   tanh bounds the state (ReLU is not the cause); clipping tames the explosion, and
-#   normalisation does not give memory.
-# - Lesson 05: the LSTM's cell state is an additive path, multiplied only by the forget gate,
-#   so the gradient survives while the gate stays near 1; the whole gradient, through every
-#   path, is larger still than that one path.
-# - Lesson 06: trained, the vanilla RNN falls to chance at long distances where the LSTM and
-#   GRU hold, and all of them still walk through time one step at a time.
-# - Lesson 07: attention from scratch: scores, softmax, weighted sum, $\sqrt{d_k}$ and masks.
-# - Lesson 08: attention inside an RNN translator removes the fixed-vector bottleneck, and its
-#   weights recover most of the word alignment without being told it (how much varies with
-#   the seed).
-# - Lesson 09: self-attention makes every path one step long (the gradient only dilutes like
-#   $1/n$) and every layer a short chain of operations whatever $n$; residual connections and
-#   layer normalisation keep the gradient flowing through a deep stack (measured at
-#   initialisation).
-# - Lesson 10: the price is $O(n^2)$ work and memory; sparse, linear and exact-but-tiled
-#   attention, and state-space models, are the ways around it.
-#
-# Lesson 09's figure, once more, puts the course's argument together: how much of the gradient
-# survives a distance, at initialisation, for four networks of the course (each curve divided
-# by its value at distance 1; the rates are printed in lesson 09). The deep sigmoid network and
-# the tanh RNN decay exponentially (straight lines on the log axis), at rates set by their
-# factors per step. The LSTM's whole gradient, with forget bias 1, decays too, but far more
-# slowly; the dotted line beside it is the product of its forget gates alone, one path of that
-# gradient and not the gradient, which would understate it by orders of magnitude. Attention,
-# with a path of length one at any distance, only dilutes like $1/\text{distance}$.
-
-# %%
-gradient_vs_distance.whole_argument_figure()
-
-# %% [markdown]
 # ## Summary
 #
 # - Full attention's work and memory grow like $n^2$: measured peak memory $\times 3.99$ per
@@ -613,6 +571,10 @@ gradient_vs_distance.whole_argument_figure()
 #   state-space models instead compress the past into a fixed-size state.
 # - Since then: FlashAttention keeps attention exact and tiles it; S4 and Mamba bring back
 #   recurrence in a linear, parallel-trainable form.
+#
+# Next, lesson 11 stacks causal attention blocks into a language model, a GPT in miniature:
+# trained in parallel, it generates one word at a time from a key/value cache, and its wrap-up
+# puts the whole course on one page.
 #
 # ## Further reading
 #

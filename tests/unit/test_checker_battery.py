@@ -31,12 +31,13 @@ from course_utils.exercises import (
     lesson08,
     lesson09,
     lesson10,
+    lesson11,
 )
 from course_utils.gradcheck import derivative_central
 from course_utils.mlp import dense_backward
 
 LESSONS = (lesson00, lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07,
-           lesson08, lesson09, lesson10)  # fmt: skip
+           lesson08, lesson09, lesson10, lesson11)  # fmt: skip
 
 # name -> (checker, a right answer, its typical mistakes), for each checker of a function
 FUNCTION_CHECKERS = {
@@ -110,6 +111,17 @@ FUNCTION_CHECKERS = {
         lesson10.WINDOW_MISTAKES,
     ),
     "patchify": (lesson10.check_patchify, lesson10.reference_patchify, lesson10.PATCH_MISTAKES),
+    "next_token_loss": (
+        lesson11.check_next_token_loss,
+        lesson11.reference_loss,
+        lesson11.LOSS_MISTAKES,
+    ),
+    "cached_step": (lesson11.check_cached_step, lesson11.reference_step, lesson11.STEP_MISTAKES),
+    "sampling_distribution": (
+        lesson11.check_sampling_distribution,
+        lesson11.reference_sampling,
+        lesson11.SAMPLING_MISTAKES,
+    ),
 }
 
 # "rouge" looks at "red"; "horse", at the same position, is the tempting wrong answer.
@@ -139,7 +151,7 @@ def test_the_tables_hold_every_checker():
     tested = {checker for checker, _, _ in FUNCTION_CHECKERS.values()}
     tested |= set(ESTIMATE_CHECKERS.values())
     tested |= {lesson06.check_forget_bias, lesson08.check_alignment}  # tested further down
-    assert defined == tested and len(defined) == 28
+    assert defined == tested and len(defined) == 31
 
 
 @pytest.mark.parametrize("name", FUNCTION_CHECKERS)
@@ -244,9 +256,17 @@ def test_complex_values_are_named(name):
     assert "complex" in result.message and "expected real numbers" in result.message
 
 
-# A number of steps and a precision are single numbers; labels are a 1-D array.
+# A number of steps, a precision and a loss are single numbers; labels and a distribution are
+# 1-D: none can be transposed.
 @pytest.mark.parametrize(
-    "name", _all_but("steps_to_shrink", "agreement_labels", "modified_precision")
+    "name",
+    _all_but(
+        "steps_to_shrink",
+        "agreement_labels",
+        "modified_precision",
+        "next_token_loss",
+        "sampling_distribution",
+    ),
 )
 def test_a_transposed_output_is_named(name):
     result = _generic(name, lambda v: v.T if np.ndim(v) > 1 else v)
@@ -254,10 +274,16 @@ def test_a_transposed_output_is_named(name):
 
 
 # A list of labels, or a list of rows for a mask, is accepted by design; a number of steps and
-# a precision are numbers.
+# a precision and a loss are numbers.
 @pytest.mark.parametrize(
     "name",
-    _all_but("steps_to_shrink", "agreement_labels", "window_mask", "modified_precision"),
+    _all_but(
+        "steps_to_shrink",
+        "agreement_labels",
+        "window_mask",
+        "modified_precision",
+        "next_token_loss",
+    ),
 )
 def test_a_list_instead_of_an_array_is_named(name):
     result = _generic(name, lambda v: v.tolist() if isinstance(v, np.ndarray) else v)
@@ -270,7 +296,9 @@ def test_none_asks_for_a_return(name):
     assert result.status is Status.NOT_ATTEMPTED and "return" in result.message
 
 
-@pytest.mark.parametrize("name", _all_but("steps_to_shrink", "modified_precision"))
+@pytest.mark.parametrize(
+    "name", _all_but("steps_to_shrink", "modified_precision", "next_token_loss")
+)
 def test_a_single_number_instead_of_arrays_is_named(name):
     result = FUNCTION_CHECKERS[name][0](lambda *args: 0.5)
     assert result.status in (Status.WRONG_SHAPE, Status.WRONG_TYPE)
@@ -388,6 +416,26 @@ def _precision_of_unigrams_for_n_up_to_3(candidate, reference, n):
     return lesson08.reference_precision(candidate, reference, min(n, 3))
 
 
+def _loss_of_a_plain_softmax(logits, tokens):
+    p = np.exp(logits[:, :-1])  # no maximum taken out: exp overflows for large logits
+    p = p / p.sum(axis=-1, keepdims=True)
+    return -np.log(np.take_along_axis(p, tokens[:, 1:, None], axis=-1)).mean()
+
+
+def _cached_step_over_2(q, k, v, K, V):
+    K, V = np.vstack([K, k]), np.vstack([V, v])
+    w = attention.softmax(K @ q / 2.0)  # sqrt(d_k) for d_k = 4 only
+    return w @ V, K, V
+
+
+def _distribution_of_a_plain_softmax(logits, temperature, top_k):
+    z = logits / temperature
+    if top_k is not None:
+        z = np.where(z >= np.sort(z)[-top_k], z, -np.inf)
+    e = np.exp(z)  # no maximum taken out
+    return e / e.sum()
+
+
 ONCE_PASSED = {
     "ceil of the ratio of logs": (
         lesson00.check_steps_to_shrink,
@@ -454,6 +502,24 @@ ONCE_PASSED = {
         _precision_of_unigrams_for_n_up_to_3,
         Status.WRONG_VALUES,
         "expected 0.5",
+    ),
+    "next-token loss through a plain softmax": (
+        lesson11.check_next_token_loss,
+        _loss_of_a_plain_softmax,
+        Status.NOT_FINITE,
+        "NaN/inf",
+    ),
+    "a cached step scaled by a hard-coded 2": (
+        lesson11.check_cached_step,
+        _cached_step_over_2,
+        Status.WRONG_VALUES,
+        "sqrt(d_k)",
+    ),
+    "a sampling distribution through a plain softmax": (
+        lesson11.check_sampling_distribution,
+        _distribution_of_a_plain_softmax,
+        Status.NOT_FINITE,
+        "NaN/inf",
     ),
     "positional encoding with at most d_model rows": (
         lesson09.check_positional_encoding,
