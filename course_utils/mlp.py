@@ -4,13 +4,6 @@ Every layer is dense + activation: h_l = phi(a_l), a_l = h_{l-1} @ W_l + b_l, wi
 (shape (batch, n_in)) and W_l of shape (n_in, n_out). Backpropagation applies the chain
 rule layer by layer, so the gradient reaching layer 1 is a product of depth - 1 factors
 diag(phi'(a_l)) W_l^T: the "chain rule as a product" that makes gradients vanish or explode.
-
-Holds:
-- ``init_weights``: the "standard", "glorot" and "he" initialisations;
-- ``forward``, ``dense_backward``, ``backward``: the network and its gradients;
-- ``layer_gradient_norms``, ``gradient_ratio``: the pure functions behind the lesson-02
-  slider (per-layer norms of dL/dW_l and dL/dh_l, and activation statistics, at
-  initialisation);
 """
 
 from typing import NamedTuple
@@ -111,6 +104,28 @@ def backward(dout: Array, params: Params, cache: Cache, activation: str) -> tupl
     return grads[::-1], dout
 
 
+def random_network(
+    depth: int,
+    scheme: str,
+    scale: float = 1.0,
+    width: int = 64,
+    batch: int = 32,
+    seed: int = 0,
+) -> tuple[Array, Array, Params]:
+    """A fresh depth-layer network of ``width`` units and a batch to run it on (lesson 02).
+
+    Returns (x, r, params): the input x ~ N(0, 1), shape (batch, width); the loss weights
+    r ~ N(0, 1) of the same shape, for the stand-in loss L = sum(h_depth * r), so that
+    dL/dh_depth = r; and ``init_weights([width] * (depth + 1), scheme, scale)``. x and r are
+    drawn first from ``seed``, then the weights layer by layer: changing depth keeps the
+    shared layers identical.
+    """
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((batch, width))
+    r = rng.standard_normal((batch, width))
+    return x, r, init_weights([width] * (depth + 1), scheme, scale, rng)
+
+
 class LayerStats(NamedTuple):
     """Per-layer statistics at initialisation, each of shape (depth,), layer 1 first.
 
@@ -131,6 +146,22 @@ class LayerStats(NamedTuple):
     std: Array
     saturated: Array
 
+    @property
+    def weight_ratio(self) -> float:
+        """||dL/dW_1|| / ||dL/dW_depth||; inf if only the last is 0, nan if both are."""
+        return _first_over_last(self.grad_norm)
+
+    @property
+    def signal_ratio(self) -> float:
+        """||dL/dh_1|| / ||dL/dh_depth||: << 1, the gradient vanishes on its way down; >> 1,
+        it explodes."""
+        return _first_over_last(self.signal_norm)
+
+
+def _first_over_last(norms: Array) -> float:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(np.float64(norms[0]) / norms[-1])
+
 
 def layer_gradient_norms(
     depth: int,
@@ -142,22 +173,13 @@ def layer_gradient_norms(
     seed: int = 0,
     threshold: float = 0.01,
 ) -> LayerStats:
-    """Per-layer gradient norms and activation statistics of a fresh depth-layer MLP.
+    """Per-layer gradient norms and activation statistics of ``random_network`` (lesson 02).
 
-    Returns a LayerStats of arrays of shape (depth,), layer 1 first.
-
-    The net has ``depth`` dense + activation layers of ``width`` units, initialised by
-    ``init_weights(scheme, scale)``. Input x ~ N(0, 1), shape (batch, width). The loss is
-    L = sum(h_L * r) with a fixed random r ~ N(0, 1) of the same shape, so dL/dh_L = r and
-    every layer receives a non-trivial gradient. x and r are drawn first from ``seed``, then
-    the weights layer by layer: changing depth keeps the shared layers identical.
+    Runs the network forward and back (the loop of ``backward``, keeping the norms of
+    dL/dh_l and dL/dW_l) and returns a LayerStats of arrays of shape (depth,), layer 1 first.
     """
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((batch, width))
-    r = rng.standard_normal((batch, width))
-    params = init_weights([width] * (depth + 1), scheme, scale, rng)
+    x, r, params = random_network(depth, scheme, scale, width, batch, seed)
     out, cache = forward(x, params, activation)
-    # the loop of `backward`, keeping the norms of dL/dh_l and dL/dW_l from layer L down
     grad_norm, signal_norm = np.zeros(depth), np.zeros(depth)
     dout = r
     for layer in reversed(range(depth)):
@@ -174,28 +196,3 @@ def layer_gradient_norms(
         std=post.std(axis=(1, 2)),
         saturated=(get_activation(activation).df(pre) < threshold).mean(axis=(1, 2)),
     )
-
-
-def gradient_ratio(
-    depth: int,
-    activation: str,
-    scheme: str,
-    scale: float = 1.0,
-    width: int = 64,
-    batch: int = 32,
-    seed: int = 0,
-    quantity: str = "grad_norm",
-) -> float:
-    """Layer 1 over layer ``depth`` of a LayerStats field of ``layer_gradient_norms``.
-
-    quantity "grad_norm" gives ||dL/dW_1|| / ||dL/dW_depth||, "signal_norm" gives
-    ||dL/dh_1|| / ||dL/dh_depth||. << 1: the gradient vanishes on its way down; >> 1: it
-    explodes. Without a warning, returns inf if only the last layer's value is exactly 0,
-    and nan if both are.
-    """
-    if quantity not in ("grad_norm", "signal_norm"):
-        raise ValueError(f"quantity must be 'grad_norm' or 'signal_norm', not {quantity!r}")
-    stats = layer_gradient_norms(depth, activation, scheme, scale, width, batch, seed)
-    norms = getattr(stats, quantity)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return float(np.float64(norms[0]) / norms[-1])

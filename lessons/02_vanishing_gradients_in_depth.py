@@ -55,9 +55,7 @@
 # $0.25^{50}$. This is the article's 50-word example made exact:
 
 # %%
-from course_utils.chain import repeated_product
-
-print(f"0.25^50 = {repeated_product(0.25, 50).values[-1]:.2g}")
+print(f"0.25^50 = {0.25**50:.2g}")
 
 # %% [markdown]
 # At most 7.9e-31 (printed above): the sentence's first word would receive a gradient
@@ -69,8 +67,7 @@ print(f"0.25^50 = {repeated_product(0.25, 50).values[-1]:.2g}")
 
 # %%
 for w in (1, 2, 4):
-    bound = repeated_product(w * 0.25, 50).values[-1]
-    print(f"w = {w}: each factor <= {w * 0.25:.2f}, so 50 factors <= {bound:.2g}")
+    print(f"w = {w}: each factor <= {w * 0.25:.2f}, so 50 factors <= {(w * 0.25) ** 50:.2g}")
 
 # %% [markdown]
 # With $w = 4$ the bound is 1 (printed above): the slope alone no longer forces the gradient
@@ -184,18 +181,51 @@ show_source(backward)
 # real loss would do at this point. We compare with the relative error
 # $\lVert a - b \rVert / (\lVert a \rVert + \lVert b \rVert)$, where $\lVert\cdot\rVert$ is
 # the Euclidean norm over all entries; in float64, values below 1e-7 mean the two agree.
+# First the network in numpy, with our backward pass:
 
 # %%
-from course_utils.lessons import lesson02 as lesson
+import numpy as np
 
-show_source(lesson.autograd_comparison)
+from course_utils.mlp import init_weights
+
+rng = np.random.default_rng(0)
+x = rng.standard_normal((32, 64))  # a batch of 32 inputs, 64 numbers each
+r = rng.standard_normal((32, 64))  # the stand-in loss L = sum(h_50 * r), so dL/dh_50 = r
+params = init_weights([64] * 51, "glorot", seed=rng)  # 50 layers of 64 units
+
+_, cache = forward(x, params, "sigmoid")
+grads, dx = backward(r, params, cache, "sigmoid")  # ours: [(dW_1, db_1), ...], dL/dx
+
+# %% [markdown]
+# The same network in PyTorch, from the same arrays; `backward()` fills in the `.grad` of
+# every tensor created with `requires_grad=True`:
 
 # %%
-check = lesson.autograd_comparison(depth=50, seed=0)
-print(f"largest relative error over all {len(check.errors)} gradients: {max(check.errors):.1e}")
+import torch
+
+from course_utils.env import use_one_thread
+
+use_one_thread()  # small computations: one thread is faster on a 2-core machine
+x_t = torch.tensor(x, requires_grad=True)
+params_t = [
+    (torch.tensor(W, requires_grad=True), torch.tensor(b, requires_grad=True)) for W, b in params
+]
+h = x_t
+for W, b in params_t:
+    h = torch.sigmoid(h @ W + b)
+(h * torch.tensor(r)).sum().backward()  # L = sum(h_50 * r), then autograd's backward pass
+
+# %%
+from course_utils.gradcheck import relative_error
+
+errors = [relative_error(dx, x_t.grad.numpy())]
+for (dW, db), (W, b) in zip(grads, params_t, strict=True):
+    errors += [relative_error(dW, W.grad.numpy()), relative_error(db, b.grad.numpy())]
+print(f"largest relative error over all {len(errors)} gradients: {max(errors):.1e}")
 print(
-    f"||dL/dW_1|| = {check.grad_first:.2g} (ours), {check.grad_first_torch:.2g} (PyTorch); "
-    f"||dL/dW_50|| = {check.grad_last:.2g}"
+    f"||dL/dW_1|| = {np.linalg.norm(grads[0][0]):.2g} (ours), "
+    f"{np.linalg.norm(params_t[0][0].grad.numpy()):.2g} (PyTorch); "
+    f"||dL/dW_50|| = {np.linalg.norm(grads[-1][0]):.2g}"
 )
 
 # %% [markdown]
@@ -229,18 +259,18 @@ print(
 # - **He** (He, Zhang, Ren & Sun 2015): normal with $\mathrm{Var}(W) = 2/n_{in}$,
 #   derived for ReLU, which sets about half of its inputs to 0. Gain $\sqrt 2$.
 #
-# The gains, on paper (`weight_gain`) and measured on one $64 \times 64$ matrix:
+# The gains, on paper, $\sqrt{n\,\mathrm{Var}(W)}$, and measured on one $64 \times 64$
+# matrix, $\lVert W \rVert_F / \sqrt n$:
 
 # %%
-import numpy as np
+from course_utils.mlp import SCHEMES
 
-from course_utils.lessons.lesson02 import weight_gain
-from course_utils.mlp import SCHEMES, init_weights
-
+n = 64
+variance = {"standard": 1 / (3 * n), "glorot": 2 / (n + n), "he": 2 / n}  # Var(W)
 for scheme in SCHEMES:
-    W = init_weights([64, 64], scheme, seed=0)[0][0]
-    measured = np.linalg.norm(W) / np.sqrt(64)
-    print(f"{scheme:<8}  gain on paper {weight_gain(scheme):.3f}, measured {measured:.3f}")
+    W = init_weights([n, n], scheme, seed=0)[0][0]
+    on_paper, measured = np.sqrt(n * variance[scheme]), np.linalg.norm(W) / np.sqrt(n)
+    print(f"{scheme:<8}  gain on paper {on_paper:.3f}, measured {measured:.3f}")
 
 # %% [markdown]
 # Each scheme can also be multiplied by a **scale** $c$ (a control of the slider below),
@@ -278,9 +308,19 @@ ex.check_ratio_guess(guess)
 # bound alone.
 
 # %%
-from course_utils.lessons.lesson02 import comparison_figure
+from course_utils.lessons import lesson02 as lesson
+from course_utils.mlp import layer_gradient_norms
 
-comparison_figure()
+curves = {}
+for activation, scheme in (
+    ("sigmoid", "glorot"),
+    ("tanh", "glorot"),
+    ("relu", "glorot"),
+    ("relu", "he"),
+):
+    stats = layer_gradient_norms(50, activation, scheme)  # the network above: x, r, seed 0
+    curves[activation, scheme] = stats.signal_norm / stats.signal_norm[-1]  # layer 1 first
+lesson.comparison_figure(curves)
 
 # %% [markdown]
 # On a log axis a product of equal factors is a straight line, and each curve here is
@@ -301,12 +341,13 @@ comparison_figure()
 # factors), and the two parts (`factor_breakdown`, each averaged over the 49 layers).
 
 # %%
-from course_utils.lessons.lesson02 import ACTIVATIONS, factor_breakdown
+show_source(lesson.factor_breakdown)
 
+# %%
 print("activation  init      layer 1 / 50  per layer   typical slope x gain = product")
-for activation in ACTIVATIONS:
+for activation in ("sigmoid", "tanh", "relu"):
     for scheme in SCHEMES:
-        b = factor_breakdown(50, activation, scheme)
+        b = lesson.factor_breakdown(50, activation, scheme)
         print(
             f"{activation:<10}  {scheme:<8}  {b.ratio:10.2g}   {b.per_layer:9.3f}   "
             f"{b.slope:13.3f} x {b.gain:4.2f} = {b.estimate:.3f}"
@@ -373,16 +414,14 @@ for activation in ACTIVATIONS:
 #   forward at the same rate as the gradient shrinks backward.
 
 # %% tags=["nbval-ignore-output"]
-from course_utils.lessons.lesson02 import depth_slider, init_sweep
-
-depth_slider()
+lesson.depth_slider()
 
 # %% [markdown]
 # Where no kernel runs, here is the same figure for the 50-layer ReLU network under the
 # three initialisations, one row each:
 
 # %%
-init_sweep()
+lesson.init_sweep()
 
 # %% [markdown]
 # With ReLU the forward spread (right) and the backward gradient (left) shrink together
@@ -399,19 +438,19 @@ init_sweep()
 # the ends of the network:
 
 # %%
-from course_utils.lessons.lesson02 import depth_profile
-
-p = depth_profile(50, "tanh", "standard")
+stats = layer_gradient_norms(50, "tanh", "standard")
 print(
-    f"tanh, standard init: ||dL/dh_1|| / ||dL/dh_50|| = {p.signal_ratio:.2g}, "
-    f"but ||dL/dW_1|| / ||dL/dW_50|| = {p.weight_ratio:.2g}"
+    f"tanh, standard init: ||dL/dh_1|| / ||dL/dh_50|| = "
+    f"{stats.signal_norm[0] / stats.signal_norm[-1]:.2g}, "
+    f"but ||dL/dW_1|| / ||dL/dW_50|| = {stats.grad_norm[0] / stats.grad_norm[-1]:.2g}"
 )
-print(f"  spread of the activations: layer 1 {p.stats.std[0]:.2g}, layer 50 {p.stats.std[-1]:.2g}")
+print(f"  spread of the activations: layer 1 {stats.std[0]:.2g}, layer 50 {stats.std[-1]:.2g}")
 for scale in (0.5, 1.0, 1.5):
-    p = depth_profile(50, "relu", "he", scale)
+    stats = layer_gradient_norms(50, "relu", "he", scale)
     print(
-        f"relu, He init x {scale}: ||dL/dh_1|| / ||dL/dh_50|| = {p.signal_ratio:8.2g}, "
-        f"||dL/dW_1|| / ||dL/dW_50|| = {p.weight_ratio:.3g}"
+        f"relu, He init x {scale}: ||dL/dh_1|| / ||dL/dh_50|| = "
+        f"{stats.signal_norm[0] / stats.signal_norm[-1]:8.2g}, "
+        f"||dL/dW_1|| / ||dL/dW_50|| = {stats.grad_norm[0] / stats.grad_norm[-1]:.3g}"
     )
 
 # %% [markdown]
@@ -449,11 +488,10 @@ for scale in (0.5, 1.0, 1.5):
 # > not change the ratio.
 
 # %%
-from course_utils.mlp import gradient_ratio
-
+stats = layer_gradient_norms(50, "sigmoid", "glorot")
 print(
     f"sigmoid, Glorot, 50 layers: ||dL/dW_1|| / ||dL/dW_50|| = "
-    f"{gradient_ratio(50, 'sigmoid', 'glorot'):.2g}"
+    f"{stats.grad_norm[0] / stats.grad_norm[-1]:.2g}"
 )
 print(f"smallest positive normal float64: {np.finfo(np.float64).tiny:.2g}")
 

@@ -7,7 +7,7 @@ import numpy as np
 from course_utils.activations import get_activation
 from course_utils.checks import CheckResult, Mistake, check_estimate, check_function
 from course_utils.lessons.lesson02 import factor_breakdown
-from course_utils.mlp import dense_backward, gradient_ratio
+from course_utils.mlp import dense_backward, layer_gradient_norms
 
 
 def _case(batch: int, n_in: int, n_out: int, activation: str, seed: int) -> tuple:
@@ -33,88 +33,100 @@ CASES = [
 ]
 
 
-def _df(a, activation):
-    return get_activation(activation).df(a)
+# One small function per typical slip, each named for it.
 
 
-def _phi(a, activation):
-    return get_activation(activation).f(a)
+def _da(dout, a, activation):
+    """dL/da = dL/dy * phi'(a), the right first step."""
+    return dout * get_activation(activation).df(a)
+
+
+def without_phi_prime(dout, x, W, a, activation):
+    return dout @ W.T, x.T @ dout, dout.sum(axis=0)
+
+
+def times_phi_not_phi_prime(dout, x, W, a, activation):
+    da = dout * get_activation(activation).f(a)
+    return da @ W.T, x.T @ da, da.sum(axis=0)
+
+
+def dx_without_transpose(dout, x, W, a, activation):
+    da = _da(dout, a, activation)
+    return da @ W, x.T @ da, da.sum(axis=0)
+
+
+def dW_transposed(dout, x, W, a, activation):
+    da = _da(dout, a, activation)
+    return da @ W.T, da.T @ x, da.sum(axis=0)
+
+
+def db_not_summed(dout, x, W, a, activation):
+    da = _da(dout, a, activation)
+    return da @ W.T, x.T @ da, da
+
+
+def db_keeps_dims(dout, x, W, a, activation):
+    da = _da(dout, a, activation)
+    return da @ W.T, x.T @ da, da.sum(axis=0, keepdims=True)
+
+
+def db_averaged(dout, x, W, a, activation):
+    da = _da(dout, a, activation)
+    return da @ W.T, x.T @ da, da.mean(axis=0)
+
+
+def db_summed_over_everything(dout, x, W, a, activation):
+    da = _da(dout, a, activation)
+    return da @ W.T, x.T @ da, da.sum()
+
+
+def dx_without_phi_prime(dout, x, W, a, activation):
+    da = _da(dout, a, activation)
+    return dout @ W.T, x.T @ da, da.sum(axis=0)
 
 
 MISTAKES = [
     Mistake(
-        lambda dout, x, W, a, act: (dout @ W.T, x.T @ dout, dout.sum(axis=0)),
+        without_phi_prime,
         "The activation's derivative is missing: y = phi(a), so by the chain rule "
         "dL/da = dL/dy * phi'(a) (elementwise), and every gradient goes through dL/da.",
     ),
     Mistake(
-        lambda dout, x, W, a, act: (
-            (dout * _phi(a, act)) @ W.T,
-            x.T @ (dout * _phi(a, act)),
-            (dout * _phi(a, act)).sum(axis=0),
-        ),
+        times_phi_not_phi_prime,
         "You multiplied by phi(a), the activation itself. The chain rule needs its "
         "derivative phi'(a): get_activation(activation).df(a).",
     ),
     Mistake(
-        lambda dout, x, W, a, act: (
-            (dout * _df(a, act)) @ W,
-            x.T @ (dout * _df(a, act)),
-            (dout * _df(a, act)).sum(axis=0),
-        ),
+        dx_without_transpose,
         "dx: W is not transposed. dL/dx_ki = sum_j dL/da_kj W_ij sums over W's second index "
         "j, so dx = da @ W.T (shapes: (batch, n_out) @ (n_out, n_in) -> (batch, n_in)).",
     ),
     Mistake(
-        lambda dout, x, W, a, act: (
-            (dout * _df(a, act)) @ W.T,
-            (dout * _df(a, act)).T @ x,
-            (dout * _df(a, act)).sum(axis=0),
-        ),
+        dW_transposed,
         "dW is transposed: da.T @ x has shape (n_out, n_in), but dW must have W's shape "
         "(n_in, n_out). dL/dW_ij = sum_k x_ki dL/da_kj, that is x.T @ da.",
     ),
     Mistake(
-        lambda dout, x, W, a, act: (
-            (dout * _df(a, act)) @ W.T,
-            x.T @ (dout * _df(a, act)),
-            dout * _df(a, act),
-        ),
+        db_not_summed,
         "db must have b's shape (n_out,): b is added to every row of the batch, so its "
         "gradient is the sum over the batch, da.sum(axis=0).",
     ),
     Mistake(
-        lambda dout, x, W, a, act: (
-            (dout * _df(a, act)) @ W.T,
-            x.T @ (dout * _df(a, act)),
-            (dout * _df(a, act)).sum(axis=0, keepdims=True),
-        ),
+        db_keeps_dims,
         "db has shape (1, n_out) but must have b's shape (n_out,): sum without keepdims.",
     ),
     Mistake(
-        lambda dout, x, W, a, act: (
-            (dout * _df(a, act)) @ W.T,
-            x.T @ (dout * _df(a, act)),
-            (dout * _df(a, act)).mean(axis=0),
-        ),
+        db_averaged,
         "db is averaged over the batch, but the loss sums over the batch: b is added to "
         "every row, so db = da.sum(axis=0) (x.T @ da sums over the batch in the same way).",
     ),
     Mistake(
-        lambda dout, x, W, a, act: (
-            (dout * _df(a, act)) @ W.T,
-            x.T @ (dout * _df(a, act)),
-            (dout * _df(a, act)).sum(),
-        ),
+        db_summed_over_everything,
         "db is summed over everything: sum over the batch only, da.sum(axis=0), so that "
         "there is one gradient per bias.",
     ),
     Mistake(
-        lambda dout, x, W, a, act: (
-            dout @ W.T,
-            x.T @ (dout * _df(a, act)),
-            (dout * _df(a, act)).sum(axis=0),
-        ),
+        dx_without_phi_prime,
         "dx misses the activation's derivative: dx = (dout * phi'(a)) @ W.T, the same "
         "da = dL/da as in dW and db.",
     ),
@@ -143,7 +155,7 @@ PREDICTION_FACTOR = 30.0
 
 def measured_ratio() -> float:
     """||dL/dh_1|| / ||dL/dh_50|| of the 50-layer sigmoid network with Glorot init."""
-    return gradient_ratio(**PREDICTION, quantity="signal_norm")
+    return layer_gradient_norms(**PREDICTION).signal_ratio
 
 
 def explain_ratio() -> str:

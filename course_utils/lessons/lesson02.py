@@ -1,47 +1,29 @@
-"""Lesson 02's slider: the gradient, layer by layer, through a deep MLP at initialisation.
+"""Lesson 02's own code: the depth slider, the table's factor breakdown, the comparison figure.
 
-The compute function ``depth_profile`` runs ``mlp.layer_gradient_norms`` (the network and its
-hand-written backward pass, ~5 ms at depth 50) and keeps the layer-1 / last-layer ratios and
-the factor per layer. ``factor_breakdown`` splits that factor into its two parts, the typical
-slope of the activation and the gain of the weights; it needs a second forward pass, so the
-lesson prints it in a table rather than inside the 50 ms slider update. ``weight_gain`` is
-the gain each initialisation scheme promises on paper.
-
-The figure has two panels: the back-propagated gradient against the distance from the output
-(the course's recurring figure, ``plots.gradient_vs_distance``) and the spread of the
-activations, layer by layer, on the way forward.
+The slider's compute function ``depth_profile`` runs ``mlp.layer_gradient_norms`` and keeps
+the layer-1 / last-layer ratio and the factor per layer; its figure has two panels, the
+back-propagated gradient against the distance from the output (``plots.gradient_vs_distance``)
+and the spread of the activations, layer by layer, on the way forward. ``factor_breakdown``
+splits the factor per layer into the typical slope of the activation and the gain of the
+weights; it needs a second forward pass, so the lesson prints it in a table rather than in
+the slider.
 """
 
 from __future__ import annotations
 
-import math
-import weakref
 from typing import NamedTuple
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from course_utils import plots, widgets
 from course_utils.activations import get_activation
 from course_utils.chain import repeated_product
-from course_utils.gradcheck import relative_error
-from course_utils.mlp import (
-    SCHEMES,
-    LayerStats,
-    backward,
-    forward,
-    init_weights,
-    layer_gradient_norms,
-)
+from course_utils.mlp import SCHEMES, LayerStats, forward, layer_gradient_norms, random_network
 
-WIDTH = 64
-BATCH = 32
 DEPTH_MAX = 50
-ACTIVATIONS = ("sigmoid", "tanh", "relu")
+ACTIVATION_CHOICES = ("sigmoid", "tanh", "relu")
 SCALE_RANGE = (0.5, 2.0)
-
-#: n_in * Var(W) of each scheme of ``mlp.init_weights`` for a square layer (n_in = n_out):
-#: standard 1 / 3, Glorot 2n / (n + n) = 1, He 2. Its square root is the weights' gain.
-GAIN_SQUARED = {"standard": 1 / 3, "glorot": 1.0, "he": 2.0}
 
 #: Fixed axes, so that settings can be compared by eye: every setting of the slider
 #: (depth <= 50, scale 0.5 to 2) fits inside Y_LIMITS.
@@ -54,66 +36,6 @@ X_TICKS_FWD = (1, 25, 50)
 VANISHED, EXPLODED = 0.1, 10.0
 
 
-class AutogradComparison(NamedTuple):
-    """Section 2's check: our backward pass against PyTorch's autograd on the same network."""
-
-    errors: list[float]  # relative error of dx, then dW_l and db_l for every layer
-    grad_first: float  # ||dL/dW_1||, ours
-    grad_first_torch: float  # ||dL/dW_1||, PyTorch's
-    grad_last: float  # ||dL/dW_depth||, ours
-
-
-def autograd_comparison(depth: int = 50, seed: int = 0) -> AutogradComparison:
-    """A depth-layer sigmoid network (64 units, Glorot, batch 32) run twice: our numpy
-    forward and hand-written backward, and PyTorch in float64 with autograd. The loss is
-    L = sum(h_depth * r) for a fixed random r, so dL/dh_depth = r."""
-    import torch
-
-    from course_utils.env import use_one_thread
-
-    use_one_thread()
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((32, 64))
-    r = rng.standard_normal((32, 64))
-    params = init_weights([64] * (depth + 1), "glorot", seed=rng)
-
-    # numpy: our forward pass and hand-written backward pass
-    _, cache = forward(x, params, "sigmoid")
-    grads, dx = backward(r, params, cache, "sigmoid")
-
-    # PyTorch, float64: the same network; autograd computes the backward pass
-    x_t = torch.tensor(x, requires_grad=True)
-    params_t = [
-        (torch.tensor(W, requires_grad=True), torch.tensor(b, requires_grad=True))
-        for W, b in params
-    ]
-    h = x_t
-    for W, b in params_t:
-        h = torch.sigmoid(h @ W + b)
-    (h * torch.tensor(r)).sum().backward()
-
-    errors = [relative_error(dx, x_t.grad.numpy())]
-    for (dW, db), (W, b) in zip(grads, params_t, strict=True):
-        errors += [relative_error(dW, W.grad.numpy()), relative_error(db, b.grad.numpy())]
-    return AutogradComparison(
-        errors,
-        float(np.linalg.norm(grads[0][0])),
-        float(np.linalg.norm(params_t[0][0].grad.numpy())),
-        float(np.linalg.norm(grads[-1][0])),
-    )
-
-
-def weight_gain(scheme: str, scale: float = 1.0) -> float:
-    """scale * sqrt(n * Var(W)): how much W^T stretches a random vector, on average.
-
-    For W of shape (n, n) with independent zero-mean entries of variance Var(W), and any
-    fixed vector v, E ||W v||^2 = n Var(W) ||v||^2. Standard 0.577, Glorot 1, He 1.414.
-    """
-    if scheme not in GAIN_SQUARED:
-        raise ValueError(f"unknown scheme {scheme!r}; choose one of {SCHEMES}")
-    return scale * math.sqrt(GAIN_SQUARED[scheme])
-
-
 def per_layer_factor(ratio: float, depth: int) -> float:
     """ratio ** (1 / (depth - 1)): the geometric-mean factor of the depth - 1 layers between
     h_depth and h_1, for ratio = ||dL/dh_1|| / ||dL/dh_depth||."""
@@ -122,48 +44,7 @@ def per_layer_factor(ratio: float, depth: int) -> float:
     return float(ratio ** (1 / (depth - 1)))
 
 
-class DepthProfile(NamedTuple):
-    """What the slider shows for one setting (arrays have shape (depth,), layer 1 first)."""
-
-    depth: int
-    activation: str
-    scheme: str
-    scale: float
-    stats: LayerStats  # from mlp.layer_gradient_norms
-    signal_ratio: float  # ||dL/dh_1|| / ||dL/dh_depth||: the back-propagated gradient
-    weight_ratio: float  # ||dL/dW_1|| / ||dL/dW_depth||: the weight gradient
-    per_layer: float  # signal_ratio ** (1 / (depth - 1))
-
-    @property
-    def distance(self) -> np.ndarray:
-        """Distance of layer l from the output, depth - l (depth - 1 for layer 1, 0 for the
-        last), shape (depth,), in the order of the stats arrays."""
-        return self.depth - np.arange(1, self.depth + 1)
-
-
-def depth_profile(
-    depth: int = DEPTH_MAX,
-    activation: str = "sigmoid",
-    scheme: str = "glorot",
-    scale: float = 1.0,
-    seed: int = 0,
-) -> DepthProfile:
-    """Compute function of the slider: per-layer norms of a fresh depth-layer MLP (width 64,
-    batch 32, seed 0) at initialisation, and its layer-1 / last-layer ratios. depth >= 2."""
-    stats = layer_gradient_norms(depth, activation, scheme, scale, WIDTH, BATCH, seed)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        signal = float(stats.signal_norm[0] / stats.signal_norm[-1])
-        weight = float(np.float64(stats.grad_norm[0]) / stats.grad_norm[-1])
-    return DepthProfile(
-        depth,
-        activation,
-        scheme,
-        float(scale),
-        stats,
-        signal,
-        weight,
-        per_layer_factor(signal, depth),
-    )
+# ----------------------------------------------------------------------------- the table
 
 
 class Breakdown(NamedTuple):
@@ -187,41 +68,65 @@ class Breakdown(NamedTuple):
         return self.slope * self.gain
 
 
-def _network(depth: int, scheme: str, scale: float, seed: int):
-    """The input x, the loss weights r and the parameters, drawn exactly as
-    ``mlp.layer_gradient_norms`` draws them (a test checks that the two agree)."""
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((BATCH, WIDTH))
-    r = rng.standard_normal((BATCH, WIDTH))
-    params = init_weights([WIDTH] * (depth + 1), scheme, scale, rng)
-    return x, r, params
+def factor_breakdown(
+    depth: int, activation: str, scheme: str, scale: float = 1.0, seed: int = 0
+) -> Breakdown:
+    """The measured factor per layer of ``mlp.random_network`` and its two parts (lesson 02).
+
+    slope is 0.0 if some layer has phi' = 0 on every unit (a dead ReLU layer).
+    """
+    ratio = layer_gradient_norms(depth, activation, scheme, scale, seed=seed).signal_ratio
+    x, _, params = random_network(depth, scheme, scale, seed=seed)
+    _, cache = forward(x, params, activation)  # cache[l - 1] = (h_{l-1}, a_l)
+    df = get_activation(activation).df
+    slopes = [np.sqrt(np.mean(df(a) ** 2)) for _, a in cache[1:]]  # RMS of phi'(a_2..a_depth)
+    gains = [np.linalg.norm(W) / np.sqrt(W.shape[0]) for W, _ in params[1:]]  # W_2..W_depth
+    return Breakdown(
+        ratio, per_layer_factor(ratio, depth), _geometric_mean(slopes), _geometric_mean(gains)
+    )
 
 
-def _geometric_mean(values: np.ndarray) -> float:
+def _geometric_mean(values) -> float:
     with np.errstate(divide="ignore"):  # a 0 gives 0.0
         return float(np.exp(np.mean(np.log(values))))
 
 
-def factor_breakdown(
-    depth: int, activation: str, scheme: str, scale: float = 1.0, seed: int = 0
-) -> Breakdown:
-    """The measured per-layer factor of ``depth_profile``'s network and its two parts.
+# ----------------------------------------------------------------------------- the slider
 
-    slope is 0.0 if some layer has phi' = 0 on every unit (a dead ReLU layer).
-    """
-    profile = depth_profile(depth, activation, scheme, scale, seed)
-    x, _, params = _network(depth, scheme, scale, seed)
-    _, cache = forward(x, params, activation)
-    pre = np.array([a for _, a in cache[1:]])  # a_2 .. a_depth: (depth - 1, batch, width)
-    slopes = np.sqrt(np.mean(get_activation(activation).df(pre) ** 2, axis=(1, 2)))
-    weights = np.array([W for W, _ in params[1:]])  # W_2 .. W_depth: (depth - 1, n, n)
-    gains = np.linalg.norm(weights, axis=(1, 2)) / np.sqrt(WIDTH)
-    return Breakdown(
-        profile.signal_ratio, profile.per_layer, _geometric_mean(slopes), _geometric_mean(gains)
+
+class DepthProfile(NamedTuple):
+    """What the slider shows for one setting (the stats' arrays have shape (depth,), layer 1
+    first)."""
+
+    depth: int
+    activation: str
+    scheme: str
+    scale: float
+    stats: LayerStats  # from mlp.layer_gradient_norms
+    signal_ratio: float  # ||dL/dh_1|| / ||dL/dh_depth||: the back-propagated gradient
+    per_layer: float  # signal_ratio ** (1 / (depth - 1))
+
+    @property
+    def distance(self) -> np.ndarray:
+        """Distance of layer l from the output, depth - l (depth - 1 for layer 1, 0 for the
+        last), shape (depth,), in the order of the stats arrays."""
+        return self.depth - np.arange(1, self.depth + 1)
+
+
+def depth_profile(
+    depth: int = DEPTH_MAX,
+    activation: str = "sigmoid",
+    scheme: str = "glorot",
+    scale: float = 1.0,
+    seed: int = 0,
+) -> DepthProfile:
+    """Compute function of the slider: per-layer norms of ``mlp.random_network`` (width 64,
+    batch 32) at initialisation, and its layer-1 / last-layer ratio. depth >= 2."""
+    stats = layer_gradient_norms(depth, activation, scheme, scale, seed=seed)
+    ratio = stats.signal_ratio
+    return DepthProfile(
+        depth, activation, scheme, float(scale), stats, ratio, per_layer_factor(ratio, depth)
     )
-
-
-# ----------------------------------------------------------------------------- the figure
 
 
 def verdict(ratio: float) -> str:
@@ -233,46 +138,21 @@ def verdict(ratio: float) -> str:
     return "kept within 10x"
 
 
-#: Axes whose scale, ticks and label positions are already set (see ``_prepare``).
-_PREPARED: weakref.WeakSet = weakref.WeakSet()
-
-
-def _prepare(ax, xticks: tuple[int, ...], xlabel: str, ylabel: str) -> None:
-    """Log scale, fixed ticks, and labels placed by hand, once per axes: placing labels by
-    hand spares matplotlib from measuring every tick label at each redraw."""
-    ax.set_yscale("log")
-    ax.set_xticks(xticks)
-    ax.set_yticks(Y_TICKS)
-    plots.plain_log_labels(ax.yaxis)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.xaxis.set_label_coords(0.5, -0.13)
-    ax.yaxis.set_label_coords(-0.15, 0.5)
-    _PREPARED.add(ax)
-
-
 def draw_profile(axes: np.ndarray, result: DepthProfile) -> None:
     """Left: the back-propagated gradient against distance from the output, with the product
     of the activation's slope bounds alone. Right: activation std, layer by layer.
 
     Kept light for the 50 ms budget: one curve per panel, few ticks, no mathtext, a legend
-    at a fixed place, axis labels and titles placed by hand, fixed limits.
+    only for overflow, fixed limits, and axis labels placed by hand (so that matplotlib does
+    not measure the tick labels at every redraw).
     """
     back, fwd = axes
     colour = plots.COLOURS[result.activation]
     stats = result.stats
-    xlabel, ylabel = "distance from the output (layers)", "||dL/dh_l|| / value at output"
+    back_labels = ("distance from the output (layers)", "||dL/dh_l|| / value at output")
     with np.errstate(divide="ignore", invalid="ignore"):
         signal = stats.signal_norm / stats.signal_norm[-1]
-    plots.gradient_vs_distance(
-        back,
-        result.distance,
-        signal,
-        label="||dL/dh_l||",
-        colour=colour,
-        xlabel=xlabel,
-        ylabel=ylabel,
-    )
+    plots.gradient_vs_distance(back, result.distance, signal, label="||dL/dh_l||", colour=colour)
     slope = get_activation(result.activation).max_slope
     back.plot(
         np.arange(result.depth),
@@ -292,17 +172,22 @@ def draw_profile(axes: np.ndarray, result: DepthProfile) -> None:
     layers = np.arange(1, result.depth + 1)
     shown = stats.std > 0  # an exactly-0 spread cannot sit on a log axis
     fwd.plot(layers[shown], stats.std[shown], "-", color=colour, lw=2)
+    fwd.set_yscale("log")
+    plots.plain_log_labels(fwd.yaxis)
     fwd.set_title("forward pass", fontsize=10, y=1.0)
 
-    for ax, xticks, labels in (
-        (back, X_TICKS_BACK, (xlabel, ylabel)),
+    for ax, xticks, (xlabel, ylabel) in (
+        (back, X_TICKS_BACK, back_labels),
         (fwd, X_TICKS_FWD, ("layer l (from the input)", "std of the activations h_l")),
     ):
-        if ax not in _PREPARED:
-            _prepare(ax, xticks, *labels)
+        ax.set_xticks(xticks)
         ax.set_xlim(xticks[0] - 1, DEPTH_MAX + 1)
         ax.set_ylim(*Y_LIMITS)
-        ax.set_yticks(Y_TICKS)  # again: gradient_vs_distance's set_yscale resets the ticks
+        ax.set_yticks(Y_TICKS)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.xaxis.set_label_coords(0.5, -0.13)
+        ax.yaxis.set_label_coords(-0.15, 0.5)
 
 
 def readout_profile(result: DepthProfile) -> str:
@@ -317,7 +202,7 @@ def depth_slider() -> widgets.InteractiveFigure:
     """Depth, activation, initialisation scheme and weight scale -> per-layer norms."""
     controls = {
         "depth": widgets.slider("depth (layers)", 2, DEPTH_MAX, 1, DEPTH_MAX, integer=True),
-        "activation": widgets.dropdown("activation", ACTIVATIONS, "sigmoid"),
+        "activation": widgets.dropdown("activation", ACTIVATION_CHOICES, "sigmoid"),
         "scheme": widgets.dropdown("initialisation", SCHEMES, "glorot"),
         "scale": widgets.slider("weight scale", *SCALE_RANGE, 0.05, 1.0),
     }
@@ -326,7 +211,7 @@ def depth_slider() -> widgets.InteractiveFigure:
     )
 
 
-def init_sweep():
+def init_sweep() -> Figure:
     """The slider's figure for a 50-layer ReLU network under the three initialisations."""
     return widgets.static_sweep(
         depth_profile,
@@ -341,21 +226,19 @@ def init_sweep():
     )
 
 
-#: The settings of the lesson's first figure: (activation, scheme).
-COMPARED = (("sigmoid", "glorot"), ("tanh", "glorot"), ("relu", "glorot"), ("relu", "he"))
+# ----------------------------------------------------------------------------- section 5
 
 
-def comparison_figure(depth: int = DEPTH_MAX):
-    """One panel: the back-propagated gradient against distance for the COMPARED settings,
-    with 0.25^k, the product of sigmoid slope bounds alone, for reference."""
+def comparison_figure(curves: dict[tuple[str, str], np.ndarray]) -> Figure:
+    """||dL/dh_l|| divided by its value at the output (arrays with layer 1 first), one curve
+    per (activation, scheme), against the distance from the output; with 0.25^k, the
+    product of the sigmoid's slope bounds alone. ReLU with Glorot's weights is dashed."""
     fig, axes = plots.figure(1, width=7.5, height=3.6)
     ax = axes[0, 0]
-    for activation, scheme in COMPARED:
-        result = depth_profile(depth, activation, scheme)
-        norm = result.stats.signal_norm / result.stats.signal_norm[-1]
+    for (activation, scheme), norm in curves.items():
         plots.gradient_vs_distance(
             ax,
-            result.distance,
+            np.arange(len(norm))[::-1],
             norm,
             label=f"{activation}, {scheme}",
             colour=plots.COLOURS[activation],
@@ -364,6 +247,7 @@ def comparison_figure(depth: int = DEPTH_MAX):
         )
         if (activation, scheme) == ("relu", "glorot"):
             ax.lines[-1].set_linestyle("--")
+    depth = max(len(norm) for norm in curves.values())
     ax.plot(
         np.arange(depth),
         repeated_product(0.25, depth - 1).values,

@@ -1,8 +1,9 @@
 """Lesson 02: every number the text states, the two checkers, and the slider.
 
-The lesson's network: depth 50, width 64, batch 32, seed 0 (mlp.layer_gradient_norms).
-Each test asserts the values that the lesson's cells print, as ranges around what the
-seeded code measures (noted in comments), so that a change in behaviour fails here.
+The lesson's network: depth 50, width 64, batch 32, seed 0 (mlp.random_network). Each test
+asserts the values that the lesson's cells print, computed as the cells compute them, as
+ranges around what the seeded code measures (noted in comments), so that a change in
+behaviour fails here.
 """
 
 import math
@@ -15,23 +16,24 @@ from course_utils.activations import get_activation
 from course_utils.chain import repeated_product
 from course_utils.checks import Status
 from course_utils.exercises import lesson02 as ex
+from course_utils.gradcheck import relative_error
 from course_utils.lessons import lesson02
 from course_utils.mlp import (
     SCHEMES,
     backward,
     dense_backward,
     forward,
-    gradient_ratio,
     init_weights,
     layer_gradient_norms,
+    random_network,
 )
 
 # ----------------------------------------------------------------------------- section 1
 
 
 def test_chain_rule_bounds_printed_in_section_1():
-    assert repeated_product(0.25, 50).values[-1] == pytest.approx(7.89e-31, rel=1e-3)
-    bounds = [repeated_product(w * 0.25, 50).values[-1] for w in (1, 2, 4)]
+    assert f"{0.25**50:.2g}" == "7.9e-31"
+    bounds = [(w * 0.25) ** 50 for w in (1, 2, 4)]
     assert bounds[1] == pytest.approx(8.88e-16, rel=1e-3)
     assert bounds[2] == 1.0
 
@@ -40,16 +42,44 @@ def test_chain_rule_bounds_printed_in_section_1():
 
 
 def test_backward_agrees_with_autograd_as_printed_in_section_2():
-    check = lesson02.autograd_comparison(depth=50, seed=0)
-    assert len(check.errors) == 101
-    assert max(check.errors) < 1e-12  # measured 2.8e-15: float64 rounding
-    first, last = check.grad_first, check.grad_last
+    import torch
+
+    # the lesson's three cells: our numpy network, the same in PyTorch, the comparison
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((32, 64))
+    r = rng.standard_normal((32, 64))
+    params = init_weights([64] * 51, "glorot", seed=rng)
+    _, cache = forward(x, params, "sigmoid")
+    grads, dx = backward(r, params, cache, "sigmoid")
+
+    torch.set_num_threads(1)
+    x_t = torch.tensor(x, requires_grad=True)
+    params_t = [
+        (torch.tensor(W, requires_grad=True), torch.tensor(b, requires_grad=True))
+        for W, b in params
+    ]
+    h = x_t
+    for W, b in params_t:
+        h = torch.sigmoid(h @ W + b)
+    (h * torch.tensor(r)).sum().backward()
+
+    errors = [relative_error(dx, x_t.grad.numpy())]
+    for (dW, db), (W, b) in zip(grads, params_t, strict=True):
+        errors += [relative_error(dW, W.grad.numpy()), relative_error(db, b.grad.numpy())]
+    assert len(errors) == 101
+    assert max(errors) < 1e-12  # measured 2.8e-15: float64 rounding
+    first, last = np.linalg.norm(grads[0][0]), np.linalg.norm(grads[-1][0])
     print(f"||dW_1|| = {first:.2g}, ||dW_50|| = {last:.2g}")
     assert 1e-30 < first < 1e-28  # measured 1.5e-29
-    assert check.grad_first_torch == pytest.approx(first, rel=1e-10)
+    assert np.linalg.norm(params_t[0][0].grad.numpy()) == pytest.approx(first, rel=1e-10)
     assert 30 < last < 70  # measured 49
-    # "some 30 orders of magnitude", and the same network as layer_gradient_norms
-    assert first / last == pytest.approx(gradient_ratio(50, "sigmoid", "glorot"), rel=1e-10)
+    # "some 30 orders of magnitude"; and the later sections' network is this one
+    stats = layer_gradient_norms(50, "sigmoid", "glorot")
+    assert first / last == pytest.approx(stats.weight_ratio, rel=1e-10)
+    x_later, r_later, params_later = random_network(50, "glorot")
+    np.testing.assert_array_equal(x_later, x)
+    np.testing.assert_array_equal(r_later, r)
+    np.testing.assert_array_equal(params_later[-1][0], params[-1][0])
 
 
 # ----------------------------------------------------------------------------- exercise 1
@@ -102,17 +132,20 @@ def test_layer_backward_checker_on_stub_error_and_non_square_only_slip():
 
 
 def test_weight_gains_printed_in_section_3():
-    assert lesson02.weight_gain("standard") == pytest.approx(math.sqrt(1 / 3))
-    assert lesson02.weight_gain("glorot") == 1.0
-    assert lesson02.weight_gain("he", scale=2.0) == pytest.approx(2 * math.sqrt(2))
+    n = 64
+    variance = {"standard": 1 / (3 * n), "glorot": 2 / (n + n), "he": 2 / n}  # the cell's
+    on_paper = {scheme: np.sqrt(n * variance[scheme]) for scheme in SCHEMES}
+    # the bullets above the cell: gains sqrt(1/3), 1, sqrt(2)
+    assert on_paper["standard"] == pytest.approx(math.sqrt(1 / 3))
+    assert on_paper["glorot"] == 1.0
+    assert on_paper["he"] == pytest.approx(math.sqrt(2))
     measured = {}
     for scheme in SCHEMES:
-        W = init_weights([64, 64], scheme, seed=0)[0][0]
-        measured[scheme] = np.linalg.norm(W) / np.sqrt(64)
-        assert measured[scheme] == pytest.approx(lesson02.weight_gain(scheme), rel=0.01)
+        W = init_weights([n, n], scheme, seed=0)[0][0]
+        measured[scheme] = np.linalg.norm(W) / np.sqrt(n)
+        assert measured[scheme] == pytest.approx(on_paper[scheme], rel=0.01)
+        assert W.var() == pytest.approx(variance[scheme], rel=0.05)
     print(measured)  # 0.576, 0.998, 1.411
-    with pytest.raises(ValueError, match="choose one of"):
-        lesson02.weight_gain("xavier")
 
 
 # ----------------------------------------------------------------------------- exercise 2
@@ -144,20 +177,34 @@ def test_prediction_is_measured_and_judged_on_a_log_scale():
 # ----------------------------------------------------------------------------- section 5
 
 
-def test_network_of_the_breakdown_is_the_one_of_layer_gradient_norms():
-    x, r, params = lesson02._network(7, "he", 1.3, seed=4)
-    stats = layer_gradient_norms(7, "tanh", "he", 1.3, lesson02.WIDTH, lesson02.BATCH, seed=4)
-    out, cache = forward(x, params, "tanh")
-    grads, _ = backward(r, params, cache, "tanh")
-    np.testing.assert_allclose(stats.grad_norm, [np.linalg.norm(dW) for dW, _ in grads])
-    assert stats.std[-1] == pytest.approx(out.std())
+def test_comparison_figure_shows_the_four_networks_and_the_bound():
+    curves = {}
+    for activation, scheme in (
+        ("sigmoid", "glorot"),
+        ("tanh", "glorot"),
+        ("relu", "glorot"),
+        ("relu", "he"),
+    ):
+        stats = layer_gradient_norms(50, activation, scheme)
+        curves[activation, scheme] = stats.signal_norm / stats.signal_norm[-1]
+    fig = lesson02.comparison_figure(curves)
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["sigmoid, glorot", "tanh, glorot", "relu, glorot", "relu, he", "0.25^k"]
+    assert ax.get_yscale() == "log" and "distance from the output" in ax.get_xlabel()
+    assert ax.lines[2].get_linestyle() == "--"  # relu, glorot
+    # layer 1 sits at distance 49, the output at 0
+    np.testing.assert_array_equal(ax.lines[0].get_xdata()[[0, -1]], [49, 0])
+    assert ax.lines[0].get_ydata()[-1] == 1.0
 
 
 @pytest.fixture(scope="module")
 def table():
     """The lesson's table: factor_breakdown for every activation and initialisation."""
     return {
-        (a, s): lesson02.factor_breakdown(50, a, s) for a in lesson02.ACTIVATIONS for s in SCHEMES
+        (a, s): lesson02.factor_breakdown(50, a, s)
+        for a in ("sigmoid", "tanh", "relu")
+        for s in SCHEMES
     }
 
 
@@ -230,23 +277,29 @@ def test_things_to_try_with_the_slider():
     assert p.signal_ratio == pytest.approx(p.per_layer**29)
 
 
+def _ratios(stats):
+    """(||dL/dh_1|| / ||dL/dh_50||, ||dL/dW_1|| / ||dL/dW_50||), as the cells divide them."""
+    return stats.signal_norm[0] / stats.signal_norm[-1], stats.grad_norm[0] / stats.grad_norm[-1]
+
+
 def test_weight_gradient_hides_the_vanishing_as_printed_in_section_7():
-    p = lesson02.depth_profile(50, "tanh", "standard")
-    assert 1e-13 < p.signal_ratio < 1e-11  # 2.3e-12
-    assert 0.5 < p.weight_ratio < 2  # 0.98: "about the same size"
-    assert 0.4 < p.stats.std[0] < 0.5 and 1e-13 < p.stats.std[-1] < 1e-11  # 0.46, 9.9e-13
-    relu = [lesson02.depth_profile(50, "relu", "he", c) for c in (0.5, 1.0, 1.5)]
-    np.testing.assert_allclose([p.weight_ratio for p in relu], relu[1].weight_ratio, rtol=1e-9)
-    assert 1.5 < relu[1].weight_ratio < 2.2  # 1.83
-    assert 1e-16 < relu[0].signal_ratio < 1e-14  # 1.6e-15: vanishing ...
-    assert 0.5 < relu[1].signal_ratio < 2  # 0.91
-    assert 1e8 < relu[2].signal_ratio < 1e9  # 3.9e8: ... to exploding
-    assert lesson02.verdict(relu[0].signal_ratio) == "vanishing"
-    assert lesson02.verdict(relu[2].signal_ratio) == "exploding"
+    stats = layer_gradient_norms(50, "tanh", "standard")
+    signal, weight = _ratios(stats)
+    assert 1e-13 < signal < 1e-11  # 2.3e-12
+    assert 0.5 < weight < 2  # 0.98: "about the same size"
+    assert 0.4 < stats.std[0] < 0.5 and 1e-13 < stats.std[-1] < 1e-11  # 0.46, 9.9e-13
+    relu = [_ratios(layer_gradient_norms(50, "relu", "he", c)) for c in (0.5, 1.0, 1.5)]
+    np.testing.assert_allclose([w for _, w in relu], relu[1][1], rtol=1e-9)
+    assert 1.5 < relu[1][1] < 2.2  # 1.83
+    assert 1e-16 < relu[0][0] < 1e-14  # 1.6e-15: vanishing ...
+    assert 0.5 < relu[1][0] < 2  # 0.91
+    assert 1e8 < relu[2][0] < 1e9  # 3.9e8: ... to exploding
+    assert lesson02.verdict(relu[0][0]) == "vanishing"
+    assert lesson02.verdict(relu[2][0]) == "exploding"
 
 
 def test_ratio_not_zero_as_printed_in_section_8():
-    ratio = gradient_ratio(50, "sigmoid", "glorot")
+    _, ratio = _ratios(layer_gradient_norms(50, "sigmoid", "glorot"))
     assert 2e-31 < ratio < 4e-31  # 3.1e-31: "about 3e-31"
     assert ratio > 1e200 * np.finfo(np.float64).tiny  # far from the smallest normal float64
 
@@ -286,7 +339,7 @@ def test_slider_extremes_give_no_warnings_and_stay_on_the_fixed_axes():
         warnings.simplefilter("error")
         app.set(depth=50, activation="relu", scheme="standard", scale=lesson02.SCALE_RANGE[1])
         assert "= 2.3e-05 (vanishing)" in app.readout_text  # gain 2 x 0.58 x slope 0.71 < 1
-        for activation in lesson02.ACTIVATIONS:
+        for activation in lesson02.ACTIVATION_CHOICES:
             for scheme in SCHEMES:
                 for scale in lesson02.SCALE_RANGE:
                     for depth in (2, 50):
@@ -333,11 +386,3 @@ def test_init_sweep_has_a_row_per_scheme():
     titles = [fig.axes[i].get_title() for i in (0, 2, 4)]
     assert titles[0].startswith("relu, standard init · backward pass")
     assert titles[2].startswith("relu, he init")
-
-
-def test_comparison_figure_shows_the_four_networks_and_the_bound():
-    fig = lesson02.comparison_figure()
-    ax = fig.axes[0]
-    labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels == ["sigmoid, glorot", "tanh, glorot", "relu, glorot", "relu, he", "0.25^k"]
-    assert ax.get_yscale() == "log" and "distance from the output" in ax.get_xlabel()

@@ -14,9 +14,9 @@ from course_utils.mlp import (
     backward,
     dense_backward,
     forward,
-    gradient_ratio,
     init_weights,
     layer_gradient_norms,
+    random_network,
 )
 
 ACTIVATIONS = ["sigmoid", "tanh", "relu", "leaky_relu"]
@@ -164,27 +164,27 @@ def test_layer_gradient_norms_agree_with_backward():
 
 
 def test_sigmoid_glorot_gradient_vanishes():
-    ratio = gradient_ratio(50, "sigmoid", "glorot")
-    signal = gradient_ratio(50, "sigmoid", "glorot", quantity="signal_norm")
+    stats = layer_gradient_norms(50, "sigmoid", "glorot")
+    ratio, signal = stats.weight_ratio, stats.signal_ratio
     print(f"sigmoid+glorot: dW ratio {ratio:.2e}, signal ratio {signal:.2e}")
     assert 1e-33 < ratio < 1e-29  # measured 3.1e-31, about 0.25^49 = 3.2e-30
     assert 1e-33 < signal < 1e-29  # measured 2.1e-31
 
 
 def test_relu_he_gradient_is_preserved():
-    ratio = gradient_ratio(50, "relu", "he")
-    signal = gradient_ratio(50, "relu", "he", quantity="signal_norm")
+    stats = layer_gradient_norms(50, "relu", "he")
+    ratio, signal = stats.weight_ratio, stats.signal_ratio
     print(f"relu+he: dW ratio {ratio:.2f}, signal ratio {signal:.2f}")
     assert 0.1 < ratio < 10  # measured 1.83
     assert 0.1 < signal < 10  # measured 0.91
-    seeds = [gradient_ratio(50, "relu", "he", seed=s) for s in range(8)]
+    seeds = [layer_gradient_norms(50, "relu", "he", seed=s).weight_ratio for s in range(8)]
     print("relu+he dW ratio, seeds 0-7:", np.round(seeds, 2))
     assert all(0.1 < s < 10 for s in seeds)  # measured 0.81-3.8
 
 
 def test_tanh_glorot_is_in_between_for_the_backward_signal():
-    ratio = gradient_ratio(50, "tanh", "glorot")
-    signal = gradient_ratio(50, "tanh", "glorot", quantity="signal_norm")
+    stats = layer_gradient_norms(50, "tanh", "glorot")
+    ratio, signal = stats.weight_ratio, stats.signal_ratio
     print(f"tanh+glorot: dW ratio {ratio:.2f}, signal ratio {signal:.3f}")
     # ||dL/dh|| shrinks by 4x over 50 layers: between sigmoid's 1e-31 and relu+he's ~1
     assert 0.05 < signal < 0.8  # measured 0.24
@@ -193,21 +193,21 @@ def test_tanh_glorot_is_in_between_for_the_backward_signal():
 
 
 def test_relu_weight_gradient_ratio_ignores_the_scale_but_the_signal_does_not():
-    ratios = [gradient_ratio(50, "relu", "he", scale=c) for c in (0.5, 1.0, 1.5)]
-    signals = [gradient_ratio(50, "relu", "he", c, quantity="signal_norm") for c in (0.5, 1.5)]
+    ratios = [layer_gradient_norms(50, "relu", "he", scale=c).weight_ratio for c in (0.5, 1.0, 1.5)]
+    signals = [layer_gradient_norms(50, "relu", "he", c).signal_ratio for c in (0.5, 1.5)]
     print("relu+he dW ratio at scale 0.5/1/1.5:", ratios, "signal ratio at 0.5/1.5:", signals)
     np.testing.assert_allclose(ratios, ratios[1], rtol=1e-9)  # relu is positively homogeneous
     assert signals[0] < 1e-10 < 1e5 < signals[1]  # measured 1.6e-15 and 3.9e8
 
 
 def test_glorot_init_makes_relu_signal_vanish_he_init_fixes_it():
-    glorot = gradient_ratio(50, "relu", "glorot", quantity="signal_norm")
+    glorot = layer_gradient_norms(50, "relu", "glorot").signal_ratio
     print(f"relu+glorot signal ratio {glorot:.1e}")
     assert 1e-10 < glorot < 1e-6  # measured 2.0e-8, about 2^(-49/2) = 4.2e-8
 
 
 def test_tanh_glorot_explodes_when_scaled_up():
-    ratios = [gradient_ratio(50, "tanh", "glorot", scale=c) for c in (1.5, 2.0)]
+    ratios = [layer_gradient_norms(50, "tanh", "glorot", scale=c).weight_ratio for c in (1.5, 2.0)]
     print("tanh+glorot dW ratio at scale 1.5 / 2:", np.round(ratios))
     assert 10 < ratios[0] < 100 and 300 < ratios[1] < 1e4  # measured 31 and 1.8e3
 
@@ -236,11 +236,22 @@ def test_slider_extremes_raise_no_warnings():
                         assert all(np.all(np.isfinite(v)) for v in stats)
 
 
-def test_gradient_ratio_argument_check_and_zero_division():
-    with pytest.raises(ValueError, match="quantity"):
-        gradient_ratio(3, "tanh", "he", quantity="dW")
+def test_ratios_of_gradients_that_underflow_to_zero_give_no_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         # every sigmoid unit saturates so hard that all gradients underflow to exactly 0
-        assert np.isnan(gradient_ratio(3, "sigmoid", "he", scale=1e12))
-        assert gradient_ratio(3, "sigmoid", "he", scale=1e12, quantity="signal_norm") == 0.0
+        stats = layer_gradient_norms(3, "sigmoid", "he", scale=1e12)
+        assert np.isnan(stats.weight_ratio)
+        assert stats.signal_ratio == 0.0
+
+
+def test_random_network_draws_the_batch_then_the_layers():
+    x, r, params = random_network(3, "he", 1.5, width=6, batch=4, seed=2)
+    rng = np.random.default_rng(2)
+    np.testing.assert_array_equal(x, rng.standard_normal((4, 6)))
+    np.testing.assert_array_equal(r, rng.standard_normal((4, 6)))
+    for (W, b), (W_ref, b_ref) in zip(params, init_weights([6] * 4, "he", 1.5, rng), strict=True):
+        np.testing.assert_array_equal(W, W_ref)
+        np.testing.assert_array_equal(b, b_ref)
+    deeper = random_network(5, "he", 1.5, width=6, batch=4, seed=2)[2]
+    np.testing.assert_array_equal(deeper[2][0], params[2][0])  # depth keeps shared layers
