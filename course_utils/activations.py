@@ -1,18 +1,10 @@
 """Activation functions, their derivatives, and how saturated they get (lesson 01).
 
-Holds:
-- sigmoid, tanh, relu, leaky_relu and their derivatives, written to be numerically stable
-  (no overflow for any finite float input) and to keep the input's float dtype;
-- a stable softplus, and stable log-derivatives log(sigma'), log(tanh'), log(leaky') for
-  typical products;
-- ``ACTIVATIONS``, a registry that maps the names lessons use ("sigmoid", "tanh", "relu",
-  "leaky_relu") to an ``Activation`` record;
-- expectations over Gaussian pre-activations z ~ N(0, scale^2): mean derivative, typical
-  product over many steps, fraction of saturated units;
-- ``activation_panel``, the pure function behind the lesson-01 slider.
-
-Conventions: derivatives at a kink take the left derivative, so relu'(0) = 0 (as PyTorch
-does) and leaky_relu'(0) = slope.
+Every function is elementwise, numerically stable (no overflow for any finite float input)
+and keeps the input's float dtype. ``ACTIVATIONS`` maps the names lessons use to an
+``Activation`` record. Expectations are over Gaussian pre-activations z ~ N(0, scale^2).
+At a kink the derivative is the left one, so relu'(0) = 0 (as PyTorch does) and
+leaky_relu'(0) = slope.
 """
 
 import math
@@ -181,17 +173,17 @@ def gaussian_expectation(g: Callable[[Array], Array], scale: float) -> float:
 
 
 def mean_derivative(name: str, scale: float) -> float:
-    """E[phi'(z)] for z ~ N(0, scale^2).
-
-    For scale 0.5 / 1 / 2: tanh 0.826 / 0.605 / 0.365, sigmoid 0.236 / 0.207 / 0.151.
-    """
+    """E[phi'(z)] for z ~ N(0, scale^2)."""
     return gaussian_expectation(get_activation(name).df, scale)
 
 
 def mean_log_derivative(name: str, scale: float) -> float:
     """E[log phi'(z)] for z ~ N(0, scale^2): the per-step growth rate of a long product.
 
-    Undefined for relu (log relu' = -inf on half the inputs): raises ValueError.
+    A product of n derivatives phi'(z_t) with independent z_t is typically about
+    exp(n E[log phi'(z)]), its geometric mean (lesson 01); the mean product is larger,
+    dominated by rare lucky chains. Undefined for relu (log relu' = -inf on half the
+    inputs): raises ValueError.
     """
     act = get_activation(name)
     if act.log_df is None:
@@ -200,17 +192,6 @@ def mean_log_derivative(name: str, scale: float) -> float:
             "derivatives is 0 unless every factor is on the active side (probability 2^-steps)"
         )
     return gaussian_expectation(act.log_df, scale)
-
-
-def typical_product(name: str, scale: float, steps: int = 50) -> float:
-    """Typical size exp(steps * E[log phi'(z)]) of a product of `steps` derivatives phi'(z_t).
-
-    The z_t are independent N(0, scale^2). This is the geometric-mean product, what a
-    typical chain gives (the mean product is dominated by rare lucky chains). For 50 steps at
-    scale 0.5 / 1 / 2: tanh 1.3e-5 / 5.4e-17 / 1.3e-46, sigmoid 3.8e-32 / 9.8e-36 / 4.3e-47.
-    Not defined for relu (see ``mean_log_derivative``); underflows to 0.0 silently.
-    """
-    return float(np.exp(steps * mean_log_derivative(name, scale)))
 
 
 def saturation_fraction(name: str, scale: float, threshold: float = 0.01) -> float:
@@ -223,30 +204,3 @@ def saturation_fraction(name: str, scale: float, threshold: float = 0.01) -> flo
     """
     df = get_activation(name).df
     return gaussian_expectation(lambda z: df(z) < threshold, scale)
-
-
-# --- the lesson-01 slider --------------------------------------------------------------------
-
-PANEL_GRID = np.linspace(-6, 6, 241)
-"""The fixed x grid, shape (241,), on which ``activation_panel`` returns curves."""
-
-
-def activation_panel(name: str, x: float, scale: float, threshold: float = 0.01) -> dict:
-    """What the lesson-01 slider shows for input ``x`` and pre-activation scale ``scale``.
-
-    Returns a dict with floats ``f`` = phi(x), ``df`` = phi'(x), ``max_slope``,
-    ``mean_derivative`` = E[phi'(z)] and ``saturated`` = P(phi'(z) < threshold) for
-    z ~ N(0, scale^2), and arrays ``grid`` (``PANEL_GRID``), ``f_curve``, ``df_curve``
-    (phi and phi' on the grid, shape (241,)).
-    """
-    act = get_activation(name)
-    return {
-        "f": float(act.f(x)),
-        "df": float(act.df(x)),
-        "max_slope": act.max_slope,
-        "mean_derivative": mean_derivative(name, scale),
-        "saturated": saturation_fraction(name, scale, threshold),
-        "grid": PANEL_GRID,
-        "f_curve": act.f(PANEL_GRID),
-        "df_curve": act.df(PANEL_GRID),
-    }

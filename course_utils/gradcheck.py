@@ -1,14 +1,7 @@
 """Gradient checking: finite differences, relative error, and comparison with autograd.
 
-Holds:
-- ``central_difference``: numerical gradient of a scalar function of an array;
-- ``derivative_central``: vectorised derivative of an elementwise function R -> R;
-- ``relative_error``: the one error measure the course uses to compare two arrays;
-- ``fd_error_vs_step``: finite-difference error against the step h (lesson-01 log-log plot);
-- ``autograd_gradient``: the same gradient from PyTorch autograd, in float64;
-- ``check_gradient``: numerical vs analytical gradient, with a pass/fail flag.
-
-The central difference (f(x + h) - f(x - h)) / (2h) has truncation error ~ h^2 |f'''| / 6
+``relative_error`` is the one measure the course compares two arrays with. The central
+difference (f(x + h) - f(x - h)) / (2h) has truncation error ~ h^2 |f'''| / 6
 and round-off error ~ eps |f| / h, so its error is smallest near h ~ eps^(1/3)
 (about 1e-5 in float64).
 """
@@ -73,19 +66,6 @@ def relative_error(a, b) -> float:
         return float("nan")
     a, b = a / largest, b / largest
     return float(np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b)))
-
-
-def fd_error_vs_step(f: Callable[[Array], Array], df: Callable[[Array], Array], x, steps) -> Array:
-    """Error of the central difference for each step h, shape (len(steps),), float64.
-
-    Entry k is max_i |derivative_central(f, x, steps[k])_i - df(x_i)|, with the exact
-    derivative df evaluated in float64. On a log-log plot it falls like h^2 (truncation)
-    until round-off, ~ eps / h, takes over: a V with its bottom near h ~ 1e-5 in float64
-    and near h ~ 1e-2 for float32 x.
-    """
-    x = np.asarray(x)
-    exact = df(np.asarray(x, dtype=np.float64))
-    return np.array([np.max(np.abs(derivative_central(f, x, h) - exact)) for h in steps])
 
 
 def autograd_gradient(f_torch: Callable, x) -> Array:

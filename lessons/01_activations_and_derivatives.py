@@ -258,17 +258,39 @@ ex.check_central_diff(central_diff)
 # $\varepsilon |f(x)| / h$, where $\varepsilon$ (machine epsilon) is the relative spacing of
 # floating-point numbers. The total error, roughly $\tfrac{h^2}{6}|f'''| + \varepsilon|f|/h$,
 # is smallest near $h \approx \varepsilon^{1/3}$. The next cell measures the error of the
-# sigmoid's derivative at nine points in $[-4, 4]$, for 49 steps from $10^{-12}$ to 1.
+# sigmoid's derivative at nine points in $[-4, 4]$, for 49 steps from $10^{-12}$ to 1: the
+# central difference (the course's `derivative_central`, your exercise) with float64 and
+# with float32 inputs, and the forward difference in float64.
 
 # %%
-study = lesson.step_size_study()
-for curve in ("central64", "central32", "forward64"):
-    h, error = study.best(curve)
-    print(f"{curve}: best step h = {h:.0e}, error {error:.1e}")
+from course_utils.gradcheck import derivative_central
+
+x = np.linspace(-4, 4, 9)  # nine points
+steps = 10.0 ** np.arange(-12, 0.01, 0.25)  # 49 steps h, four per decade
+exact = activations.sigmoid_prime(x)
+
+
+def max_error(estimate):
+    """The largest |estimate - sigma'(x)| over the nine points."""
+    return np.max(np.abs(estimate - exact))
+
+
+errors = {
+    "central, float64": [max_error(derivative_central(sigmoid, x, h)) for h in steps],
+    "central, float32": [
+        max_error(derivative_central(sigmoid, x.astype(np.float32), h)) for h in steps
+    ],
+    "forward, float64": [max_error((sigmoid(x + h) - sigmoid(x)) / h) for h in steps],
+}
+
+# %%
+for name, error in errors.items():
+    best = np.argmin(error)
+    print(f"{name}: best step h = {steps[best]:.0e}, error {error[best]:.1e}")
 for dtype in (np.float64, np.float32):
     eps = np.finfo(dtype).eps
     print(f"{dtype.__name__}: machine epsilon {eps:.1e}, eps^(1/3) = {eps ** (1 / 3):.0e}")
-lesson.step_size_figure(study)
+lesson.step_size_figure(steps, errors)
 
 # %% [markdown]
 # Both axes are logarithmic. Read each curve from the right: as $h$ shrinks the error
@@ -307,29 +329,49 @@ print("by hand :", activations.sigmoid_prime(np.array([-2.0, 0.0, 1.5])))
 # %% [markdown]
 # ### Three ways, side by side
 #
-# `derivatives_three_ways` computes each activation's derivative by hand (the course's
-# formulas), by central differences with $h = 10^{-5}$, and by autograd:
+# `three_ways` computes an activation's derivative by hand (the course's formulas), by
+# central differences with $h = 10^{-5}$, and by autograd (`autograd_gradient` runs the
+# three lines above: a tensor that records, the sum, `backward()`):
 
 # %%
-from course_utils.gradcheck import relative_error
+from course_utils.gradcheck import autograd_gradient, relative_error
+
+IN_TORCH = {
+    "sigmoid": torch.sigmoid,
+    "tanh": torch.tanh,
+    "relu": torch.relu,
+    "leaky_relu": torch.nn.functional.leaky_relu,  # slope 0.01 by default
+}
+
+
+def three_ways(name, x):
+    """The derivative of activation `name` at every entry of x: by hand, by finite
+    differences, by autograd."""
+    act = activations.ACTIVATIONS[name]
+    by_hand = act.df(x)
+    finite_differences = derivative_central(act.f, x, h=1e-5)
+    by_autograd = autograd_gradient(lambda t: IN_TORCH[name](t).sum(), x)
+    return by_hand, finite_differences, by_autograd
+
 
 points = np.array([-2.0, 0.0, 1.5])
 print(f"{'':<11} {'x':>5} {'by hand':>10} {'fin. diff.':>10} {'autograd':>10}")
-for name in lesson.NAMES:
-    d = lesson.derivatives_three_ways(name, points)
+for name in activations.ACTIVATIONS:
+    by_hand, finite_differences, by_autograd = three_ways(name, points)
     for i, x0 in enumerate(points):
         print(
-            f"{name:<11} {x0:>5} {d['by hand'][i]:>10.6f} "
-            f"{d['finite differences'][i]:>10.6f} {d['autograd'][i]:>10.6f}"
+            f"{name:<11} {x0:>5} {by_hand[i]:>10.6f} "
+            f"{finite_differences[i]:>10.6f} {by_autograd[i]:>10.6f}"
         )
 
+# %%
 grid = np.linspace(-5, 5, 100)  # 100 points, none of them exactly 0
-print("\nrelative error against the formula, over 100 points in [-5, 5]:")
-for name in lesson.NAMES:
-    d = lesson.derivatives_three_ways(name, grid)
+print("relative error against the formula, over 100 points in [-5, 5]:")
+for name in activations.ACTIVATIONS:
+    by_hand, finite_differences, by_autograd = three_ways(name, grid)
     print(
-        f"{name:<11} finite differences {relative_error(d['finite differences'], d['by hand']):.1e}"
-        f"   autograd {relative_error(d['autograd'], d['by hand']):.1e}"
+        f"{name:<11} finite differences {relative_error(finite_differences, by_hand):.1e}"
+        f"   autograd {relative_error(by_autograd, by_hand):.1e}"
     )
 
 # %% [markdown]
@@ -367,12 +409,17 @@ for name in ("sigmoid", "tanh"):
 # Far from 0, the sigmoid and tanh are flat: a change of input barely changes the output,
 # so the derivative is almost 0, and whatever gradient reaches the unit, only a sliver
 # passes on. The unit is **saturated** (饱和). In this course a unit is saturated when its
-# derivative is below 0.01. That happens when $|x|$ exceeds a cut-off $c$, with
-# $\sigma'(c) = 0.01$ or $\tanh'(c) = 0.01$:
+# derivative is below $t = 0.01$. That happens when $|x|$ exceeds a cut-off $c$ with
+# $f'(c) = t$. For tanh, $1 - \tanh(c)^2 = t$ gives $c = \operatorname{artanh}\sqrt{1 - t}$;
+# for the sigmoid, $\sigma'(c) = \tanh'(c/2)/4$ (from $\tanh'(x) = 4\sigma'(2x)$ above), so
+# $c = 2 \operatorname{artanh}\sqrt{1 - 4t}$:
 
 # %%
-for name in ("sigmoid", "tanh"):
-    print(f"{name}: f'(x) < 0.01 when |x| > {lesson.saturation_cutoff(name):.2f}")
+t = 0.01
+cutoffs = {"sigmoid": 2 * np.arctanh(np.sqrt(1 - 4 * t)), "tanh": np.arctanh(np.sqrt(1 - t))}
+for name, c in cutoffs.items():
+    slope = activations.ACTIVATIONS[name].df(c)
+    print(f"{name}: f'(x) < {t} when |x| > {c:.2f} (check: f'({c:.2f}) = {slope:.4f})")
 
 # %% [markdown]
 # How often does a unit's input fall beyond the cut-off? That depends on how large the
@@ -406,10 +453,16 @@ lesson.activation_sweep()
 # %%
 scales = (0.5, 1, 2, 3, 5, 10)
 print("scale s      " + "".join(f"{s:>8}" for s in scales))
-for name in lesson.NAMES:
+for name in activations.ACTIVATIONS:
     fractions = [activations.saturation_fraction(name, s) for s in scales]
     print(f"{name:<12} " + "".join(f"{100 * p:>7.1f}%" for p in fractions))
-lesson.saturation_figure()
+
+many_scales = np.logspace(-1, 2, 61)  # 0.1 to 100, for the curves
+curves = {
+    name: [activations.saturation_fraction(name, s) for s in many_scales]
+    for name in activations.ACTIVATIONS
+}
+lesson.saturation_figure(many_scales, curves)
 
 # %% [markdown]
 # At scale 1 almost no sigmoid or tanh input is saturated (0.0 % and 0.3 %); at scale 3,
@@ -442,15 +495,16 @@ for name in ("tanh", "sigmoid"):
 # at every step: $\prod_{t=1}^{50} f'(z_t)$. Its logarithm is the sum
 # $\sum_t \log f'(z_t)$ of 50 independent terms, whose average is close to
 # $E[\log f'(z)]$ (the law of large numbers). So a typical product is about
-# $\exp\bigl(50\,E[\log f'(z)]\bigr)$ (`typical_product`); individual chains scatter
-# around this value. Compare it with the best case, every factor at the maximum:
+# $\exp\bigl(50\,E[\log f'(z)]\bigr)$ (`mean_log_derivative` gives $E[\log f'(z)]$);
+# individual chains scatter around this value. Compare it with the best case, every factor
+# at the maximum:
 
 # %%
 for name in ("tanh", "sigmoid"):
     act = activations.ACTIVATIONS[name]
     best = act.max_slope**50
     mean50 = activations.mean_derivative(name, 1.0) ** 50
-    typical = activations.typical_product(name, 1.0, steps=50)
+    typical = np.exp(50 * activations.mean_log_derivative(name, 1.0))
     print(
         f"{name:<8} best case {act.max_slope:g}^50 = {best:.2g}   "
         f"(E[f'])^50 = {mean50:.2g}   typical product = {typical:.2g}"

@@ -162,7 +162,7 @@ TYPICAL_HERE = {"tanh": (1.25e-5, 5.40e-17, 1.29e-46), "sigmoid": (3.79e-32, 9.8
 
 @pytest.mark.parametrize("name", ["tanh", "sigmoid"])
 def test_typical_product_over_50_steps(name):
-    got = [A.typical_product(name, s, steps=50) for s in (0.5, 1.0, 2.0)]
+    got = [np.exp(50 * A.mean_log_derivative(name, s)) for s in (0.5, 1.0, 2.0)]
     print(name, "typical 50-step product at scale 0.5/1/2:", [f"{g:.3g}" for g in got])
     np.testing.assert_allclose(got, TYPICAL_NOTES[name], rtol=0.10)
     np.testing.assert_allclose(got, TYPICAL_HERE[name], rtol=0.01)
@@ -178,8 +178,8 @@ def test_gaussian_expectation_of_known_moments():
 
 def test_typical_product_is_undefined_for_relu():
     with pytest.raises(ValueError, match="-inf"):
-        A.typical_product("relu", 1.0)
-    assert A.typical_product("leaky_relu", 1.0, steps=50) == pytest.approx(0.01**25)
+        A.mean_log_derivative("relu", 1.0)
+    assert np.exp(50 * A.mean_log_derivative("leaky_relu", 1.0)) == pytest.approx(0.01**25)
 
 
 def _exact_saturation(name, scale, threshold):
@@ -208,23 +208,3 @@ def test_half_of_relu_units_are_dead_at_every_scale():
     # leaky relu's slope 0.01 is not below the threshold 0.01, but is below 0.02
     assert A.saturation_fraction("leaky_relu", 1.0) == 0.0
     assert A.saturation_fraction("leaky_relu", 1.0, threshold=0.02) == 0.5
-
-
-def test_activation_panel():
-    p = A.activation_panel("sigmoid", 0.0, 2.0)
-    assert p["f"] == 0.5 and p["df"] == 0.25 and p["max_slope"] == 0.25
-    assert p["mean_derivative"] == pytest.approx(0.151, abs=0.002)
-    assert p["saturated"] == pytest.approx(A.saturation_fraction("sigmoid", 2.0))
-    assert p["grid"].shape == p["f_curve"].shape == p["df_curve"].shape == (241,)
-    np.testing.assert_allclose(p["df_curve"], A.tanh_prime(p["grid"] / 2) / 4, rtol=1e-15)
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_activation_panel_at_slider_extremes_is_quiet(name):
-    with warnings.catch_warnings(), np.errstate(over="raise", divide="raise", invalid="raise"):
-        warnings.simplefilter("error")
-        for x in (-1e4, 0.0, 1e4):
-            for scale in (0.01, 1.0, 1e4):
-                p = A.activation_panel(name, x, scale)
-                assert all(np.isfinite(p[k]) for k in ("f", "df", "mean_derivative"))
-                assert 0.0 <= p["saturated"] <= 1.0

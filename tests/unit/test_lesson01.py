@@ -14,8 +14,10 @@ from course_utils import activations
 from course_utils.activations import sigmoid, sigmoid_prime, tanh, tanh_prime
 from course_utils.checks import Status, is_stub
 from course_utils.exercises import lesson01 as ex
-from course_utils.gradcheck import derivative_central, relative_error
+from course_utils.gradcheck import autograd_gradient, derivative_central, relative_error
 from course_utils.lessons import lesson01
+
+NAMES = list(activations.ACTIVATIONS)
 
 # ----------------------------------------------------------------------------- the numbers
 
@@ -35,9 +37,10 @@ def test_float_formats_and_defaults_quoted_in_the_lesson():
     assert round((np.finfo(np.float32).nmant + 1) * math.log10(2)) == 7
     assert torch.nn.LeakyReLU().negative_slope == 0.01  # "0.01 is also PyTorch's default"
     # "nine points in [-4, 4], for 49 steps from 1e-12 to 1"
-    assert lesson01.STEP_X.shape == (9,) and (lesson01.STEP_X[0], lesson01.STEP_X[-1]) == (-4, 4)
-    assert lesson01.STEPS.shape == (49,)
-    assert lesson01.STEPS[0] == pytest.approx(1e-12) and lesson01.STEPS[-1] == pytest.approx(1.0)
+    x, steps, _ = step_size_errors()
+    assert x.shape == (9,) and (x[0], x[-1]) == (-4, 4)
+    assert steps.shape == (49,)
+    assert steps[0] == pytest.approx(1e-12) and steps[-1] == pytest.approx(1.0)
     assert (np.arange(-5000, 5001) / 1000).size == 10_001  # "a grid of 10,001 points"
 
 
@@ -60,11 +63,35 @@ def test_sigmoid_prime_in_the_tail():
     assert sigmoid_prime(40.0) == pytest.approx(4.248e-18, rel=1e-3)  # "about 4e-18"
 
 
+def step_size_errors():
+    """The lesson's step-size cell: (x, steps, {label: max error for each step})."""
+    x = np.linspace(-4, 4, 9)
+    steps = 10.0 ** np.arange(-12, 0.01, 0.25)
+    exact = sigmoid_prime(x)
+
+    def max_error(estimate):
+        return np.max(np.abs(estimate - exact))
+
+    errors = {
+        "central, float64": [max_error(derivative_central(sigmoid, x, h)) for h in steps],
+        "central, float32": [
+            max_error(derivative_central(sigmoid, x.astype(np.float32), h)) for h in steps
+        ],
+        "forward, float64": [max_error((sigmoid(x + h) - sigmoid(x)) / h) for h in steps],
+    }
+    return x, steps, {label: np.array(e) for label, e in errors.items()}
+
+
 def test_step_size_study_numbers():
-    study = lesson01.step_size_study()
-    h64, e64 = study.best("central64")
-    h32, _ = study.best("central32")
-    h_forward, e_forward = study.best("forward64")
+    x, steps, errors = step_size_errors()
+
+    def best(label):
+        i = np.argmin(errors[label])
+        return steps[i], errors[label][i]
+
+    h64, e64 = best("central, float64")
+    h32, _ = best("central, float32")
+    h_forward, e_forward = best("forward, float64")
     assert f"{h64:.0e}" == "1e-05" and e64 < 1e-11  # "about 1e-5", "less than 1e-11"
     assert f"{h32:.0e}" == "1e-02"  # "1e-2 in float32"
     assert e_forward > 100 * e64  # the forward difference never gets close
@@ -72,37 +99,55 @@ def test_step_size_study_numbers():
     assert f"{np.finfo(np.float64).eps ** (1 / 3):.0e}" == "6e-06"
     assert f"{np.finfo(np.float32).eps ** (1 / 3):.0e}" == "5e-03"
     # "steps of 1e-8 and below are lost entirely": the float32 estimate is exactly 0
-    x32 = lesson01.STEP_X.astype(np.float32)
-    for h in lesson01.STEPS[lesson01.STEPS <= 1e-8]:
+    x32 = x.astype(np.float32)
+    for h in steps[steps <= 1e-8]:
         assert np.all(derivative_central(sigmoid, x32, h) == 0)
-    assert np.all(study.central32[lesson01.STEPS <= 1e-8] == 0.25)
+    assert np.all(errors["central, float32"][steps <= 1e-8] == 0.25)
     # the right branch: two decades of error per decade of h (central), one (forward)
-    i, j = np.searchsorted(lesson01.STEPS, [1e-3, 1e-2])
-    central_slope = math.log10(study.central64[j] / study.central64[i])
-    forward_slope = math.log10(study.forward64[j] / study.forward64[i])
+    i, j = np.searchsorted(steps, [1e-3, 1e-2])
+    central_slope = math.log10(errors["central, float64"][j] / errors["central, float64"][i])
+    forward_slope = math.log10(errors["forward, float64"][j] / errors["forward, float64"][i])
     assert central_slope == pytest.approx(2, abs=0.05)
     assert forward_slope == pytest.approx(1, abs=0.05)
 
 
+def three_ways(name, x):
+    """The lesson's `three_ways`: (by hand, finite differences, autograd)."""
+    import torch
+
+    in_torch = {
+        "sigmoid": torch.sigmoid,
+        "tanh": torch.tanh,
+        "relu": torch.relu,
+        "leaky_relu": torch.nn.functional.leaky_relu,
+    }
+    act = activations.ACTIVATIONS[name]
+    return (
+        act.df(x),
+        derivative_central(act.f, x, h=1e-5),
+        autograd_gradient(lambda t: in_torch[name](t).sum(), x),
+    )
+
+
 def test_three_ways_agree_except_at_the_kink():
     points = np.array([-2.0, 0.0, 1.5])
-    for name in lesson01.NAMES:
-        d = lesson01.derivatives_three_ways(name, points)
-        np.testing.assert_allclose(d["autograd"], d["by hand"], rtol=1e-15)
+    for name in NAMES:
+        by_hand, finite, auto = three_ways(name, points)
+        np.testing.assert_allclose(auto, by_hand, rtol=1e-15)
         if name in ("sigmoid", "tanh"):
-            np.testing.assert_allclose(d["finite differences"], d["by hand"], rtol=1e-9)
-    relu = lesson01.derivatives_three_ways("relu", points)
-    leaky = lesson01.derivatives_three_ways("leaky_relu", points)
-    assert relu["finite differences"][1] == pytest.approx(0.5, abs=1e-12)
-    assert leaky["finite differences"][1] == pytest.approx(0.505, abs=1e-12)
-    assert relu["by hand"][1] == relu["autograd"][1] == 0.0
-    assert leaky["by hand"][1] == leaky["autograd"][1] == 0.01
+            np.testing.assert_allclose(finite, by_hand, rtol=1e-9)
+    relu = three_ways("relu", points)
+    leaky = three_ways("leaky_relu", points)
+    assert relu[1][1] == pytest.approx(0.5, abs=1e-12)
+    assert leaky[1][1] == pytest.approx(0.505, abs=1e-12)
+    assert relu[0][1] == relu[2][1] == 0.0
+    assert leaky[0][1] == leaky[2][1] == 0.01
     grid = np.linspace(-5, 5, 100)
     assert not np.any(grid == 0)
-    for name in lesson01.NAMES:
-        d = lesson01.derivatives_three_ways(name, grid)
-        assert relative_error(d["finite differences"], d["by hand"]) < 1e-10
-        assert relative_error(d["autograd"], d["by hand"]) < 1e-15
+    for name in NAMES:
+        by_hand, finite, auto = three_ways(name, grid)
+        assert relative_error(finite, by_hand) < 1e-10
+        assert relative_error(auto, by_hand) < 1e-15
 
 
 def test_bounds_reached_only_at_zero():
@@ -118,13 +163,17 @@ def test_bounds_reached_only_at_zero():
 
 
 def test_saturation_cutoffs():
-    assert f"{lesson01.saturation_cutoff('sigmoid'):.2f}" == "4.58"
-    assert f"{lesson01.saturation_cutoff('tanh'):.2f}" == "2.99"
-    assert sigmoid_prime(lesson01.saturation_cutoff("sigmoid")) == pytest.approx(0.01, rel=1e-12)
-    assert tanh_prime(lesson01.saturation_cutoff("tanh")) == pytest.approx(0.01, rel=1e-12)
-    for name in ("relu", "leaky_relu"):
-        with pytest.raises(ValueError, match="no saturation cut-off"):
-            lesson01.saturation_cutoff(name)
+    t = 0.01  # the lesson's closed forms
+    cutoffs = {"sigmoid": 2 * np.arctanh(np.sqrt(1 - 4 * t)), "tanh": np.arctanh(np.sqrt(1 - t))}
+    assert f"{cutoffs['sigmoid']:.2f}" == "4.58"
+    assert f"{cutoffs['tanh']:.2f}" == "2.99"
+    assert sigmoid_prime(cutoffs["sigmoid"]) == pytest.approx(0.01, rel=1e-12)
+    assert tanh_prime(cutoffs["tanh"]) == pytest.approx(0.01, rel=1e-12)
+    assert f"{sigmoid_prime(cutoffs['sigmoid']):.4f}" == f"{tanh_prime(cutoffs['tanh']):.4f}"
+    # the slider shades the same zones: phi' < 0.01 beyond the cut-off, on its grid
+    for name, c in cutoffs.items():
+        shaded = lesson01.activation_view(name, 0.0, 1.0).df_curve < lesson01.THRESHOLD
+        np.testing.assert_array_equal(shaded, np.abs(lesson01.GRID) > c)
 
 
 # "At scale 1 ... (0.0 % and 0.3 %); at scale 3, 12.7 % and 31.8 %; at scale 10, 64.7 % and
@@ -137,7 +186,7 @@ SATURATED = {
 }
 
 
-@pytest.mark.parametrize("name", lesson01.NAMES)
+@pytest.mark.parametrize("name", NAMES)
 def test_saturated_fractions_quoted_in_the_lesson(name):
     for scale, text in SATURATED[name].items():
         assert f"{100 * activations.saturation_fraction(name, scale):.1f}" == text
@@ -152,8 +201,8 @@ def test_mean_derivatives_quoted_in_the_lesson():
 
 
 def test_typical_products_quoted_in_the_lesson():
-    tanh_typical = activations.typical_product("tanh", 1.0, steps=50)
-    sigmoid_typical = activations.typical_product("sigmoid", 1.0, steps=50)
+    tanh_typical = np.exp(50 * activations.mean_log_derivative("tanh", 1.0))
+    sigmoid_typical = np.exp(50 * activations.mean_log_derivative("sigmoid", 1.0))
     assert f"{tanh_typical:.2g}" == "5.4e-17"
     assert f"{sigmoid_typical:.2g}" == "9.8e-36"
     assert f"{activations.ACTIVATIONS['tanh'].max_slope ** 50:.2g}" == "1"
@@ -313,7 +362,7 @@ def test_activation_slider_moves_headlessly():
     assert app.axes[0].get_title() == "sigmoid: 12.7 % of inputs saturated"
 
 
-@pytest.mark.parametrize("name", lesson01.NAMES)
+@pytest.mark.parametrize("name", NAMES)
 def test_activation_slider_extremes_are_quiet(name):
     app = lesson01.activation_slider()
     with warnings.catch_warnings(), np.errstate(over="raise", divide="raise", invalid="raise"):
@@ -327,22 +376,43 @@ def test_activation_slider_extremes_are_quiet(name):
     assert app.controls["scale"].value == pytest.approx(100.0)
 
 
-def test_activation_view_matches_activation_panel():
+def test_activation_view():
     v = lesson01.activation_view("sigmoid", 0.0, 2.0)
-    p = activations.activation_panel("sigmoid", 0.0, 2.0)
     assert (v.f, v.df, v.max_slope) == (0.5, 0.25, 0.25)
-    assert v.mean_derivative == p["mean_derivative"] and v.saturated == p["saturated"]
-    assert v.density.max() == pytest.approx(1.0) and v.density.shape == v.grid.shape
-    c = lesson01.saturation_cutoff("sigmoid")
-    assert v.zones == [(-6.0, -c), (c, 6.0)]
-    assert lesson01.activation_view("relu", 1.0, 1.0).zones == [(-6.0, 0.0)]
-    assert lesson01.activation_view("leaky_relu", 1.0, 1.0).zones == []
+    assert v.mean_derivative == pytest.approx(0.151, abs=0.002)
+    assert v.saturated == activations.saturation_fraction("sigmoid", 2.0)
+    assert v.f_curve.shape == v.df_curve.shape == v.density.shape == lesson01.GRID.shape
+    np.testing.assert_allclose(v.df_curve, tanh_prime(lesson01.GRID / 2) / 4, rtol=1e-15)
+    assert v.density.max() == pytest.approx(1.0)
+    # the grey zone: phi' < 0.01 for relu left of 0, nowhere for leaky relu
+    relu = lesson01.activation_view("relu", 1.0, 1.0)
+    np.testing.assert_array_equal(relu.df_curve < lesson01.THRESHOLD, lesson01.GRID <= 0)
+    assert not np.any(lesson01.activation_view("leaky_relu", 1.0, 1.0).df_curve < 0.01)
     with pytest.raises(ValueError, match="positive"):
         lesson01.activation_view("tanh", 0.0, 0.0)
 
 
+def test_activation_view_far_outside_the_slider_is_quiet():
+    with warnings.catch_warnings(), np.errstate(over="raise", divide="raise", invalid="raise"):
+        warnings.simplefilter("error")
+        for name in NAMES:
+            for x in (-1e4, 0.0, 1e4):
+                for scale in (0.01, 1.0, 1e4):
+                    v = lesson01.activation_view(name, x, scale)
+                    assert np.isfinite([v.f, v.df, v.mean_derivative]).all()
+                    assert 0.0 <= v.saturated <= 1.0
+
+
+def saturation_curves():
+    """The lesson's curves: (scales, {name: saturated fraction at each scale})."""
+    scales = np.logspace(-1, 2, 61)
+    return scales, {
+        name: np.array([activations.saturation_fraction(name, s) for s in scales]) for name in NAMES
+    }
+
+
 def test_saturation_curves():
-    curves = lesson01.saturation_curves()
+    _, curves = saturation_curves()
     for name in ("sigmoid", "tanh"):
         assert np.all(np.diff(curves[name]) >= 0)
         assert curves[name][0] == 0.0 and curves[name][-1] > 0.95
@@ -351,8 +421,8 @@ def test_saturation_curves():
 
 
 def test_break_jumps_removes_the_vertical_segment_of_relu_prime():
-    x, y = lesson01._break_jumps(lesson01.PANEL_GRID, activations.relu_prime(lesson01.PANEL_GRID))
-    assert np.isnan(y).sum() == 1 and len(x) == len(lesson01.PANEL_GRID) + 1
+    x, y = lesson01._break_jumps(lesson01.GRID, activations.relu_prime(lesson01.GRID))
+    assert np.isnan(y).sum() == 1 and len(x) == len(lesson01.GRID) + 1
     finite = np.isfinite(y)
     assert np.all(np.abs(np.diff(y[finite][: np.argmax(~finite)])) == 0)
 
@@ -368,18 +438,17 @@ def test_sweep_and_static_figures():
         "activation functions f(x)",
         "their derivatives f'(x)",
     ]
-    steps = lesson01.step_size_figure()
+    _, step_sizes, errors = step_size_errors()
+    steps = lesson01.step_size_figure(step_sizes, errors)
     (ax,) = steps.axes
     assert ax.get_xscale() == ax.get_yscale() == "log" and ax.get_title()
-    saturation = lesson01.saturation_figure()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == list(errors)
+    assert ax.get_lines()[4].get_linestyle() == "--"  # the forward difference
+    best = ax.get_lines()[1]  # the dot at the smallest float64 central error
+    assert best.get_xdata()[0] == pytest.approx(1e-5, rel=0.5)
+    saturation = lesson01.saturation_figure(*saturation_curves())
     (ax,) = saturation.axes
     assert ax.get_xscale() == "log" and len(ax.get_lines()) == 4
     for fig in (sweep, gallery, steps, saturation):
         for axis in fig.axes:
             assert axis.get_xlabel() and axis.get_ylabel()
-
-
-def test_forward_difference_helper():
-    x = np.array([0.5, 1.0])
-    np.testing.assert_allclose(lesson01.forward_difference(np.exp, x, 1e-6), np.exp(x), rtol=1e-5)
-    assert lesson01.forward_difference(np.exp, x.astype(np.float32), 1e-2).dtype == np.float32
