@@ -55,25 +55,23 @@ problems = check_environment()
 # one below. The readout under the figure gives $s^{50}$.
 
 # %% tags=["nbval-ignore-output"]
-from course_utils.lessons.lesson00 import product_slider, product_sweep
+from course_utils.lessons import lesson00 as lesson
 
-product_slider()
+lesson.product_slider()
 
 # %% [markdown]
 # Where no kernel runs (on GitHub, say), the slider cannot move, so every interactive figure
 # in this course comes with a *static sweep*: the same figure at a few settings.
 
 # %%
-product_sweep()
+lesson.product_sweep()
 
 # %% [markdown]
-# The numbers, computed:
+# The numbers, computed (`**` is Python's power):
 
 # %%
-from course_utils.chain import repeated_product
-
 for s in (0.25, 0.9, 1.0, 1.1):
-    print(f"s = {s:4}:  s^50 = {repeated_product(s, 50).values[-1]:.3g}")
+    print(f"s = {s:4}:  s^50 = {s**50:.3g}")
 
 # %% [markdown]
 # A factor of 0.9 looks harmless, yet 50 of them leave about half a percent; 0.25, the
@@ -132,10 +130,10 @@ ex.check_steps_to_shrink(steps_to_shrink)
 # The course's reference answers (a later cell never depends on your answer):
 
 # %%
-from course_utils.chain import steps_to_shrink as reference_steps
+from course_utils import chain
 
-print("s = 0.9, below 1 %:", reference_steps(0.9, 0.01), "steps")
-print("s = 0.25, below 1e-30:", reference_steps(0.25, 1e-30), "steps")
+print("s = 0.9, below 1 %:", chain.steps_to_shrink(0.9, 0.01), "steps")
+print("s = 0.25, below 1e-30:", chain.steps_to_shrink(0.25, 1e-30), "steps")
 
 # %% [markdown]
 # ## The path through the course
@@ -153,6 +151,7 @@ print("s = 0.25, below 1e-30:", reference_steps(0.25, 1e-30), "steps")
 # | 08 | Translation with attention | how does a decoder learn where to look? |
 # | 09 | Why attention wins | path length, parallel steps, and what really fixed depth |
 # | 10 | Efficient attention and beyond | what attention costs, and what came next |
+# | 11 | From attention to a language model | how does a GPT in miniature learn, and generate? |
 #
 # Each lesson's notebook is in the `notebooks/` folder; the course's README shows which
 # lessons are ready, with their measured run times.

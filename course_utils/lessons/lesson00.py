@@ -1,18 +1,15 @@
-"""Lesson 00's first slider: the product of 50 equal factors s, on a log scale."""
+"""Lesson 00's own code: the first slider, the product of 50 equal factors s on a log scale.
+
+The slider's compute function is ``chain.repeated_product`` itself.
+"""
 
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from course_utils import plots, widgets
 from course_utils.chain import ProductCurve, describe_change, repeated_product
-
-STEPS = 50
-
-
-def product(s: float) -> ProductCurve:
-    """Compute function of the slider: s**k for k = 0..50."""
-    return repeated_product(s, STEPS)
 
 
 def draw_product(axes: np.ndarray, curve: ProductCurve) -> None:
@@ -29,14 +26,13 @@ def draw_product(axes: np.ndarray, curve: ProductCurve) -> None:
     ax.axhline(1.0, color=plots.COLOURS["bound"], lw=0.8)
     ax.set_ylim(1e-52, 1e12)  # fixed, so that settings can be compared by eye
     ax.set_yticks(10.0 ** np.arange(-50, 11, 10))
-    ax.set_title(f"s^{STEPS} = {curve.values[-1]:.2g}")
+    ax.set_title(f"s^{curve.steps[-1]} = {curve.values[-1]:.2g}")
 
 
 def readout_product(curve: ProductCurve) -> str:
-    s = curve.values[1]
-    final = curve.values[-1]
+    s, steps, final = curve.values[1], curve.steps[-1], curve.values[-1]
     return (
-        f"s = {s:.2f}: s^{STEPS} = {final:.3g}; over {STEPS} steps the signal "
+        f"s = {s:.2f}: s^{steps} = {final:.3g}; over {steps} steps the signal "
         f"{describe_change(final)}"
     )
 
@@ -44,11 +40,13 @@ def readout_product(curve: ProductCurve) -> str:
 def product_slider() -> widgets.InteractiveFigure:
     """Drag s from 0.1 to 1.5 and watch s^50 go from 1e-50 to 6e8."""
     controls = {"s": widgets.slider("factor s", 0.1, 1.5, 0.01, 0.9)}
-    return widgets.InteractiveFigure(product, draw_product, controls, readout_product, height=3.0)
+    return widgets.InteractiveFigure(
+        repeated_product, draw_product, controls, readout_product, height=3.0
+    )
 
 
-def product_sweep():
+def product_sweep() -> Figure:
     """The same figure at s = 0.25, 0.9, 1.0 and 1.1."""
     return widgets.static_sweep(
-        product, draw_product, "s", [0.25, 0.9, 1.0, 1.1], {}, height=2.6, width=9.0
+        repeated_product, draw_product, "s", [0.25, 0.9, 1.0, 1.1], {}, height=2.6, width=9.0
     )
