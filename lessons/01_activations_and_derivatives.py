@@ -259,8 +259,8 @@ ex.check_central_diff(central_diff)
 # floating-point numbers. The total error, roughly $\tfrac{h^2}{6}|f'''| + \varepsilon|f|/h$,
 # is smallest near $h \approx \varepsilon^{1/3}$. The next cell measures the error of the
 # sigmoid's derivative at nine points in $[-4, 4]$, for 49 steps from $10^{-12}$ to 1: the
-# central difference (the course's `derivative_central`, your exercise) with float64 and
-# with float32 inputs, and the forward difference in float64.
+# central difference with float64 and with float32 inputs, and the forward difference in
+# float64.
 
 # %%
 from course_utils.gradcheck import derivative_central
@@ -412,7 +412,7 @@ for name in ("sigmoid", "tanh"):
 # derivative is below $t = 0.01$. That happens when $|x|$ exceeds a cut-off $c$ with
 # $f'(c) = t$. For tanh, $1 - \tanh(c)^2 = t$ gives $c = \operatorname{artanh}\sqrt{1 - t}$;
 # for the sigmoid, $\sigma'(c) = \tanh'(c/2)/4$ (from $\tanh'(x) = 4\sigma'(2x)$ above), so
-# $c = 2 \operatorname{artanh}\sqrt{1 - 4t}$:
+# $c = 2 \operatorname{artanh}\sqrt{1 - 4t}$, where artanh (numpy's `arctanh`) undoes tanh:
 
 # %%
 t = 0.01
@@ -447,8 +447,9 @@ lesson.activation_sweep()
 # %% [markdown]
 # At scale 0.5 every input sits in tanh's steep middle and none is saturated; at scale 2,
 # 13.4 % are; at scale 8, 70.8 % (titles), and most of the bell lies outside the window
-# shown, far into the flat tails. The saturated fraction for all four
-# activations against the scale:
+# shown, far into the flat tails. The saturated fraction for all four activations against
+# the scale (`saturation_fraction` weighs a fine grid of inputs $z$ by the bell and adds up
+# the weight where $f'(z) < 0.01$):
 
 # %%
 scales = (0.5, 1, 2, 3, 5, 10)

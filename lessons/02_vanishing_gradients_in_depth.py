@@ -305,7 +305,11 @@ ex.check_ratio_guess(guess)
 # layer 50 is at distance 0 and layer 1 at distance 49. Each curve is
 # $\lVert \partial L/\partial h_l \rVert$ divided by its value at the output, for four
 # networks of 50 layers at initialisation; the dotted line is $0.25^k$, the sigmoid's slope
-# bound alone.
+# bound alone. `layer_gradient_norms` draws a network as section 2 did (the same seed, so the
+# same $x$, $r$ and, for sigmoid with Glorot's weights, the same network), runs it forward and
+# back with `backward`'s loop, and keeps three things per layer: the norm of
+# $\partial L/\partial h_l$ (`signal_norm`), that of $\partial L/\partial W_l$ (`grad_norm`) and
+# the spread of the activations $h_l$ (`std`).
 
 # %%
 from course_utils.lessons import lesson02 as lesson
@@ -318,7 +322,7 @@ for activation, scheme in (
     ("relu", "glorot"),
     ("relu", "he"),
 ):
-    stats = layer_gradient_norms(50, activation, scheme)  # the network above: x, r, seed 0
+    stats = layer_gradient_norms(50, activation, scheme)
     curves[activation, scheme] = stats.signal_norm / stats.signal_norm[-1]  # layer 1 first
 lesson.comparison_figure(curves)
 
@@ -335,10 +339,10 @@ lesson.comparison_figure(curves)
 # step multiplies its length by about the **typical slope**, the root mean square (the
 # square root of the mean of the squares) of $\phi'(a_l)$ over the batch and the units,
 # and the second by about the weights' gain. So the factor per layer should be about
-# *typical slope × gain*. The table
-# measures all three for every activation and initialisation: the ratio between layers 1
-# and 50, the factor per layer (the ratio's 49th root, the geometric mean of the 49
-# factors), and the two parts (`factor_breakdown`, each averaged over the 49 layers).
+# *typical slope × gain*. The table measures all three for every activation and
+# initialisation: the ratio between layers 1 and 50, the factor per layer (the ratio's 49th
+# root, the geometric mean of the 49 factors), and the two parts, each averaged over the 49
+# layers the same way. `factor_breakdown` computes them:
 
 # %%
 show_source(lesson.factor_breakdown)
@@ -382,10 +386,11 @@ for activation in ("sigmoid", "tanh", "relu"):
 # > guarantees nothing. ReLU's slope is exactly 1 on its active side, yet with the standard
 # > initialisation the gradient at layer 1 is about 4e-20 of the top's, and with Glorot's
 # > about 2e-8 (the table above); with He's initialisation it stays about the same size.
-# > The same ReLU, only the scale of the initial weights changed. This is what Glorot & Bengio (2010) and He et al. (2015) designed their
-# > initialisations for: to keep the signal the same size from layer to layer, forward and
-# > backward. Lesson 03 gives the precise condition for recurrent networks, in terms of the
-# > largest singular value of the weight matrix (Pascanu, Mikolov & Bengio 2013).
+# > The same ReLU, only the scale of the initial weights changed. This is what Glorot &
+# > Bengio (2010) and He et al. (2015) designed their initialisations for: to keep the
+# > signal the same size from layer to layer, forward and backward. Lesson 03 gives the
+# > precise condition for recurrent networks, in terms of the largest singular value of the
+# > weight matrix (Pascanu, Mikolov & Bengio 2013).
 
 # %% [markdown]
 # ## 6. Explore: depth, activation, initialisation and scale
@@ -466,12 +471,11 @@ for scale in (0.5, 1.0, 1.5):
 #
 # ReLU shows it even more plainly. It is *positively homogeneous*: $\mathrm{relu}(c\,a) =
 # c\,\mathrm{relu}(a)$ for $c > 0$. The biases start at 0, so scaling every weight by $c$
-# multiplies $h_{l-1}$ by
-# $c^{l-1}$ and $\delta_l$ by $c^{50-l}$, so every weight gradient by the same $c^{49}$: the
-# ratio of weight gradients cannot see the scale at all, while the back-propagated
-# gradient goes from vanishing to exploding (printed above). That is why this lesson, like
-# Glorot & Bengio's analysis, follows the back-propagated gradient: it is what the chain
-# rule multiplies, and it is the quantity lesson 03 follows through time.
+# multiplies $h_{l-1}$ by $c^{l-1}$ and $\delta_l$ by $c^{50-l}$, so every weight gradient
+# by the same $c^{49}$: the ratio of weight gradients cannot see the scale at all, while the
+# back-propagated gradient goes from vanishing to exploding (printed above). That is why
+# this lesson, like Glorot & Bengio's analysis, follows the back-propagated gradient: it is
+# what the chain rule multiplies, and it is the quantity lesson 03 follows through time.
 #
 # ## 8. Vanishing is about ratios, not zeros
 #

@@ -6,7 +6,7 @@ import numpy as np
 
 from course_utils.activations import get_activation
 from course_utils.checks import CheckResult, Mistake, check_estimate, check_function
-from course_utils.lessons.lesson02 import factor_breakdown
+from course_utils.lessons import lesson02 as lesson
 from course_utils.mlp import dense_backward, layer_gradient_norms
 
 
@@ -162,7 +162,7 @@ def explain_ratio() -> str:
     """Why the measured ratio is what it is, with the numbers of factor_breakdown."""
     depth = PREDICTION["depth"]
     ratio = measured_ratio()
-    b = factor_breakdown(**PREDICTION)
+    b = lesson.factor_breakdown(**PREDICTION)
     bound = 0.25 ** (depth - 1)
     return (
         f"Why: between h_{depth} and h_1 the gradient passes {depth - 1} layers. Each "
