@@ -238,41 +238,26 @@ def _bn_cases() -> tuple[list[tuple], list[tuple]]:
     differ between the cases of each mode, so that a hard-coded value shows in both modes.
     """
     rng = np.random.default_rng(7)
+
+    def case(x, momentum, eps, training):
+        features = x.shape[1]
+        gamma, beta = rng.uniform(0.5, 2, features), rng.standard_normal(features)
+        running_mean, running_var = rng.standard_normal(features), rng.uniform(0.5, 2, features)
+        return (x, gamma, beta, running_mean, running_var, momentum, eps, training)
+
     train = []
     for batch, features, momentum, eps in ((6, 4, 0.1, 1e-3), (3, 5, 0.3, 1e-5)):
         centre = rng.uniform(-3, 3, features)
         spread = rng.uniform(0.5, 3, features)
         spread[0] = 0.05
-        x = centre + spread * rng.standard_normal((batch, features))
         train.append(
-            (
-                x,
-                rng.uniform(0.5, 2, features),
-                rng.standard_normal(features),
-                rng.standard_normal(features),
-                rng.uniform(0.5, 2, features),
-                momentum,
-                eps,
-                True,
-            )
+            case(centre + spread * rng.standard_normal((batch, features)), momentum, eps, True)
         )
     evaluation = []
     for batch, features, momentum, eps in ((5, 3, 0.2, 1e-3), (1, 4, 0.1, 1e-5)):
-        x = rng.uniform(-3, 3, features) + rng.uniform(0.5, 3) * rng.standard_normal(
-            (batch, features)
-        )
-        evaluation.append(
-            (
-                x,
-                rng.uniform(0.5, 2, features),
-                rng.standard_normal(features),
-                rng.standard_normal(features),
-                rng.uniform(0.5, 2, features),
-                momentum,
-                eps,
-                False,
-            )
-        )
+        centre, spread = rng.uniform(-3, 3, features), rng.uniform(0.5, 3)
+        x = centre + spread * rng.standard_normal((batch, features))
+        evaluation.append(case(x, momentum, eps, False))
     return train, evaluation
 
 
