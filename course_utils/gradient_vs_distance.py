@@ -290,6 +290,8 @@ def attention_gradient_vs_distance(
     return DistanceProfile(lengths, norms, alphas, slope)
 
 
+# --- the whole argument: four networks on one figure ------------------------------------------
+
 MAX_DISTANCE = 100
 """The figure runs over distances 1..100 (layers, time steps or tokens)."""
 
@@ -448,7 +450,7 @@ def draw(ax, curves: Curves, short: bool = False) -> None:
 
 
 def whole_argument_figure(radius: float = 0.9, forget_bias: float = 1.0) -> Figure:
-    """The course's argument as one figure (no required arguments: lesson 10 calls it bare)."""
+    """The course's argument as one figure (lesson 09): ``whole_argument``, drawn."""
     fig, axes = plots.figure(width=7.5, height=4.0)
     ax = axes[0, 0]
     draw(ax, whole_argument(radius, forget_bias))

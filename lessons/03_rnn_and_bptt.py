@@ -288,9 +288,7 @@ for t in reversed(range(50)):
     dh = step.dh_prev
 shares = np.array([np.linalg.norm(part) for part in parts])
 for k in (10, 40):
-    print(
-        f"contribution of the step {k} back, relative to the last step's: {shares[k] / shares[0]:.1e}"
-    )
+    print(f"the step {k} back contributes {shares[k] / shares[0]:.1e} of the last step's share")
 lesson.weight_shares_figure(shares)
 
 # %% [markdown]
@@ -472,9 +470,10 @@ print(f"tanh: typical slope {typical_slope:.3f} x weight gain {gain:.3f} = {esti
 # Neither statement runs the other way. The slider below shows the measured gradient
 # $\lVert \delta_{T-k} \rVert$ (solid), the bound (dashed) and, for comparison, $\rho^k$, the
 # linear RNN's rate (dotted), against the lag $k$, for the loss $L = r \cdot h_T$ of a random
-# RNN with 64 units and random inputs.
-# Its controls: the sequence length $T$; the size of `W_hh`, set either as its spectral radius
-# or as its largest singular value; and the activation.
+# RNN with 64 units and random inputs (`rnn.gradient_vs_lag`). Its controls: the sequence
+# length $T$; the size of `W_hh`, set either as its spectral radius or as its largest singular
+# value; and the activation. The title and the readout name the regime (vanishing or
+# exploding) and give the measured slope per step against the bound's.
 #
 # Things to try: the linear RNN at several radii (the measured line runs parallel to $\rho^k$);
 # tanh at $\rho = 0.9$ (it vanishes although the bound grows); tanh at $\rho = 3$ (it explodes);
@@ -567,10 +566,12 @@ print("steps from 'cat' to 'was':", tasks.sentence_lag(sentence, "cat", "was"))
 # lags puts it under the words:
 
 # %%
-words = tasks.tokenize(sentence)[:10]  # up to "was"
-lag = tasks.sentence_lag(sentence, "cat", "was")
+words = tasks.tokenize(sentence)
+words = words[: words.index("was") + 1]  # the ten words up to "was", where the loss is
 at_word = rnn.gradient_vs_lag(len(words), 0.9, "tanh").norms[::-1]  # ||dL/dh|| at each word
-print(f"fraction of the gradient at 'was' that reaches 'cat' (seed 0): {at_word[1]:.2%}")
+cat = words.index("cat")
+print(f"fraction of the gradient at 'was' that reaches 'cat' (seed 0): {at_word[cat]:.2%}")
+lag = tasks.sentence_lag(sentence, "cat", "was")
 over_seeds = [rnn.gradient_vs_lag(len(words), 0.9, "tanh", seed=s).norms[lag] for s in range(10)]
 print(f"over seeds 0-9: from {min(over_seeds):.2%} to {max(over_seeds):.2%}")
 for word, norm in list(zip(words, at_word, strict=True))[-4:-1]:
@@ -586,8 +587,8 @@ lesson.sentence_figure(words, at_word, lag)
 # between 0.46 % and 1.30 % over ten random networks, printed above). Meanwhile "milk", "of"
 # and "bowl" receive 61 %, 31 % and 14 % of it: when the network is trained to predict
 # "was", the change to its weights is driven almost entirely by the last few words, and the
-# long-range dependency on "cat" is a whisper under them. At the first word of a 50-word sentence (49 steps back), the fraction
-# is about $2 \times 10^{-13}$.
+# long-range dependency on "cat" is a whisper under them. At the first word of a 50-word
+# sentence (49 steps back), the fraction is about $2 \times 10^{-13}$.
 #
 # Two honest caveats. This RNN is untrained; training changes $W$, and a trained network can
 # hold some information longer. And 0.5 % is not zero: with enough examples a plain RNN can

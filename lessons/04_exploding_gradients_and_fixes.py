@@ -113,11 +113,12 @@ lesson.phase_figure(radii, slopes, boundary)
 #
 # So the linear, ReLU and tanh networks all explode once $W$ is large enough; the sigmoid, with
 # its slopes of at most 1/4, still vanishes at radius 4. Explosion comes from the repeated
-# multiplication by $W$; the activation shifts where it starts. And a long sequence turns a modest rate into an astronomical number:
+# multiplication by $W$; the activation shifts where it starts. And a long sequence turns a
+# modest rate into an astronomical number (the slider's readout at $T = 1000$):
 
 # %%
 print(f"largest float64: {np.finfo(np.float64).max:.2g}")
-for radius, activation in ((3.0, "tanh"), (4.0, "relu")):  # the slider at T = 1000
+for radius, activation in ((3.0, "tanh"), (4.0, "relu")):
     result = gradient_vs_distance.lag_profile(T=1000, radius=radius, activation=activation)
     print(gradient_vs_distance.readout_lag(result))
 
@@ -132,9 +133,9 @@ for radius, activation in ((3.0, "tanh"), (4.0, "relu")):  # the slider at T = 1
 # The article's section "ReLU:虚假的先知" (ReLU: the false prophet) says that ReLU helped
 # feed-forward networks (networks without recurrence, like lesson 02's), but
 # "由于其无界性,导致了梯度爆炸问题" (being unbounded, it causes exploding gradients),
-# especially in RNNs where the same weights are applied again and again. Let us separate the two things that can blow up: the **state** $h_T$ (the forward
-# pass) and the **gradient** $\partial h_T / \partial h_0 = J_T \cdots J_1$ (the backward
-# pass). `lesson.four_ways` runs one random $W$ (entries drawn from $N(0, 1/H)$,
+# especially in RNNs where the same weights are applied again and again. Let us separate the
+# two things that can blow up: the **state** $h_T$ (the forward pass) and the **gradient**
+# $\partial h_T / \partial h_0 = J_T \cdots J_1$ (the backward pass). `lesson.four_ways` runs one random $W$ (entries drawn from $N(0, 1/H)$,
 # $H = 64$ units, $T = 100$ steps, random inputs) four ways:
 #
 # - tanh with the recurrent matrix $1.5\,W$;
@@ -603,9 +604,9 @@ say(
 # The classroom metaphor, made precise: each feature is "calmed" separately, using only the
 # statistics of the current batch, and then the network is free to choose each feature's new
 # mean $\beta_j$ and spread $\gamma_j$: the outputs are *not* forced to mean 0 and standard
-# deviation 1. A batch of 256 examples with two features on
-# very different scales, before and after (`normalization.batchnorm_forward`, in training
-# mode; its last two arguments are the running statistics, which the next section explains):
+# deviation 1. A batch of 256 examples with two features on very different scales, before
+# and after (`normalization.batchnorm_forward`, in training mode; its last two arguments are
+# the running statistics, which the next section explains):
 
 # %%
 rng = np.random.default_rng(0)
@@ -727,10 +728,10 @@ norms = {
     bn: [normalization.mlp_layer_grad_norms("sigmoid", bn, seed=s) for s in range(5)]
     for bn in (False, True)
 }
-plain, normed = ([n[0] / n[-1] for n in norms[bn]] for bn in (False, True))  # layer 1 / 10
+ratio = {bn: [n[0] / n[-1] for n in runs] for bn, runs in norms.items()}  # layer 1 / layer 10
 print(
-    f"layer 1 / layer 10 gradient, seeds 0-4: without BN {min(plain):.1g} to {max(plain):.1g},"
-    f" with BN {min(normed):.2f} to {max(normed):.2f}"
+    f"layer 1 / layer 10 gradient, seeds 0-4: without BN {min(ratio[False]):.1g} to "
+    f"{max(ratio[False]):.1g}, with BN {min(ratio[True]):.2f} to {max(ratio[True]):.2f}"
 )
 lesson.mlp_figure(norms[False][0], norms[True][0])
 

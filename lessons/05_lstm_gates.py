@@ -283,8 +283,7 @@ ex.check_cell_path_prediction(guess)
 #
 # The slider puts the direct cell path (its median over the 64 units, solid blue) on the
 # course's gradient-against-distance figure, next to lesson 03's tanh RNN (64 units,
-# spectral radius 0.9; red-orange), for a loss at step $T$. Both
-# start at 1 at lag 0. The dotted line is $\sigma(b_f)^k$, what the product would be if every
+# spectral radius 0.9; red-orange), for a loss at step $T$. Both start at 1 at lag 0. The dotted line is $\sigma(b_f)^k$, what the product would be if every
 # forget gate sat exactly at $\sigma(b_f)$. Controls: the forget-gate bias $b_f$ and the
 # sequence length $T$. The title gives the *typical* forget gate, $e^{\overline{\log f}}$
 # (the geometric mean over all units and steps, the factor per step that the product

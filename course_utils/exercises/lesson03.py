@@ -288,23 +288,12 @@ def check_bptt_dW_hh(fn) -> CheckResult:
 PREDICT_T, PREDICT_RADIUS, PREDICT_LAG = 100, 0.7, 20
 
 
-def measured_linear_gradient(
-    radius: float = PREDICT_RADIUS,
-    lag: int = PREDICT_LAG,
-    T: int = PREDICT_T,
-    activation: str = "linear",
-    seed: int = 0,
-) -> float:
-    """||dL/dh_{T-lag}|| / ||dL/dh_T|| measured by ``rnn.gradient_vs_lag`` (H = 64, seed 0)."""
-    return float(rnn.gradient_vs_lag(T, radius, activation, seed=seed).norms[lag])
-
-
 def check_gradient_prediction(guess) -> CheckResult:
     """Is `guess` within a factor of 10 of the linear RNN's measured gradient at lag 20?"""
-    measured = measured_linear_gradient()
+    profile = rnn.gradient_vs_lag(PREDICT_T, PREDICT_RADIUS, "linear")  # seed 0
     return check_estimate(
         guess,
-        measured,
+        float(profile.norms[PREDICT_LAG]),
         exercise="gradient at lag 20",
         factor=10.0,
         explanation=(

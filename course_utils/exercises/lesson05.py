@@ -260,19 +260,14 @@ def check_cell_path_products(fn) -> CheckResult:
 PREDICT_BIAS, PREDICT_T = 1.0, 100
 
 
-def measured_cell_path(forget_bias: float = PREDICT_BIAS, T: int = PREDICT_T) -> float:
-    """Median over 64 units of the direct cell-path product at lag T-1 (seed 0)."""
-    return float(lstm.cell_path_gradient(forget_bias, T).median[T - 1])
-
-
 def check_cell_path_prediction(guess) -> CheckResult:
     """Is `guess` within a factor of 10 of the measured median cell-path product at lag 99?"""
-    measured = measured_cell_path()
+    path = lstm.cell_path_gradient(PREDICT_BIAS, PREDICT_T)
     lag = PREDICT_T - 1
     naive = float(sigmoid(PREDICT_BIAS)) ** lag
     return check_estimate(
         guess,
-        measured,
+        float(path.median[lag]),
         exercise="cell path at lag 99",
         factor=10.0,
         explanation=(
@@ -281,7 +276,7 @@ def check_cell_path_prediction(guess) -> CheckResult:
             f"{float(sigmoid(PREDICT_BIAS)):.3f}^{lag} = {naive:.2g}. The measured median is "
             f"a little smaller: the gates move with the input, and because log(sigmoid) is "
             f"concave those movements lower the average of log f (measured "
-            f"{lstm.cell_path_gradient(PREDICT_BIAS, PREDICT_T).mean_log_f:.3f} per step, "
+            f"{path.mean_log_f:.3f} per step, "
             f"against log sigmoid(1) = {float(np.log(sigmoid(PREDICT_BIAS))):.3f})."
         ),
     )

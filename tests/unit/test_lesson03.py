@@ -153,11 +153,11 @@ def test_lesson_w_is_the_slider_w():
 
 
 def test_exercise_3_measured_value_and_explanation():
-    measured = ex.measured_linear_gradient()
+    measured = rnn.gradient_vs_lag(100, 0.7, "linear").norms[20]  # exercise 3's RNN
     predicted = ex.PREDICT_RADIUS**ex.PREDICT_LAG
     assert measured == pytest.approx(1.83e-4, rel=0.01)
     assert 2 < predicted / measured < 10  # "a few times smaller", within the factor 10
-    tanh = ex.measured_linear_gradient(activation="tanh")
+    tanh = rnn.gradient_vs_lag(100, 0.7, "tanh").norms[20]  # "Now tanh"
     assert tanh == pytest.approx(7.0e-8, rel=0.01)
     assert 1e-4 < tanh / measured < 1e-3  # "between three and four powers of ten" (3.8e-4)
 
