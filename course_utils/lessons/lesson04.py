@@ -53,8 +53,10 @@ def first_crossing(radii: np.ndarray, slopes: np.ndarray) -> float:
     return float(radii[i] + (radii[i + 1] - radii[i]) * -slopes[i] / (slopes[i + 1] - slopes[i]))
 
 
-def phase_figure(radii: np.ndarray, slopes: dict[str, np.ndarray], boundary: dict[str, float]):
-    """Slope against radius, one line per activation (the keys), its crossing of 0 dotted;
+def phase_figure(
+    radii: np.ndarray, slopes: dict[str, np.ndarray], boundary: dict[str, float]
+) -> Figure:
+    """Slope against radius, one line per activation (the keys), a dot where it crosses 0;
     above 0 the gradient explodes, below it vanishes."""
     fig, axes = plots.figure(1, width=7.0, height=3.4)
     ax = axes[0, 0]
