@@ -3,8 +3,8 @@ argument in one figure.
 
 - An RNN's gradient against the time lag (lessons 03 and 04): ``lag_profile`` reads
   ``rnn.gradient_vs_lag`` (its measured slope, Pascanu et al.'s bound, vanishing or exploding,
-  overflow), ``draw_lag`` and ``readout_lag`` show it, ``lag_slider`` and ``lag_sweep`` put
-  them in a figure with each lesson's own controls and settings.
+  overflow), ``draw_lag`` and ``readout_lag`` show it; each lesson builds its slider and
+  sweep on them, with its own controls.
 - The gradient from attention's last output to its first token (lessons 07 and 09):
   ``attention_input_jacobian`` and ``attention_gradient_vs_distance``.
 - The whole argument (lessons 09 to 11): four networks at initialisation on one log-scale plot
@@ -38,7 +38,7 @@ from typing import NamedTuple
 import numpy as np
 from matplotlib.figure import Figure
 
-from course_utils import attention, lstm, mlp, plots, rnn, widgets
+from course_utils import attention, lstm, mlp, plots, rnn
 
 Array = np.ndarray
 
@@ -180,28 +180,6 @@ def draw_lag(axes: np.ndarray, res: LagResult) -> None:
     ax.set_yticks(ticks)
     ax.set_xlim(0, max(res.T - 1, 1))
     ax.set_title(f"{res.regime}\nslope {_slope_text(res.slope)} (bound {res.bound_slope:+.2f})")
-
-
-def lag_slider(controls: dict, layout_at: dict) -> widgets.InteractiveFigure:
-    """The gradient-against-lag figure with a lesson's controls (keyword arguments of
-    ``lag_profile``), laid out at ``layout_at``, the setting with the widest tick labels."""
-    return widgets.InteractiveFigure(
-        lag_profile, draw_lag, controls, readout_lag, height=3.4, layout_at=layout_at
-    )
-
-
-def lag_sweep(values: Sequence[float], fixed: dict, width: float) -> Figure:
-    """The figure at several spectral radii, side by side, with ``fixed`` settings."""
-    return widgets.static_sweep(
-        lag_profile,
-        draw_lag,
-        "radius",
-        list(values),
-        fixed,
-        label=lambda v: f"ρ = {v}",
-        height=3.3,
-        width=width,
-    )
 
 
 def slope_table(

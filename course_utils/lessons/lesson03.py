@@ -128,13 +128,27 @@ def lag_slider() -> widgets.InteractiveFigure:
         "scaling": widgets.dropdown("size means", SCALINGS, "radius"),
         "activation": widgets.dropdown("activation", ACTIVATIONS, "tanh"),
     }
-    return gradient_vs_distance.lag_slider(controls, layout_at={"T": T_MAX, "radius": 0.1})
+    return widgets.InteractiveFigure(
+        gradient_vs_distance.lag_profile,
+        gradient_vs_distance.draw_lag,
+        controls,
+        gradient_vs_distance.readout_lag,
+        height=3.4,
+        layout_at={"T": T_MAX, "radius": 0.1},  # ticks down to 1e-300, the widest labels
+    )
 
 
 def lag_sweep() -> Figure:
     """The slider's figure for a tanh RNN at four spectral radii (T = 100)."""
-    return gradient_vs_distance.lag_sweep(
-        [0.5, 0.9, 1.5, 3.0], {"T": 100, "activation": "tanh"}, width=14.0
+    return widgets.static_sweep(
+        gradient_vs_distance.lag_profile,
+        gradient_vs_distance.draw_lag,
+        "radius",
+        [0.5, 0.9, 1.5, 3.0],
+        {"T": 100, "activation": "tanh"},
+        label=lambda v: f"ρ = {v}",
+        height=3.3,
+        width=14.0,
     )
 
 

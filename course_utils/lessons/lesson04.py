@@ -33,13 +33,27 @@ def radius_slider() -> widgets.InteractiveFigure:
         "activation": widgets.dropdown("activation", list(ACTIVATIONS), "tanh"),
         "T": widgets.slider("sequence length T", 10, 1000, 10, 100, integer=True),
     }
-    return gradient_vs_distance.lag_slider(controls, layout_at={"radius": 0.5, "T": 1000})
+    return widgets.InteractiveFigure(
+        gradient_vs_distance.lag_profile,
+        gradient_vs_distance.draw_lag,
+        controls,
+        gradient_vs_distance.readout_lag,
+        height=3.4,
+        layout_at={"radius": 0.5, "T": 1000},  # ticks down to 1e-300, the widest labels
+    )
 
 
 def radius_sweep() -> Figure:
     """The tanh RNN at radius 1, 2 and 3 (T = 100): vanishing, the boundary, exploding."""
-    return gradient_vs_distance.lag_sweep(
-        [1.0, 2.0, 3.0], {"activation": "tanh", "T": 100}, width=11.0
+    return widgets.static_sweep(
+        gradient_vs_distance.lag_profile,
+        gradient_vs_distance.draw_lag,
+        "radius",
+        [1.0, 2.0, 3.0],
+        {"activation": "tanh", "T": 100},
+        label=lambda v: f"ρ = {v}",
+        height=3.3,
+        width=11.0,
     )
 
 
