@@ -1,16 +1,11 @@
-"""Gradient clipping: the practical fix for exploding gradients (lesson 04).
+"""Gradient clipping, the practical fix for exploding gradients (lesson 04).
 
-Holds:
-- ``global_norm``: the norm of all gradients taken together as one long vector;
-- ``clip_grad_norm``: rescale all gradients when their global norm exceeds a threshold
-  (Pascanu, Mikolov & Bengio 2013, Alg. 1), exactly as ``torch.nn.utils.clip_grad_norm_``;
-- ``clip_elementwise``: clamp every entry to [-bound, bound], as Karpathy's min-char-rnn
-  does (``np.clip(dparam, -5, 5)``); unlike norm clipping this changes the direction;
-- ``cosine``: cosine of the angle between two sets of gradients (did clipping turn them?);
-- ``train_with_clipping``: a tanh RNN on the adding problem with large recurrent weights,
-  trained by SGD with no clipping, norm clipping or element-wise clipping;
-- ``adding_rnn_size``: its number of parameters P. Element-wise clipping at b bounds a step's
-  norm by b sqrt(P), norm clipping at c by c: at b = c / sqrt(P) the two allow the same step.
+Clipping by the global norm (Pascanu, Mikolov & Bengio 2013, Alg. 1, as
+``torch.nn.utils.clip_grad_norm_``) rescales all gradients together and keeps their direction;
+clipping each entry (min-char-rnn's ``np.clip(dparam, -5, 5)``) turns it. Element-wise
+clipping at b bounds a step's norm by b sqrt(P) for P parameters, norm clipping at c by c: at
+b = c / sqrt(P) the two allow the same step. ``train_with_clipping`` trains a tanh RNN on the
+adding problem with either rule, or none.
 
 Gradients are a dict name -> array (as ``course_utils.rnn`` returns) or a list of arrays;
 functions return new arrays in the same container and never modify their input.
@@ -122,8 +117,7 @@ def train_with_clipping(
     ``threshold``. W_hh ~ gain N(0, 1/H), W_xh ~ N(0, 1/2), w_out ~ N(0, 1/H), biases 0;
     a fresh batch from ``adding_batch`` each step. Prediction y = h_T @ w_out + b_out, loss
     mean squared error (1/6 for always predicting 1). No RuntimeWarning is raised. A chaotic
-    run: where it overflows depends on the CPU's floating-point kernels (lesson 04 renders
-    its sentences from the run; tests/unit/test_lesson04.py holds the claims across seeds).
+    run: where it overflows depends on the CPU's floating-point kernels.
     """
     if clip not in (None, "norm", "elementwise"):
         raise ValueError(f"clip must be None, 'norm' or 'elementwise', got {clip!r}")

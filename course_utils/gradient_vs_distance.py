@@ -1,44 +1,196 @@
 """How much gradient survives a distance: the course's recurring measurement, and its whole
 argument in one figure.
 
-Four networks, each measured with the course function of the lesson that built it, at
-initialisation (nothing is trained), on one log-scale plot of gradient norm against distance:
+- An RNN's gradient against the time lag (lessons 03 and 04): ``lag_profile`` reads
+  ``rnn.gradient_vs_lag`` (its measured slope, Pascanu et al.'s bound, vanishing or exploding,
+  overflow), ``draw_lag`` and ``readout_lag`` show it; each lesson builds its slider and
+  sweep on them, with its own controls.
+- The gradient from attention's last output to its first token (lessons 07 and 09):
+  ``attention_input_jacobian`` and ``attention_gradient_vs_distance``.
+- The whole argument (lessons 09 to 11): four networks at initialisation on one log-scale plot
+  of gradient norm against distance, each divided by its value at distance 1, so that the
+  figure compares *how fast* each gradient falls, not the networks' arbitrary scales:
 
-- a deep sigmoid MLP (lesson 02, ``mlp.layer_gradient_norms``): distance = layers below the
-  output, the norm of dL/dh_l (Glorot init, width 64);
-- a tanh RNN (lesson 03, ``rnn.gradient_vs_lag``): distance = time lag k, ||dL/dh_{T-k}||
-  for L = <r, h_T> (64 units, spectral radius 0.9 by default);
-- an LSTM (lesson 05, ``lstm.full_vs_direct``): distance = lag k, ||dL/dc_{T-k}|| for
-  L = <r, c_T>, by full backpropagation through time, every path through c, h and the gates
-  (64 units, forget-gate bias 1 by default). Beside it, drawn dotted and labelled as such, the
-  same LSTM's direct cell path alone, ||r * f_T * ... * f_{T-k+1}||: one path of the gradient
-  (the product of the forget gates), not the gradient (lesson 05 measures both);
-- one self-attention layer (lessons 07 and 09, ``attention_gradient_vs_distance`` below):
-  distance = T - 1, ||dy_T/dx_1|| from the last output to the first token (d = 64, diffuse
-  weights).
+  - a deep sigmoid MLP (``mlp.layer_gradient_norms``): distance = layers below the output,
+    the norm of dL/dh_l (Glorot init, width 64);
+  - a tanh RNN (``rnn.gradient_vs_lag``): distance = time lag k, ||dL/dh_{T-k}|| for
+    L = <r, h_T> (64 units, spectral radius 0.9 by default);
+  - an LSTM (``lstm.full_vs_direct``): distance = lag k, ||dL/dc_{T-k}|| for L = <r, c_T>, by
+    full backpropagation through time (64 units, forget-gate bias 1 by default). Beside it,
+    drawn dotted and labelled as such, the same LSTM's direct cell path alone,
+    ||r * f_T * ... * f_{T-k+1}||: one path of the gradient, not the gradient;
+  - one self-attention layer (``attention_gradient_vs_distance``): distance = T - 1,
+    ||dy_T/dx_1|| from the last output to the first token (d = 64, diffuse weights).
 
-Every curve is divided by its value at distance 1, so the figure compares *how fast* each
-gradient falls with distance, not the networks' arbitrary scales. The MLP and RNN decay
-exponentially (a straight line on the log axis); the LSTM's gradient with forget bias 1 decays
-too, far more slowly, and with a large forget bias it stops decaying; attention, whose path is
-one step long at any distance, only dilutes like 1/distance.
-
-``whole_argument()`` returns the curves (pure, deterministic); ``whole_argument_figure()``
-draws them (lesson 09's section and lesson 10's wrap-up call it with no arguments).
+  The MLP and RNN decay exponentially (a straight line on the log axis); the LSTM's gradient
+  with forget bias 1 decays too, far more slowly, and with a large forget bias it stops
+  decaying; attention, whose path is one step long at any distance, only dilutes like
+  1/distance. ``whole_argument()`` returns the curves, ``whole_argument_figure()`` draws them.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from course_utils import attention, lstm, mlp, plots, rnn, tasks
+from course_utils import attention, lstm, mlp, plots, rnn
 
 Array = np.ndarray
+
+# --- an RNN's gradient against the time lag -------------------------------------------------
+
+SLOPE_TOLERANCE = 0.02
+"""A measured slope within this of 0 (per step) counts as "at the boundary"."""
+
+
+class LagResult(NamedTuple):
+    """One setting of the gradient-against-lag figure: ``rnn.gradient_vs_lag`` and its reading.
+
+    slope: ``profile.slope()``, the fit of log ||dL/dh_{T-k}|| over the second half of the
+    lags (nan if fewer than 2 finite points). regime: "overflow" if the forward state passed
+    float64's range (the Jacobians are then undefined), else "exploding", "vanishing" or "at
+    the boundary" by the slope's sign.
+    """
+
+    activation: str
+    scaling: str  # "radius": the radius set W_hh's spectral radius; "spectral": sigma_max
+    profile: rnn.LagProfile
+    slope: float
+    regime: str
+
+    @property
+    def T(self) -> int:
+        return len(self.profile.lags)
+
+    @property
+    def bound_slope(self) -> float:
+        """log(gamma sigma_max): the slope of Pascanu et al.'s bound, which no slope exceeds."""
+        return math.log(self.profile.gamma * self.profile.sigma_max)
+
+    @property
+    def undefined_from(self) -> int | None:
+        """The first lag whose gradient is undefined because the state overflowed, or None."""
+        lags = np.flatnonzero(np.isnan(self.profile.norms))
+        return int(lags[0]) if lags.size else None
+
+
+def lag_profile(
+    T: int = 100,
+    radius: float = 0.9,
+    activation: str = "tanh",
+    scaling: str = "radius",
+    seed: int = 0,
+) -> LagResult:
+    """Compute function of the gradient-against-lag sliders (lessons 03 and 04): the RNN of
+    ``rnn.gradient_vs_lag`` (64 units), with W_hh's spectral radius (scaling="radius") or
+    largest singular value (scaling="spectral") set to ``radius``."""
+    profile = rnn.gradient_vs_lag(int(T), float(radius), activation, seed=seed, norm=scaling)
+    try:
+        slope = profile.slope()
+    except ValueError:  # fewer than 2 defined points: the state overflowed at once
+        slope = math.nan
+    if np.isnan(profile.norms).any():
+        regime = "overflow"
+    elif slope > SLOPE_TOLERANCE:
+        regime = "exploding"
+    elif slope < -SLOPE_TOLERANCE:
+        regime = "vanishing"
+    else:
+        regime = "at the boundary"
+    return LagResult(activation, scaling, profile, slope, regime)
+
+
+def power_of_ten(log_value: float) -> str:
+    """exp(log_value) to 2 significant digits, also beyond float64's range: '1.5e-25',
+    '0.0071', '230', '2e+477'; '0' and 'inf' for infinite logs."""
+    if not math.isfinite(log_value):
+        return "0" if log_value < 0 else "inf"
+    exponent = log_value / math.log(10)
+    whole = math.floor(exponent)
+    mantissa = round(10 ** (exponent - whole), 1)
+    if mantissa == 10:
+        mantissa, whole = 1.0, whole + 1
+    if -3 <= whole < 3:
+        return f"{round(mantissa * 10.0**whole, 1 - whole):g}"
+    return f"{mantissa:g}e{whole:+d}"
+
+
+def _slope_text(slope: float, unit: str = "") -> str:
+    return "n/a" if math.isnan(slope) else f"{slope:+.2f}{unit}"
+
+
+def readout_lag(res: LagResult) -> str:
+    """One line: the settings, the regime, the gradient at the last lag, the measured slope
+    against the bound's."""
+    p, last = res.profile, res.T - 1
+    if res.scaling == "spectral":
+        weights = f"sigma_max = {p.sigma_max:.2f} (rho {p.rho:.2f})"
+    else:
+        weights = f"rho = {p.rho:.2f} (sigma_max {p.sigma_max:.2f})"
+    if res.undefined_from is not None:
+        value = (
+            f"the state h_t passed float64's maximum (1.8e308), so the gradient is "
+            f"undefined from lag {res.undefined_from} on (▲)"
+        )
+    else:
+        value = f"gradient at lag {last} = {power_of_ten(p.log_norms[last])} of lag 0"
+        if np.isinf(p.norms).any():
+            first = int(np.argmax(np.isinf(p.norms)))
+            value += f", past float64's maximum (1.8e308) from lag {first} on (▲)"
+        elif p.norms[last] == 0:
+            value += ", below float64's smallest number (▼)"
+    return (
+        f"{res.activation}, {weights}, T = {res.T}: {res.regime}; {value}; measured slope "
+        f"{_slope_text(res.slope, '/step')} vs bound log(gamma sigma_max) = "
+        f"{res.bound_slope:+.2f}"
+    )
+
+
+def draw_lag(axes: np.ndarray, res: LagResult) -> None:
+    """The measured gradient (solid), Pascanu's bound (dashed) and rho^k, a linear RNN's rate
+    (dotted), against the lag on a log axis; the title gives the regime, then both slopes."""
+    (ax,) = axes
+    p = res.profile
+    with np.errstate(over="ignore", under="ignore"):
+        rho_k = np.exp(p.lags * math.log(p.rho))
+    # Fix the y range first: autoscaling a log axis near 1e308 overflows inside matplotlib.
+    low, high, ticks = plots.log_axis_limits(p.norms, p.bound, rho_k, np.array([0.1, 10.0]))
+    ax.set_yscale("log")
+    ax.set_ylim(low, high)
+    ax.set_autoscaley_on(False)
+    ax.axhline(1.0, color=plots.COLOURS["bound"], lw=0.8)
+    keep = np.isfinite(rho_k) & (rho_k > 0)
+    ax.plot(
+        p.lags[keep], rho_k[keep], ":", color=plots.COLOURS["bound"], lw=1.5, label="ρ^k (linear)"
+    )
+    plots.gradient_vs_distance(
+        ax,
+        p.lags,
+        p.norms,
+        label=res.activation,
+        bound=p.bound,
+        xlabel="time lag k (steps back from the loss)",
+        ylabel="‖dL/dh_(T−k)‖",
+    )
+    ax.set_yticks(ticks)
+    ax.set_xlim(0, max(res.T - 1, 1))
+    ax.set_title(f"{res.regime}\nslope {_slope_text(res.slope)} (bound {res.bound_slope:+.2f})")
+
+
+def slope_table(
+    radii: Sequence[float],
+    activations: Sequence[str],
+    T: int = 100,
+    seed: int = 0,
+) -> dict[tuple[str, float], LagResult]:
+    """``lag_profile`` at every (activation, radius) pair (spectral-radius scaling)."""
+    return {(a, r): lag_profile(T, r, a, seed=seed) for a in activations for r in radii}
+
 
 # --- attention: the gradient from the last output to the first token ------------------------
 
@@ -94,12 +246,9 @@ def attention_gradient_vs_distance(
     The sequences are nested, so only the length changes: token 1 and the last (query) token
     are the same for every T, and tokens 2..T-1 are the first T-2 of one fixed stream. The
     query's scores are then ~ N(0, 1) and the weights diffuse, a_{T,1} ~ 1/T, so the gradient
-    decays like 1/T, polynomially. Measured (d = 64, seed 0): 1.52 at T = 8, 4.4e-3 at
-    T = 2048, log-log slope -1.06 (seeds 0-4: -0.99 to -1.06; the norm at T = 8 ranges 0.25
-    to 3.1 with the seed, as a_{T,1} ~ exp(s_1) / T does). An RNN's decays exponentially
-    (``course_utils.rnn.gradient_vs_lag``). margin > 0 adds a learned focus on token 1: the
-    gradient stays O(1) until T >> exp(margin) (margin 8: a_{T,1} = 0.998 at T = 8, 0.55 at
-    T = 2048; norm 7.9 -> 4.7). T: lengths >= 2. About 5 ms for the default.
+    decays like 1/T, polynomially (an RNN's decays exponentially, ``rnn.gradient_vs_lag``).
+    margin > 0 adds a learned focus on token 1: the gradient stays O(1) until T >> exp(margin).
+    T: lengths >= 2.
     """
     lengths = np.asarray(T, dtype=int).reshape(-1)
     if lengths.min() < 2:
@@ -119,46 +268,7 @@ def attention_gradient_vs_distance(
     return DistanceProfile(lengths, norms, alphas, slope)
 
 
-# --- an RNN reading the article's sentence ------------------------------------------------------
-
-
-class SentenceGradient(NamedTuple):
-    """The gradient of a loss at word_b, at every word up to it (tanh RNN, one word a step)."""
-
-    words: list[str]  # tokens up to and including word_b
-    norms: np.ndarray  # ||dL/dh_word|| for each of those words; 1 at word_b
-    lag: int  # steps from word_a to word_b
-    fraction: float  # ||dL/dh_word_a|| / ||dL/dh_word_b||
-    fractions_over_seeds: np.ndarray  # the same fraction for seeds 0..9
-    radius: float
-    activation: str
-
-
-def sentence_gradient(
-    sentence: str = tasks.ARTICLE_SENTENCE,
-    word_a: str = "cat",
-    word_b: str = "was",
-    radius: float = 0.9,
-    activation: str = "tanh",
-    seed: int = 0,
-) -> SentenceGradient:
-    """The article's sentence through a tanh RNN (lessons 03 and 05): feed the words up to word_b
-    to ``rnn.gradient_vs_lag``'s RNN (random vectors stand in
-    for the words), put the loss at word_b, and read the gradient at every earlier word."""
-    words = tasks.tokenize(sentence)
-    lag = tasks.sentence_lag(sentence, word_a, word_b)
-    end = words.index(word_a.lower()) + lag
-    T = end + 1
-
-    def profile(s):
-        return rnn.gradient_vs_lag(T, radius, activation, n_hidden=64, seed=s)
-
-    p = profile(seed)
-    over_seeds = np.array([profile(s).norms[lag] for s in range(10)])
-    return SentenceGradient(
-        words[:T], p.norms[::-1].copy(), lag, float(p.norms[lag]), over_seeds, radius, activation
-    )
-
+# --- the whole argument: four networks on one figure ------------------------------------------
 
 MAX_DISTANCE = 100
 """The figure runs over distances 1..100 (layers, time steps or tokens)."""
@@ -219,7 +329,7 @@ def _read_only(a: Array) -> Array:
     return a
 
 
-@functools.lru_cache(maxsize=64)  # the slider's 29 radii, each computed once
+@functools.lru_cache(maxsize=64)  # each of the slider's radii computed once
 def rnn_curve(radius: float, max_distance: int = MAX_DISTANCE, seed: int = 0) -> Array:
     """The tanh RNN's ||dL/dh_{T-k}|| for k = 1..D, relative to k = 1: (D,), read-only."""
     profile = rnn.gradient_vs_lag(max_distance + 1, radius, "tanh", seed=seed)
@@ -227,7 +337,7 @@ def rnn_curve(radius: float, max_distance: int = MAX_DISTANCE, seed: int = 0) ->
         return _read_only(np.exp(profile.log_norms[1:] - profile.log_norms[1]))
 
 
-@functools.lru_cache(maxsize=64)  # the slider's 17 biases: about 20 ms each, computed once
+@functools.lru_cache(maxsize=64)  # each of the slider's biases computed once
 def lstm_curves(
     forget_bias: float, max_distance: int = MAX_DISTANCE, seed: int = 0
 ) -> tuple[Array, Array]:
@@ -249,8 +359,8 @@ def whole_argument(
 
     radius: the tanh RNN's spectral radius (``rnn.init_rnn``); forget_bias: the LSTM's
     forget-gate bias (``lstm.init_lstm``). Every curve is cached: the MLP and attention
-    curves depend on neither setting, and moving one setting recomputes only its own curves
-    (about 3 ms for the RNN, 20 ms for the LSTM's full BPTT). Seeded and deterministic.
+    curves depend on neither setting, and moving one setting recomputes only its own curves.
+    Seeded and deterministic.
     """
     distances = np.arange(1, max_distance + 1)
     mlp_norms = _mlp_curve(max_distance, seed)
@@ -289,8 +399,8 @@ def draw(ax, curves: Curves, short: bool = False) -> None:
     """The curves on one log-scale axis; a curve that underflows or overflows is drawn by
     ``plots.gradient_vs_distance``, which marks those points on the edge.
 
-    short=True (the slider): fixed brief legend labels, 3 ticks on x and at most 5 on y. Each
-    text costs about 0.7 ms per redraw, most of the update's time, so the slider draws few."""
+    short=True (the slider): fixed brief legend labels, 3 ticks on x and at most 5 on y, as
+    drawing text is most of a redraw's time."""
     if short:
         labels = SHORT_LABELS
     else:
@@ -318,7 +428,7 @@ def draw(ax, curves: Curves, short: bool = False) -> None:
 
 
 def whole_argument_figure(radius: float = 0.9, forget_bias: float = 1.0) -> Figure:
-    """The course's argument as one figure (no required arguments: lesson 10 calls it bare)."""
+    """The course's argument as one figure (lesson 09): ``whole_argument``, drawn."""
     fig, axes = plots.figure(width=7.5, height=4.0)
     ax = axes[0, 0]
     draw(ax, whole_argument(radius, forget_bias))

@@ -1,7 +1,8 @@
-"""The LSTM cell in numpy, its backprop through time, and lesson 05's experiments.
+"""The LSTM cell in numpy, and its backprop through time (Hochreiter & Schmidhuber 1997, with
+the forget gate of Gers, Schmidhuber & Cummins 2000).
 
-Convention: row vectors, as in ``course_utils.rnn``; gates stacked in torch's order (i, f, g, o)
------------------------------------------------------------------------------------------------
+Gates stacked in torch's order (i, f, g, o), with row vectors as in ``course_utils.rnn``
+-----------------------------------------------------------------------------------------
 With x_t of shape (batch, n_in) and h_t, c_t of shape (batch, H), ONE matrix product gives the
 pre-activations of all four gate blocks, z_t of shape (batch, 4H):
 
@@ -15,30 +16,17 @@ pre-activations of all four gate blocks, z_t of shape (batch, 4H):
     c_t = f_t * c_{t-1} + i_t * g_t              (elementwise)
     h_t = o_t * tanh(c_t)
 
-The blocks are ``[i | f | g | o]``, columns 0:H, H:2H, 2H:3H, 3H:4H. A classic mistake is to
-slice them in another order (other code bases use others; i, f, o, g is common): the code
-still runs, and the gradient check even passes, but the weights no longer mean what torch's
-mean. ``GATES`` names the order and ``gate_slice`` gives the columns.
-
+A classic mistake is to slice the blocks in another order (other code bases use others; i, f,
+o, g is common): the code still runs, and the gradient check even passes, but the weights no
+longer mean what torch's mean. ``GATES`` names the order and ``gate_slice`` gives the columns.
 torch.nn.LSTM stores ``weight_ih_l0`` = W_x.T (4H, n_in), ``weight_hh_l0`` = W_h.T (4H, H)
-and TWO biases ``bias_ih_l0`` + ``bias_hh_l0`` whose sum is b; ``to_torch_lstm`` puts b in
-the first and zeros in the second. The forget gate is Gers, Schmidhuber & Cummins (2000); the
-1997 LSTM (Hochreiter & Schmidhuber) had no forget gate: its cell kept a fixed self-loop of
-weight 1, the "constant error carousel".
+and TWO biases ``bias_ih_l0`` + ``bias_hh_l0`` whose sum is b. The 1997 LSTM had no forget
+gate: its cell kept a fixed self-loop of weight 1, the "constant error carousel".
 
 The cell path. Along the direct path c_{t-1} -> c_t the derivative is dc_t/dc_{t-1} = diag(f_t),
 so dc_T/dc_{T-k} = prod_{t=T-k+1}^{T} f_t, elementwise: no weight matrix and no squashing
 derivative, only forget gates. It vanishes when f < 1 stays far from 1, and it cannot explode
-(0 < f < 1). With forget bias b_f, f ~ sigmoid(b_f): 0.5 at b_f = 0, 0.73 at 1, 0.95 at 3.
-
-Holds:
-- ``init_lstm``, ``lstm_step``, ``lstm_forward``, ``lstm_step_backward``, ``lstm_backward``;
-- ``to_torch_lstm``: the same cell as a float64 torch.nn.LSTM (for checks);
-- ``cell_path_gradient``: the lesson-05 slider (forget bias, T -> prod f against lag);
-- ``input_gradient_ratio``: ||dL/dx_1|| / ||dL/dx_T|| for torch's RNN, LSTM and GRU;
-- ``rnn_parameter_count``, ``gru_parameter_count``, ``lstm_parameter_count``;
-- ``agreement_lstm`` and ``gate_activations``: a hand-set 2-unit LSTM that carries a subject's
-  number across a relative clause, and its gates over a sentence (the heatmap).
+(0 < f < 1). With forget bias b_f, f ~ sigmoid(b_f).
 
 Everything numpy is float64; torch is imported inside the functions that need it.
 """
@@ -49,7 +37,7 @@ import numpy as np
 
 from course_utils.activations import sigmoid
 from course_utils.rnn import decay_rate
-from course_utils.tasks import AGREEMENT_VOCAB, PLURAL_NOUNS, SINGULAR_NOUNS, VERBS, encode
+from course_utils.tasks import AGREEMENT_VOCAB, encode
 
 Array = np.ndarray
 Params = dict[str, Array]
@@ -224,7 +212,7 @@ def to_torch_lstm(params: Params):
     return lstm
 
 
-# --- lesson 05: the cell path and the forget-gate bias ------------------------------------------
+# --- the cell path and the forget-gate bias ---------------------------------------------------
 
 
 class CellPath(NamedTuple):
@@ -244,6 +232,11 @@ class CellPath(NamedTuple):
     naive: Array
     mean_log_f: float
 
+    @property
+    def typical_f(self) -> float:
+        """exp(mean log f): the geometric mean of the forget gates, the factor per step."""
+        return float(np.exp(self.mean_log_f))
+
 
 def cell_path_gradient(
     forget_bias: float,
@@ -259,9 +252,8 @@ def cell_path_gradient(
     log dc_T/dc_{T-k} = sum_{t=T-k+1}^{T} log f_t (Gers et al. 2000's cell with the 1997
     carousel's additive update). Lag T-1 is what reaches step 1. The naive prediction
     sigmoid(b_f)^k ignores the input-dependent part of f. Computed in log space, so no
-    underflow warning. The lesson-05 slider: T = 100, H = 64 takes about 3 ms, T = 200 10 ms.
-    The full gradient reaching x_1 is larger than this direct path alone (other paths run
-    through h and the gates): compare ``input_gradient_ratio``.
+    underflow warning. The full gradient is larger than this direct path alone (other paths
+    run through h and the gates): compare ``full_vs_direct``.
     """
     rng = np.random.default_rng(seed)
     params = init_lstm(n_in, n_hidden, forget_bias, rng)
@@ -275,45 +267,6 @@ def cell_path_gradient(
         naive = np.exp(np.arange(T) * np.log(sigmoid(forget_bias)))
     low, median, high = np.percentile(products, [10, 50, 90], axis=1)
     return CellPath(np.arange(T), log_products, median, low, high, naive, float(log_f.mean()))
-
-
-def input_gradient_ratio(
-    model: str = "lstm",
-    T: int = 100,
-    forget_bias: float | None = None,
-    seed: int = 0,
-    n_hidden: int = 64,
-    batch: int = 32,
-    n_in: int = 8,
-) -> float:
-    """||dL/dx_1|| / ||dL/dx_T|| at initialisation, with L = sum of h_T (torch autograd).
-
-    model: "rnn" (tanh), "lstm" or "gru", built by torch with its default initialisation
-    (seeded by ``seed``), except that for the LSTM a number ``forget_bias`` sets the forget
-    block of bias_ih_l0 to it and that of bias_hh_l0 to 0 (None keeps torch's default).
-    Inputs x ~ N(0, 1), shape (T, batch, n_in); computed in float64 so nothing underflows.
-    How much of the gradient reaches the first input compared with the last one: measured at
-    T = 100, seed 0: 4.9e-22 (RNN), 1.6e-20 (LSTM, b_f = 0), 2.1e-7 (b_f = 1), 4.7 (b_f = 3)
-    and 4.2e-18 (GRU). Seeds 1 and 2 give 1.4e-27 and 1.1e-23 for the RNN, 4.4e-20 and
-    2.5e-20 for the GRU, and the LSTM's values within a factor 5 of seed 0's. About 30 ms.
-    """
-    import torch
-
-    if forget_bias is not None and model != "lstm":
-        raise ValueError(f"forget_bias is an LSTM setting; got {forget_bias} for {model!r}")
-    modules = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}
-    if model not in modules:
-        raise ValueError(f"model must be one of {sorted(modules)}, got {model!r}")
-    generator = torch.Generator().manual_seed(seed)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        net = modules[model](n_in, n_hidden).double()
-    if forget_bias is not None:
-        set_forget_bias(net, forget_bias)
-    x = torch.randn(T, batch, n_in, generator=generator, dtype=torch.float64, requires_grad=True)
-    out, _ = net(x)
-    out[-1].sum().backward()
-    return float(x.grad[0].norm() / x.grad[-1].norm())
 
 
 def set_forget_bias(lstm, value: float) -> None:
@@ -356,8 +309,8 @@ def full_vs_direct(
     n_in: int = 8,
     seed: int = 0,
 ) -> FullPath:
-    """Full BPTT through the LSTM of ``lstm.cell_path_gradient`` (same seed: same weights and
-    inputs), with the recurrent weights W_h multiplied by ``gain``.
+    """Full BPTT through the LSTM of ``cell_path_gradient`` (same seed: same weights and
+    inputs, then a random r), with the recurrent weights W_h multiplied by ``gain``.
 
     Walks ``lstm_step_backward`` from dL/dc_T = r, dL/dh_T = 0 and records the total
     dL/dc_t = (gradient from c_{t+1}) + (gradient through h_t = o_t tanh(c_t)); the direct
@@ -403,42 +356,7 @@ def lstm_parameter_count(n_in: int, n_hidden: int) -> int:
     return 4 * rnn_parameter_count(n_in, n_hidden)
 
 
-# --- a hand-set LSTM that carries a number across a relative clause -----------------------------
-
-
-def agreement_lstm(vocab: tuple[str, ...] = AGREEMENT_VOCAB, gain: float = 10.0) -> Params:
-    """Hand-set (not trained) weights of a 2-unit LSTM that solves subject-verb agreement.
-
-    Inputs are one-hot over ``vocab`` (n_in = len(vocab)); nouns are the words of
-    ``tasks.SINGULAR_NOUNS`` and ``tasks.PLURAL_NOUNS``, verbs those of ``tasks.VERBS``.
-    Unit 1 is a "noun seen" flag; unit 0 holds the subject's number, -0.99 singular, +0.99
-    plural:
-    - WRITE: unit 0's input gate opens on a noun only while the flag is off, so only on the
-      first noun, the subject: z_i0 = gain (noun) - gain/2 - 2 gain h_1. Its candidate is
-      g_0 = tanh(-/+ 3) for a singular/plural noun and 0 for any other word.
-    - KEEP: both forget gates sit at sigmoid(gain) = 0.99995, so the cell holds its value
-      through the clause and its distractor nouns (0.99995^30 = 0.9985).
-    - READ: unit 0's output gate opens only at a verb: z_o0 = gain (verb) - gain/2. At the
-      verb, h_0 = o_0 tanh(c_0) > 0 means plural.
-    The flag writes g_1 = tanh(3) on every noun and always shows it (o_1 ~ 1), so h_1 >= 0.76
-    after the first noun. Every weight was chosen by hand to make the mechanism readable;
-    a trained LSTM spreads the same job over many units.
-    """
-    index = {word: k for k, word in enumerate(vocab)}
-    W_x, W_h, b = np.zeros((len(vocab), 8)), np.zeros((2, 8)), np.zeros(8)
-    i0, i1, f0, f1, g0, g1, o0, o1 = range(8)  # gate-major columns: [i | f | g | o] of H = 2
-    b[[i0, i1, o0]] = -gain / 2
-    b[[f0, f1, o1]] = gain
-    W_h[1, i0] = -2 * gain
-    for words, sign in ((SINGULAR_NOUNS, -1.0), (PLURAL_NOUNS, 1.0)):
-        for word in words:
-            W_x[index[word], [i0, i1]] = gain
-            W_x[index[word], g0] = 3.0 * sign
-            W_x[index[word], g1] = 3.0
-    for word in VERBS:
-        if word in index:
-            W_x[index[word], o0] = gain
-    return {"W_x": W_x, "W_h": W_h, "b": b}
+# --- gates over a sentence --------------------------------------------------------------------
 
 
 class GateTrace(NamedTuple):

@@ -1,18 +1,10 @@
-"""Batch and layer normalisation, and what they fix and do not fix (lesson 04).
+"""Batch and layer normalisation in numpy, and what they fix and do not fix (lesson 04).
 
-Holds:
-- ``batchnorm_forward``: batch normalisation (Ioffe & Szegedy 2015) in numpy, training and
-  evaluation mode, with exactly the semantics of ``torch.nn.BatchNorm1d``;
-- ``layernorm_forward``: layer normalisation (Ba, Kiros & Hinton 2016), as
-  ``torch.nn.LayerNorm``;
-- ``mlp_layer_grad_norms``, ``mlp_gradient_ratio``: a deep sigmoid MLP at initialisation,
-  with and without BN: BN rescues the gradient reaching the first layer (torch);
-- ``rnn_lag_gradients``: dL/dh_{T-k} of a tanh RNN with and without LayerNorm (torch
-  autograd): normalising each step does not stop the product of recurrent Jacobians from
-  shrinking with the lag, so normalisation gives the network no memory.
-
-BN standardises each FEATURE over the BATCH, LN each EXAMPLE over its FEATURES; both then
-apply a learned scale gamma and shift beta, so outputs are not forced to mean 0, std 1.
+Batch norm (Ioffe & Szegedy 2015) standardises each FEATURE over the BATCH, layer norm (Ba,
+Kiros & Hinton 2016) each EXAMPLE over its FEATURES; both then apply a learned scale gamma and
+shift beta, so outputs are not forced to mean 0, std 1. The two torch experiments measure a
+deep sigmoid MLP's per-layer gradient with and without batch norm (depth), and a tanh RNN's
+gradient against the lag with and without layer norm (memory).
 """
 
 from typing import NamedTuple
@@ -98,7 +90,7 @@ def mlp_layer_grad_norms(
     PyTorch's default initialisation, float64, BN in training mode (batch statistics).
     Data: x ~ N(0, I_{n_in}), label 1[||x|| > median], cross-entropy loss, one batch.
     Weights come from ``seed`` (the caller's torch RNG is left untouched), data from
-    seed + 1. Runs in about 20 ms.
+    seed + 1.
     """
     import torch
 
@@ -120,17 +112,6 @@ def mlp_layer_grad_norms(
     torch.nn.functional.cross_entropy(net(x), labels).backward()
     hidden = [m for m in net if isinstance(m, torch.nn.Linear)][:depth]
     return np.array([m.weight.grad.norm().item() for m in hidden])
-
-
-def mlp_gradient_ratio(
-    activation: str = "sigmoid", batchnorm: bool = False, seed: int = 0
-) -> float:
-    """||dL/dW_1|| / ||dL/dW_10|| of the 10-layer, width-128 net of ``mlp_layer_grad_norms``.
-
-    Tiny (~1e-8) for sigmoid: the gradient vanishes on its way down; near 1 with BN.
-    """
-    norms = mlp_layer_grad_norms(activation, batchnorm, seed=seed)
-    return float(norms[0] / norms[-1])
 
 
 # --- what normalisation does not fix: memory ------------------------------------------------

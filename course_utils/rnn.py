@@ -1,4 +1,4 @@
-"""A vanilla recurrent network in numpy, backprop through time, and lessons 03-04's experiments.
+"""A vanilla recurrent network in numpy, and backprop through time (Elman 1990; Werbos 1990).
 
 Convention: row vectors, as in numpy and PyTorch code
 ------------------------------------------------------
@@ -20,21 +20,9 @@ Backprop multiplies the row gradient g_t = dL/dh_t by it from the right,
 g_{t-1} = g_t J_t = (g_t * phi'(a_t)) @ W_hh.T, so the transpose of W_hh appears only in
 the backward pass. BPTT: dL/dh_k = sum_{t >= k} dL_t/dh_t J_t J_{t-1} ... J_{k+1}.
 
-Holds:
-- initialisation: ``init_rnn``, ``scale_to_radius``, ``scale_to_norm``, ``identity_init``,
-  ``orthogonal_init``;
-- ``rnn_forward``, ``rnn_step_backward`` (one BPTT step), ``rnn_backward`` (full BPTT);
-- ``gradient_vs_lag`` and ``decay_rate``: the lesson-03 slider (gradient against time lag,
-  with the bound of Pascanu, Mikolov & Bengio 2013);
-- ``sentence_lag``: how many steps separate two words of a sentence;
-- ``state_and_jacobian_norms``, ``jacobian_singular_values``, ``activation_comparison``:
-  tanh vs ReLU vs IRNN, and orthogonal W (lesson 04);
-- ``loss_cliff``, ``wall_bias``, ``saddle_node_biases``: the single-unit RNN whose loss has
-  a wall, and where the wall is (Pascanu et al. 2013, lesson 04).
-
 Activations are "sigmoid", "tanh", "relu", "leaky_relu" (from ``course_utils.activations``)
-and "linear" (phi(a) = a), looked up by ``activations.get_activation``. Everything is float64;
-everything random takes a seed (an int or a numpy Generator).
+and "linear" (phi(a) = a). Everything is float64; everything random takes a seed (an int or a
+numpy Generator).
 """
 
 from typing import NamedTuple
@@ -237,7 +225,7 @@ def rnn_backward(dhs: Array, cache: RNNCache, params: Params) -> tuple[Array, Ar
     return dx, dh_next, grads
 
 
-# --- lesson 03: gradient against time lag ----------------------------------------------------
+# --- the gradient against the time lag ------------------------------------------------------
 
 
 class LagProfile(NamedTuple):
@@ -260,6 +248,11 @@ class LagProfile(NamedTuple):
     gamma: float
     overflowed: bool
 
+    def slope(self, start: int | None = None) -> float:
+        """The measured rate per step: ``decay_rate``'s fit, made on the log-norms, so that
+        gradients past float64's range (inf or 0 in ``norms``) still count."""
+        return _fit_log_slope(self.lags, self.log_norms, start)
+
 
 def gradient_vs_lag(
     T: int,
@@ -273,12 +266,12 @@ def gradient_vs_lag(
     """How the gradient of a loss at the last step shrinks or grows with the time lag k.
 
     The RNN is ``init_rnn(n_hidden, n_hidden, radius, norm, input_scale, seed)`` run from
-    h_0 = 0 on inputs x_t ~ N(0, I) (batch 1). The loss is L = <h_T, r> with a fixed random
-    unit vector r, so dL/dh_T = r and dL/dh_{T-k} = r J_T J_{T-1} ... J_{T-k+1}, k = 0..T-1.
-    The bound is Pascanu, Mikolov & Bengio (2013): ||J_t|| <= gamma sigma_max(W_hh), with
-    gamma = max |phi'| (1/4 sigmoid, 1 otherwise), hence ||dL/dh_{T-k}|| <= (gamma
-    sigma_max)^k ||r||. The product is propagated as a unit direction and a log-norm, so it
-    never overflows; no RuntimeWarning is raised. T = 100, H = 64 takes about 2.3 ms.
+    h_0 = 0 on inputs x_t ~ N(0, I) (batch 1); then a random r is drawn, and the loss is
+    L = <h_T, r / ||r||>, so dL/dh_T = r / ||r|| and dL/dh_{T-k} = dL/dh_T J_T ... J_{T-k+1},
+    k = 0..T-1. The bound is Pascanu, Mikolov & Bengio (2013): ||J_t|| <= gamma
+    sigma_max(W_hh), with gamma = max |phi'| (1/4 sigmoid, 1 otherwise), hence
+    ||dL/dh_{T-k}|| <= (gamma sigma_max)^k. The product is propagated as a unit direction and
+    a log-norm, so it never overflows; no RuntimeWarning is raised.
     """
     rng = np.random.default_rng(seed)
     params = init_rnn(n_hidden, n_hidden, radius, norm, input_scale, rng)
@@ -338,24 +331,26 @@ def _log_gradient_norms(dphi: Array, W_hh: Array, g: Array) -> Array:
 def decay_rate(lags: Array, norms: Array, start: int | None = None) -> float:
     """Measured per-step rate: least-squares slope of log(norm) against lag, lags >= start.
 
-    Compare with log(rho) (a linear RNN matches it within 0.003 at T = 100) and with Pascanu's
-    log(gamma sigma_max) (an upper bound for any phi). start=None fits the second half of
-    the lags: the early lags are a transient before the leading eigen-directions dominate
-    (fitting lags >= 20 of T = 100 instead biases a linear RNN's slope by up to -0.013).
-    Points with norm 0, inf or nan are left out; ValueError if fewer than 2 remain.
+    Compare with log(rho) (what a linear RNN's gradient follows) and with Pascanu's
+    log(gamma sigma_max) (an upper bound for any phi). start=None fits the second half of the
+    lags: the early lags are a transient before the leading eigen-directions dominate. Points
+    with norm 0, inf or nan are left out; ValueError if fewer than 2 remain.
     """
-    lags = np.asarray(lags, dtype=np.float64)
-    norms = np.asarray(norms, dtype=np.float64)
-    start = len(lags) // 2 if start is None else start
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_norms = np.log(norms)
+        return _fit_log_slope(lags, np.log(np.asarray(norms, dtype=np.float64)), start)
+
+
+def _fit_log_slope(lags: Array, log_norms: Array, start: int | None) -> float:
+    """The fit of ``decay_rate``, on natural logs: finite points at lags >= start only."""
+    lags = np.asarray(lags, dtype=np.float64)
+    start = len(lags) // 2 if start is None else start
     keep = (lags >= start) & np.isfinite(log_norms)
     if keep.sum() < 2:
         raise ValueError("fewer than 2 finite, non-zero norms at lags >= start to fit")
     return float(np.polyfit(lags[keep], log_norms[keep], 1)[0])
 
 
-# --- lesson 04: bounded state vs bounded gradient, IRNN --------------------------------------
+# --- the Jacobian of T steps, dh_T/dh_0 ------------------------------------------------------
 
 
 class StateAndJacobian(NamedTuple):
@@ -433,36 +428,7 @@ def jacobian_singular_values(
     return np.ldexp(np.linalg.svd(product, compute_uv=False), exponent)
 
 
-def activation_comparison(
-    n_hidden: int = 64, T: int = 100, gain: float = 1.5, seed: int | np.random.Generator = 0
-) -> dict[str, StateAndJacobian]:
-    """The lesson-04 table: one random W, three activations, and the IRNN.
-
-    W ~ N(0, 1/H) (spectral radius ~1, sigma_max ~2), x_t ~ N(0, I), W_xh ~ N(0, 1/H),
-    h_0 = 0. Keys: "tanh, gain*W" (bounded state, vanishing gradient), "relu, gain*W" (state
-    and gradient explode), "relu, W", and "irnn": W_hh = I, W_xh = I and inputs |x_t| >= 0,
-    so every unit stays active and dh_T/dh_0 is exactly I (norm 1.0; the state integrates
-    the input). With zero-mean inputs IRNN units switch off and cut their gradient.
-    """
-    rng = np.random.default_rng(seed)
-    W = rng.standard_normal((n_hidden, n_hidden)) / np.sqrt(n_hidden)
-    W_xh = rng.standard_normal((n_hidden, n_hidden)) / np.sqrt(n_hidden)
-    x = rng.standard_normal((T, n_hidden))
-    b = np.zeros(n_hidden)
-
-    def run(W_hh, W_in, inputs, activation):
-        params = {"W_hh": W_hh, "W_xh": W_in, "b": b}
-        return state_and_jacobian_norms(params, inputs, None, activation)
-
-    return {
-        "tanh, gain*W": run(gain * W, W_xh, x, "tanh"),
-        "relu, gain*W": run(gain * W, W_xh, x, "relu"),
-        "relu, W": run(W, W_xh, x, "relu"),
-        "irnn": run(identity_init(n_hidden), np.eye(n_hidden), np.abs(x), "relu"),
-    }
-
-
-# --- lesson 04: the loss cliff ---------------------------------------------------------------
+# --- one sigmoid unit (Pascanu et al. 2013): a loss with a wall ------------------------------
 
 
 class CliffLoss(NamedTuple):
@@ -483,8 +449,7 @@ def loss_cliff(
     on x_T itself, so the wall is taller, and it stands at the same place. For w > 4 the
     map x -> w sigmoid(x) + b has, over a range of b, two attractors; where w sigmoid'(x_0)
     > 1, the wall is where the unstable fixed point between them, the border of their
-    basins, crosses x_0: at b = ``wall_bias(w, x0)`` (at w = 6 the loss falls from ~13.19
-    to ~2.03 between b = -3.2350 and -3.2345). For w <= 4 it is smooth.
+    basins, crosses x_0: at b = ``wall_bias(w, x0)``. For w <= 4 it is smooth.
     Gradients come from forward-mode recursions dx_t/dw = s + w s' dx_{t-1}/dw and
     dx_t/db = 1 + w s' dx_{t-1}/db, with s = sigmoid(x_{t-1}); vectorised over the grid.
     Entry [i, j] is for w_values[i], b_values[j].

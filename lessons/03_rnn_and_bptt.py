@@ -62,7 +62,9 @@
 
 # %%
 from course_utils import gradient_vs_distance, rnn, tasks
+from course_utils.activations import tanh_prime
 from course_utils.display import show_source
+from course_utils.lessons import lesson03 as lesson
 
 show_source(rnn.rnn_forward)
 
@@ -88,18 +90,20 @@ print(f"spread (standard deviation) of the pre-activations a_t: {cache.pre.std()
 #
 # **How long does the state remember?** Take two sentences that differ only in their *first*
 # word, feed both to the same network, and measure how far apart the two hidden states are at
-# each later step. The batch dimension holds the two versions. Below, the tanh network and the
-# same network without any activation (the **linear RNN**, $\phi(a) = a$):
+# each later step. The batch dimension holds the two versions: we copy the first sequence of
+# `x` into the second, all but its first input. Below, the tanh network and the same network
+# without any activation (the **linear RNN**, $\phi(a) = a$):
 
 # %%
-from course_utils.lessons import lesson03 as lesson
-
-lesson.forgetting_figure()
-
-# %%
+twins = x.copy()
+twins[1:, 1] = twins[1:, 0]  # the two sequences now differ only at t = 1
+distances = {}
 for activation in ("tanh", "linear"):
-    left = lesson.forgetting_curve(T=40, activation=activation).distance[-1]
-    print(f"{activation:>6}: difference at step 40 = {left:.1e} of the difference at step 1")
+    hs_twins, _ = rnn.rnn_forward(twins, None, params, activation)
+    distance = np.linalg.norm(hs_twins[1:, 0] - hs_twins[1:, 1], axis=-1)  # (T,): t = 1..40
+    distances[activation] = distance / distance[0]
+    print(f"{activation:>6}: difference at step 40 = {distances[activation][-1]:.1e} of step 1's")
+lesson.forgetting_figure(distances)
 
 # %% [markdown]
 # The vertical axis is logarithmic, so a straight line means the difference shrinks by the
@@ -269,20 +273,23 @@ show_source(rnn.rnn_backward)
 # and plot its size against the step's distance from the loss. Here and in the rest of the
 # lesson the loss is the simplest one that depends on every unit, $L = r \cdot h_T$ with a
 # fixed random vector $r$ of length 1, so that $\delta_T = r$ and $\lVert \delta_T \rVert = 1$.
+# The loop is exercise 2's, with each step's `dW_hh` kept in a list instead of added up:
 
 # %%
-lesson.weight_shares_figure()
-
-# %%
-shares = lesson.weight_gradient_by_lag(T=50, radius=0.9)
-print(
-    f"contribution of the step 10 back, relative to the last step's: "
-    f"{shares.norms[10] / shares.norms[0]:.1e}"
-)
-print(
-    f"contribution of the step 40 back, relative to the last step's: "
-    f"{shares.norms[40] / shares.norms[0]:.1e}"
-)
+rng = np.random.default_rng(0)
+params = rnn.init_rnn(64, 64, radius=0.9, seed=rng)  # the same W as above (seed 0)
+xs = rng.standard_normal((50, 1, 64))  # 50 random inputs
+r = rng.standard_normal((1, 64))
+hs, _ = rnn.rnn_forward(xs, None, params, "tanh")
+dh, parts = r / np.linalg.norm(r), []  # delta_T = r, of length 1
+for t in reversed(range(50)):
+    step = rnn.rnn_step_backward(dh, hs[t], hs[t + 1], xs[t], params["W_hh"], params["W_xh"])
+    parts.append(step.dW_hh)  # parts[k]: the contribution of the step k back from the loss
+    dh = step.dh_prev
+shares = np.array([np.linalg.norm(part) for part in parts])
+for k in (10, 40):
+    print(f"the step {k} back contributes {shares[k] / shares[0]:.1e} of the last step's share")
+lesson.weight_shares_figure(shares)
 
 # %% [markdown]
 # The total $\partial L/\partial W$ is not small: the last few steps supply it. What vanishes
@@ -305,8 +312,10 @@ print(
 # rest. How much does that change our RNN's $\partial L/\partial W$?
 
 # %%
+full = sum(parts)  # dL/dW_hh of full BPTT
 for k in (5, 10, 20):
-    change = shares.truncation_error[k]
+    truncated = sum(parts[:k])  # the k most recent steps' contributions
+    change = np.linalg.norm(full - truncated) / np.linalg.norm(full)
     print(f"truncated after {k:>2} steps: the gradient changes by {change:.1e} of its size")
 
 # %% [markdown]
@@ -398,21 +407,11 @@ ex.check_gradient_prediction(guess)
 # linear RNN's, and why?
 
 # %%
-linear = lesson.step_breakdown(radius=0.7, activation="linear")
-tanh = lesson.step_breakdown(radius=0.7, activation="tanh")
-lag20_linear = ex.measured_linear_gradient()
-lag20_tanh = ex.measured_linear_gradient(activation="tanh")
+linear = rnn.gradient_vs_lag(100, 0.7, "linear")  # exercise 3's RNN
+tanh = rnn.gradient_vs_lag(100, 0.7, "tanh")  # the same W and inputs, with tanh
 print(
-    f"gradient at lag 20: linear {lag20_linear:.1e}, tanh {lag20_tanh:.1e}, "
-    f"ratio tanh / linear {lag20_tanh / lag20_linear:.1e}"
-)
-print(
-    f"measured factor per step: linear {linear.per_step:.3f} (rho = {linear.rho:.2f}), "
-    f"tanh {tanh.per_step:.3f}"
-)
-print(
-    f"tanh: typical slope (RMS of tanh') {tanh.slope:.3f} x weight gain {tanh.gain:.3f} "
-    f"= {tanh.estimate:.3f}"
+    f"gradient at lag 20: linear {linear.norms[20]:.1e}, tanh {tanh.norms[20]:.1e}, "
+    f"ratio tanh / linear {tanh.norms[20] / linear.norms[20]:.1e}"
 )
 
 # %% [markdown]
@@ -420,13 +419,34 @@ print(
 # W$: the same $W$, and then every unit's component is multiplied by its slope
 # $\tanh'(a_t[i]) \le 1$. The pre-activations of our runs spread over about $\pm 1.1$ (their
 # standard deviation, printed near the start of the lesson), where tanh′ is well below its
-# peak (lesson 01), so each step removes a further factor of about 0.66, the typical
-# (root-mean-square) slope printed above. Exactly as in lesson 02, the measured factor per
-# step is close to *typical slope × weight gain*, where the gain
-# $\lVert W \rVert_F / \sqrt{H}$ (the Frobenius norm $\lVert W \rVert_F$ is the square root
-# of the sum of the squared entries) is how much $W$ stretches a vector in a random direction,
-# on average; for our random $W$ it is close to $\rho$. Twenty such factors put the tanh
-# gradient between three and four powers of ten below the linear one (the ratio printed
+# peak (lesson 01). Exactly as in lesson 02, the factor per step should be close to
+# *typical slope × weight gain*: the typical (root-mean-square) slope $\tanh'(a_t)$ over the
+# run, times the gain $\lVert W \rVert_F / \sqrt{H}$ (the Frobenius norm
+# $\lVert W \rVert_F$ is the square root of the sum of the squared entries), which is how
+# much $W$ stretches a vector in a random direction, on average. The next cell rebuilds the
+# tanh run (`gradient_vs_lag` draws $W$, then the inputs, from seed 0) and compares that
+# product with the measured factor per step, $e^{\text{slope}}$, where the slope is the
+# straight-line fit of $\log \lVert \delta_{T-k} \rVert$ against $k$ over the second half
+# of the lags (`LagProfile.slope`):
+
+# %%
+rng = np.random.default_rng(0)
+params_07 = rnn.init_rnn(64, 64, radius=0.7, seed=rng)
+_, cache = rnn.rnn_forward(rng.standard_normal((100, 1, 64)), None, params_07, "tanh")
+typical_slope = np.sqrt(np.mean(tanh_prime(cache.pre) ** 2))  # RMS of tanh'(a_t)
+gain = np.linalg.norm(params_07["W_hh"]) / np.sqrt(64)  # ||W||_F / sqrt(H)
+print(
+    f"measured factor per step: linear {np.exp(linear.slope()):.3f} (rho = {linear.rho:.2f}), "
+    f"tanh {np.exp(tanh.slope()):.3f}"
+)
+estimate = typical_slope * gain
+print(f"tanh: typical slope {typical_slope:.3f} x weight gain {gain:.3f} = {estimate:.3f}")
+
+# %% [markdown]
+# The linear RNN shrinks by $\rho$ per step, as exercise 3 said. With tanh, each step
+# removes a further factor of about 0.66, the typical slope, and the gain is close to $\rho$
+# for our random $W$; their product matches the measured factor. Twenty such factors put the
+# tanh gradient between three and four powers of ten below the linear one (the ratio printed
 # above).
 
 # %% [markdown]
@@ -450,9 +470,10 @@ print(
 # Neither statement runs the other way. The slider below shows the measured gradient
 # $\lVert \delta_{T-k} \rVert$ (solid), the bound (dashed) and, for comparison, $\rho^k$, the
 # linear RNN's rate (dotted), against the lag $k$, for the loss $L = r \cdot h_T$ of a random
-# RNN with 64 units and random inputs.
-# Its controls: the sequence length $T$; the size of `W_hh`, set either as its spectral radius
-# or as its largest singular value; and the activation.
+# RNN with 64 units and random inputs (`rnn.gradient_vs_lag`). Its controls: the sequence
+# length $T$; the size of `W_hh`, set either as its spectral radius or as its largest singular
+# value; and the activation. The title and the readout name the regime (vanishing or
+# exploding) and give the measured slope per step against the bound's.
 #
 # Things to try: the linear RNN at several radii (the measured line runs parallel to $\rho^k$);
 # tanh at $\rho = 0.9$ (it vanishes although the bound grows); tanh at $\rho = 3$ (it explodes);
@@ -465,9 +486,9 @@ print(
 lesson.lag_slider()
 
 # %% [markdown]
-# The same figure for a tanh RNN at four spectral radii (the title of each panel gives the
-# measured slope of $\log \lVert \delta_{T-k} \rVert$ per step, fitted over the second half of
-# the lags, and the bound's slope, $\log(\gamma\,\sigma_{\max})$):
+# The same figure for a tanh RNN at four spectral radii (the title of each panel names the
+# regime, then gives the measured slope of $\log \lVert \delta_{T-k} \rVert$ per step, fitted
+# over the second half of the lags, and the bound's slope, $\log(\gamma\,\sigma_{\max})$):
 
 # %%
 lesson.lag_sweep()
@@ -478,13 +499,13 @@ lesson.lag_sweep()
 # (second half of $T = 100$ lags, seed 0):
 
 # %%
-table = lesson.slope_table()
-radii = sorted({r for _, r in table})
+radii = (0.5, 0.9, 1.5, 3.0)
+table = gradient_vs_distance.slope_table(radii, ("linear", "tanh", "sigmoid", "relu"))
 print("measured slope per step (bound's slope log(gamma sigma_max) in brackets)")
 print(f"{'':>8}" + "".join(f"{f'rho = {r}':>18}" for r in radii))
 for activation in ("linear", "tanh", "sigmoid", "relu"):
     cells = [table[activation, r] for r in radii]
-    print(f"{activation:>8}" + "".join(f"{c.slope:>+10.2f} ({c.bound_rate:+.2f})" for c in cells))
+    print(f"{activation:>8}" + "".join(f"{c.slope:>+10.2f} ({c.bound_slope:+.2f})" for c in cells))
 print(f"{'log(rho)':>8}" + "".join(f"{np.log(r):>+10.2f}{'':8}" for r in radii))
 holds = all(np.all(c.profile.log_norms <= c.profile.log_bound + 1e-9) for c in table.values())
 print("measured <= bound at every lag of all 16 runs:", holds)
@@ -540,30 +561,34 @@ print("steps from 'cat' to 'was':", tasks.sentence_lag(sentence, "cat", "was"))
 # %% [markdown]
 # Eight steps, so $\partial L / \partial h_{\text{cat}}$ carries eight Jacobians. Feed the
 # ten words up to "was" to the tanh RNN of the slider ($\rho = 0.9$, 64 units; random vectors
-# stand in for the words), put the loss at "was", and measure the gradient at every word:
+# stand in for the words), put the loss at "was", and measure the gradient at every word. The
+# gradient $k$ steps back from "was" is the slider's gradient at lag $k$, so reversing the
+# lags puts it under the words:
 
 # %%
-cat = gradient_vs_distance.sentence_gradient()
-print(f"fraction of the gradient at 'was' that reaches 'cat' (seed 0): {cat.fraction:.2%}")
-print(
-    f"over seeds 0-9: from {cat.fractions_over_seeds.min():.2%} "
-    f"to {cat.fractions_over_seeds.max():.2%}"
-)
-for word, norm in list(zip(cat.words, cat.norms, strict=True))[-4:-1]:
+words = tasks.tokenize(sentence)
+words = words[: words.index("was") + 1]  # the ten words up to "was", where the loss is
+at_word = rnn.gradient_vs_lag(len(words), 0.9, "tanh").norms[::-1]  # ||dL/dh|| at each word
+cat = words.index("cat")
+print(f"fraction of the gradient at 'was' that reaches 'cat' (seed 0): {at_word[cat]:.2%}")
+lag = tasks.sentence_lag(sentence, "cat", "was")
+over_seeds = [rnn.gradient_vs_lag(len(words), 0.9, "tanh", seed=s).norms[lag] for s in range(10)]
+print(f"over seeds 0-9: from {min(over_seeds):.2%} to {max(over_seeds):.2%}")
+for word, norm in list(zip(words, at_word, strict=True))[-4:-1]:
     print(f"  fraction reaching '{word}': {norm:.0%}")
 print(
     f"the same RNN, first word of a 50-word sentence (49 steps back): "
     f"{rnn.gradient_vs_lag(50, 0.9, 'tanh').norms[49]:.1e}"
 )
-lesson.sentence_figure(cat)
+lesson.sentence_figure(words, at_word, lag)
 
 # %% [markdown]
 # About half a percent to one percent of the gradient at "was" reaches "cat" (0.46 % here;
 # between 0.46 % and 1.30 % over ten random networks, printed above). Meanwhile "milk", "of"
 # and "bowl" receive 61 %, 31 % and 14 % of it: when the network is trained to predict
 # "was", the change to its weights is driven almost entirely by the last few words, and the
-# long-range dependency on "cat" is a whisper under them. At the first word of a 50-word sentence (49 steps back), the fraction
-# is about $2 \times 10^{-13}$.
+# long-range dependency on "cat" is a whisper under them. At the first word of a 50-word
+# sentence (49 steps back), the fraction is about $2 \times 10^{-13}$.
 #
 # Two honest caveats. This RNN is untrained; training changes $W$, and a trained network can
 # hold some information longer. And 0.5 % is not zero: with enough examples a plain RNN can

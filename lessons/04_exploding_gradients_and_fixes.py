@@ -34,7 +34,7 @@
 # %%
 import numpy as np
 
-from course_utils import clipping, normalization, rnn
+from course_utils import clipping, gradient_vs_distance, normalization, rnn
 from course_utils.activations import sigmoid, sigmoid_prime
 from course_utils.display import say, show_source
 from course_utils.env import use_one_thread
@@ -54,10 +54,11 @@ use_one_thread()  # small torch models run faster on one thread (used in the las
 # behaves like $\rho^k$, so $\rho = 1$ is the boundary. With an activation, the slopes
 # $\phi'(a_t)$ multiply in as well, and the boundary moves.
 #
-# The slider is lesson 03's experiment (64 units, random $W$ rescaled to spectral radius
+# The slider is lesson 03's figure (64 units, random $W$ rescaled to spectral radius
 # $\rho$, random inputs, loss at the last step), now reaching into the exploding regime. The
-# vertical axis is logarithmic; the dashed line is the bound $(\gamma\,\sigma_{\max})^k$. The
-# readout names the regime and gives the **measured slope**: the straight-line fit of
+# vertical axis is logarithmic; the dashed line is the bound $(\gamma\,\sigma_{\max})^k$,
+# the dotted one $\rho^k$, the linear RNN's rate. The title and the readout name the regime
+# and give the **measured slope**: the straight-line fit of
 # $\log \lVert \delta_{T-k} \rVert$ against $k$ over the second half of the lags (natural
 # log, per step; $-0.5$ means each step multiplies the gradient by about $e^{-0.5} \approx
 # 0.6$). Values too large for a 64-bit float (above about $1.8 \times 10^{308}$) are drawn as
@@ -79,15 +80,21 @@ lesson.radius_sweep()
 # %% [markdown]
 # At $\rho = 1$ the tanh gradient vanishes, at $\rho = 2$ it stays nearly level, at
 # $\rho = 3$ it explodes. The next cell finds the boundary for each activation: it measures
-# the slope at radii 0.5, 0.6, …, 4.0 and interpolates where it crosses 0.
+# the slope (`LagProfile.slope`, the fit of the readout) at radii 0.5, 0.6, …, 4.0 and
+# interpolates where it first crosses 0 (`lesson.first_crossing`).
 
 # %%
-phase = lesson.phase_diagram()
-for activation, radius in phase.boundary.items():
+radii = np.round(np.arange(0.5, 4.001, 0.1), 2)
+slopes = {
+    activation: np.array([rnn.gradient_vs_lag(100, r, activation).slope() for r in radii])
+    for activation in lesson.ACTIVATIONS
+}
+boundary = {activation: lesson.first_crossing(radii, s) for activation, s in slopes.items()}
+for activation, radius in boundary.items():
     where = f"at radius {radius:.2f}" if np.isfinite(radius) else "nowhere up to radius 4"
     print(f"{activation:>8}: the slope turns positive {where}")
-print(f"sigmoid's slope at radius 4.0: {phase.slopes['sigmoid'][-1]:+.2f} per step")
-lesson.phase_figure(phase)
+print(f"sigmoid's slope at radius 4.0: {slopes['sigmoid'][-1]:+.2f} per step")
+lesson.phase_figure(radii, slopes, boundary)
 
 # %% [markdown]
 # Each line is one activation; above the grey zero line the gradient explodes, below it
@@ -106,12 +113,14 @@ lesson.phase_figure(phase)
 #
 # So the linear, ReLU and tanh networks all explode once $W$ is large enough; the sigmoid, with
 # its slopes of at most 1/4, still vanishes at radius 4. Explosion comes from the repeated
-# multiplication by $W$; the activation shifts where it starts. And a long sequence turns a modest rate into an astronomical number:
+# multiplication by $W$; the activation shifts where it starts. And a long sequence turns a
+# modest rate into an astronomical number (the slider's readout at $T = 1000$):
 
 # %%
 print(f"largest float64: {np.finfo(np.float64).max:.2g}")
 for radius, activation in ((3.0, "tanh"), (4.0, "relu")):
-    print(lesson.readout_lag(lesson.lag_profile(radius, activation, T=1000)))
+    result = gradient_vs_distance.lag_profile(T=1000, radius=radius, activation=activation)
+    print(gradient_vs_distance.readout_lag(result))
 
 # %% [markdown]
 # The tanh RNN at $\rho = 3$ reaches a gradient of about $10^{96}$ at lag 999, while its
@@ -124,9 +133,9 @@ for radius, activation in ((3.0, "tanh"), (4.0, "relu")):
 # The article's section "ReLU:虚假的先知" (ReLU: the false prophet) says that ReLU helped
 # feed-forward networks (networks without recurrence, like lesson 02's), but
 # "由于其无界性,导致了梯度爆炸问题" (being unbounded, it causes exploding gradients),
-# especially in RNNs where the same weights are applied again and again. Let us separate the two things that can blow up: the **state** $h_T$ (the forward
-# pass) and the **gradient** $\partial h_T / \partial h_0 = J_T \cdots J_1$ (the backward
-# pass). `rnn.activation_comparison` runs one random $W$ (entries drawn from $N(0, 1/H)$,
+# especially in RNNs where the same weights are applied again and again. Let us separate the
+# two things that can blow up: the **state** $h_T$ (the forward pass) and the **gradient**
+# $\partial h_T / \partial h_0 = J_T \cdots J_1$ (the backward pass). `lesson.four_ways` runs one random $W$ (entries drawn from $N(0, 1/H)$,
 # $H = 64$ units, $T = 100$ steps, random inputs) four ways:
 #
 # - tanh with the recurrent matrix $1.5\,W$;
@@ -138,25 +147,26 @@ for radius, activation in ((3.0, "tanh"), (4.0, "relu")):
 #
 # For each it reports the final state's norm $\lVert h_T \rVert$ and the norm of the
 # Jacobian $\lVert \partial h_T / \partial h_0 \rVert$, its largest singular value: the most
-# it can stretch a gradient on its way back through the 100 steps. Ten random draws of $W$ and of the inputs (seeds 0 to 9):
+# it can stretch a gradient on its way back through the 100 steps (`rnn.state_and_jacobian_norms`
+# multiplies the 100 Jacobians $J_t = \operatorname{diag}(\phi'(a_t))\, W$). Ten random
+# draws of $W$ and of the inputs (seeds 0 to 9):
 
 # %%
 runs = lesson.activation_runs(range(10))
 print(f"{'':>14}{'final state norm':>26}{'Jacobian norm':>26}")
-for name, label in zip(lesson.CONFIGURATIONS, lesson.CONFIGURATION_LABELS, strict=True):
-    state, jac = runs[name]["state"], runs[name]["jacobian"]
+for name in lesson.CONFIGURATIONS:
+    state, jac = runs.state[name], runs.jacobian[name]
     print(
-        f"{label:>14}{state.min():>12.2g} to {state.max():<9.2g}"
+        f"{name:>14}{state.min():>12.2g} to {state.max():<9.2g}"
         f"{jac.min():>12.2g} to {jac.max():<9.2g}"
     )
-relu = runs["relu, gain*W"]["state"]
-radii = [lesson.comparison_radius(seed) for seed in range(10)]
-print(f"spectral radius of 1.5 W: {min(radii):.2f} to {max(radii):.2f}")
+relu = runs.state["ReLU, 1.5 W"]
+print(f"spectral radius of 1.5 W: {runs.radius.min():.2f} to {runs.radius.max():.2f}")
 print(
     f"ReLU with 1.5 W: state norm above 1e5 in {np.sum(relu > 1e5)} of 10 seeds, "
     f"below 100 in {np.sum(relu < 100)}"
 )
-print(f"IRNN Jacobian norms exactly 1.0: {bool(np.all(runs['irnn']['jacobian'] == 1.0))}")
+print(f"IRNN Jacobian norms exactly 1.0: {bool(np.all(runs.jacobian['IRNN (W = I)'] == 1.0))}")
 lesson.activation_figure(runs)
 
 # %% [markdown]
@@ -365,12 +375,16 @@ print(f"1 / sigma'(x0) = {1 / sigmoid_prime(x0):.2f}")
 # of it:
 
 # %%
-print(f"w = 6: the wall is at b = {lesson.find_wall(6.0):.10f}")
-print(f"largest gradient norm on the grid of 2001 b values: {lesson.grid_gradient_norm(6.0):.1f}")
-for point in lesson.wall_zoom(6.0):
-    print(
-        f"  d = {point.distance:.0e}: loss {point.loss:5.2f}, gradient norm {point.grad_norm:.2g}"
-    )
+wall = lesson.find_wall(6.0)
+print(f"w = 6: the wall is at b = {wall:.10f}")
+grid = rnn.loss_cliff([6.0], lesson.B_GRID)  # one row: w = 6, every b of the grid
+grid_norms = np.hypot(grid.dloss_dw, grid.dloss_db)  # the norm of (dL/dw, dL/db)
+print(f"largest gradient norm on the grid of 2001 b values: {grid_norms.max():.1f}")
+distances = np.array([1e-2, 1e-4, 1e-6, 1e-8])
+zoom = rnn.loss_cliff([6.0], wall + distances)
+zoom_norms = np.hypot(zoom.dloss_dw, zoom.dloss_db)
+for d, loss, norm in zip(distances, zoom.loss[0], zoom_norms[0], strict=True):
+    print(f"  d = {d:.0e}: loss {loss:5.2f}, gradient norm {norm:.2g}")
 slope = 6.0 * sigmoid_prime(0.5)
 print(f"slope at the wall {slope:.2f}: slope**50 = {slope**50:.1e}, ", end="")
 print(f"1 + slope + ... + slope**49 = {(slope**50 - 1) / (slope - 1):.1e}")
@@ -396,16 +410,13 @@ print(f"1 + slope + ... + slope**49 = {(slope**50 - 1) / (slope - 1):.1e}")
 # sensible everywhere else on this surface:
 
 # %%
-step = lesson.cliff_step(w=6.0, distance=1e-8, lr=0.01, max_norm=25.0)
-print(f"on the wall: loss {step.loss:.2f}, gradient norm {step.grad_norm:.2g}")
-print(
-    f"plain step:   (w, b) -> ({step.plain_to[0]:.2g}, {step.plain_to[1]:.2g}), "
-    f"loss {step.plain_loss:.2g}"
-)
-print(
-    f"clipped step: (w, b) -> ({step.clipped_to[0]:.2f}, {step.clipped_to[1]:.2f}), "
-    f"loss {step.clipped_loss:.2f}"
-)
+theta = np.array([6.0, wall + 1e-8])  # (w, b): the zoom's last point
+loss, grad = lesson.cliff_point(*theta)  # grad = (dL/dw, dL/db)
+(clipped,), _ = clipping.clip_grad_norm([grad], max_norm=25.0)  # the next section's fix
+print(f"on the wall: loss {loss:.2f}, gradient norm {np.linalg.norm(grad):.2g}")
+for name, g in (("plain step:  ", grad), ("clipped step:", clipped)):
+    w, b = theta - 0.01 * g
+    print(f"{name} (w, b) -> ({w:.3g}, {b:.3g}), loss {lesson.cliff_point(w, b)[0]:.3g}")
 
 # %% [markdown]
 # The plain step throws the parameters to $w \approx 2 \times 10^6$, where the loss is about
@@ -481,20 +492,17 @@ print(f"largest difference between numpy and torch: {same.max_difference:.1e}")
 # by how much. On the gradient at the wall:
 
 # %%
-wall = rnn.loss_cliff([6.0], [lesson.find_wall(6.0) + 1e-8])
-g = [wall.dloss_dw[0], wall.dloss_db[0]]
-by_norm, _ = clipping.clip_grad_norm(g, 25.0)
-by_entry = clipping.clip_elementwise(g, 5.0)
-print(f"raw gradient (dL/dw, dL/db): ({g[0][0]:.3g}, {g[1][0]:.3g})")
+(by_entry,) = clipping.clip_elementwise([grad], 5.0)
+print(f"raw gradient (dL/dw, dL/db): ({grad[0]:.3g}, {grad[1]:.3g})")
 print(
-    f"norm-clipped at 25:  ({by_norm[0][0]:.3g}, {by_norm[1][0]:.3g}), "
-    f"cosine with the raw gradient {clipping.cosine(g, by_norm):.6f}"
+    f"norm-clipped at 25:  ({clipped[0]:.3g}, {clipped[1]:.3g}), "
+    f"cosine with the raw gradient {clipping.cosine([grad], [clipped]):.6f}"
 )
-turned = clipping.cosine(g, by_entry)
+turned = clipping.cosine([grad], [by_entry])
 print(
-    f"element-wise at 5:   ({by_entry[0][0]:.3g}, {by_entry[1][0]:.3g}), "
+    f"element-wise at 5:   ({by_entry[0]:.3g}, {by_entry[1]:.3g}), "
     f"cosine {turned:.3f} ({np.degrees(np.arccos(turned)):.0f} degrees), "
-    f"norm {clipping.global_norm(by_entry):.2f}"
+    f"norm {np.linalg.norm(by_entry):.2f}"
 )
 
 # %% [markdown]
@@ -596,21 +604,27 @@ say(
 # The classroom metaphor, made precise: each feature is "calmed" separately, using only the
 # statistics of the current batch, and then the network is free to choose each feature's new
 # mean $\beta_j$ and spread $\gamma_j$: the outputs are *not* forced to mean 0 and standard
-# deviation 1. A batch of 256 examples with two features on
-# very different scales, before and after (`normalization.batchnorm_forward`):
+# deviation 1. A batch of 256 examples with two features on very different scales, before
+# and after (`normalization.batchnorm_forward`, in training mode; its last two arguments are
+# the running statistics, which the next section explains):
 
 # %%
-demo = lesson.bn_demo()
+rng = np.random.default_rng(0)
+x = lesson.two_features(rng, 256)  # feature 1 ~ N(50, 10^2), feature 2 ~ N(-2, 0.5^2)
+ones, zeros = np.ones(2), np.zeros(2)
+standard = normalization.batchnorm_forward(x, ones, zeros, zeros, ones).y  # gamma 1, beta 0
+gamma, beta = np.array([2.0, 0.5]), np.array([1.0, -1.0])
+learned = normalization.batchnorm_forward(x, gamma, beta, zeros, ones).y
 for label, values in (
-    ("raw x", demo.x),
-    ("BN, gamma = 1, beta = 0", demo.y_standard),
-    ("BN, gamma = (2, 0.5), beta = (1, -1)", demo.y_learned),
+    ("raw x", x),
+    ("BN, gamma = 1, beta = 0", standard),
+    ("BN, gamma = (2, 0.5), beta = (1, -1)", learned),
 ):
     mean, std = values.mean(axis=0).round(2) + 0.0, values.std(axis=0)  # + 0.0: no "-0.00"
     print(
         f"{label:>37}: means ({mean[0]:6.2f}, {mean[1]:6.2f}), stds ({std[0]:6.3f}, {std[1]:6.3f})"
     )
-lesson.bn_figure(demo)
+lesson.bn_figure(x, standard, learned)
 
 # %% [markdown]
 # Each feature comes out with mean $\beta_j$ and standard deviation $\gamma_j$ (printed
@@ -677,16 +691,23 @@ show_source(normalization.batchnorm_forward)
 # the population's, and evaluation mode can then normalise a single example:
 
 # %%
-tracked = lesson.running_stats_demo(batches=100, batch=32)
-print(
-    f"running mean after 100 batches: ({tracked.running_mean[0]:.2f}, "
-    f"{tracked.running_mean[1]:.2f})   population: (50, -2)"
+rng = np.random.default_rng(0)
+running_mean, running_var = zeros, ones
+for _ in range(100):
+    batch = lesson.two_features(rng, 32)
+    _, running_mean, running_var = normalization.batchnorm_forward(
+        batch, ones, zeros, running_mean, running_var, momentum=0.1
+    )
+example = np.array([[60.0, -2.5]])
+y, _, _ = normalization.batchnorm_forward(
+    example, ones, zeros, running_mean, running_var, training=False
 )
 print(
-    f"running variance: ({tracked.running_var[0]:.1f}, {tracked.running_var[1]:.3f})"
-    f"   population: (100, 0.25)"
+    f"running mean after 100 batches: ({running_mean[0]:.2f}, {running_mean[1]:.2f})"
+    f"   population: (50, -2)"
 )
-print(f"one example {tracked.example} -> evaluation-mode output {np.round(tracked.output, 3)}")
+print(f"running variance: ({running_var[0]:.1f}, {running_var[1]:.3f})   population: (100, 0.25)")
+print(f"one example {example[0]} -> evaluation-mode output {np.round(y[0], 3)}")
 
 # %% [markdown]
 # The estimates, (50.40, −2.00) and (104.2, 0.230), are close to the population's but not
@@ -703,13 +724,16 @@ print(f"one example {tracked.example} -> evaluation-mode output {np.round(tracke
 # abstract names saturating nonlinearities, such as the sigmoid, among the difficulties):
 
 # %%
-plain = [normalization.mlp_gradient_ratio("sigmoid", batchnorm=False, seed=s) for s in range(5)]
-normed = [normalization.mlp_gradient_ratio("sigmoid", batchnorm=True, seed=s) for s in range(5)]
+norms = {
+    bn: [normalization.mlp_layer_grad_norms("sigmoid", bn, seed=s) for s in range(5)]
+    for bn in (False, True)
+}
+ratio = {bn: [n[0] / n[-1] for n in runs] for bn, runs in norms.items()}  # layer 1 / layer 10
 print(
-    f"layer 1 / layer 10 gradient, seeds 0-4: without BN {min(plain):.1g} to {max(plain):.1g},"
-    f" with BN {min(normed):.2f} to {max(normed):.2f}"
+    f"layer 1 / layer 10 gradient, seeds 0-4: without BN {min(ratio[False]):.1g} to "
+    f"{max(ratio[False]):.1g}, with BN {min(ratio[True]):.2f} to {max(ratio[True]):.2f}"
 )
-lesson.mlp_figure()
+lesson.mlp_figure(norms[False][0], norms[True][0])
 
 # %% [markdown]
 # Without batch norm the first layer receives about $10^{-8}$ of what the last one does
@@ -740,7 +764,11 @@ lesson.mlp_figure()
 # gradients:
 
 # %%
-curves = lesson.layernorm_curves()
+curves = {
+    (gain, ln): normalization.rnn_lag_gradients(layernorm=ln, gain=gain)
+    for gain in (1.0, 4.0)
+    for ln in (False, True)
+}
 for gain in (1.0, 4.0):
     plain_curve, ln_curve = curves[gain, False], curves[gain, True]
     print(

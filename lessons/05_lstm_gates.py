@@ -36,7 +36,7 @@
 # %%
 import numpy as np
 
-from course_utils import lstm, tasks
+from course_utils import lstm, rnn, tasks
 from course_utils.activations import sigmoid
 from course_utils.display import show_source
 from course_utils.env import use_one_thread
@@ -283,8 +283,7 @@ ex.check_cell_path_prediction(guess)
 #
 # The slider puts the direct cell path (its median over the 64 units, solid blue) on the
 # course's gradient-against-distance figure, next to lesson 03's tanh RNN (64 units,
-# spectral radius 0.9; red-orange), for a loss at step $T$. Both
-# start at 1 at lag 0. The dotted line is $\sigma(b_f)^k$, what the product would be if every
+# spectral radius 0.9; red-orange), for a loss at step $T$. Both start at 1 at lag 0. The dotted line is $\sigma(b_f)^k$, what the product would be if every
 # forget gate sat exactly at $\sigma(b_f)$. Controls: the forget-gate bias $b_f$ and the
 # sequence length $T$. The title gives the *typical* forget gate, $e^{\overline{\log f}}$
 # (the geometric mean over all units and steps, the factor per step that the product
@@ -303,14 +302,13 @@ lesson.cell_path_slider()
 lesson.cell_path_sweep()
 
 # %%
-rnn_99 = lesson.cell_path(1.0, 100).rnn.norms[99]
-print(f"lesson 03's tanh RNN at lag 99: {rnn_99:.0e}")
+print(f"lesson 03's tanh RNN at lag 99: {rnn.gradient_vs_lag(100, 0.9, 'tanh').norms[99]:.0e}")
 for bias in (0.0, 1.0, 3.0):
-    res = lesson.cell_path(bias, 100)
+    path = lstm.cell_path_gradient(bias, T=100)
     print(
-        f"b_f = {bias:g}: sigmoid(b_f) = {sigmoid(bias):.3f}, typical f = {res.typical_f:.3f}; "
-        f"direct cell path at lag 99: median {res.path.median[99]:.1e} "
-        f"(units from {res.path.low[99]:.0e} to {res.path.high[99]:.0e}, 10th to 90th percentile)"
+        f"b_f = {bias:g}: sigmoid(b_f) = {sigmoid(bias):.3f}, typical f = {path.typical_f:.3f}; "
+        f"direct cell path at lag 99: median {path.median[99]:.1e} "
+        f"(units from {path.low[99]:.0e} to {path.high[99]:.0e}, 10th to 90th percentile)"
     )
 
 # %% [markdown]
@@ -336,7 +334,7 @@ for bias in (0.0, 1.0, 3.0):
 #
 # ## The whole gradient has more paths than the cell
 #
-# The direct cell path is not the whole gradient_vs_distance. $c_{t-1}$ also shapes $h_{t-1}$, which feeds
+# The direct cell path is not the whole story. $c_{t-1}$ also shapes $h_{t-1}$, which feeds
 # the four gates and the candidate of step $t$, which change $c_t$; the chain rule adds all
 # these paths. `lstm.full_vs_direct` runs full backpropagation through time
 # (`lstm.lstm_step_backward`, step by step) through the *same* LSTM as the slider, for a loss
@@ -346,14 +344,14 @@ for bias in (0.0, 1.0, 3.0):
 # differs a little from the slider's median):
 
 # %%
-for bias in (0.0, 1.0, 3.0):
-    res = lstm.full_vs_direct(bias)
+paths = {bias: lstm.full_vs_direct(bias, T=100) for bias in (0.0, 1.0, 3.0)}
+for bias, res in paths.items():
     print(
         f"b_f = {bias:g}: at lag 99, every path {res.full[99]:.1e}, direct cell path "
         f"{res.direct[99]:.1e}; slope per step {res.slope('full'):+.2f} (every path), "
         f"{res.slope('direct'):+.2f} (direct)"
     )
-lesson.full_path_figure()
+lesson.full_path_figure(paths)
 
 # %% [markdown]
 # The whole gradient is far larger than the direct path: at $b_f = 1$, about
@@ -368,12 +366,18 @@ lesson.full_path_figure()
 # **How much reaches the first input?** A last measurement at initialisation, with PyTorch's
 # own layers: the tanh RNN, the LSTM at three forget biases, and the GRU of a later section
 # (64 units, 8 inputs, batch 32, PyTorch's default initialisation except for the LSTM's
-# forget bias, $T = 100$). `lstm.input_gradient_ratio` gives
+# forget bias, $T = 100$). `lesson.input_gradient_ratio` gives
 # $\lVert \partial L/\partial x_1 \rVert / \lVert \partial L/\partial x_{100} \rVert$ for the
 # loss $L = \sum h_{100}$:
 
 # %%
-ratios = lesson.first_input_table()
+ratios = {
+    "tanh RNN": lesson.input_gradient_ratio("rnn"),
+    "LSTM, b_f = 0": lesson.input_gradient_ratio("lstm", forget_bias=0.0),
+    "LSTM, b_f = 1": lesson.input_gradient_ratio("lstm", forget_bias=1.0),
+    "LSTM, b_f = 3": lesson.input_gradient_ratio("lstm", forget_bias=3.0),
+    "GRU": lesson.input_gradient_ratio("gru"),
+}
 for label, ratio in ratios.items():
     print(f"{label:>14}: {ratio:.1e}")
 
@@ -403,12 +407,11 @@ for label, ratio in ratios.items():
 # every word of it, so a word-level LSTM can read it one word per step:
 
 # %%
-
 print(f"{len(tasks.AGREEMENT_VOCAB)} words:", " ".join(tasks.AGREEMENT_VOCAB))
-print("the sentence, word by word:", tasks.tokenize(lesson.SENTENCE))
+print("the sentence, word by word:", tasks.tokenize(tasks.ARTICLE_SENTENCE))
 
 # %% [markdown]
-# `lstm.agreement_lstm` is a two-unit LSTM whose weights were **set by hand, not trained**,
+# `lesson.agreement_lstm` is a two-unit LSTM whose weights were **set by hand, not trained**,
 # to carry the subject's number (singular or plural) from the subject to the verb; its
 # inputs are one-hot vectors over the 27 words (all zeros except a 1 at the word's index,
 # so the word at step $t$ adds its row of $W_x$).
@@ -416,7 +419,8 @@ print("the sentence, word by word:", tasks.tokenize(lesson.SENTENCE))
 # not 0:
 
 # %%
-for row in lesson.weight_rows():
+handset = lesson.agreement_lstm()
+for row in lesson.weight_rows(handset):
     print(row)
 
 # %% [markdown]
@@ -440,11 +444,12 @@ for row in lesson.weight_rows():
 # The heatmap shows the input, forget and output gates of both units at every word; below,
 # unit 0's cell $c_0$ and state $h_0$ for the article's sentence and for its plural twin "The
 # cats, which already ate a bowl of milk, were full" (where "bowl" is a noun of the *other*
-# number):
+# number). `lstm.gate_activations` runs the LSTM over the words, one-hot encoded, and keeps
+# its gates, cell and state at every step:
 
 # %%
-trace = lesson.sentence_trace(lesson.SENTENCE)
-twin = lesson.sentence_trace(lesson.PLURAL_SENTENCE)
+trace = lstm.gate_activations(handset, tasks.tokenize(tasks.ARTICLE_SENTENCE))
+twin = lstm.gate_activations(handset, tasks.tokenize(lesson.PLURAL_SENTENCE))
 cat, was = trace.tokens.index("cat"), trace.tokens.index("was")
 print(
     f"input gate of unit 0 at 'cat': {trace.i[cat, 0]:.3f}; largest elsewhere: "
@@ -460,7 +465,7 @@ print(
     f"h_0 at the verb: {trace.h[was, 0]:+.2f} ('cat ... was'), "
     f"{twin.h[was, 0]:+.2f} ('cats ... were')"
 )
-lesson.gates_figure()
+lesson.gates_figure(trace, twin)
 
 # %% [markdown]
 # The input gate of unit 0 opens at "cat" only (0.993), the output gate at "was" only
@@ -469,13 +474,17 @@ lesson.gates_figure()
 # figure's bottom panel the cell jumps at the subject and stays flat; $h_0$ is 0 everywhere
 # except at the verb. The same weights on
 # 500 agreement sequences of lesson 06's task in which *every* noun of the clause has the
-# other number, with subject-verb distances from 1 to 60:
+# other number, with subject-verb distances from 1 to 60. The answer is the sign of $h_0$ at
+# the verb, the last step (positive means plural):
 
 # %%
-result = lesson.handset_accuracy()
+batch = tasks.agreement_batch(0, 500, (1, 60), attractors=1.0, noun_rate=0.3)
+x = np.eye(len(tasks.AGREEMENT_VOCAB))[batch.tokens]  # one-hot words, (T, 500, 27)
+hs, _, _ = lstm.lstm_forward(x, None, None, handset)
+right = (hs[-1][:, 0] > 0) == (batch.labels == 1)
 print(
-    f"hand-set LSTM: {result.accuracy:.0%} of {result.n} sequences right "
-    f"(distances {result.shortest} to {result.longest})"
+    f"hand-set LSTM: {right.mean():.0%} of {len(right)} sequences right "
+    f"(distances {batch.distances.min()} to {batch.distances.max()})"
 )
 
 # %% [markdown]
@@ -486,9 +495,7 @@ print(
 # %%
 path = trace.f[cat + 1 : was + 1, 0].prod()
 print(f"direct cell path from 'was' back to 'cat' ({was - cat} forget gates): {path:.4f}")
-from course_utils import gradient_vs_distance
-
-rnn_share = gradient_vs_distance.sentence_gradient().fraction
+rnn_share = rnn.gradient_vs_lag(was + 1, 0.9, "tanh").norms[was - cat]  # loss at 'was'
 print(f"lesson 03's tanh RNN, 'was' back to 'cat': {rnn_share:.2%}")
 
 # %% [markdown]
@@ -523,7 +530,11 @@ print(f"lesson 03's tanh RNN, 'was' back to 'cat': {rnn_share:.2%}")
 # parameter count is the same. Three blocks instead of four:
 
 # %%
-counts = lesson.parameter_counts(n_in=16, hidden=32)
+counts = {
+    "RNN": lstm.rnn_parameter_count(n_in=16, n_hidden=32),
+    "GRU": lstm.gru_parameter_count(n_in=16, n_hidden=32),
+    "LSTM": lstm.lstm_parameter_count(n_in=16, n_hidden=32),
+}
 for name, count in counts.items():
     print(f"{name:>4}: {count:5,d} parameters ({count / counts['RNN']:.0f} x the RNN)")
 
@@ -548,7 +559,7 @@ for name, count in counts.items():
 # LSTM ($b_f = 1$) by 1, 4 and 16, and run full BPTT again:
 
 # %%
-runs = lesson.explosion_table(gains=(1.0, 4.0, 16.0))
+runs = {gain: lstm.full_vs_direct(forget_bias=1.0, T=100, gain=gain) for gain in (1.0, 4.0, 16.0)}
 for gain, res in runs.items():
     print(
         f"W_h x {gain:>4g}: at lag 99, every path {res.full[99]:.1e}; largest direct cell "

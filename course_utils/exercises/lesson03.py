@@ -1,8 +1,7 @@
 """Checkers for lesson 03: one step of backprop through time, the BPTT loop that accumulates
 dL/dW_hh over the steps, and a predicted gradient at lag k for a linear RNN.
 
-Row-vector convention of ``course_utils.rnn``: h = tanh(h_prev @ W_hh + x @ W_xh + b), with
-batches of states as the rows of (batch, H) arrays.
+Each typical mistake is a small wrong function, named for what it does wrong.
 """
 
 from __future__ import annotations
@@ -44,68 +43,113 @@ def reference_step(dh, h_prev, h, x, W_hh):
     return g.dh_prev, g.dW_hh, g.dW_xh, g.db
 
 
-def _step(dh, h_prev, h, x, W_hh, *, dphi=None, back=None, dW=None, db=None):
-    """A step backward with one piece swapped for a wrong version (for the mistakes)."""
-    da = dh * (1 - h**2) if dphi is None else dphi(dh, h_prev, h)
-    dh_prev = da @ W_hh.T if back is None else back(da, W_hh)
-    dW_hh, dW_xh = (h_prev.T @ da, x.T @ da) if dW is None else dW(da, h_prev, x)
-    return dh_prev, dW_hh, dW_xh, da.sum(axis=0) if db is None else db(da)
+def _from_da(da, h_prev, x, W_hh):
+    """The right second stage: (dh_prev, dW_hh, dW_xh, db) from da = dL/da."""
+    return da @ W_hh.T, h_prev.T @ da, x.T @ da, da.sum(axis=0)
+
+
+def without_tanh_slope(dh, h_prev, h, x, W_hh):
+    return _from_da(dh, h_prev, x, W_hh)
+
+
+def slope_at_previous_state(dh, h_prev, h, x, W_hh):
+    return _from_da(dh * (1 - h_prev**2), h_prev, x, W_hh)
+
+
+def tanh_applied_twice(dh, h_prev, h, x, W_hh):
+    return _from_da(dh * (1 - np.tanh(h) ** 2), h_prev, x, W_hh)
+
+
+def back_through_W_not_its_transpose(dh, h_prev, h, x, W_hh):
+    da = dh * (1 - h**2)
+    _, dW_hh, dW_xh, db = _from_da(da, h_prev, x, W_hh)
+    return da @ W_hh, dW_hh, dW_xh, db
+
+
+def dW_hh_transposed(dh, h_prev, h, x, W_hh):
+    da = dh * (1 - h**2)
+    dh_prev, _, dW_xh, db = _from_da(da, h_prev, x, W_hh)
+    return dh_prev, da.T @ h_prev, dW_xh, db
+
+
+def dW_xh_transposed(dh, h_prev, h, x, W_hh):
+    da = dh * (1 - h**2)
+    dh_prev, dW_hh, _, db = _from_da(da, h_prev, x, W_hh)
+    return dh_prev, dW_hh, da.T @ x, db
+
+
+def db_per_example(dh, h_prev, h, x, W_hh):
+    da = dh * (1 - h**2)
+    *rest, _ = _from_da(da, h_prev, x, W_hh)
+    return *rest, da
+
+
+def db_averaged(dh, h_prev, h, x, W_hh):
+    da = dh * (1 - h**2)
+    *rest, _ = _from_da(da, h_prev, x, W_hh)
+    return *rest, da.mean(axis=0)
+
+
+def weights_averaged_over_batch(dh, h_prev, h, x, W_hh):
+    da = dh * (1 - h**2)
+    dh_prev, dW_hh, dW_xh, _ = _from_da(da, h_prev, x, W_hh)
+    return dh_prev, dW_hh / len(da), dW_xh / len(da), da.mean(axis=0)
+
+
+def first_example_only(dh, h_prev, h, x, W_hh):
+    da = dh * (1 - h**2)
+    _, dW_hh, dW_xh, _ = _from_da(da[:1], h_prev[:1], x[:1], W_hh)
+    return da @ W_hh.T, dW_hh, dW_xh, da[0]
 
 
 STEP_MISTAKES = [
     Mistake(
-        lambda *a: _step(*a, dphi=lambda dh, hp, h: dh),
+        without_tanh_slope,
         "The tanh' factor is missing. h = tanh(a), so dL/da = dL/dh * tanh'(a), and "
         "tanh'(a) = 1 - tanh(a)**2 = 1 - h**2: multiply dh by (1 - h**2) first.",
     ),
     Mistake(
-        lambda *a: _step(*a, dphi=lambda dh, hp, h: dh * (1 - hp**2)),
+        slope_at_previous_state,
         "tanh' is taken at the wrong step: h = tanh(a) with a the pre-activation of THIS "
         "step, so the factor is 1 - h**2 (the new state), not 1 - h_prev**2.",
     ),
     Mistake(
-        lambda *a: _step(*a, dphi=lambda dh, hp, h: dh * (1 - np.tanh(h) ** 2)),
+        tanh_applied_twice,
         "h is already tanh(a): the derivative is 1 - h**2, not 1 - tanh(h)**2 (that "
         "applies tanh twice).",
     ),
     Mistake(
-        lambda *a: _step(*a, back=lambda da, W: da @ W),
+        back_through_W_not_its_transpose,
         "dh_prev uses W_hh where it needs W_hh.T. Forward, a = h_prev @ W_hh, i.e. "
         "a[j] = sum_i h_prev[i] W_hh[i, j]; so dL/dh_prev[i] = sum_j da[j] W_hh[i, j], "
         "which is da @ W_hh.T.",
     ),
     Mistake(
-        lambda *a: _step(*a, dW=lambda da, hp, x: (da.T @ hp, x.T @ da)),
+        dW_hh_transposed,
         "dW_hh is transposed. W_hh[i, j] links h_prev[i] to a[j], so dW_hh[i, j] = "
         "sum over the batch of h_prev[:, i] * da[:, j]: h_prev.T @ da.",
     ),
     Mistake(
-        lambda *a: _step(*a, dW=lambda da, hp, x: (hp.T @ da, da.T @ x)),
+        dW_xh_transposed,
         "dW_xh is transposed: it must have W_xh's shape (n_in, H), i.e. x.T @ da.",
     ),
     Mistake(
-        lambda *a: _step(*a, db=lambda da: da),
+        db_per_example,
         "db should have b's shape (H,): b is added to every example of the batch, so its "
         "gradient is the SUM of da over the batch (axis 0).",
     ),
     Mistake(
-        lambda *a: _step(*a, db=lambda da: da.mean(axis=0)),
+        db_averaged,
         "db is averaged over the batch; the loss is a sum over the examples, so the "
         "gradient of the shared b is the sum of da over the batch, not the mean.",
     ),
     Mistake(
-        lambda *a: _step(
-            *a,
-            dW=lambda da, hp, x: (hp.T @ da / len(da), x.T @ da / len(da)),
-            db=lambda da: da.mean(axis=0),
-        ),
+        weights_averaged_over_batch,
         "The weight gradients are averaged over the batch. The loss here is a sum over the "
         "examples, so sum their contributions (h_prev.T @ da already sums over the batch).",
     ),
     Mistake(
-        lambda *a: _step(
-            *a, dW=lambda da, hp, x: (hp[:1].T @ da[:1], x[:1].T @ da[:1]), db=lambda da: da[0]
-        ),
+        first_example_only,
         "Only the first example of the batch counts in your weight gradients. The weights "
         "are shared by all examples: h_prev.T @ da sums over the whole batch.",
     ),
@@ -153,42 +197,71 @@ def reference_bptt(dh_T, hs, xs, W_hh, W_xh):
     return rnn.rnn_backward(dhs, cache, params)[2]["W_hh"]
 
 
-def _loop(dh_T, hs, xs, W_hh, W_xh, *, accumulate=True, pass_back=True, steps=None, shift=0):
-    """A BPTT loop with one thing done wrong (for the mistakes)."""
-    dW, dh = np.zeros_like(W_hh), dh_T
-    for t in steps if steps is not None else reversed(range(len(xs))):
-        step = rnn.rnn_step_backward(dh, hs[t - shift], hs[t + 1 - shift], xs[t], W_hh, W_xh)
-        dW = dW + step.dW_hh if accumulate else step.dW_hh
-        dh = step.dh_prev if pass_back else dh
-    return dW
+def last_contribution_only(dh_T, hs, xs, W_hh, W_xh):
+    dh = dh_T
+    for t in reversed(range(len(xs))):
+        step = rnn.rnn_step_backward(dh, hs[t], hs[t + 1], xs[t], W_hh, W_xh)
+        dW_hh = step.dW_hh  # replaced, not added
+        dh = step.dh_prev
+    return dW_hh
+
+
+def last_step_only(dh_T, hs, xs, W_hh, W_xh):
+    t = len(xs) - 1
+    return rnn.rnn_step_backward(dh_T, hs[t], hs[t + 1], xs[t], W_hh, W_xh).dW_hh
+
+
+def gradient_not_passed_back(dh_T, hs, xs, W_hh, W_xh):
+    dW_hh = np.zeros_like(W_hh)
+    for t in reversed(range(len(xs))):
+        dW_hh += rnn.rnn_step_backward(dh_T, hs[t], hs[t + 1], xs[t], W_hh, W_xh).dW_hh
+    return dW_hh
+
+
+def forward_in_time(dh_T, hs, xs, W_hh, W_xh):
+    dW_hh, dh = np.zeros_like(W_hh), dh_T
+    for t in range(len(xs)):
+        step = rnn.rnn_step_backward(dh, hs[t], hs[t + 1], xs[t], W_hh, W_xh)
+        dW_hh += step.dW_hh
+        dh = step.dh_prev
+    return dW_hh
+
+
+def states_off_by_one(dh_T, hs, xs, W_hh, W_xh):
+    dW_hh, dh = np.zeros_like(W_hh), dh_T
+    for t in reversed(range(len(xs))):
+        step = rnn.rnn_step_backward(dh, hs[t - 1], hs[t], xs[t], W_hh, W_xh)
+        dW_hh += step.dW_hh
+        dh = step.dh_prev
+    return dW_hh
 
 
 BPTT_MISTAKES = [
     Mistake(
-        lambda *a: _loop(*a, accumulate=False),
+        last_contribution_only,
         "Your dW_hh is the contribution of ONE step only: the last one your loop computed "
         "(t = 1). W_hh is used at every step, so its gradient is the SUM of all steps' "
         "contributions: dW_hh += step.dW_hh.",
     ),
     Mistake(
-        lambda *a: _loop(*a, steps=[len(a[2]) - 1]),
+        last_step_only,
         "Only the last step (where the loss is) contributes. W_hh was also used at steps "
         "1..T-1, and the loss depends on it through each of them: loop over every step "
         "from T down to 1, adding each step's dW_hh.",
     ),
     Mistake(
-        lambda *a: _loop(*a, pass_back=False),
+        gradient_not_passed_back,
         "The gradient is not passed back: at each step, dh must become step.dh_prev "
         "(dL/dh_{t-1}) before you go one step further back. As written, every step "
         "reuses dL/dh_T.",
     ),
     Mistake(
-        lambda *a: _loop(*a, steps=range(len(a[2]))),
+        forward_in_time,
         "The loop runs forward in time. The gradient flows backward: start at t = T "
         "(with dh_T) and go down to t = 1: for t in reversed(range(T)).",
     ),
     Mistake(
-        lambda *a: _loop(*a, shift=1),
+        states_off_by_one,
         "The states are off by one. hs[0] is h_0, so step t (0-based index t into xs) "
         "goes from h_prev = hs[t] to h = hs[t + 1].",
     ),
@@ -215,23 +288,12 @@ def check_bptt_dW_hh(fn) -> CheckResult:
 PREDICT_T, PREDICT_RADIUS, PREDICT_LAG = 100, 0.7, 20
 
 
-def measured_linear_gradient(
-    radius: float = PREDICT_RADIUS,
-    lag: int = PREDICT_LAG,
-    T: int = PREDICT_T,
-    activation: str = "linear",
-    seed: int = 0,
-) -> float:
-    """||dL/dh_{T-lag}|| / ||dL/dh_T|| measured by ``rnn.gradient_vs_lag`` (H = 64, seed 0)."""
-    return float(rnn.gradient_vs_lag(T, radius, activation, seed=seed).norms[lag])
-
-
 def check_gradient_prediction(guess) -> CheckResult:
     """Is `guess` within a factor of 10 of the linear RNN's measured gradient at lag 20?"""
-    measured = measured_linear_gradient()
+    profile = rnn.gradient_vs_lag(PREDICT_T, PREDICT_RADIUS, "linear")  # seed 0
     return check_estimate(
         guess,
-        measured,
+        float(profile.norms[PREDICT_LAG]),
         exercise="gradient at lag 20",
         factor=10.0,
         explanation=(

@@ -238,41 +238,26 @@ def _bn_cases() -> tuple[list[tuple], list[tuple]]:
     differ between the cases of each mode, so that a hard-coded value shows in both modes.
     """
     rng = np.random.default_rng(7)
+
+    def case(x, momentum, eps, training):
+        features = x.shape[1]
+        gamma, beta = rng.uniform(0.5, 2, features), rng.standard_normal(features)
+        running_mean, running_var = rng.standard_normal(features), rng.uniform(0.5, 2, features)
+        return (x, gamma, beta, running_mean, running_var, momentum, eps, training)
+
     train = []
     for batch, features, momentum, eps in ((6, 4, 0.1, 1e-3), (3, 5, 0.3, 1e-5)):
         centre = rng.uniform(-3, 3, features)
         spread = rng.uniform(0.5, 3, features)
         spread[0] = 0.05
-        x = centre + spread * rng.standard_normal((batch, features))
         train.append(
-            (
-                x,
-                rng.uniform(0.5, 2, features),
-                rng.standard_normal(features),
-                rng.standard_normal(features),
-                rng.uniform(0.5, 2, features),
-                momentum,
-                eps,
-                True,
-            )
+            case(centre + spread * rng.standard_normal((batch, features)), momentum, eps, True)
         )
     evaluation = []
     for batch, features, momentum, eps in ((5, 3, 0.2, 1e-3), (1, 4, 0.1, 1e-5)):
-        x = rng.uniform(-3, 3, features) + rng.uniform(0.5, 3) * rng.standard_normal(
-            (batch, features)
-        )
-        evaluation.append(
-            (
-                x,
-                rng.uniform(0.5, 2, features),
-                rng.standard_normal(features),
-                rng.standard_normal(features),
-                rng.uniform(0.5, 2, features),
-                momentum,
-                eps,
-                False,
-            )
-        )
+        centre, spread = rng.uniform(-3, 3, features), rng.uniform(0.5, 3)
+        x = centre + spread * rng.standard_normal((batch, features))
+        evaluation.append(case(x, momentum, eps, False))
     return train, evaluation
 
 
@@ -286,123 +271,164 @@ def reference_batchnorm(x, gamma, beta, running_mean, running_var, momentum, eps
     )
 
 
-def _wrong_bn(
-    x,
-    gamma,
-    beta,
-    running_mean,
-    running_var,
-    momentum,
-    eps,
-    training,
-    *,
-    axis=0,
-    affine=True,
-    ddof_normalise=0,
-    ddof_track=1,
-    swap=False,
-    update=True,
-    eval_batch_stats=False,
-    eps_outside=False,
-    no_sqrt=False,
-    train_running_stats=False,
-    update_in_eval=False,
-):
-    """Batch norm with one switch flipped: each typical mistake is one keyword."""
-    use_batch = training or eval_batch_stats
-    n = x.shape[axis]
-    mean = x.mean(axis=axis, keepdims=axis == 1)
-    var_b = x.var(axis=axis, keepdims=axis == 1, ddof=ddof_normalise if n > 1 else 0)
-    if use_batch and not train_running_stats:
-        centre, spread = mean, var_b
-    else:
-        centre, spread = running_mean, running_var
-    if no_sqrt:
-        scale = spread + eps
-    elif eps_outside:
-        scale = np.sqrt(spread) + eps
-    else:
-        scale = np.sqrt(spread + eps)
-    y = (x - centre) / scale
-    if affine:
-        y = gamma * y + beta
-    if not (training or update_in_eval) or not update:
-        return y, np.array(running_mean), np.array(running_var)
-    var_t = x.var(axis=axis, keepdims=axis == 1, ddof=ddof_track) if n > ddof_track else var_b
-    old, new = (momentum, 1 - momentum) if swap else (1 - momentum, momentum)
-    return y, old * running_mean + new * mean, old * running_var + new * var_t
+def _standardise(x, mean, var, eps):
+    return (x - mean) / np.sqrt(var + eps)
 
 
-def _switch(**flags) -> Callable:
-    return lambda *args: _wrong_bn(*args, **flags)
+def _track(old, batch_value, momentum):
+    """A running statistic after one batch: (1 - momentum) old + momentum batch_value."""
+    return (1 - momentum) * old + momentum * batch_value
+
+
+# Each wrong batch norm below gets one thing wrong and the rest right: it starts from the
+# reference and replaces one output. Its arguments are batchnorm_forward's, with mean and var
+# the running statistics.
+
+
+def normalised_over_features(x, gamma, beta, mean, var, momentum, eps, training):
+    y, new_mean, new_var = reference_batchnorm(x, gamma, beta, mean, var, momentum, eps, training)
+    if training:
+        mu, sigma2 = x.mean(axis=1, keepdims=True), x.var(axis=1, keepdims=True)
+        y = gamma * _standardise(x, mu, sigma2, eps) + beta
+    return y, new_mean, new_var
+
+
+def without_gamma_beta(x, gamma, beta, mean, var, momentum, eps, training):
+    y, new_mean, new_var = reference_batchnorm(x, gamma, beta, mean, var, momentum, eps, training)
+    if training:
+        y = _standardise(x, x.mean(axis=0), x.var(axis=0), eps)
+    return y, new_mean, new_var
+
+
+def normalised_with_unbiased_variance(x, gamma, beta, mean, var, momentum, eps, training):
+    y, new_mean, new_var = reference_batchnorm(x, gamma, beta, mean, var, momentum, eps, training)
+    if training:
+        y = gamma * _standardise(x, x.mean(axis=0), x.var(axis=0, ddof=1), eps) + beta
+    return y, new_mean, new_var
+
+
+def running_statistics_in_training(x, gamma, beta, mean, var, momentum, eps, training):
+    y, new_mean, new_var = reference_batchnorm(x, gamma, beta, mean, var, momentum, eps, training)
+    if training:
+        y = gamma * _standardise(x, mean, var, eps) + beta
+    return y, new_mean, new_var
+
+
+def eps_outside_the_root(x, gamma, beta, mean, var, momentum, eps, training):
+    y, new_mean, new_var = reference_batchnorm(x, gamma, beta, mean, var, momentum, eps, training)
+    if training:
+        y = gamma * (x - x.mean(axis=0)) / (np.sqrt(x.var(axis=0)) + eps) + beta
+    return y, new_mean, new_var
+
+
+def divided_by_the_variance(x, gamma, beta, mean, var, momentum, eps, training):
+    y, new_mean, new_var = reference_batchnorm(x, gamma, beta, mean, var, momentum, eps, training)
+    if training:
+        y = gamma * (x - x.mean(axis=0)) / (x.var(axis=0) + eps) + beta
+    return y, new_mean, new_var
+
+
+def biased_running_variance(x, gamma, beta, mean, var, momentum, eps, training):
+    y, new_mean, new_var = reference_batchnorm(x, gamma, beta, mean, var, momentum, eps, training)
+    if training:
+        new_var = _track(var, x.var(axis=0), momentum)
+    return y, new_mean, new_var
+
+
+def momentum_swapped(x, gamma, beta, mean, var, momentum, eps, training):
+    y, new_mean, new_var = reference_batchnorm(x, gamma, beta, mean, var, momentum, eps, training)
+    if training:
+        new_mean = _track(mean, x.mean(axis=0), 1 - momentum)
+        new_var = _track(var, x.var(axis=0, ddof=1), 1 - momentum)
+    return y, new_mean, new_var
+
+
+def statistics_not_updated(x, gamma, beta, mean, var, momentum, eps, training):
+    y, _, _ = reference_batchnorm(x, gamma, beta, mean, var, momentum, eps, training)
+    return y, np.array(mean), np.array(var)
+
+
+def batch_statistics_in_evaluation(x, gamma, beta, mean, var, momentum, eps, training):
+    y, new_mean, new_var = reference_batchnorm(x, gamma, beta, mean, var, momentum, eps, training)
+    if not training:
+        y = gamma * _standardise(x, x.mean(axis=0), x.var(axis=0), eps) + beta
+    return y, new_mean, new_var
+
+
+def updated_in_evaluation(x, gamma, beta, mean, var, momentum, eps, training):
+    y, new_mean, new_var = reference_batchnorm(x, gamma, beta, mean, var, momentum, eps, training)
+    if not training:
+        unbiased = x.var(axis=0, ddof=1) if len(x) > 1 else x.var(axis=0)
+        new_mean, new_var = _track(mean, x.mean(axis=0), momentum), _track(var, unbiased, momentum)
+    return y, new_mean, new_var
 
 
 #: name -> (complete wrong function, hint, the part of the output it gets wrong)
 BN_MISTAKES: dict[str, tuple[Callable, str, str]] = {
     "features axis": (
-        _switch(axis=1),
+        normalised_over_features,
         "You normalised each example over its features (axis=1): that is layer norm. Batch "
         "norm standardises each FEATURE over the BATCH: mean and variance along axis 0, one "
         "value per column.",
         "train_y",
     ),
     "no gamma, beta": (
-        _switch(affine=False),
+        without_gamma_beta,
         "You returned the standardised x-hat. Batch norm then applies the learned scale and "
         "shift: y = gamma * x_hat + beta (that is why its outputs need not have mean 0, std 1).",
         "train_y",
     ),
     "unbiased to normalise": (
-        _switch(ddof_normalise=1),
+        normalised_with_unbiased_variance,
         "Normalise with the BIASED batch variance (divide by n, np.var's default), as Ioffe & "
         "Szegedy and torch do. The unbiased one (divide by n - 1) is only for the running "
         "estimate.",
         "train_y",
     ),
     "running stats in training": (
-        _switch(train_running_stats=True),
+        running_statistics_in_training,
         "In training mode, normalise with the statistics of THIS batch; the running "
         "statistics are only updated, and used in evaluation mode.",
         "train_y",
     ),
     "eps outside sqrt": (
-        _switch(eps_outside=True),
+        eps_outside_the_root,
         "eps goes inside the square root: (x - mean) / sqrt(var + eps).",
         "train_y",
     ),
     "variance not std": (
-        _switch(no_sqrt=True),
+        divided_by_the_variance,
         "Divide by the standard deviation sqrt(var + eps), not by the variance.",
         "train_y",
     ),
     "biased running var": (
-        _switch(ddof_track=0),
+        biased_running_variance,
         "The running variance tracks the UNBIASED batch variance (divide by n - 1, "
         "np.var(x, axis=0, ddof=1)), as torch.nn.BatchNorm1d does, even though the batch "
         "itself is normalised with the biased one.",
         "train_stats",
     ),
     "momentum swapped": (
-        _switch(swap=True),
+        momentum_swapped,
         "momentum is the weight of the NEW batch statistic: new = (1 - momentum) * old + "
         "momentum * batch (torch's convention, the opposite of an optimiser's momentum).",
         "train_stats",
     ),
     "stats not updated": (
-        _switch(update=False),
+        statistics_not_updated,
         "In training mode, return UPDATED running statistics: new = (1 - momentum) * old + "
         "momentum * batch statistic.",
         "train_stats",
     ),
     "batch stats in eval": (
-        _switch(eval_batch_stats=True),
+        batch_statistics_in_evaluation,
         "In evaluation mode, normalise with the RUNNING statistics, not the batch's: at test "
         "time an example's output must not depend on which other examples share its batch "
         "(and a batch may hold a single example).",
         "eval_y",
     ),
     "updated in eval": (
-        _switch(update_in_eval=True),
+        updated_in_evaluation,
         "In evaluation mode the running statistics must come back unchanged: only training "
         "updates them.",
         "eval_stats",

@@ -1,10 +1,8 @@
 """Checkers for lesson 05: one LSTM step forward, the direct cell-path gradient as a product of
 forget gates, and a predicted cell-path gradient at lag 99.
 
-Row-vector convention of ``course_utils.lstm``: z = x @ W_x + h_prev @ W_h + b, with the four
-gate blocks of z stacked in torch's order (i, f, g, o). Each typical mistake is a complete
-wrong function (in ``STEP_MISTAKES`` and ``PATH_MISTAKES``), so that the tests can feed it to
-the checker and see its hint come back.
+Each typical mistake is a complete wrong function (in ``STEP_MISTAKES`` and ``PATH_MISTAKES``),
+so that the tests can feed it to the checker and see its hint come back.
 """
 
 from __future__ import annotations
@@ -47,37 +45,71 @@ def reference_step(x, h_prev, c_prev, W_x, W_h, b):
     return h, c
 
 
-_ACTIVATIONS = {"i": sigmoid, "f": sigmoid, "g": np.tanh, "o": sigmoid}
-
-
-def _step(
-    x,
-    h_prev,
-    c_prev,
-    W_x,
-    W_h,
-    b,
-    *,
-    order=lstm.GATES,
-    swap=None,
-    h_of=None,
-    c_of=None,
-    reverse=False,
-):
-    """One LSTM step with one thing done wrong (for the mistakes).
-
-    order: what the learner took blocks 0..3 of z to be; swap: {gate: activation} used
-    instead of the right one; h_of(o, c, c_prev) and c_of(f, c_prev, i, g): wrong formulas;
-    reverse: return (c, h).
-    """
+def _blocks(x, h_prev, W_x, W_h, b, order=lstm.GATES):
+    """(z_i, z_f, z_g, z_o): the blocks of z = x @ W_x + h_prev @ W_h + b, read as ``order``."""
     H = h_prev.shape[1]
     z = x @ W_x + h_prev @ W_h + b
-    blocks = {name: z[:, k * H : (k + 1) * H] for k, name in enumerate(order)}
-    act = {**_ACTIVATIONS, **(swap or {})}
-    i, f, g, o = (act[name](blocks[name]) for name in ("i", "f", "g", "o"))
-    c = f * c_prev + i * g if c_of is None else c_of(f, c_prev, i, g)
-    h = o * np.tanh(c) if h_of is None else h_of(o, c, c_prev)
-    return (c, h) if reverse else (h, c)
+    block = {name: z[:, k * H : (k + 1) * H] for k, name in enumerate(order)}
+    return block["i"], block["f"], block["g"], block["o"]
+
+
+def sigmoid_candidate(x, h_prev, c_prev, W_x, W_h, b):
+    z_i, z_f, z_g, z_o = _blocks(x, h_prev, W_x, W_h, b)
+    c = sigmoid(z_f) * c_prev + sigmoid(z_i) * sigmoid(z_g)
+    return sigmoid(z_o) * np.tanh(c), c
+
+
+def tanh_input_gate(x, h_prev, c_prev, W_x, W_h, b):
+    z_i, z_f, z_g, z_o = _blocks(x, h_prev, W_x, W_h, b)
+    c = sigmoid(z_f) * c_prev + np.tanh(z_i) * np.tanh(z_g)
+    return sigmoid(z_o) * np.tanh(c), c
+
+
+def tanh_forget_gate(x, h_prev, c_prev, W_x, W_h, b):
+    z_i, z_f, z_g, z_o = _blocks(x, h_prev, W_x, W_h, b)
+    c = np.tanh(z_f) * c_prev + sigmoid(z_i) * np.tanh(z_g)
+    return sigmoid(z_o) * np.tanh(c), c
+
+
+def tanh_output_gate(x, h_prev, c_prev, W_x, W_h, b):
+    z_i, z_f, z_g, z_o = _blocks(x, h_prev, W_x, W_h, b)
+    c = sigmoid(z_f) * c_prev + sigmoid(z_i) * np.tanh(z_g)
+    return np.tanh(z_o) * np.tanh(c), c
+
+
+def h_without_tanh(x, h_prev, c_prev, W_x, W_h, b):
+    z_i, z_f, z_g, z_o = _blocks(x, h_prev, W_x, W_h, b)
+    c = sigmoid(z_f) * c_prev + sigmoid(z_i) * np.tanh(z_g)
+    return sigmoid(z_o) * c, c
+
+
+def without_input_gate(x, h_prev, c_prev, W_x, W_h, b):
+    z_i, z_f, z_g, z_o = _blocks(x, h_prev, W_x, W_h, b)
+    c = sigmoid(z_f) * c_prev + np.tanh(z_g)
+    return sigmoid(z_o) * np.tanh(c), c
+
+
+def h_from_the_old_cell(x, h_prev, c_prev, W_x, W_h, b):
+    z_i, z_f, z_g, z_o = _blocks(x, h_prev, W_x, W_h, b)
+    c = sigmoid(z_f) * c_prev + sigmoid(z_i) * np.tanh(z_g)
+    return sigmoid(z_o) * np.tanh(c_prev), c
+
+
+def h_and_c_swapped(x, h_prev, c_prev, W_x, W_h, b):
+    h, c = reference_step(x, h_prev, c_prev, W_x, W_h, b)
+    return c, h
+
+
+def blocks_read_as(order):
+    """The right LSTM step, with the blocks of z read in ``order`` (a wrong one)."""
+
+    def step(x, h_prev, c_prev, W_x, W_h, b):
+        z_i, z_f, z_g, z_o = _blocks(x, h_prev, W_x, W_h, b, order)
+        c = sigmoid(z_f) * c_prev + sigmoid(z_i) * np.tanh(z_g)
+        return sigmoid(z_o) * np.tanh(c), c
+
+    step.__name__ = f"blocks_read_as_{''.join(order)}"
+    return step
 
 
 _ORDER_HINT = (
@@ -88,47 +120,42 @@ _ORDER_HINT = (
 )
 
 
-def _gate_mistake(gate: str) -> Mistake:
-    name = {"i": "input gate i", "f": "forget gate f", "o": "output gate o"}[gate]
-    return Mistake(
-        lambda *a: _step(*a, swap={gate: np.tanh}),
+def _gate_hint(name: str) -> str:
+    return (
         f"The {name} needs the sigmoid, not tanh. A gate is a fraction in (0, 1) that scales "
         f"a signal (0 blocks it, 1 lets it through); tanh gives values in (-1, 1), which can "
-        f"flip the sign of what the gate lets through.",
+        f"flip the sign of what the gate lets through."
     )
 
 
 STEP_MISTAKES = [
     Mistake(
-        lambda *a: _step(*a, swap={"g": sigmoid}),
+        sigmoid_candidate,
         "The candidate g takes tanh, not the sigmoid: g is the value written into the cell, "
         "and it must be able to be negative, in (-1, 1). Only the three gates i, f, o use "
         "the sigmoid.",
     ),
-    *(_gate_mistake(gate) for gate in ("i", "f", "o")),
+    Mistake(tanh_input_gate, _gate_hint("input gate i")),
+    Mistake(tanh_forget_gate, _gate_hint("forget gate f")),
+    Mistake(tanh_output_gate, _gate_hint("output gate o")),
     Mistake(
-        lambda *a: _step(*a, h_of=lambda o, c, c_prev: o * c),
+        h_without_tanh,
         "h = o * tanh(c): the cell is squashed by tanh before the output gate scales it. "
         "With h = o * c, h grows with the cell.",
     ),
     Mistake(
-        lambda *a: _step(*a, c_of=lambda f, c_prev, i, g: f * c_prev + g),
+        without_input_gate,
         "c = f * c_prev + i * g: the input gate i decides how much of the candidate g is "
         "written. Without it the cell adds all of g at every step.",
     ),
     Mistake(
-        lambda *a: _step(*a, h_of=lambda o, c, c_prev: o * np.tanh(c_prev)),
+        h_from_the_old_cell,
         "h is computed from the old cell c_prev. Compute the new cell first, "
         "c = f * c_prev + i * g, then h = o * tanh(c).",
     ),
-    Mistake(
-        lambda *a: _step(*a, reverse=True),
-        "h and c are swapped: return (h, c), in that order.",
-    ),
+    Mistake(h_and_c_swapped, "h and c are swapped: return (h, c), in that order."),
     *(
-        Mistake(
-            lambda *a, order=order: _step(*a, order=order), _ORDER_HINT.format(", ".join(order))
-        )
+        Mistake(blocks_read_as(order), _ORDER_HINT.format(", ".join(order)))
         for order in itertools.permutations(lstm.GATES)
         if order != lstm.GATES
     ),
@@ -233,19 +260,14 @@ def check_cell_path_products(fn) -> CheckResult:
 PREDICT_BIAS, PREDICT_T = 1.0, 100
 
 
-def measured_cell_path(forget_bias: float = PREDICT_BIAS, T: int = PREDICT_T) -> float:
-    """Median over 64 units of the direct cell-path product at lag T-1 (seed 0)."""
-    return float(lstm.cell_path_gradient(forget_bias, T).median[T - 1])
-
-
 def check_cell_path_prediction(guess) -> CheckResult:
     """Is `guess` within a factor of 10 of the measured median cell-path product at lag 99?"""
-    measured = measured_cell_path()
+    path = lstm.cell_path_gradient(PREDICT_BIAS, PREDICT_T)
     lag = PREDICT_T - 1
     naive = float(sigmoid(PREDICT_BIAS)) ** lag
     return check_estimate(
         guess,
-        measured,
+        float(path.median[lag]),
         exercise="cell path at lag 99",
         factor=10.0,
         explanation=(
@@ -254,7 +276,7 @@ def check_cell_path_prediction(guess) -> CheckResult:
             f"{float(sigmoid(PREDICT_BIAS)):.3f}^{lag} = {naive:.2g}. The measured median is "
             f"a little smaller: the gates move with the input, and because log(sigmoid) is "
             f"concave those movements lower the average of log f (measured "
-            f"{lstm.cell_path_gradient(PREDICT_BIAS, PREDICT_T).mean_log_f:.3f} per step, "
+            f"{path.mean_log_f:.3f} per step, "
             f"against log sigmoid(1) = {float(np.log(sigmoid(PREDICT_BIAS))):.3f})."
         ),
     )

@@ -1,37 +1,23 @@
-"""Lesson 05's experiments and figures: the LSTM checked against torch, the cell-path slider
-(forget-gate bias and sequence length, against lesson 03's RNN) with its static sweep, the
-whole gradient against the direct cell path, the hand-set agreement LSTM on the article's
-sentence, parameter counts, and the two myths (exploding gradients, training speed).
-
-Every compute function is pure and seeded; the numbers the lesson prints come from here and
-are asserted in tests/unit/test_lesson05.py. The LSTM is ``course_utils.lstm`` (row vectors,
-gates stacked i, f, g, o as in torch); the RNN is lesson 03's ``rnn.gradient_vs_lag`` (tanh,
-64 units, spectral radius 0.9, seed 0). torch is imported inside the functions that need it.
+"""Lesson 05's own code: the LSTM checked against torch, the cell-path slider (forget-gate bias
+and sequence length, against lesson 03's RNN) with its sweep, the figures of the whole gradient
+and of the gates on a sentence, the gradient that reaches the first input of torch's RNN, LSTM
+and GRU, and the hand-set LSTM that carries the subject's number to the verb.
 """
 
 from __future__ import annotations
 
 import functools
-import math
 from typing import NamedTuple
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from course_utils import lstm, plots, rnn, tasks, widgets
+from course_utils import gradient_vs_distance, lstm, plots, rnn, widgets
 from course_utils.activations import sigmoid
+from course_utils.env import use_one_thread
 from course_utils.gradcheck import central_difference, relative_error
-from course_utils.tasks import (
-    AGREEMENT_VOCAB,
-    PLURAL_NOUNS,
-    SINGULAR_NOUNS,
-    VERBS,
-    agreement_batch,
-)
+from course_utils.tasks import AGREEMENT_VOCAB, PLURAL_NOUNS, SINGULAR_NOUNS, VERBS
 
-N_HIDDEN = 64  # the cell-path experiments and lesson 03's RNN
-RNN_RADIUS = 0.9  # lesson 03's tanh RNN
-SENTENCE = tasks.ARTICLE_SENTENCE
 PLURAL_SENTENCE = "The cats, which already ate a bowl of milk, were full"
 BIAS_RANGE = (-2.0, 5.0)
 T_RANGE = (10, 200)
@@ -40,9 +26,6 @@ BIAS_COLOURS = {
     1.0: plots.OKABE_ITO["blue"],
     3.0: plots.OKABE_ITO["green"],
 }
-
-
-# --- the gradient check ------------------------------------------------------------------------
 
 
 class GradientCheck(NamedTuple):
@@ -57,8 +40,17 @@ class GradientCheck(NamedTuple):
     backward: dict[str, dict[str, float]]
 
 
-def _small_problem(seed: int):
-    """T = 5, batch 3, 4 inputs, 6 units, random biases, h_0 and c_0; dL/dh_t weights C."""
+def gradient_check(seed: int = 0) -> GradientCheck:
+    """Check ``lstm.lstm_forward`` and ``lstm.lstm_backward`` with L = sum_t <h_t, C_t>.
+
+    A small LSTM (T = 5, batch 3, 4 inputs, 6 units, random biases, h_0 and c_0) and fixed
+    random C_t. References: central differences (step 1e-5) on every weight, torch autograd
+    through the same equations written with torch operations, and torch.nn.LSTM with the
+    weights copied in (``lstm.to_torch_lstm``).
+    """
+    import torch
+
+    use_one_thread()
     rng = np.random.default_rng(seed)
     params = lstm.init_lstm(4, 6, forget_bias=1.0, seed=rng)
     params["b"] = params["b"] + 0.3 * rng.standard_normal(24)
@@ -66,22 +58,6 @@ def _small_problem(seed: int):
     h0 = 0.5 * rng.standard_normal((3, 6))
     c0 = rng.standard_normal((3, 6))
     C = rng.standard_normal((5, 3, 6))
-    return params, x, h0, c0, C
-
-
-def gradient_check(seed: int = 0) -> GradientCheck:
-    """Check ``lstm_forward`` and ``lstm_backward`` with the loss L = sum_t <h_t, C_t>.
-
-    References: central differences (step 1e-5) on every weight, torch autograd through the
-    same equations written with torch operations, and torch.nn.LSTM with the weights copied
-    in (``lstm.to_torch_lstm``: weight_ih_l0 = W_x.T, weight_hh_l0 = W_h.T, biases summed).
-    """
-    import torch
-
-    from course_utils.env import use_one_thread
-
-    use_one_thread()
-    params, x, h0, c0, C = _small_problem(seed)
     names = ("W_x", "W_h", "b")
     hs, _, caches = lstm.lstm_forward(x, h0, c0, params)
     _, _, _, ours = lstm.lstm_backward(C, caches, params)
@@ -95,10 +71,9 @@ def gradient_check(seed: int = 0) -> GradientCheck:
     tp = {n: torch.tensor(params[n], requires_grad=True) for n in names}
     h, c = torch.tensor(h0), torch.tensor(c0)
     total = torch.zeros((), dtype=torch.float64)
-    H = h0.shape[1]
     for t in range(len(x)):
         z = torch.tensor(x[t]) @ tp["W_x"] + h @ tp["W_h"] + tp["b"]
-        i, f, g, o = (z[:, lstm.gate_slice(k, H)] for k in lstm.GATES)
+        i, f, g, o = (z[:, lstm.gate_slice(k, 6)] for k in lstm.GATES)
         c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
         h = torch.sigmoid(o) * torch.tanh(c)
         total = total + (h * torch.tensor(C[t])).sum()
@@ -135,27 +110,20 @@ class CellPathResult(NamedTuple):
     path: lstm.CellPath
     rnn: rnn.LagProfile
 
-    @property
-    def typical_f(self) -> float:
-        """exp(mean log f): the geometric mean of the forget gates, the factor per step."""
-        return math.exp(self.path.mean_log_f)
-
 
 def cell_path(forget_bias: float = 1.0, T: int = 100) -> CellPathResult:
-    """Compute function of the slider (about 5 ms at T = 100, 12 ms at T = 200).
-
-    ``lstm.cell_path_gradient(forget_bias, T)`` (64 units, 8 random inputs per step, seed 0)
-    and ``rnn.gradient_vs_lag(T, 0.9, "tanh")`` (lesson 03's RNN, 64 units, seed 0).
-    """
+    """Compute function of the slider: ``lstm.cell_path_gradient(forget_bias, T)`` and
+    ``rnn.gradient_vs_lag(T, 0.9, "tanh")``, lesson 03's RNN (64 units each, seed 0)."""
     T = int(T)
-    path = lstm.cell_path_gradient(float(forget_bias), T, n_hidden=N_HIDDEN)
-    return CellPathResult(float(forget_bias), T, path, _rnn_profile(T))
+    return CellPathResult(
+        float(forget_bias), T, lstm.cell_path_gradient(float(forget_bias), T), _rnn_profile(T)
+    )
 
 
 @functools.lru_cache(maxsize=32)
 def _rnn_profile(T: int) -> rnn.LagProfile:
     """Lesson 03's RNN profile; cached, as moving the bias does not change it."""
-    return rnn.gradient_vs_lag(T, RNN_RADIUS, "tanh", n_hidden=N_HIDDEN)
+    return rnn.gradient_vs_lag(T, 0.9, "tanh")
 
 
 def draw_cell_path(axes: np.ndarray, res: CellPathResult) -> None:
@@ -182,23 +150,24 @@ def draw_cell_path(axes: np.ndarray, res: CellPathResult) -> None:
     ax.set_yticks(ticks)
     ax.set_xlim(0, res.T - 1)
     ax.legend(loc="lower left", fontsize=7)
-    ax.set_title(f"typical f = {res.typical_f:.3f}", fontsize=10)
-
-
-def short(x: float) -> str:
-    """A gradient ratio in few characters: '0.73', '0.0071', '2e-14', '0'."""
-    return "0" if x == 0 else f"{x:.2g}" if x >= 1e-3 else f"{x:.0e}"
+    ax.set_title(f"typical f = {p.typical_f:.3f}", fontsize=10)
 
 
 def readout_cell_path(res: CellPathResult) -> str:
     last = res.T - 1
+    p = res.path
     return (
         f"b_f = {res.forget_bias:+.1f}, T = {res.T}: typical forget gate exp(mean log f) = "
-        f"{res.typical_f:.3f} (sigmoid(b_f) = {sigmoid(res.forget_bias):.3f}); direct cell "
-        f"path back to step 1 (lag {last}): median {short(res.path.median[last])} over "
-        f"{N_HIDDEN} units (sigmoid(b_f)^{last} = {short(res.path.naive[last])}); "
-        f"lesson 03's tanh RNN: {short(res.rnn.norms[last])}"
+        f"{p.typical_f:.3f} (sigmoid(b_f) = {sigmoid(res.forget_bias):.3f}); direct cell path "
+        f"back to step 1 (lag {last}): median {_ratio(p.median[last])} over "
+        f"{p.log_products.shape[1]} units (sigmoid(b_f)^{last} = {_ratio(p.naive[last])}); "
+        f"lesson 03's tanh RNN: {gradient_vs_distance.power_of_ten(res.rnn.log_norms[last])}"
     )
+
+
+def _ratio(x: float) -> str:
+    with np.errstate(divide="ignore"):
+        return gradient_vs_distance.power_of_ten(float(np.log(x)))
 
 
 def cell_path_slider() -> widgets.InteractiveFigure:
@@ -207,13 +176,14 @@ def cell_path_slider() -> widgets.InteractiveFigure:
         "forget_bias": widgets.slider("forget-gate bias b_f", *BIAS_RANGE, 0.1, 1.0),
         "T": widgets.slider("sequence length T", *T_RANGE, 10, 100, integer=True),
     }
-    # Built at the setting with the widest tick labels, laid out once, then moved to the start.
-    app = widgets.InteractiveFigure(
-        cell_path, draw_cell_path, controls, readout_cell_path, height=3.4
+    return widgets.InteractiveFigure(
+        cell_path,
+        draw_cell_path,
+        controls,
+        readout_cell_path,
+        height=3.4,
+        layout_at={"forget_bias": BIAS_RANGE[0], "T": T_RANGE[1]},  # the widest tick labels
     )
-    app.axes[0].set_position([0.12, 0.15, 0.85, 0.75])
-    app.update()
-    return app
 
 
 def cell_path_sweep(biases=(0.0, 1.0, 3.0), T: int = 100) -> Figure:
@@ -233,12 +203,11 @@ def cell_path_sweep(biases=(0.0, 1.0, 3.0), T: int = 100) -> Figure:
 # --- the whole gradient: every path, against the direct cell path -----------------------------
 
 
-def full_path_figure(biases=(0.0, 1.0, 3.0), T: int = 100) -> Figure:
-    """Full gradient (solid) and direct cell path (dashed) for three forget biases."""
+def full_path_figure(runs: dict[float, lstm.FullPath]) -> Figure:
+    """Full gradient (solid) and direct cell path (dashed), one colour per forget bias."""
     fig, axes = plots.figure(width=7.5, height=3.4)
     ax = axes[0, 0]
-    for bias in biases:
-        res = lstm.full_vs_direct(bias, T)
+    for bias, res in runs.items():
         colour = BIAS_COLOURS.get(bias)
         plots.gradient_vs_distance(
             ax, res.lags, res.full, label=f"b_f = {bias:g}: every path", colour=colour
@@ -254,7 +223,7 @@ def full_path_figure(biases=(0.0, 1.0, 3.0), T: int = 100) -> Figure:
     _decade_axis(ax, *[line.get_ydata() for line in ax.lines])
     ax.set_xlabel("time lag k (steps back from T)")
     ax.set_ylabel("‖dL/dc_(T−k)‖")
-    ax.set_xlim(0, T - 1)
+    ax.set_xlim(0, len(res.lags) - 1)
     ax.legend(loc="lower left", fontsize=7, ncol=2)
     ax.set_title("The whole gradient vs the direct cell path (same LSTM, 64 units)")
     return fig
@@ -267,13 +236,8 @@ def _decade_axis(ax, *arrays) -> None:
     ax.set_yticks(ticks)
 
 
-def explosion_table(gains=(1.0, 4.0, 16.0), forget_bias: float = 1.0, T: int = 100):
-    """full_vs_direct at each gain of W_h: {gain: lstm.FullPath}."""
-    return {g: lstm.full_vs_direct(forget_bias, T, gain=g) for g in gains}
-
-
 def explosion_figure(runs: dict[float, lstm.FullPath]) -> Figure:
-    """Full gradient for each gain of W_h, and the direct cell path of the largest gain."""
+    """Full gradient for each gain of W_h (the keys), and the direct cell path of the largest."""
     fig, axes = plots.figure(width=7.5, height=3.4)
     ax = axes[0, 0]
     colours = [plots.OKABE_ITO[c] for c in ("blue", "orange", "vermillion", "purple")]
@@ -302,26 +266,79 @@ def explosion_figure(runs: dict[float, lstm.FullPath]) -> Figure:
 
 # --- how much gradient reaches the first input: RNN, LSTM, GRU ---------------------------------
 
-MODELS = (
-    ("tanh RNN", "rnn", None),
-    ("LSTM, b_f = 0", "lstm", 0.0),
-    ("LSTM, b_f = 1", "lstm", 1.0),
-    ("LSTM, b_f = 3", "lstm", 3.0),
-    ("GRU", "gru", None),
-)
 
+def input_gradient_ratio(
+    model: str = "lstm",
+    T: int = 100,
+    forget_bias: float | None = None,
+    seed: int = 0,
+    n_hidden: int = 64,
+    batch: int = 32,
+    n_in: int = 8,
+) -> float:
+    """||dL/dx_1|| / ||dL/dx_T|| at initialisation, with L = sum of h_T (torch autograd).
 
-def first_input_table(T: int = 100, seed: int = 0) -> dict[str, float]:
-    """``lstm.input_gradient_ratio`` (||dL/dx_1|| / ||dL/dx_T||, torch default init) per model."""
-    from course_utils.env import use_one_thread
+    model: "rnn" (tanh), "lstm" or "gru", built by torch with its default initialisation
+    (seeded by ``seed``), except that for the LSTM a number ``forget_bias`` sets its forget
+    bias (``lstm.set_forget_bias``; None keeps torch's default). Inputs x ~ N(0, 1), shape
+    (T, batch, n_in); computed in float64 so that nothing underflows.
+    """
+    import torch
 
+    if forget_bias is not None and model != "lstm":
+        raise ValueError(f"forget_bias is an LSTM setting; got {forget_bias} for {model!r}")
+    modules = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}
+    if model not in modules:
+        raise ValueError(f"model must be one of {sorted(modules)}, got {model!r}")
     use_one_thread()
-    return {
-        label: lstm.input_gradient_ratio(kind, T, bias, seed=seed) for label, kind, bias in MODELS
-    }
+    generator = torch.Generator().manual_seed(seed)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        net = modules[model](n_in, n_hidden).double()
+    if forget_bias is not None:
+        lstm.set_forget_bias(net, forget_bias)
+    x = torch.randn(T, batch, n_in, generator=generator, dtype=torch.float64, requires_grad=True)
+    out, _ = net(x)
+    out[-1].sum().backward()
+    return float(x.grad[0].norm() / x.grad[-1].norm())
 
 
 # --- the hand-set agreement LSTM on the article's sentence -------------------------------------
+
+
+def agreement_lstm() -> lstm.Params:
+    """Hand-set (not trained) weights of a 2-unit LSTM that solves subject-verb agreement.
+
+    Inputs are one-hot over ``tasks.AGREEMENT_VOCAB`` (n_in = 27); nouns are the words of
+    ``tasks.SINGULAR_NOUNS`` and ``tasks.PLURAL_NOUNS``, verbs those of ``tasks.VERBS``.
+    Unit 1 is a "noun seen" flag; unit 0 holds the subject's number, -0.99 singular, +0.99
+    plural:
+    - WRITE: unit 0's input gate opens on a noun only while the flag is off, so only on the
+      first noun, the subject: z_i0 = gain (noun) - gain/2 - 2 gain h_1. Its candidate is
+      g_0 = tanh(-/+ 3) for a singular/plural noun and 0 for any other word.
+    - KEEP: both forget gates sit at sigmoid(gain), so the cell holds its value through the
+      clause and its distractor nouns.
+    - READ: unit 0's output gate opens only at a verb: z_o0 = gain (verb) - gain/2. At the
+      verb, h_0 = o_0 tanh(c_0) > 0 means plural.
+    The flag writes g_1 = tanh(3) on every noun and always shows it (o_1 ~ 1), so h_1 >= 0.76
+    after the first noun. Here gain = 10. A trained LSTM spreads the same job over many units.
+    """
+    gain = 10.0
+    index = {word: k for k, word in enumerate(AGREEMENT_VOCAB)}
+    W_x, W_h, b = np.zeros((len(AGREEMENT_VOCAB), 8)), np.zeros((2, 8)), np.zeros(8)
+    i0, i1, f0, f1, g0, g1, o0, o1 = range(8)  # gate-major columns: [i | f | g | o] of H = 2
+    b[[i0, i1, o0]] = -gain / 2
+    b[[f0, f1, o1]] = gain
+    W_h[1, i0] = -2 * gain
+    for words, sign in ((SINGULAR_NOUNS, -1.0), (PLURAL_NOUNS, 1.0)):
+        for word in words:
+            W_x[index[word], [i0, i1]] = gain
+            W_x[index[word], g0] = 3.0 * sign
+            W_x[index[word], g1] = 3.0
+    for word in VERBS:
+        W_x[index[word], o0] = gain
+    return {"W_x": W_x, "W_h": W_h, "b": b}
+
 
 _GROUPS = {
     frozenset(SINGULAR_NOUNS + PLURAL_NOUNS): "every noun",
@@ -332,15 +349,13 @@ _GROUPS = {
 _GATE_NAMES = {"i": "input gate", "f": "forget gate", "g": "candidate", "o": "output gate"}
 
 
-def weight_rows(
-    params: lstm.Params | None = None, vocab: tuple[str, ...] = AGREEMENT_VOCAB
-) -> list[str]:
-    """One line per gate column of a 2-unit LSTM: its bias, input weights and recurrent weights.
+def weight_rows(params: lstm.Params) -> list[str]:
+    """One line per gate column of an LSTM over ``tasks.AGREEMENT_VOCAB``: its bias, input
+    weights and recurrent weights.
 
     Input weights with the same value are grouped, and a group that is exactly the singular
     nouns, the plural nouns, all nouns or the verbs is named so.
     """
-    params = lstm.agreement_lstm(vocab) if params is None else params
     H = params["W_h"].shape[0]
     rows = []
     for gate in lstm.GATES:
@@ -349,7 +364,7 @@ def weight_rows(
             parts = [f"bias {params['b'][col]:+g}"]
             weights = params["W_x"][:, col]
             for value in sorted({float(w) for w in weights if w != 0}, reverse=True):
-                words = [vocab[k] for k in np.flatnonzero(weights == value)]
+                words = [AGREEMENT_VOCAB[k] for k in np.flatnonzero(weights == value)]
                 name = _GROUPS.get(frozenset(words), ", ".join(words))
                 parts.append(f"{value:+g} from {name}")
             for source in np.flatnonzero(params["W_h"][:, col]):
@@ -358,15 +373,9 @@ def weight_rows(
     return rows
 
 
-def sentence_trace(sentence: str = SENTENCE) -> lstm.GateTrace:
-    """The hand-set LSTM's gates, cell and state over the words of ``sentence``."""
-    return lstm.gate_activations(lstm.agreement_lstm(), tasks.tokenize(sentence))
-
-
-def gates_figure(sentence: str = SENTENCE, plural: str = PLURAL_SENTENCE) -> Figure:
-    """Top: heatmap of i, f, o (both units) over the sentence. Bottom: unit 0's cell c_0 and
-    state h_0 for the singular sentence and its plural twin."""
-    trace, twin = sentence_trace(sentence), sentence_trace(plural)
+def gates_figure(trace: lstm.GateTrace, twin: lstm.GateTrace) -> Figure:
+    """Top: heatmap of i, f, o (both units) over ``trace``'s sentence. Bottom: unit 0's cell
+    c_0 and state h_0 for that sentence and its twin (same length, other words)."""
     fig, axes = plots.figure(1, 2, width=9.0, height=6.4)
     ax = axes[0, 0]
     rows = [
@@ -415,39 +424,3 @@ def gates_figure(sentence: str = SENTENCE, plural: str = PLURAL_SENTENCE) -> Fig
     ax.legend(loc="center left", bbox_to_anchor=(0.15, 0.72), fontsize=8, ncol=2)
     ax.set_title("Unit 0 writes at the subject, keeps through the clause, shows at the verb")
     return fig
-
-
-class HandsetAccuracy(NamedTuple):
-    """The hand-set LSTM's accuracy on agreement sequences with attractors everywhere."""
-
-    accuracy: float
-    n: int
-    shortest: int
-    longest: int
-
-
-def handset_accuracy(n: int = 500, distances=(1, 60), seed: int = 0) -> HandsetAccuracy:
-    """Accuracy of the hand-set LSTM on ``n`` agreement sequences in which every clause noun
-    has the other number (attractors = 1), distances drawn from ``distances``.
-
-    The sign of h_0 at the verb slot is the answer (> 0 plural).
-    """
-    batch = agreement_batch(seed, n, tuple(distances), attractors=1.0, noun_rate=0.3)
-    x = np.eye(len(AGREEMENT_VOCAB))[batch.tokens]
-    hs, _, _ = lstm.lstm_forward(x, None, None, lstm.agreement_lstm())
-    right = (hs[-1][:, 0] > 0) == (batch.labels == 1)
-    return HandsetAccuracy(
-        float(np.mean(right)), n, int(batch.distances.min()), int(batch.distances.max())
-    )
-
-
-# --- parameter counts -------------------------------------------
-
-
-def parameter_counts(n_in: int = 16, hidden: int = 32) -> dict[str, int]:
-    """torch's parameter counts of one recurrent layer (lesson 06's model: 16 in, 32 units)."""
-    return {
-        "RNN": lstm.rnn_parameter_count(n_in, hidden),
-        "GRU": lstm.gru_parameter_count(n_in, hidden),
-        "LSTM": lstm.lstm_parameter_count(n_in, hidden),
-    }

@@ -1,10 +1,91 @@
-"""course_utils.gradient_vs_distance: the course's whole argument in one figure."""
+"""course_utils.gradient_vs_distance: an RNN's gradient against the lag (lessons 03 and 04),
+and the course's whole argument in one figure."""
+
+import math
 
 import numpy as np
 import pytest
 from helpers import no_warnings
 
-from course_utils import gradient_vs_distance, lstm
+from course_utils import gradient_vs_distance, lstm, plots, rnn
+
+# --- an RNN's gradient against the time lag -------------------------------------------------
+
+
+def test_lag_profile_reads_the_rnn_profile():
+    res = gradient_vs_distance.lag_profile(100, 0.9, "tanh")
+    np.testing.assert_array_equal(res.profile.norms, rnn.gradient_vs_lag(100, 0.9, "tanh").norms)
+    assert res.T == 100 and res.scaling == "radius" and res.undefined_from is None
+    assert res.slope == res.profile.slope() == pytest.approx(-0.58, abs=0.01)
+    assert res.bound_slope == pytest.approx(math.log(res.profile.sigma_max), rel=1e-12)
+    assert res.regime == "vanishing"
+
+
+def test_regimes():
+    """tanh: vanishing at radius 1, level at 2, exploding at 3 (T = 100); the state of the
+    ReLU RNN at radius 4 overflows over 1000 steps, so its gradient is undefined."""
+    with no_warnings():
+        regimes = [gradient_vs_distance.lag_profile(100, r, "tanh").regime for r in (1, 2, 3)]
+        relu = gradient_vs_distance.lag_profile(1000, 4.0, "relu")
+    assert regimes == ["vanishing", "at the boundary", "exploding"]
+    assert relu.regime == "overflow" and relu.undefined_from == 1 and math.isnan(relu.slope)
+
+
+def test_slope_keeps_gradients_past_float64s_range():
+    """A linear RNN without input: the gradient grows like 3^k past 1e308 and the slope,
+    fitted on the log-norms, is still log 3; the readout gives the power of ten."""
+    with no_warnings():
+        profile = rnn.gradient_vs_lag(1000, 3.0, "linear", input_scale=0.0)
+    assert np.isinf(profile.norms[-1])
+    assert profile.slope() == pytest.approx(math.log(3.0), abs=0.01)
+    res = gradient_vs_distance.LagResult("linear", "radius", profile, profile.slope(), "exploding")
+    text = gradient_vs_distance.readout_lag(res)
+    assert "e+47" in text and "past float64's maximum (1.8e308) from lag" in text  # 3^999
+    _, axes = plots.figure()
+    with no_warnings():
+        gradient_vs_distance.draw_lag(axes[0], res)
+    assert "overflow" in [t.get_text() for t in axes[0, 0].get_legend().get_texts()]
+
+
+def test_readout_names_an_underflow():
+    text = gradient_vs_distance.readout_lag(gradient_vs_distance.lag_profile(1000, 0.5, "tanh"))
+    assert "below float64's smallest number (▼)" in text and "e-49" in text
+
+
+@pytest.mark.parametrize("scaling", ["radius", "spectral"])
+def test_never_warns_or_fails_over_the_sliders_ranges(scaling):
+    """Every corner of lessons 03's and 04's controls: compute, readout and redraw."""
+    _, axes = plots.figure()
+    with no_warnings():
+        for T in (10, 1000):
+            for radius in (0.1, 4.0):
+                for activation in ("tanh", "sigmoid", "relu", "leaky_relu", "linear"):
+                    res = gradient_vs_distance.lag_profile(T, radius, activation, scaling)
+                    assert gradient_vs_distance.readout_lag(res).startswith(activation)
+                    plots.clear_artists(axes[0, 0])
+                    gradient_vs_distance.draw_lag(axes[0], res)
+                    assert plots.png_bytes(axes[0, 0].figure)
+
+
+def test_power_of_ten_format():
+    power_of_ten = gradient_vs_distance.power_of_ten
+    assert power_of_ten(math.log(3e-26)) == "3e-26"
+    assert power_of_ten(math.log(1.49e-25)) == "1.5e-25"
+    assert power_of_ten(math.log(10) * 350.2) == "1.6e+350"
+    assert power_of_ten(math.log(9.96e5)) == "1e+6"
+    assert power_of_ten(math.log(0.25)) == "0.25"
+    assert power_of_ten(math.log(0.0071)) == "0.0071"
+    assert power_of_ten(math.log(230.4)) == "230"
+    assert power_of_ten(-math.inf) == "0" and power_of_ten(math.inf) == "inf"
+
+
+def test_slope_table():
+    table = gradient_vs_distance.slope_table((0.5, 3.0), ("linear", "tanh"), T=50)
+    assert list(table) == [("linear", 0.5), ("linear", 3.0), ("tanh", 0.5), ("tanh", 3.0)]
+    assert table["linear", 3.0].profile.rho == pytest.approx(3.0)
+
+
+# --- the whole argument ----------------------------------------------------------------------
 
 
 def test_curves_start_at_one_and_cover_distances_1_to_100():

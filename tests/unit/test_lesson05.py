@@ -12,7 +12,7 @@ import pytest
 import torch
 from helpers import assert_all_different, no_warnings, png
 
-from course_utils import gradient_vs_distance, lstm, plots, rnn, tasks
+from course_utils import lstm, plots, rnn, tasks
 from course_utils.activations import sigmoid
 from course_utils.checks import Status
 from course_utils.exercises import lesson05 as ex
@@ -159,7 +159,7 @@ def test_path_checker_not_attempted():
 
 
 def test_prediction_checker_and_its_numbers():
-    measured = ex.measured_cell_path()
+    measured = lstm.cell_path_gradient(1.0, T=100).median[99]  # exercise 3's LSTM
     assert measured == pytest.approx(2.0e-14, rel=0.05)  # measured 2.00e-14
     assert ex.check_cell_path_prediction(float(sigmoid(1.0)) ** 99).passed  # 3.4e-14
     assert ex.check_cell_path_prediction(...).status is Status.NOT_ATTEMPTED
@@ -174,16 +174,16 @@ def test_prediction_checker_and_its_numbers():
 
 
 def test_cell_path_quoted_numbers():
-    rnn_99 = lesson05.cell_path(1.0, 100).rnn.norms[99]
+    rnn_99 = rnn.gradient_vs_lag(100, 0.9, "tanh").norms[99]
     assert f"{rnn_99:.0e}" == "1e-25"  # measured 1.49e-25
     expected = {0.0: (1e-31, 1e-29), 1.0: (1.5e-14, 2.5e-14), 3.0: (0.005, 0.01)}
     for bias, (lo, hi) in expected.items():
-        res = lesson05.cell_path(bias, 100)
-        assert abs(res.typical_f - sigmoid(bias)) < 0.01  # "within 0.01 of sigmoid(b_f)"
-        assert lo < res.path.median[99] < hi  # measured 8.2e-31, 2.0e-14, 7.1e-3
-    b0, b1 = lesson05.cell_path(0.0, 100), lesson05.cell_path(1.0, 100)
-    assert b0.path.median[99] < rnn_99  # "smaller than the RNN's"
-    assert 1e11 < b1.path.median[99] / rnn_99 < 1e12  # "eleven orders of magnitude better"
+        path = lstm.cell_path_gradient(bias, T=100)
+        assert abs(path.typical_f - sigmoid(bias)) < 0.01  # "within 0.01 of sigmoid(b_f)"
+        assert lo < path.median[99] < hi  # measured 8.2e-31, 2.0e-14, 7.1e-3
+    b0, b1 = lstm.cell_path_gradient(0.0), lstm.cell_path_gradient(1.0)
+    assert b0.median[99] < rnn_99  # "smaller than the RNN's"
+    assert 1e11 < b1.median[99] / rnn_99 < 1e12  # "eleven orders of magnitude better"
     assert b1.typical_f == pytest.approx(0.73, abs=0.005)
 
 
@@ -199,7 +199,7 @@ def test_slider_default_readout_and_moving():
     assert app.readout_text == (
         "b_f = +1.0, T = 100: typical forget gate exp(mean log f) = 0.727 (sigmoid(b_f) = "
         "0.731); direct cell path back to step 1 (lag 99): median 2e-14 over 64 units "
-        "(sigmoid(b_f)^99 = 3e-14); lesson 03's tanh RNN: 1e-25"
+        "(sigmoid(b_f)^99 = 3.4e-14); lesson 03's tanh RNN: 1.5e-25"
     )
     first = png(app)
     updates = app.updates
@@ -228,11 +228,13 @@ def test_slider_never_warns_or_fails_over_its_range():
                 assert high > 1.0
 
 
-def test_readout_number_format():
-    assert lesson05.short(0.0) == "0"
-    assert lesson05.short(0.0071) == "0.0071"
-    assert lesson05.short(0.94) == "0.94"
-    assert lesson05.short(2.0e-14) == "2e-14"
+def test_slider_is_laid_out_for_its_widest_tick_labels():
+    """Laid out at b_f = -2, T = 200, whose ticks reach 1e-200 (the widest labels)."""
+    app = lesson05.cell_path_slider()
+    app.set(forget_bias=lesson05.BIAS_RANGE[0], T=lesson05.T_RANGE[1])
+    assert "1e-200" in [t.get_text() for t in app.axes[0].get_yticklabels()]
+    label = app.axes[0].yaxis.label.get_window_extent(app.figure.canvas.get_renderer())
+    assert label.x0 >= 0
 
 
 def test_sweep_has_three_titled_log_panels():
@@ -301,19 +303,34 @@ def test_full_vs_direct_quoted_numbers():
 
 
 def test_first_input_table_quoted_numbers():
-    ratios = lesson05.first_input_table()
-    assert list(ratios) == ["tanh RNN", "LSTM, b_f = 0", "LSTM, b_f = 1", "LSTM, b_f = 3", "GRU"]
-    assert 4e-22 < ratios["tanh RNN"] < 6e-22  # "5e-22" (measured 4.9e-22)
-    assert 1.5e-20 < ratios["LSTM, b_f = 0"] < 2.5e-20  # "2e-20" (measured 1.6e-20)
-    assert 1.5e-7 < ratios["LSTM, b_f = 1"] < 2.5e-7  # "2e-7" (measured 2.1e-7)
-    assert 1e13 < ratios["LSTM, b_f = 1"] / ratios["LSTM, b_f = 0"] < 1e14  # "thirteen orders"
-    assert 4 < ratios["LSTM, b_f = 3"] < 6  # "about 5, more than the last input gets"
-    assert 3e-18 < ratios["GRU"] < 5e-18  # "4e-18" (measured 4.2e-18)
+    """The cell's table, T = 100, seed 0."""
+    ratio = lesson05.input_gradient_ratio
+    rnn_, gru = ratio("rnn"), ratio("gru")
+    b0, b1, b3 = (ratio("lstm", forget_bias=b) for b in (0.0, 1.0, 3.0))
+    assert 4e-22 < rnn_ < 6e-22  # "5e-22" (measured 4.9e-22)
+    assert 1.5e-20 < b0 < 2.5e-20  # "2e-20" (measured 1.6e-20)
+    assert 1.5e-7 < b1 < 2.5e-7  # "2e-7" (measured 2.1e-7)
+    assert 1e13 < b1 / b0 < 1e14  # "thirteen orders"
+    assert 4 < b3 < 6  # "about 5, more than the last input gets"
+    assert 3e-18 < gru < 5e-18  # "4e-18" (measured 4.2e-18)
+
+
+def test_input_gradient_ratio_rejects_a_bias_it_cannot_set():
+    with pytest.raises(ValueError):
+        lesson05.input_gradient_ratio("gru", 100, forget_bias=1.0)
+    with pytest.raises(ValueError):
+        lesson05.input_gradient_ratio("transformer", 100)
+
+
+def test_input_gradient_ratio_short_sequences_are_comparable():
+    """At T = 10 every model still passes 0.4 % to 100 % of the gradient to x_1."""
+    for model, bias in [("rnn", None), ("lstm", 0.0), ("lstm", 1.0), ("gru", None)]:
+        assert 4e-3 < lesson05.input_gradient_ratio(model, 10, bias, seed=0) < 1.0
 
 
 def test_full_path_figure_is_labelled_without_warnings():
     with no_warnings():
-        fig = lesson05.full_path_figure()
+        fig = lesson05.full_path_figure({b: lstm.full_vs_direct(b) for b in (0.0, 1.0, 3.0)})
         plots.png_bytes(fig)
     ax = fig.axes[0]
     assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
@@ -324,15 +341,23 @@ def test_full_path_figure_is_labelled_without_warnings():
 # --- the hand-set LSTM on the sentence --------------------------------------------------------
 
 
+def traces():
+    """The cell: the hand-set LSTM over the article's sentence and its plural twin."""
+    handset = lesson05.agreement_lstm()
+    trace = lstm.gate_activations(handset, tasks.tokenize(tasks.ARTICLE_SENTENCE))
+    twin = lstm.gate_activations(handset, tasks.tokenize(lesson05.PLURAL_SENTENCE))
+    return trace, twin
+
+
 def test_vocabulary_and_sentence_printed():
     assert len(AGREEMENT_VOCAB) == 27
-    assert tasks.tokenize(lesson05.SENTENCE) == [
+    assert tasks.tokenize(tasks.ARTICLE_SENTENCE) == [
         "the", "cat", "which", "already", "ate", "a", "bowl", "of", "milk", "was", "full",
     ]  # fmt: skip
 
 
 def test_weight_rows_describe_the_hand_set_weights():
-    assert lesson05.weight_rows() == [
+    assert lesson05.weight_rows(lesson05.agreement_lstm()) == [
         "    input gate i, unit 0: bias -5; +10 from every noun; -20 × h_1",
         "    input gate i, unit 1: bias -5; +10 from every noun",
         "   forget gate f, unit 0: bias +10",
@@ -345,8 +370,7 @@ def test_weight_rows_describe_the_hand_set_weights():
 
 
 def test_sentence_trace_quoted_numbers():
-    trace = lesson05.sentence_trace(lesson05.SENTENCE)
-    twin = lesson05.sentence_trace(lesson05.PLURAL_SENTENCE)
+    trace, twin = traces()
     cat, was = trace.tokens.index("cat"), trace.tokens.index("was")
     assert twin.tokens[cat] == "cats" and twin.tokens[was] == "were"
     assert f"{trace.i[cat, 0]:.3f}" == "0.993" == f"{float(sigmoid(5.0)):.3f}"
@@ -365,22 +389,28 @@ def test_sentence_trace_quoted_numbers():
 
 
 def test_handset_accuracy():
-    result = lesson05.handset_accuracy()
-    assert result == (1.0, 500, 1, 60)
+    """The cell: every one of 500 sequences right, distances 1 to 60, attractors everywhere."""
+    batch = tasks.agreement_batch(0, 500, (1, 60), attractors=1.0, noun_rate=0.3)
+    x = np.eye(len(AGREEMENT_VOCAB))[batch.tokens]
+    hs, _, _ = lstm.lstm_forward(x, None, None, lesson05.agreement_lstm())
+    right = (hs[-1][:, 0] > 0) == (batch.labels == 1)
+    assert right.all() and len(right) == 500
+    assert (batch.distances.min(), batch.distances.max()) == (1, 60)
 
 
 def test_cell_path_from_was_to_cat_against_lesson_03():
-    trace = lesson05.sentence_trace()
+    trace, _ = traces()
     cat, was = trace.tokens.index("cat"), trace.tokens.index("was")
     assert was - cat == 8
     path = trace.f[cat + 1 : was + 1, 0].prod()
     assert f"{path:.4f}" == "0.9996" and path > 0.999  # "more than 99.9 %"
-    assert f"{gradient_vs_distance.sentence_gradient().fraction:.2%}" == "0.46%"
+    share = rnn.gradient_vs_lag(was + 1, 0.9, "tanh").norms[was - cat]
+    assert f"{share:.2%}" == "0.46%"
 
 
 def test_gates_figure_has_heatmap_and_states():
     with no_warnings():
-        fig = lesson05.gates_figure()
+        fig = lesson05.gates_figure(*traces())
         plots.png_bytes(fig)
     top, bottom = fig.axes
     assert len(top.images) == 1 and top.images[0].get_array().shape == (6, 11)
@@ -393,19 +423,24 @@ def test_gates_figure_has_heatmap_and_states():
 # --- the GRU and the parameter counts ---------------------------------------------------------
 
 
-def test_parameter_counts_match_torch_layers():
-    counts = lesson05.parameter_counts(16, 32)
-    assert counts == {"RNN": 1600, "GRU": 4800, "LSTM": 6400}
-    for name, module in (("RNN", torch.nn.RNN), ("GRU", torch.nn.GRU), ("LSTM", torch.nn.LSTM)):
-        assert counts[name] == sum(p.numel() for p in module(16, 32).parameters())
+def test_parameter_counts_printed():
+    """The cell: one layer with 16 inputs and 32 units; 3 and 4 times the RNN's."""
+    assert lstm.rnn_parameter_count(n_in=16, n_hidden=32) == 1600
+    assert lstm.gru_parameter_count(n_in=16, n_hidden=32) == 4800
+    assert lstm.lstm_parameter_count(n_in=16, n_hidden=32) == 6400
+    for count, module in (
+        (lstm.rnn_parameter_count, torch.nn.RNN),
+        (lstm.gru_parameter_count, torch.nn.GRU),
+        (lstm.lstm_parameter_count, torch.nn.LSTM),
+    ):
+        assert count(16, 32) == sum(p.numel() for p in module(16, 32).parameters())
 
 
 # --- the myths ---------------------------------------------------------------------------------
 
 
 def test_explosion_quoted_numbers():
-    runs = lesson05.explosion_table()
-    assert list(runs) == [1.0, 4.0, 16.0]
+    runs = {gain: lstm.full_vs_direct(1.0, T=100, gain=gain) for gain in (1.0, 4.0, 16.0)}
     assert 3e-7 < runs[1.0].full[99] < 7e-7  # "about 5e-7"
     assert 3 < runs[4.0].full[99] < 8  # "ends near 5" (measured 5.4)
     assert 2e14 < runs[16.0].full[99] < 5e14  # "about 3e14" (measured 3.4e14)

@@ -8,7 +8,6 @@ import torch
 from course_utils.normalization import (
     batchnorm_forward,
     layernorm_forward,
-    mlp_gradient_ratio,
     mlp_layer_grad_norms,
     rnn_lag_gradients,
 )
@@ -92,10 +91,12 @@ def test_layernorm_matches_torch(shape):
 
 
 def test_batchnorm_rescues_deep_sigmoid_mlp():
-    """Measured over seeds 0-4: sigmoid 4e-9..6e-8; sigmoid + BN 0.37..0.68."""
+    """Layer 1 / layer 10, measured over seeds 0-4: sigmoid 4e-9..6e-8; sigmoid + BN 0.37..0.68."""
     for seed in range(3):
-        assert mlp_gradient_ratio("sigmoid", batchnorm=False, seed=seed) < 1e-6
-        assert 0.2 < mlp_gradient_ratio("sigmoid", batchnorm=True, seed=seed) < 2
+        plain = mlp_layer_grad_norms("sigmoid", batchnorm=False, seed=seed)
+        normed = mlp_layer_grad_norms("sigmoid", batchnorm=True, seed=seed)
+        assert plain[0] / plain[-1] < 1e-6
+        assert 0.2 < normed[0] / normed[-1] < 2
 
 
 def test_mlp_layer_grad_norms_shape_and_determinism():
