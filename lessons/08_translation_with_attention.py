@@ -194,7 +194,8 @@ from course_utils import checks
 checks.demo(ex.check_context, ex.CONTEXT_MISTAKES[0].fn)
 
 # %% [markdown]
-# The course's version, which the tests check against PyTorch's `AdditiveAttention` module:
+# The course's version, which the tests check against `s2s.AdditiveAttention`, the torch
+# module of the sweep's additive-score models:
 
 # %%
 show_source(s2s.additive_context)
@@ -221,7 +222,7 @@ show_source(s2s.additive_context)
 # provides most of the benefits of beam search". This lesson keeps the simpler greedy
 # decoding.
 #
-# The whole recipe, model, training and evaluation, is four lines:
+# The whole recipe (make the model, train it, evaluate it on the test set) takes four lines:
 
 # %%
 show_source(lesson.train_and_evaluate)
