@@ -1,4 +1,4 @@
-"""Scaled dot-product and multi-head attention in numpy (Vaswani et al. 2017; lesson 07).
+"""Scaled dot-product and multi-head attention in numpy, after Vaswani et al. 2017 (lesson 07).
 
 Convention: row vectors, as in ``course_utils.rnn`` and PyTorch code
 --------------------------------------------------------------------

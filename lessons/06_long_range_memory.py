@@ -199,7 +199,7 @@ show_source(training.RecurrentModel)
 counts = lesson.parameter_counts()
 for kind, parts in counts.items():
     shown = ", ".join(f"{name} {n}" for name, n in parts.items())
-    print(f"{lesson.NAMES[kind]:>10}: {shown}")
+    print(f"{training.NAMES[kind]:>10}: {shown}")
 print(
     f"core, LSTM / RNN: {counts['lstm']['core'] / counts['rnn']['core']:.0f}x;"
     f" GRU / RNN: {counts['gru']['core'] / counts['rnn']['core']:.0f}x"
@@ -237,7 +237,7 @@ for kind, run in runs.items():
     r = run.result
     solved = f"95 % at step {r.steps_to_threshold}" if r.steps_to_threshold else "never 95 %"
     print(
-        f"{lesson.NAMES[kind]:>10}: final accuracy {r.final:.1%} (best {max(r.curve):.1%}), "
+        f"{training.NAMES[kind]:>10}: final accuracy {r.final:.1%} (best {max(r.curve):.1%}), "
         f"{solved}, {1000 * r.seconds_per_step:.1f} ms per step, {run.seconds:.1f} s in all"
     )
 lesson.learning_figure(runs)
@@ -276,7 +276,7 @@ print(data["agreement"]["config"])
 sweep = accuracy_vs_distance.summary(data)
 print(f"{'mean accuracy':>14}" + "".join(f"{f'D = {d}':>9}" for d in sweep.distances))
 for kind, grid in sweep.accuracy.items():
-    print(f"{lesson.NAMES[kind]:>14}" + "".join(f"{a:>9.2f}" for a in grid.mean(axis=1)))
+    print(f"{training.NAMES[kind]:>14}" + "".join(f"{a:>9.2f}" for a in grid.mean(axis=1)))
 print(f"{'RNN solved in':>14}" + "".join(f"{f'{n} of 5':>9}" for n in sweep.solved["rnn"]))
 print("RNN at D = 50, seed by seed: " + ", ".join(f"{a:.3f}" for a in sweep.accuracy["rnn"][-1]))
 gated = np.concatenate([sweep.accuracy["lstm"].ravel(), sweep.accuracy["gru"].ravel()])
@@ -310,7 +310,7 @@ adding = lesson.adding_summary(data)
 for kind, solved in adding.solved_at.items():
     finals = adding.curves[kind][:, -1]
     print(
-        f"{lesson.NAMES[kind]:>10}: MSE 0.01 reached at steps {solved}; "
+        f"{training.NAMES[kind]:>10}: MSE 0.01 reached at steps {solved}; "
         f"final MSE {finals.min():.4f} to {finals.max():.4f}"
     )
 lstm_sequences = [s * data["adding"]["config"]["batch"] for s in adding.solved_at["lstm"]]
@@ -458,7 +458,7 @@ fused = lesson.step_times(lengths)
 unfused = lesson.step_times(lengths, kinds=("lstm",), fused=False)
 print(f"{'ms per step':>22}" + "".join(f"{f'T = {T}':>9}" for T in lengths))
 for kind, times in fused.items():
-    print(f"{lesson.NAMES[kind]:>22}" + "".join(f"{1000 * t:>9.1f}" for t in times))
+    print(f"{training.NAMES[kind]:>22}" + "".join(f"{1000 * t:>9.1f}" for t in times))
 print(f"{'LSTM, oneDNN off':>22}" + "".join(f"{1000 * t:>9.1f}" for t in unfused["lstm"]))
 at_100 = lengths.index(100)
 print(

@@ -1,6 +1,6 @@
-"""Lesson 08's exercise checkers: the context vector of additive attention, reading an
-alignment heatmap, and BLEU's modified n-gram precision. Each typical mistake is a small
-function of its own, with its hint."""
+"""Checkers for lesson 08: the context vectors of additive attention, reading an alignment
+heatmap, and BLEU's modified n-gram precision. Each typical mistake is a small function of
+its own, with its hint."""
 
 from __future__ import annotations
 

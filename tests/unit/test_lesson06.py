@@ -393,14 +393,14 @@ def test_step_time_grows_with_the_length():
     with the RNN are rendered from the learner's own measurement)."""
     lengths = (25, 200)
     runs = [lesson06.step_times(lengths) for _ in range(3)]  # the least disturbed of three
-    fused = {k: np.min([r[k] for r in runs], axis=0) for k in lesson06.KINDS}
+    fused = {k: np.min([r[k] for r in runs], axis=0) for k in training.KINDS}
     for kind, times in fused.items():
         assert 3 < times[-1] / times[0] < 14, kind
 
 
 def test_timing_figure(live):
     lengths = (25, 50)
-    fused = {k: np.array([1e-3, 2e-3]) for k in lesson06.KINDS}
+    fused = {k: np.array([1e-3, 2e-3]) for k in training.KINDS}
     fig = lesson06.timing_figure(lengths, fused, {"lstm": np.array([3e-3, 6e-3])}, live)
     left, right = fig.axes
     assert len(left.lines) == 4 and left.get_xlabel().startswith("sequence length T")
