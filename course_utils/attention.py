@@ -1,4 +1,4 @@
-"""Scaled dot-product and multi-head attention in numpy (Vaswani et al. 2017; lesson 07).
+"""Scaled dot-product and multi-head attention in numpy, after Vaswani et al. 2017 (lesson 07).
 
 Convention: row vectors, as in ``course_utils.rnn`` and PyTorch code
 --------------------------------------------------------------------
@@ -181,8 +181,8 @@ def scaled_dot_product_attention(Q, K, V, mask=None, scale: bool = True) -> Atte
     """Attention(Q, K, V) = softmax(Q K^T / sqrt(d_k)) V (Vaswani et al. 2017, eq. 1).
 
     Q: (..., n_q, d_k), K: (..., n_k, d_k), V: (..., n_k, d_v); mask: boolean, True = may
-    attend, broadcastable to (..., n_q, n_k), or None. scale=False drops the 1/sqrt(d_k)
-    (for the lesson's comparison). Returns (output (..., n_q, d_v), weights (..., n_q, n_k)).
+    attend, broadcastable to (..., n_q, n_k), or None. scale=False drops the 1/sqrt(d_k).
+    Returns (output (..., n_q, d_v), weights (..., n_q, n_k)).
     Masked weights are exactly 0; a fully masked row raises ValueError (see ``softmax``).
     """
     scores = dot_scores(Q, K, scale)

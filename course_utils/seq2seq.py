@@ -1,4 +1,4 @@
-"""RNN encoder-decoders with and without attention, for lesson 08's toy translation (torch).
+"""RNN encoder-decoders with and without attention, in torch, for a toy translation (lesson 08).
 
 The models
 ----------
@@ -60,7 +60,7 @@ LESSON08 = {
     "batch": 32,
     "lr": 0.005,
 }
-"""The lesson's model and training budget (calibrated in tests/unit/test_lesson08.py)."""
+"""The lesson's model and training budget (what it gives: tests/unit/test_lesson08.py)."""
 
 
 # --- the exercise's reference: additive attention in numpy ---------------------------------------
@@ -126,7 +126,7 @@ class AdditiveAttention(nn.Module):
 class GeneralAttention(nn.Module):
     """score(s_t, h_j) = s_t^T W h_j, Luong's "general" score (Luong et al. 2015, eq. 8)."""
 
-    def __init__(self, query: int, key: int, size: int = 0):
+    def __init__(self, query: int, key: int):
         super().__init__()
         self.W = nn.Linear(key, query, bias=False)
 
@@ -156,8 +156,11 @@ class Seq2Seq(nn.Module):
         self.embedding = nn.Embedding(len(tr.TARGET_VOCAB), embed, padding_idx=0)
         self.init = nn.Linear(d, hidden)
         self.gru = nn.GRU(embed, hidden, batch_first=True)
-        kind = {"additive": AdditiveAttention, "general": GeneralAttention}.get(score)
-        self.attention = kind(hidden, d, attention_dim) if kind else None
+        self.attention = None
+        if score == "additive":
+            self.attention = AdditiveAttention(hidden, d, attention_dim)
+        elif score == "general":
+            self.attention = GeneralAttention(hidden, d)
         self.combine = nn.Linear(hidden + d, hidden)
         self.out = nn.Linear(hidden, len(tr.TARGET_VOCAB))
 

@@ -1,16 +1,11 @@
-"""Synthetic long-range tasks with known chance levels (lessons 04-06, 09).
+"""Synthetic long-range tasks with known chance levels, and the words of a sentence.
 
-Holds:
-- ``AGREEMENT_VOCAB`` and ``agreement_batch``: subject-verb number agreement across a relative
-  clause of controllable length, in the spirit of Linzen, Dupoux & Goldberg (2016); chance 50 %;
-- ``adding_batch``: the adding problem of Hochreiter & Schmidhuber (1997); predicting the mean
-  gives MSE 1/6;
-- ``encode``: words -> token ids.
-
-Data are numpy arrays (torch code converts them), time-major like ``course_utils.rnn``:
-(T, batch) token ids or (T, batch, channels) values. Every function takes a seed or a
-``numpy.random.Generator``; training code keeps the data's Generator separate from the model's
-seed, so changing the model does not change the data stream.
+Subject-verb agreement across a relative clause (``agreement_batch``, chance 50 %) and the
+adding problem (``adding_batch``, predicting the mean gives MSE 1/6). Data are numpy arrays
+(torch code converts them), time-major like ``course_utils.rnn``: (T, batch) token ids or
+(T, batch, channels) values. Every function takes a seed or a ``numpy.random.Generator``;
+training code keeps the data's Generator separate from the model's seed, so changing the
+model does not change the data stream.
 """
 
 import re

@@ -1,23 +1,16 @@
-"""Small seeded recurrent models and the training loop of lesson 06 (torch).
+"""Small seeded recurrent models, two long-range tasks as training streams, and one training
+loop, in torch (lesson 06).
 
-Holds:
-- ``make_model``: embedding (for tokens) -> torch RNN / LSTM / GRU -> one output from h_T;
-- ``Task``, ``agreement_task``, ``adding_task``: a data stream and a fixed test set with a
-  metric and its chance level (``course_utils.tasks`` makes the data);
-- ``Adam``: the optimiser, written out (see its docstring for why);
-- ``train``: Adam, gradient-norm clipping at 1.0, evaluation every few steps, a progress bar;
-- ``accuracy_by_distance``, ``distance_sweep``: the accuracy-against-distance curves;
-- ``time_per_step``: the wall time of one training step, which grows with T because a
-  recurrent network must take its T steps one after another (Vaswani et al. 2017, Table 1);
-- ``numpy_lstm_params``: a trained LSTM's weights for ``course_utils.lstm.gate_activations``.
+A ``RecurrentModel`` is an embedding (for tokens), a torch RNN, LSTM or GRU, and a linear
+read-out of the last state. A ``Task`` pairs a data stream (``course_utils.tasks`` makes the
+data) with a fixed test set, a metric and its chance level. ``train`` runs Adam with
+gradient-norm clipping and evaluates every few steps.
 
 Randomness: the model's initial weights come from ``seed`` (torch), the training batches
 from a separate numpy Generator seeded by ``data_seed``, the test sets from fixed seeds. So
 changing the model does not change the data, and every run is reproducible.
 Small recurrent models run far faster on one thread: call
 ``course_utils.env.use_one_thread()`` first.
-
-This module imports torch: numpy-only modules must not import it.
 """
 
 import time
@@ -46,11 +39,7 @@ LESSON06 = {
     "forget_bias": 1.0,
 }
 """The lesson-06 default: agreement trained on distances 1-50, tested at 50; forget_bias
-applies to the LSTM only. Calibrated on one thread (tests/unit/test_long_range_claims.py):
-LSTM and GRU reach 95 % at distance 50 in 100-225 steps (seeds 0-4), the tanh RNN ends at
-49-53 %. Seed 0, 300 steps each: RNN 1.1 s, LSTM 1.0 s, GRU 2.3 s on a loaded 2-core machine.
-Trained on distances 1-D instead (300 steps, seeds 0-4), the RNN's mean accuracy at D falls
-1.00, 0.78, 0.71, 0.56, 0.50 for D = 10, 20, 30, 40, 50; the LSTM and GRU stay at >= 0.99."""
+applies to the LSTM only. What it gives is asserted in tests/unit/test_long_range_claims.py."""
 
 
 # --- models ------------------------------------------------------------------------------------
@@ -407,11 +396,8 @@ def time_per_step(
     """Median wall time (seconds) of one training step (forward, backward, Adam) at length T.
 
     On adding-problem inputs (2 channels). The recurrent core must walk its T steps in
-    order, so the time grows about linearly with T. Measured on one thread of a loaded 2-core
-    machine (B = 64, H = 32), T = 50 / 100 / 200: RNN 1.8 / 3.6 / 7.6 ms, LSTM 1.4 / 2.9 /
-    6.7 ms, GRU 5.3 / 11.8 / 35 ms. The LSTM, with 4x the RNN's arithmetic, is not slower:
-    torch runs it as one fused CPU kernel, so on a CPU the time says more about kernels than
-    about FLOPs.
+    order, so the time grows about linearly with T (Vaswani et al. 2017, Table 1: O(n)
+    sequential operations).
     """
     model = make_model(kind, 2, hidden, seed=seed)
     optimizer = Adam(model.parameters(), 1e-3)

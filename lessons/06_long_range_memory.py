@@ -40,6 +40,7 @@ from course_utils.env import use_one_thread
 use_one_thread()  # before any torch work: small recurrent models run much faster on one thread
 
 from course_utils import accuracy_vs_distance, tasks, training
+from course_utils.activations import sigmoid
 from course_utils.display import say, show_source
 from course_utils.exercises import lesson06 as ex
 from course_utils.lessons import lesson06 as lesson
@@ -158,9 +159,9 @@ checks.demo(ex.check_agreement_labels, last_noun_labels)
 # %%
 for example in lesson.adding_examples():
     print(lesson.format_adding(example), end="\n\n")
-print(
-    f"MSE of always answering 1, on 100,000 sequences of length 100: {lesson.adding_baseline():.4f}"
-)
+_, targets = tasks.adding_batch(1, T=100, batch=100_000, markers="halves")
+baseline = np.mean((targets - 1.0) ** 2)  # always answer 1, the mean target
+print(f"MSE of always answering 1, on 100,000 sequences of length 100: {baseline:.4f}")
 
 # %% [markdown]
 # Each value is uniform on [0, 1), so the sum has mean 1 and variance $2/12$: a network that
@@ -198,7 +199,7 @@ show_source(training.RecurrentModel)
 counts = lesson.parameter_counts()
 for kind, parts in counts.items():
     shown = ", ".join(f"{name} {n}" for name, n in parts.items())
-    print(f"{lesson.NAMES[kind]:>10}: {shown}")
+    print(f"{training.NAMES[kind]:>10}: {shown}")
 print(
     f"core, LSTM / RNN: {counts['lstm']['core'] / counts['rnn']['core']:.0f}x;"
     f" GRU / RNN: {counts['gru']['core'] / counts['rnn']['core']:.0f}x"
@@ -236,7 +237,7 @@ for kind, run in runs.items():
     r = run.result
     solved = f"95 % at step {r.steps_to_threshold}" if r.steps_to_threshold else "never 95 %"
     print(
-        f"{lesson.NAMES[kind]:>10}: final accuracy {r.final:.1%} (best {max(r.curve):.1%}), "
+        f"{training.NAMES[kind]:>10}: final accuracy {r.final:.1%} (best {max(r.curve):.1%}), "
         f"{solved}, {1000 * r.seconds_per_step:.1f} ms per step, {run.seconds:.1f} s in all"
     )
 lesson.learning_figure(runs)
@@ -275,7 +276,7 @@ print(data["agreement"]["config"])
 sweep = accuracy_vs_distance.summary(data)
 print(f"{'mean accuracy':>14}" + "".join(f"{f'D = {d}':>9}" for d in sweep.distances))
 for kind, grid in sweep.accuracy.items():
-    print(f"{lesson.NAMES[kind]:>14}" + "".join(f"{a:>9.2f}" for a in grid.mean(axis=1)))
+    print(f"{training.NAMES[kind]:>14}" + "".join(f"{a:>9.2f}" for a in grid.mean(axis=1)))
 print(f"{'RNN solved in':>14}" + "".join(f"{f'{n} of 5':>9}" for n in sweep.solved["rnn"]))
 print("RNN at D = 50, seed by seed: " + ", ".join(f"{a:.3f}" for a in sweep.accuracy["rnn"][-1]))
 gated = np.concatenate([sweep.accuracy["lstm"].ravel(), sweep.accuracy["gru"].ravel()])
@@ -309,7 +310,7 @@ adding = lesson.adding_summary(data)
 for kind, solved in adding.solved_at.items():
     finals = adding.curves[kind][:, -1]
     print(
-        f"{lesson.NAMES[kind]:>10}: MSE 0.01 reached at steps {solved}; "
+        f"{training.NAMES[kind]:>10}: MSE 0.01 reached at steps {solved}; "
         f"final MSE {finals.min():.4f} to {finals.max():.4f}"
     )
 lstm_sequences = [s * data["adding"]["config"]["batch"] for s in adding.solved_at["lstm"]]
@@ -375,7 +376,7 @@ distance = lesson.BIAS_CONFIG["distance"]
 rows = lesson.bias_rows(data)
 print(f"seeds {rows[0.0].seeds} (from the data file), steps to 95 % within 150:")
 for bias, row in rows.items():
-    f = lesson.keep_per_step(bias)
+    f = sigmoid(bias)  # the forget gate before training (lesson 05)
     print(
         f"  bias {bias:g}: sigmoid(bias)^{distance} = {f**distance:.1e}; "
         f"95 % in {row.solved} of {len(row.steps)} seeds: {row.steps}"
@@ -413,7 +414,7 @@ say(
 # most open, its mean value over the clause, before and after the 300 training steps.
 
 # %%
-keep = lesson.keep_per_step(1.0)
+keep = sigmoid(1.0)
 print(f"bias 1, cell path across 10 words: {keep:.3f}^10 = {keep**10:.2f}")
 untrained = training.make_model("lstm", tasks.AGREEMENT_VOCAB, 32, forget_bias=1.0, seed=0)
 before = lesson.most_open_forget_gate(untrained)
@@ -457,7 +458,7 @@ fused = lesson.step_times(lengths)
 unfused = lesson.step_times(lengths, kinds=("lstm",), fused=False)
 print(f"{'ms per step':>22}" + "".join(f"{f'T = {T}':>9}" for T in lengths))
 for kind, times in fused.items():
-    print(f"{lesson.NAMES[kind]:>22}" + "".join(f"{1000 * t:>9.1f}" for t in times))
+    print(f"{training.NAMES[kind]:>22}" + "".join(f"{1000 * t:>9.1f}" for t in times))
 print(f"{'LSTM, oneDNN off':>22}" + "".join(f"{1000 * t:>9.1f}" for t in unfused["lstm"]))
 at_100 = lengths.index(100)
 print(

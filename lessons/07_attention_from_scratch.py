@@ -45,9 +45,8 @@
 # A trained model learns its embeddings, with hundreds of dimensions that no one can read.
 # Here we **set them by hand** so that every number means something: each word gets 6
 # numbers, a one-hot word class (determiner, noun, verb or preposition) and its position $i$
-# as the point $(\cos(i\pi/4), \sin(i\pi/4))$ on a circle. (The embeddings come from
-# `course_utils.lessons.lesson07.toy_sentence_attention`; nothing claims that a trained model uses
-# these.)
+# as the point $(\cos(i\pi/4), \sin(i\pi/4))$ on a circle. (`lesson.embed` sets them;
+# nothing claims that a trained model uses these.) Then the scores are one line:
 
 # %%
 import numpy as np
@@ -57,12 +56,14 @@ from course_utils import gradient_vs_distance
 from course_utils.display import show_source
 from course_utils.lessons import lesson07 as lesson
 
-steps = lesson.build_up()
-print("tokens:", steps.tokens)
-print("embedding features:", lesson.TOY_EMBEDDING_FEATURES)
+tokens, X = lesson.embed("The cat sat on the mat")  # X: (6 words, 6 features)
+print("tokens:", tokens)
+print("embedding features:", lesson.EMBEDDING_FEATURES)
 print("X =")
-print(np.round(steps.embeddings, 2))
-lesson.similarity_figure()
+print(np.round(X, 2))
+
+S = X @ X.T  # (6, 6): S[i, j] = x_i · x_j
+lesson.similarity_figure(S, tokens)
 
 # %% [markdown]
 # Each word is most similar to itself: $x_i \cdot x_i = 1 + 1 = 2$ (its class, plus its
@@ -77,10 +78,12 @@ lesson.similarity_figure()
 # $$a_{ij} = \operatorname{softmax}(s_i)_j = \frac{e^{s_{ij}}}{\sum_{m} e^{s_{im}}} .$$
 #
 # The exponential makes every weight positive and turns differences of scores into ratios:
-# a score larger by 1 gets $e \approx 2.7$ times the weight. Below, the row of "sat":
+# a score larger by 1 gets $e \approx 2.7$ times the weight. The course's `attn.softmax` does
+# it for every row at once (you will write your own in exercise 1). Below, the row of "sat":
 
 # %%
-lesson.softmax_figure(row=2)
+A = attn.softmax(S)  # along the last axis: row i holds the weights of word i
+lesson.softmax_figure(S, A, tokens, row=2)
 
 # %% [markdown]
 # The largest score ("sat" on itself) gets the largest weight, and even the negative score of
@@ -90,7 +93,7 @@ lesson.softmax_figure(row=2)
 # weights are only normalised. Every row sums to 1:
 
 # %%
-print("each row of the weights sums to:", np.round(steps.weights.sum(axis=1), 12))
+print("each row of the weights sums to:", np.round(A.sum(axis=1), 12))
 
 # %% [markdown]
 # ## Step 3: a weighted sum of the words
@@ -100,8 +103,9 @@ print("each row of the weights sums to:", np.round(steps.weights.sum(axis=1), 12
 # weights. Every output is a mixture of the words the word "looks at":
 
 # %%
-print("output of 'sat':", np.round(steps.output[2], 2))
-lesson.weighted_sum_figure(row=2)
+Y = A @ X  # row i: y_i = sum_j a_ij x_j
+print("output of 'sat':", np.round(Y[2], 2))
+lesson.weighted_sum_figure(X, Y, tokens, row=2)
 
 # %% [markdown]
 # Grey is the embedding of "sat", green its output. The output is about half its own
@@ -123,18 +127,22 @@ lesson.weighted_sum_figure(row=2)
 # Each is its own linear map of the embedding: $Q = X W_Q$, $K = X W_K$, $V = X W_V$
 # (Vaswani et al. 2017, §3.2). Then "the" can look for a noun without being a noun, and a verb
 # can look for its subject. Attention of a sequence over itself in this way is
-# **self-attention** (自注意力). In our toy, $W_Q$ and $W_K$ are set by hand again: the key
-# says "I am a noun / a verb, at position $j$"; the query of a determiner or a preposition
+# **self-attention** (自注意力). In our example, $W_Q$ and $W_K$ are set by hand again: the
+# key says "I am a noun / a verb, at position $j$"; the query of a determiner or a preposition
 # asks for a noun, a verb asks for nouns, a noun asks for a verb, and every word prefers the
 # *next* position.
 
 # %%
-toy = lesson.toy()
-print(f"mean weight of a word on itself, one vector per word: {lesson.self_weight(steps):.2f}")
-print("key features:", lesson.TOY_KEY_FEATURES)
+print(f"mean weight of a word on itself, one vector per word: {np.mean(np.diag(A)):.2f}")
+W_q, W_k = lesson.projections()  # hand-set, (6, 4) each
+print("key features:", lesson.KEY_FEATURES)
 print("W_K (6 x 4) =")
-print(toy.W_k)
-lesson.roles_figure()
+print(W_k)
+
+Q, K = X @ W_q, X @ W_k  # (6, 4): one query and one key per word
+scores = Q @ K.T / np.sqrt(K.shape[1])  # d_k = 4
+A_qk = attn.softmax(scores)
+lesson.roles_figure(A, A_qk, tokens)
 
 # %% [markdown]
 # Each row is one word's weights over the words (bright = large weight, dark = near 0). With
@@ -168,10 +176,10 @@ lesson.word_slider()
 lesson.word_sweep()
 
 # %%
-names = lesson.labels(toy.tokens)
+names = lesson.word_labels(tokens)  # 'the (0)' and 'the (4)' told apart
 for i, j in ((2, 1), (2, 5), (0, 1), (4, 5), (3, 5), (1, 2)):
-    print(f"{names[i]:>8} -> {names[j]:<8} {toy.weights[i, j]:.2f}")
-lesson.sentence_matrix_figure()
+    print(f"{names[i]:>8} -> {names[j]:<8} {A_qk[i, j]:.2f}")
+lesson.sentence_matrix_figure(A_qk, tokens)
 
 # %% [markdown]
 # As the article says, "sat" looks at "cat" and "mat" at once (0.40 each, printed above): its
@@ -283,7 +291,10 @@ print("all below 1e-12:", max(differences.values()) < 1e-12)
 # (one to the subject, one to the next word, ...) at the cost of one full-width attention.
 
 # %%
-print("shapes for d_model = 512, h = 8, six words:", lesson.head_shapes())
+X_512 = np.zeros((6, 512))  # six words, d_model = 512
+heads = attn.split_heads(X_512, 8)  # h = 8 heads of d_k = 64 columns
+print("shapes for d_model = 512, h = 8, six words:")
+print("X", X_512.shape, "-> heads", heads.shape, "-> merged", attn.merge_heads(heads).shape)
 show_source(attn.split_heads)
 
 # %% [markdown]
@@ -307,7 +318,8 @@ show_source(attn.split_heads)
 
 # %%
 print(f"{'d_k':>6} {'Var(q.k)':>10} {'Var(q.k / sqrt(d_k))':>22}")
-for d_k, (raw, scaled) in lesson.variance_table().items():
+for d_k in (1, 4, 16, 64, 256, 1024, 4096):
+    raw, scaled = lesson.score_variance(d_k), lesson.score_variance(d_k, scale=True)
     print(f"{d_k:>6} {raw:>10.1f} {scaled:>22.2f}")
 
 # %% [markdown]
@@ -343,12 +355,14 @@ lesson.saturation_sweep()
 # %%
 print(f"{'d_k':>5} {'scores':>9} {'logit std':>10} {'one-hot rows':>13} "
       f"{'entropy / log 16':>17} {'median |J|':>11}")  # fmt: skip
-for (d_k, scaled), s in lesson.saturation_table().items():
-    print(
-        f"{d_k:>5} {'scaled' if scaled else 'unscaled':>9} {s.score_std:>10.1f} "
-        f"{s.one_hot_fraction:>13.1%} {s.entropy_fraction:>17.2f} "
-        f"{s.median_jacobian_norm:>11.1e}"
-    )
+for d_k in (4, 64, 512, 4096):
+    for scaled in (False, True):
+        s = lesson.softmax_saturation(d_k, scaled)  # 200 queries against 16 keys, seed 0
+        print(
+            f"{d_k:>5} {'scaled' if scaled else 'unscaled':>9} {s.score_std:>10.1f} "
+            f"{s.one_hot_fraction:>13.1%} {s.entropy_fraction:>17.2f} "
+            f"{s.median_jacobian_norm:>11.1e}"
+        )
 
 # %% [markdown]
 # At $d_k = 512$ without the scaling (printed above): the logits spread with standard
@@ -370,15 +384,17 @@ for (d_k, scaled), s in lesson.saturation_table().items():
 #
 # A model that predicts the next word, one word at a time, must not see the words it is
 # about to predict. The **causal mask** allows query $i$ only the keys $j \le i$ (Vaswani et
-# al. 2017, §3.2.3: the decoder sets the illegal scores to $-\infty$). In our toy every word
-# prefers the *next* word, so without the mask most of its weight lands in the future:
+# al. 2017, §3.2.3: the decoder sets the illegal scores to $-\infty$). In our sentence every
+# word prefers the *next* word, so without the mask most of its weight lands in the future:
 
 # %%
-m = lesson.masking()
-for name, w in zip(lesson.labels(m.tokens), m.future_weight, strict=True):
+mask = attn.causal_mask(len(tokens))  # True on and below the diagonal: query i sees keys j <= i
+masked = attn.softmax(np.where(mask, scores, -np.inf))  # -inf BEFORE the softmax
+future = (A_qk * ~mask).sum(axis=1)  # without the mask: each row's weight on later words
+for name, w in zip(names, future, strict=True):
     print(f"{name:>8}: weight on later words without the mask {w:.2f}")
-print("with the mask, largest weight on a later word:", m.masked[~m.mask].max())
-lesson.masking_figure()
+print("with the mask, largest weight on a later word:", masked[~mask].max())
+lesson.masking_figure(mask, A_qk, masked, tokens)
 
 # %% [markdown]
 # Left, the causal mask: row $i$ may attend to the keys $j \le i$ (yellow), on and below the
@@ -405,9 +421,11 @@ for name, change in leak.items():
 # $e^{s_j} / \sum_{m \le i} e^{s_m}$ either way.
 
 # %%
-print("row sums, zeroed after the softmax:", np.round(m.zeroed_after.sum(axis=1), 3))
-print("row sums, masked before the softmax:", np.round(m.masked.sum(axis=1), 3))
-difference = np.abs(m.renormalised - m.masked).max()
+zeroed_after = A_qk * mask  # softmax first, then zero the future
+renormalised = zeroed_after / zeroed_after.sum(axis=1, keepdims=True)
+print("row sums, zeroed after the softmax:", np.round(zeroed_after.sum(axis=1), 3))
+print("row sums, masked before the softmax:", np.round(masked.sum(axis=1), 3))
+difference = np.abs(renormalised - masked).max()
 print(f"zeroed after, then renormalised, vs masked before: max difference {difference:.1e}")
 
 # %% [markdown]
@@ -441,7 +459,7 @@ dilution = gradient_vs_distance.attention_gradient_vs_distance()
 for n, norm in zip(dilution.lengths, dilution.norms, strict=True):
     print(f"n = {n:>5}: ||dy_n/dx_1|| = {norm:.1e}")
 print(f"log-log slope: {dilution.slope:.2f}  (1/n dilution has slope -1)")
-lesson.dilution_figure()
+lesson.dilution_figure(dilution)
 
 # %% [markdown]
 # > **Myth** (a natural assumption after lessons 03 to 06, not the article's words):
@@ -456,8 +474,12 @@ lesson.dilution_figure()
 # > (lesson 09).
 
 # %%
-print("largest difference between the two 'the' rows, no positions:", lesson.order_blind())
-print("with positions:", np.round(np.abs(toy.weights[0] - toy.weights[4]).max(), 2))
+blind = lesson.hand_set_attention(position_gain=0.0).weights  # the same sentence, no positions
+print(
+    "largest difference between the two 'the' rows, no positions:",
+    np.abs(blind[0] - blind[4]).max(),
+)
+print("with positions:", np.round(np.abs(A_qk[0] - A_qk[4]).max(), 2))
 
 # %% [markdown]
 # ## Summary

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from course_utils.activations import sigmoid
 from course_utils.checks import (
     CheckResult,
     Mistake,
@@ -227,7 +228,7 @@ EXERCISE_BIASES = lesson.BIASES
 
 def _describe_row(row: lesson.BiasRow) -> str:
     c = lesson.BIAS_CONFIG
-    f = lesson.keep_per_step(row.bias)
+    f = sigmoid(row.bias)  # the forget gate before training (lesson 05)
     kept = f"f ~ {f:.3f}, f^{c['distance']} = {f ** c['distance']:.1e}"
     if row.solved == 0:
         outcome = f"95 % in none of the {len(row.steps)} seeds"

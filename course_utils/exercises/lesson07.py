@@ -1,9 +1,6 @@
 """Checkers for lesson 07: a numerically stable softmax, and scaled dot-product attention with
-a mask, ``attention(Q, K, V, mask) -> (output, weights)``.
-
-Row-vector convention of ``course_utils.attention``: tokens are the rows; scores =
-Q @ K.T / sqrt(d_k) has one ROW per query, and each row of the weights sums to 1. Masks are
-boolean, True = "query i may attend to key j".
+a mask, ``attention(Q, K, V, mask) -> (output, weights)``. Each typical mistake is a small
+function of its own, with its hint.
 """
 
 from __future__ import annotations
@@ -27,8 +24,38 @@ def naive_softmax(x):
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def _shifted(x, axis=-1, keepdims=True):
-    return np.exp(x - x.max(axis=axis, keepdims=keepdims))
+def _shifted(x, axis=-1):
+    """exp(x - max) along ``axis``: every entry <= 1."""
+    return np.exp(x - x.max(axis=axis, keepdims=True))
+
+
+def _softmax(x, axis=-1):
+    e = _shifted(x, axis)
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def one_max_for_the_array(x):
+    """The maximum of the whole array subtracted, not each row's."""
+    e = np.exp(x - x.max())
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def softmax_over_axis_0(x):
+    return _softmax(x, axis=0)
+
+
+def softmax_over_axis_1(x):
+    return _softmax(x, axis=1)
+
+
+def not_normalised(x):
+    return _shifted(x)
+
+
+def divided_by_the_total(x):
+    """Divided by the sum of the whole array, not of each row."""
+    e = _shifted(x)
+    return e / e.sum()
 
 
 # Moderate logits first, in a stack of two 3 x 4 score matrices (one per head): the last
@@ -56,35 +83,35 @@ SOFTMAX_MISTAKES = [
         "constant c, and then every exp(.) is <= 1.",
     ),
     Mistake(
-        lambda x: (e := np.exp(x - x.max())) / e.sum(axis=-1, keepdims=True),
+        one_max_for_the_array,
         "You subtract ONE maximum for the whole array. Then the row near -1000 becomes "
         "exp(-2000) = 0 everywhere and 0/0 = NaN. Subtract each ROW's maximum: "
         "x.max(axis=-1, keepdims=True).",
     ),
     Mistake(
-        lambda x: (e := _shifted(x, axis=0)) / e.sum(axis=0, keepdims=True),
+        softmax_over_axis_0,
         "Your softmax runs over axis 0 (in a 2-D array, your COLUMNS sum to 1). Each query's "
         "scores lie along the LAST axis, so use axis=-1 (with keepdims=True) for both the max "
         "and the sum.",
     ),
     Mistake(
-        lambda x: (e := _shifted(x, axis=1)) / e.sum(axis=1, keepdims=True),
+        softmax_over_axis_1,
         "Your softmax runs over axis 1, which is the last axis only of a 2-D array. In a "
         "stack of score matrices (heads, queries, keys) it normalises over the queries: use "
         "axis=-1 for both the max and the sum.",
     ),
     Mistake(
-        lambda x: _shifted(x),
+        not_normalised,
         "The result is not normalised: you return exp(x - max) without dividing by the row's "
         "sum, so the rows do not sum to 1 (the largest entry is exactly 1 instead).",
     ),
     Mistake(
-        lambda x: np.exp(x),
+        np.exp,
         "You return exp(x) itself. Divide by the sum of each row, and subtract the row "
         "maximum first so that nothing overflows.",
     ),
     Mistake(
-        lambda x: (e := _shifted(x)) / e.sum(),
+        divided_by_the_total,
         "You divide by the sum of the WHOLE array, so all entries together sum to 1. Divide "
         "each row by its own sum: e.sum(axis=-1, keepdims=True).",
     ),
@@ -113,21 +140,68 @@ def reference_attention(Q, K, V, mask):
     return tuple(attention.scaled_dot_product_attention(Q, K, V, mask))
 
 
-def _attend(Q, K, V, mask, *, scale=None, axis=-1, where="before", polarity=True, kt=True):
-    """Attention with one piece done wrong (for the mistakes)."""
-    d_k = Q.shape[-1]
-    scores = Q @ (K.T if kt else K)
-    scores = scores / (np.sqrt(d_k) if scale is None else scale(d_k))
-    allowed = None if mask is None else (mask if polarity else ~mask)
-    if allowed is not None and where == "before":
-        scores = np.where(allowed, scores, -np.inf)
-    if allowed is not None and where == "zero_scores":
-        scores = scores * allowed
-    e = np.exp(scores - scores.max(axis=axis, keepdims=True))
-    weights = e / e.sum(axis=axis, keepdims=True)
-    if allowed is not None and where == "after":
-        weights = weights * allowed
+def _scaled_scores(Q, K):
+    return Q @ K.T / np.sqrt(Q.shape[-1])
+
+
+def _masked(scores, mask):
+    """The right masking: -inf where mask is False, before the softmax."""
+    return scores if mask is None else np.where(mask, scores, -np.inf)
+
+
+def _attend(scores, V):
+    weights = _softmax(scores)
     return weights @ V, weights
+
+
+def no_transpose(Q, K, V, mask):
+    """Q @ K instead of Q @ K.T."""
+    return _attend(_masked(Q @ K / np.sqrt(Q.shape[-1]), mask), V)
+
+
+def unscaled(Q, K, V, mask):
+    """No division by sqrt(d_k)."""
+    return _attend(_masked(Q @ K.T, mask), V)
+
+
+def scale_hard_coded(Q, K, V, mask):
+    """Divided by 2 = sqrt(4), whatever d_k."""
+    return _attend(_masked(Q @ K.T / 2.0, mask), V)
+
+
+def divided_by_d_k(Q, K, V, mask):
+    """Divided by d_k instead of sqrt(d_k)."""
+    return _attend(_masked(Q @ K.T / Q.shape[-1], mask), V)
+
+
+def softmax_over_queries(Q, K, V, mask):
+    """The softmax over axis 0: each column sums to 1."""
+    weights = _softmax(_masked(_scaled_scores(Q, K), mask), axis=0)
+    return weights @ V, weights
+
+
+def mask_after_softmax(Q, K, V, mask):
+    """The weights zeroed after the softmax: the rows no longer sum to 1."""
+    weights = _softmax(_scaled_scores(Q, K))
+    if mask is not None:
+        weights = weights * mask
+    return weights @ V, weights
+
+
+def mask_inverted(Q, K, V, mask):
+    """True taken as "may NOT attend"."""
+    return _attend(_masked(_scaled_scores(Q, K), None if mask is None else ~mask), V)
+
+
+def masked_scores_zeroed(Q, K, V, mask):
+    """Disallowed scores set to 0 instead of -inf: exp(0) = 1 still gets weight."""
+    scores = _scaled_scores(Q, K)
+    return _attend(scores if mask is None else scores * mask, V)
+
+
+def mask_ignored(Q, K, V, mask):
+    """No masking at all."""
+    return _attend(_scaled_scores(Q, K), V)
 
 
 def _case(n_q, n_k, d_k, d_v, seed, mask=None):
@@ -160,48 +234,48 @@ ATTENTION_CASES = [
 
 ATTENTION_MISTAKES = [
     Mistake(
-        lambda *a: _attend(*a, kt=False),
+        no_transpose,
         "K is not transposed: the scores are Q @ K.T, entry [i, j] = q_i . k_j (shape "
         "(n_q, n_k)). Q @ K only runs here because n_k happens to equal d_k.",
     ),
     Mistake(
-        lambda *a: _attend(*a, scale=lambda d: 1.0),
+        unscaled,
         "The scores are not scaled: divide Q @ K.T by sqrt(d_k) (d_k = Q.shape[-1]) before "
         "the softmax.",
     ),
     Mistake(
-        lambda *a: _attend(*a, scale=lambda d: 2.0),
+        scale_hard_coded,
         "The scale is hard-coded: 2 = sqrt(4) is right only when d_k = 4, and here d_k = "
         "Q.shape[-1] = 5. Compute it from the inputs: np.sqrt(Q.shape[-1]).",
     ),
     Mistake(
-        lambda *a: _attend(*a, scale=lambda d: d),
+        divided_by_d_k,
         "You divide by d_k; the scale is 1/sqrt(d_k), which makes the scores' variance 1 "
         "(the variance of q . k is d_k).",
     ),
     Mistake(
-        lambda *a: _attend(*a, axis=0),
+        softmax_over_queries,
         "The softmax runs over the wrong axis: each ROW of the scores belongs to one query "
         "and must sum to 1 (axis=-1), not each column.",
     ),
     Mistake(
-        lambda *a: _attend(*a, where="after"),
+        mask_after_softmax,
         "The mask is applied AFTER the softmax, by zeroing weights: the rows then sum to less "
         "than 1. Set the disallowed scores to -inf BEFORE the softmax (np.where(mask, scores, "
         "-np.inf)), so the allowed weights share the whole 1.",
     ),
     Mistake(
-        lambda *a: _attend(*a, polarity=False),
+        mask_inverted,
         "The mask is inverted: True means 'may attend', so keep the scores where mask is "
         "True and set the others to -inf: np.where(mask, scores, -np.inf).",
     ),
     Mistake(
-        lambda *a: _attend(*a, where="zero_scores"),
+        masked_scores_zeroed,
         "Masked scores set to 0 are not masked: exp(0) = 1 still gets weight. Set them to "
         "-inf, so that exp(-inf) = 0.",
     ),
     Mistake(
-        lambda *a: _attend(*a, where="ignored"),
+        mask_ignored,
         "The mask is ignored: set the scores where mask is False to -inf before the softmax.",
     ),
 ]

@@ -1,9 +1,9 @@
-"""Lesson 08's exercise checkers: the context vector of additive attention, reading an
-alignment heatmap, and BLEU's modified n-gram precision."""
+"""Checkers for lesson 08: the context vectors of additive attention, reading an alignment
+heatmap, and BLEU's modified n-gram precision. Each typical mistake is a small function of
+its own, with its hint."""
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import NamedTuple
 
 import numpy as np
@@ -18,21 +18,35 @@ from course_utils.checks import CheckResult, Mistake, Status, check_function, fi
 reference_context = s2s.additive_context
 
 
-def _context(S, H, W, U, v, *, axis=-1, normalise=True, squash=True, out="context"):
-    """additive_context with one typical mistake switched on."""
-    pre = (S @ W)[:, None, :] + (H @ U)[None, :, :]
-    scores = (np.tanh(pre) if squash else pre) @ v
-    if normalise == "none":
-        weights = scores
-    elif normalise == "exp":
-        weights = np.exp(scores)
-    else:
-        weights = softmax(scores, axis=axis)
-    if out == "weights":
-        return weights
-    if out == "transposed":
-        return H.T @ weights.T
-    return weights @ H
+def softmax_over_targets(S, H, W, U, v):
+    """The softmax over axis 0: each column sums to 1."""
+    return softmax(s2s.additive_scores(S, H, W, U, v), axis=0) @ H
+
+
+def scores_as_weights(S, H, W, U, v):
+    """No softmax: the scores themselves weight the sum."""
+    return s2s.additive_scores(S, H, W, U, v) @ H
+
+
+def exp_without_division(S, H, W, U, v):
+    """exp(scores), not divided by each row's sum."""
+    return np.exp(s2s.additive_scores(S, H, W, U, v)) @ H
+
+
+def no_tanh(S, H, W, U, v):
+    """score = v . (s W + h U), without the tanh."""
+    scores = ((S @ W)[:, None, :] + (H @ U)[None, :, :]) @ v
+    return softmax(scores, axis=-1) @ H
+
+
+def weights_not_context(S, H, W, U, v):
+    """The attention weights (n, T) returned instead of the context vectors."""
+    return softmax(s2s.additive_scores(S, H, W, U, v), axis=-1)
+
+
+def transposed_context(S, H, W, U, v):
+    """H.T @ weights.T, shape (d_h, n)."""
+    return H.T @ weights_not_context(S, H, W, U, v).T
 
 
 def _case(n: int, T: int, d_s: int, d_h: int, a: int, seed: int):
@@ -54,32 +68,32 @@ CONTEXT_CASES = [_case(3, 4, 5, 6, 7, seed=0), _case(5, 5, 4, 5, 3, seed=1)]
 
 CONTEXT_MISTAKES = [
     Mistake(
-        lambda *a: _context(*a, axis=0),
+        softmax_over_targets,
         "The softmax runs over the wrong axis: row i holds target step i's scores over the "
         "SOURCE words, and it is each row that must sum to 1 (softmax over axis=-1).",
     ),
     Mistake(
-        lambda *a: _context(*a, normalise="none"),
+        scores_as_weights,
         "The scores go straight into the weighted sum: turn them into weights with a softmax "
         "over the source words first.",
     ),
     Mistake(
-        lambda *a: _context(*a, normalise="exp"),
+        exp_without_division,
         "The weights are exp(scores) without the division: each row must sum to 1, so divide "
         "by the row's sum (that is the softmax).",
     ),
     Mistake(
-        lambda *a: _context(*a, squash=False),
+        no_tanh,
         "The tanh is missing: score = v . tanh(s W + h U). Without it the score is linear, "
         "and the s W part is the same for every source word, so it cancels in the softmax.",
     ),
     Mistake(
-        lambda *a: _context(*a, out="weights"),
+        weights_not_context,
         "You return the attention weights (n, T); return the context vectors weights @ H, "
         "shape (n, d_h).",
     ),
     Mistake(
-        lambda *a: _context(*a, out="transposed"),
+        transposed_context,
         "Transposed: with one row per target step, the context is weights @ H, shape (n, d_h), "
         "not H.T @ weights.T.",
     ),
@@ -177,27 +191,42 @@ def reference_precision(candidate, reference, n):
     return tr.modified_precision(candidate, [reference], n)
 
 
-def _grams(tokens, n, last=True):
-    """The n-grams of tokens as tuples, in order; last=False drops the final one."""
-    grams = [tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
-    return grams if last else grams[:-1]
-
-
-def _precision(candidate, reference, n, *, clip="min", per="candidate", last=True):
-    """modified precision with one typical mistake switched on."""
-    cand, ref = Counter(_grams(candidate, n, last)), Counter(_grams(reference, n, last))
-    if clip == "min":
-        matches = sum(min(c, ref[g]) for g, c in cand.items())
-    elif clip == "none":
-        matches = sum(c for g, c in cand.items() if g in ref)
-    elif clip == "reference":
-        matches = sum(ref[g] for g in cand)
-    else:  # "types": distinct n-grams only
-        matches = len(set(cand) & set(ref))
-    total = {"candidate": sum(cand.values()), "reference": sum(ref.values())}[per]
-    if clip == "types":
-        total = len(cand)
+def _ratio(matches, total):
     return matches / total if total else 0.0
+
+
+def unclipped(candidate, reference, n):
+    """Every candidate n-gram found in the reference counts, however often it repeats."""
+    cand, ref = tr.ngram_counts(candidate, n), tr.ngram_counts(reference, n)
+    return _ratio(sum(c for g, c in cand.items() if g in ref), sum(cand.values()))
+
+
+def counted_as_in_the_reference(candidate, reference, n):
+    """Each matched n-gram counted as often as the reference has it."""
+    cand, ref = tr.ngram_counts(candidate, n), tr.ngram_counts(reference, n)
+    return _ratio(sum(ref[g] for g in cand), sum(cand.values()))
+
+
+def distinct_ngrams(candidate, reference, n):
+    """Sets of n-grams instead of counts."""
+    cand, ref = set(tr.ngram_counts(candidate, n)), set(tr.ngram_counts(reference, n))
+    return _ratio(len(cand & ref), len(cand))
+
+
+def recall(candidate, reference, n):
+    """Clipped matches over the REFERENCE's n-grams."""
+    matches, _ = tr.clipped_matches(candidate, [reference], n)
+    return _ratio(matches, sum(tr.ngram_counts(reference, n).values()))
+
+
+def last_ngram_dropped(candidate, reference, n):
+    """range(len(tokens) - n) instead of range(len(tokens) - n + 1), in both sentences."""
+    return reference_precision(candidate[:-1], reference[:-1], n)
+
+
+def always_unigrams(candidate, reference, n):
+    """Single words, whatever n."""
+    return reference_precision(candidate, reference, 1)
 
 
 _REF = "le chat s'est assis sur le tapis".split()
@@ -219,32 +248,32 @@ PRECISION_CASES = [
 
 PRECISION_MISTAKES = [
     Mistake(
-        lambda c, r, n: _precision(c, r, n, clip="none"),
+        unclipped,
         "Matches are not clipped: a candidate n-gram counts at most as many times as it occurs "
         "in the reference (min(count in candidate, count in reference)), or 'le le le le' "
         "would score 1.",
     ),
     Mistake(
-        lambda c, r, n: _precision(c, r, n, clip="reference"),
+        counted_as_in_the_reference,
         "You count each matched n-gram as often as the reference has it; clip instead: "
         "min(count in the candidate, count in the reference).",
     ),
     Mistake(
-        lambda c, r, n: _precision(c, r, n, clip="types"),
+        distinct_ngrams,
         "You count distinct n-grams (a set); count every occurrence (a Counter), then clip.",
     ),
     Mistake(
-        lambda c, r, n: _precision(c, r, n, per="reference"),
+        recall,
         "You divide by the reference's n-grams: that is recall. Precision divides by the "
         "number of n-grams in the candidate.",
     ),
     Mistake(
-        lambda c, r, n: _precision(c, r, n, last=False),
+        last_ngram_dropped,
         "The last n-gram is missing: a sequence of L words has L - n + 1 n-grams, "
         "tokens[i:i + n] for i in range(len(tokens) - n + 1).",
     ),
     Mistake(
-        lambda c, r, n: _precision(c, r, 1),
+        always_unigrams,
         "You count single words whatever n is: the n-grams are runs of n consecutive words.",
     ),
 ]

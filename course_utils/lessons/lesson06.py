@@ -1,20 +1,9 @@
-"""Lesson 06's experiments and figures: RNN, LSTM and GRU trained on long-range tasks.
-
-Live (seeded, one thread, a few seconds each):
-- ``agreement_examples`` / ``adding_examples``: decoded examples of the two tasks;
-- ``train_three``: the default configuration ``training.LESSON06`` for the three networks;
-- ``forget_bias_runs``: an LSTM trained on clauses of one long length for several forget-gate
-  biases (exercise 2's checker and the figure after it);
-- ``step_times``: the wall time of one training step against the sequence length.
-
-Shipped (``course_utils/data/long_range_sweep.json``, written by
-``tools/sweep_long_range.py`` with the
-functions ``agreement_sweep``, ``adding_runs`` and ``forget_bias_table`` below, too slow to
-run live): accuracy against distance over 5 seeds, adding-problem learning curves, and the
-forget-bias table over 10 seeds (exercise 2's checker grades by it). ``load_sweep`` reads it.
-
-Every figure function takes the computed result, so the lesson prints and plots the same run,
-and ``outcome`` turns a run into the phrase the lesson's rendered sentences use.
+"""Lesson 06's own code: decoded examples of the two long-range tasks, the three networks
+trained live, the shipped sweep (``course_utils/data/long_range_sweep.json``, written by
+tools/sweep_long_range.py with ``agreement_sweep``, ``adding_runs`` and ``forget_bias_table``,
+too slow to run live) with its summaries, the time of a training step, the figures (each takes
+the computed result, so the lesson prints and plots the same run), and the phrases of the
+lesson's rendered sentences.
 """
 
 from __future__ import annotations
@@ -28,8 +17,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from course_utils import plots, shipped, tasks, training
-from course_utils.activations import sigmoid
+from course_utils import lstm, plots, shipped, tasks, training
 from course_utils.env import use_one_thread
 from course_utils.training import KINDS, NAMES
 
@@ -55,10 +43,7 @@ def agreement_examples(
     ]
 
 
-ARTICLE_SENTENCE = tasks.ARTICLE_SENTENCE
-
-
-def article_example(sentence: str = ARTICLE_SENTENCE, verb: str = "was") -> Example:
+def article_example(sentence: str = tasks.ARTICLE_SENTENCE, verb: str = "was") -> Example:
     """The article's sentence as a task sequence: the words up to the verb, which becomes the
     verb slot (punctuation dropped by ``tasks.tokenize``)."""
     words = tasks.tokenize(sentence)
@@ -116,12 +101,6 @@ def format_adding(example: AddingExample) -> str:
         "marks:  " + "".join(f"   {int(m)}  " for m in example.marks) + "\n"
         f"target: {marked[0]:.2f} + {marked[1]:.2f} = {example.target:.2f}"
     )
-
-
-def adding_baseline(seed: int = 1, T: int = 100, n: int = 100_000) -> float:
-    """MSE of always answering 1 (the mean target) on n sequences: about Var = 2/12 = 1/6."""
-    _, y = tasks.adding_batch(seed, T, n, "halves")
-    return float(np.mean((y - 1.0) ** 2))
 
 
 # --- the models ------------------------------------------------------------------------------
@@ -294,6 +273,56 @@ def adding_runs(seeds, kinds=KINDS, steps: int = ADDING["steps"], log=print) -> 
     }
 
 
+def load_sweep() -> dict:
+    """The shipped results (written by tools/sweep_long_range.py)."""
+    return shipped.load(shipped.LONG_RANGE)
+
+
+class AddingSummary(NamedTuple):
+    eval_steps: np.ndarray
+    curves: dict[str, np.ndarray]  # kind -> (S, E) test MSE
+    solved_at: dict[str, list[int | None]]  # kind -> per seed
+
+
+def adding_summary(data: dict) -> AddingSummary:
+    adding = data["adding"]
+    curves, solved = {}, {}
+    for kind in KINDS:
+        runs = sorted((r for r in adding["runs"] if r["kind"] == kind), key=lambda r: r["seed"])
+        curves[kind] = np.array([r["curve"] for r in runs])
+        solved[kind] = [r["steps_to_threshold"] for r in runs]
+    return AddingSummary(np.array(adding["eval_steps"]), curves, solved)
+
+
+def adding_figure(summary: AddingSummary) -> Figure:
+    """Adding problem, T = 100: test MSE against training step, every seed, log scale."""
+    fig, axes = plots.figure(width=7.0, height=3.3)
+    ax = axes[0, 0]
+    for kind, curves in summary.curves.items():
+        for j, curve in enumerate(curves):
+            ax.plot(
+                summary.eval_steps,
+                curve,
+                "-",
+                lw=1.6,
+                alpha=0.8,
+                color=plots.COLOURS[kind],
+                label=NAMES[kind] if j == 0 else None,
+            )
+    ax.axhline(1 / 6, color=plots.COLOURS["bound"], ls=":", lw=1.2, label="always 1 (MSE 1/6)")
+    ax.axhline(
+        ADDING["threshold"], color=plots.COLOURS["bound"], ls="--", lw=1, label="solved (MSE 0.01)"
+    )
+    ax.set_yscale("log")
+    plots.plain_log_labels(ax.yaxis)
+    ax.set_xlabel("training step (64 sequences each)")
+    ax.set_ylabel("test MSE")
+    n = len(next(iter(summary.curves.values())))
+    ax.set_title(f"Adding problem, T = 100 ({n} seeds each)")
+    ax.legend(fontsize=8, loc="lower left")
+    return fig
+
+
 # --- exercise 2: the forget-gate bias --------------------------------------------------------
 
 BIASES = (0.0, 1.0, 2.0, 3.0, 5.0)
@@ -340,6 +369,7 @@ def _bias_task() -> training.Task:
 
 
 def forget_bias_runs(biases=BIASES, seed: int = 0) -> dict[float, training.TrainResult]:
+    """``forget_bias_run`` for each bias, at one seed: {bias: TrainResult}."""
     return {float(b): forget_bias_run(float(b), seed) for b in biases}
 
 
@@ -394,11 +424,6 @@ def bias_rows(data: dict) -> dict[float, BiasRow]:
     return rows
 
 
-def keep_per_step(bias: float) -> float:
-    """sigmoid(bias): the forget gate's value when its input terms are 0 (lesson 05)."""
-    return float(sigmoid(np.float64(bias)))
-
-
 def forget_bias_figure(runs: dict[float, training.TrainResult]) -> Figure:
     """Test accuracy at distance 40 against the training step, one line per bias."""
     fig, axes = plots.figure(width=7.0, height=3.2)
@@ -434,8 +459,6 @@ def most_open_forget_gate(
     """The LSTM unit whose forget gate stays most open across a clause: its mean f over the
     clause's words (after the subject, before the verb slot), averaged over n sentences at
     ``distance``. Run in numpy (``lstm.gate_activations``) from the model's weights."""
-    from course_utils import lstm
-
     params = training.numpy_lstm_params(model)
     batch = tasks.agreement_batch(seed, n, distance, length=distance + 2)
     means = []
@@ -443,59 +466,6 @@ def most_open_forget_gate(
         f = lstm.gate_activations(params, words).f[2:-1]  # (distance - 1, H)
         means.append(f.mean(axis=0).max())
     return float(np.mean(means))
-
-
-# --- the shipped sweep -----------------------------------------------------------------------
-
-
-def load_sweep() -> dict:
-    """The shipped results (written by tools/sweep_long_range.py)."""
-    return shipped.load(shipped.LONG_RANGE)
-
-
-class AddingSummary(NamedTuple):
-    eval_steps: np.ndarray
-    curves: dict[str, np.ndarray]  # kind -> (S, E) test MSE
-    solved_at: dict[str, list[int | None]]  # kind -> per seed
-
-
-def adding_summary(data: dict) -> AddingSummary:
-    adding = data["adding"]
-    curves, solved = {}, {}
-    for kind in KINDS:
-        runs = sorted((r for r in adding["runs"] if r["kind"] == kind), key=lambda r: r["seed"])
-        curves[kind] = np.array([r["curve"] for r in runs])
-        solved[kind] = [r["steps_to_threshold"] for r in runs]
-    return AddingSummary(np.array(adding["eval_steps"]), curves, solved)
-
-
-def adding_figure(summary: AddingSummary) -> Figure:
-    """Adding problem, T = 100: test MSE against training step, every seed, log scale."""
-    fig, axes = plots.figure(width=7.0, height=3.3)
-    ax = axes[0, 0]
-    for kind, curves in summary.curves.items():
-        for j, curve in enumerate(curves):
-            ax.plot(
-                summary.eval_steps,
-                curve,
-                "-",
-                lw=1.6,
-                alpha=0.8,
-                color=plots.COLOURS[kind],
-                label=NAMES[kind] if j == 0 else None,
-            )
-    ax.axhline(1 / 6, color=plots.COLOURS["bound"], ls=":", lw=1.2, label="always 1 (MSE 1/6)")
-    ax.axhline(
-        ADDING["threshold"], color=plots.COLOURS["bound"], ls="--", lw=1, label="solved (MSE 0.01)"
-    )
-    ax.set_yscale("log")
-    plots.plain_log_labels(ax.yaxis)
-    ax.set_xlabel("training step (64 sequences each)")
-    ax.set_ylabel("test MSE")
-    n = len(next(iter(summary.curves.values())))
-    ax.set_title(f"Adding problem, T = 100 ({n} seeds each)")
-    ax.legend(fontsize=8, loc="lower left")
-    return fig
 
 
 # --- time per step ---------------------------------------------------------------------------
@@ -528,16 +498,21 @@ def compared_with_rnn(ratio: float) -> str:
     return f"{ratio:.1f} times the RNN's time per step"
 
 
+def seconds_to_solve(result: training.TrainResult) -> float:
+    """Training seconds until the task was solved: seconds per step x steps to the threshold,
+    or x all the steps run if it never was."""
+    solved = result.steps_to_threshold
+    return result.seconds_per_step * (len(result.losses) if solved is None else solved)
+
+
 def time_to_solve(run: LiveRun) -> str:
     """Seconds of training until 95 %, as a phrase: "1.2 s (100 steps of 12.0 ms)", or
     "never got there in 300 steps (3.4 s)"."""
     r = run.result
-    ms = 1000 * r.seconds_per_step
+    seconds = seconds_to_solve(r)
     if r.steps_to_threshold is None:
-        seconds = r.seconds_per_step * len(r.losses)
         return f"never got there in {len(r.losses)} steps ({seconds:.1f} s)"
-    seconds = r.seconds_per_step * r.steps_to_threshold
-    return f"{seconds:.1f} s ({r.steps_to_threshold} steps of {ms:.1f} ms)"
+    return f"{seconds:.1f} s ({r.steps_to_threshold} steps of {1000 * r.seconds_per_step:.1f} ms)"
 
 
 def timing_figure(
@@ -562,17 +537,14 @@ def timing_figure(
     left.set_ylabel("ms per training step")
     left.set_title("One training step (batch 64, 32 units)")
     left.legend(fontsize=7)
-    names, seconds, labels = [], [], []
-    for kind, run in runs.items():
-        r = run.result
-        names.append(NAMES[kind])
-        if r.steps_to_threshold is None:
-            total = r.seconds_per_step * len(r.losses)
-            seconds.append(total)
-            labels.append(f"not solved in {len(r.losses)} steps")
-        else:
-            seconds.append(r.seconds_per_step * r.steps_to_threshold)
-            labels.append(f"{r.steps_to_threshold} steps x {1000 * r.seconds_per_step:.1f} ms")
+    names = [NAMES[kind] for kind in runs]
+    seconds = [seconds_to_solve(run.result) for run in runs.values()]
+    labels = [
+        f"{r.steps_to_threshold} steps x {1000 * r.seconds_per_step:.1f} ms"
+        if r.steps_to_threshold is not None
+        else f"not solved in {len(r.losses)} steps"
+        for r in (run.result for run in runs.values())
+    ]
     colours = [plots.COLOURS[k] for k in runs]
     bars = right.bar(names, seconds, color=colours)
     for bar, label, kind in zip(bars, labels, runs, strict=True):

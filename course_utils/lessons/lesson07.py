@@ -1,10 +1,7 @@
-"""Lesson 07's experiments and figures: attention built up step by step on "The cat sat on the
-mat", the check against PyTorch, why sqrt(d_k) (variance table, saturation slider and sweep),
-the word-by-word attention slider, causal masking, and the dilution of "direct access".
-
-Every compute function is pure and seeded; the numbers the lesson prints come from here and
-are asserted in tests/unit/test_lesson07.py. Row-vector convention of ``course_utils.attention``:
-tokens are the ROWS, scores = Q @ K.T / sqrt(d_k), each row of the weights sums to 1.
+"""Lesson 07's own code: the hand-set sentence "The cat sat on the mat", whose embeddings and
+projections mean something; the figures of the build-up (the lesson's cells compute the arrays
+and pass them in); the word slider; why sqrt(d_k) (the variance of q . k, the saturation slider);
+the causal mask's figure and leak; the dilution figure; and the check against PyTorch.
 """
 
 from __future__ import annotations
@@ -13,312 +10,165 @@ import functools
 from typing import NamedTuple
 
 import numpy as np
+from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from course_utils import attention, gradient_vs_distance, plots, tasks, widgets
+from course_utils import attention, plots, tasks, widgets
 from course_utils.env import use_one_thread
+from course_utils.gradient_vs_distance import DistanceProfile
 
 SENTENCE = "The cat sat on the mat"
 GREEN = plots.COLOURS["attention"]
 GREY = plots.COLOURS["bound"]
 UNSCALED = plots.OKABE_ITO["vermillion"]
-D_K_EXP_MAX = 12  # the slider runs over d_k = 2**0 .. 2**12 = 4096
 Array = np.ndarray
 
+# --- the hand-set sentence ---------------------------------------------------------------------
 
-# --- why sqrt(d_k): the variance of q . k, and a saturated softmax -----------------------------
-
-
-def score_variance(
-    d_k: int, n_samples: int = 10_000, seed: int | np.random.Generator = 0, scale: bool = False
-) -> float:
-    """Measured variance of q . k for q, k ~ N(0, I_{d_k}) independent (n_samples pairs).
-
-    Vaswani et al. (2017), footnote 4: with independent components of mean 0 and variance 1,
-    q . k = sum_i q_i k_i has mean 0 and variance d_k. scale=True measures q . k / sqrt(d_k)
-    instead, whose variance is 1 whatever d_k. Sampling error: Var(q . k)'s estimate has
-    standard deviation about sqrt((2 d_k^2 + 6 d_k) / n_samples) (each q_i k_i has fourth
-    moment 9), e.g. 2 % of d_k at d_k = 64 and n_samples = 10,000. Drawn in chunks, so memory
-    stays under ~20 MB whatever d_k.
-    """
-    rng = np.random.default_rng(seed)
-    chunk = max(1, 1_000_000 // d_k)
-    dots = np.empty(n_samples)
-    for start in range(0, n_samples, chunk):
-        size = min(chunk, n_samples - start)
-        q = rng.standard_normal((size, d_k))
-        k = rng.standard_normal((size, d_k))
-        dots[start : start + size] = np.einsum("ij,ij->i", q, k)
-    if scale:
-        dots /= np.sqrt(d_k)
-    return float(np.var(dots))
-
-
-class Saturation(NamedTuple):
-    """Result of ``softmax_saturation``; means are over the n_queries rows.
-
-    mean_entropy: mean softmax entropy in nats; entropy_fraction: it divided by log n_keys
-    (1 = uniform, 0 = one-hot); one_hot_fraction: fraction of rows whose largest weight
-    exceeds 0.99; mean_max_weight: mean largest weight; jacobian_norm and
-    median_jacobian_norm: mean and median over rows of ||diag(p) - p p^T||_F, the size of the
-    softmax's gradient; score_std: the standard deviation of the logits fed to the softmax;
-    weights: (n_queries, n_keys), the rows themselves (for a figure).
-    """
-
-    d_k: int
-    scaled: bool
-    mean_entropy: float
-    entropy_fraction: float
-    one_hot_fraction: float
-    mean_max_weight: float
-    jacobian_norm: float
-    median_jacobian_norm: float
-    score_std: float
-    weights: Array
-
-
-def softmax_jacobian_norms(p) -> Array:
-    """||diag(p) - p p^T||_F for each row p of a (..., n) array of probabilities -> (...,).
-
-    Built entry by entry without cancellation: the diagonal p_i (1 - p_i) is computed as
-    p_i * (sum of the other p_j), so nearly one-hot rows give tiny but correct norms (the
-    closed form sum p^2 - 2 sum p^3 + (sum p^2)^2 loses them to round-off).
-    """
-    p = np.asarray(p, dtype=np.float64)
-    n = p.shape[-1]
-    off = 1.0 - np.eye(n)
-    with np.errstate(under="ignore"):
-        J = -p[..., :, None] * p[..., None, :] * off
-        diagonal = p * (p @ off)  # p_i * sum_{j != i} p_j = p_i (1 - p_i)
-        return np.sqrt(np.sum(J**2, axis=(-1, -2)) + np.sum(diagonal**2, axis=-1))
-
-
-def softmax_saturation(
-    d_k: int,
-    scaled: bool,
-    n_queries: int = 200,
-    n_keys: int = 16,
-    seed: int | np.random.Generator = 0,
-) -> Saturation:
-    """How peaked softmax(q . k) gets with and without the 1/sqrt(d_k): the saturation slider.
-
-    Draws n_queries queries and one row of n_keys keys, all ~ N(0, I_{d_k}) (the same vectors
-    for scaled=True and False at a given seed), scores every query against the keys, and
-    measures the softmax rows (see ``Saturation``). Unscaled logits have standard deviation
-    sqrt(d_k), so for large d_k the softmax is nearly one-hot and its Jacobian diag(p) - p p^T
-    nearly 0: "extremely small gradients" (Vaswani et al. 2017, sec. 3.2.1). Scaled logits
-    have unit variance whatever d_k. Measured (seed 0, d_k = 512): unscaled 69 % of rows
-    nearly one-hot, entropy 4 % of log 16, median ||J||_F 1.3e-4; scaled 0 %, 85 %, 0.31.
-    Vectorised: about 0.3 ms at d_k = 64, 2 ms at 1024, 8 ms at 4096 (200 x 16; mostly drawing
-    the random vectors); no warnings at any d_k.
-    """
-    rng = np.random.default_rng(seed)
-    q = rng.standard_normal((n_queries, d_k))
-    k = rng.standard_normal((n_keys, d_k))
-    scores = attention.dot_scores(q, k, scale=scaled)
-    log_p = attention.log_softmax(scores)
-    p = np.exp(log_p)
-    entropy = -np.sum(p * log_p, axis=-1)
-    max_p = p.max(axis=-1)
-    jac = softmax_jacobian_norms(p)
-    return Saturation(
-        d_k=d_k,
-        scaled=scaled,
-        mean_entropy=float(entropy.mean()),
-        entropy_fraction=float(entropy.mean() / np.log(n_keys)),
-        one_hot_fraction=float(np.mean(max_p > 0.99)),
-        mean_max_weight=float(max_p.mean()),
-        jacobian_norm=float(jac.mean()),
-        median_jacobian_norm=float(np.median(jac)),
-        score_std=float(scores.std()),
-        weights=p,
-    )
-
-
-# --- a hand-set toy: "The cat sat on the mat" --------------------------------------------------
-
-TOY_WORDS = {
+WORDS = {
     "det": ("the", "a", "an", "this", "that", "my", "his", "her"),
     "noun": ("cat", "mat", "dog", "rug", "hat", "bird", "sofa", "bed", "box", "fox", "mouse"),
     "verb": ("sat", "lay", "slept", "stood", "jumped", "ran", "hid"),
     "prep": ("on", "under", "in", "near", "by", "behind"),
 }
-"""The toy's lexicon, by word class; ``toy_sentence_attention`` accepts these words only."""
+"""The hand-set lexicon, by word class; ``embed`` accepts these words only."""
 
-TOY_EMBEDDING_FEATURES = ("det", "noun", "verb", "prep", "pos_cos", "pos_sin")
+EMBEDDING_FEATURES = ("det", "noun", "verb", "prep", "pos_cos", "pos_sin")
 """What each embedding dimension means: four one-hot word classes, then position (cos, sin)."""
 
-TOY_KEY_FEATURES = ("noun", "verb", "pos_cos", "pos_sin")
-"""What each query/key dimension means: the key says what a token is and where it is."""
+KEY_FEATURES = ("noun", "verb", "pos_cos", "pos_sin")
+"""What each query/key dimension means: the key says what a word is and where it is."""
+
+ANGLE = np.pi / 4
+"""The angle between neighbouring positions on the circle: 8 positions before they repeat."""
 
 
-class ToySentence(NamedTuple):
-    """Result of ``toy_sentence_attention``.
+def embed(sentence: str = SENTENCE, angle: float = ANGLE) -> tuple[list[str], Array]:
+    """HAND-SET embeddings (not trained): (tokens, X), X of shape (n, 6).
 
-    tokens: the n words; weights: (n, n), row i = how word i spreads its attention (rows sum
-    to 1); embeddings: X (n, 6), columns ``TOY_EMBEDDING_FEATURES``; queries, keys: (n, 4),
-    columns ``TOY_KEY_FEATURES``; W_q, W_k: (6, 4), the hand-set projections.
-    """
-
-    tokens: list[str]
-    weights: Array
-    embeddings: Array
-    queries: Array
-    keys: Array
-    W_q: Array
-    W_k: Array
-
-
-def toy_sentence_attention(
-    sentence: str = "The cat sat on the mat",
-    content_gain: float = 3.0,
-    position_gain: float = 1.5,
-    angle: float = np.pi / 4,
-) -> ToySentence:
-    """Self-attention over a short sentence with HAND-SET (not trained) embeddings and weights.
-
-    Every number is chosen by hand so that each dimension has a meaning; a trained model
-    learns its own, spread over many dimensions and heads, and nothing here claims that one
-    does exactly this. Embedding of word i (columns ``TOY_EMBEDDING_FEATURES``): a one-hot word
-    class (det, noun, verb, prep; see ``TOY_WORDS``) and its position as an angle,
-    (cos(i angle), sin(i angle)). Keys (``TOY_KEY_FEATURES``) say "I am a noun / a verb" and
-    "I sit at position j". Queries say what a word looks for:
-    - a determiner or preposition looks for a noun, a verb looks for nouns (its subject and
-      the noun of its phrase), a noun looks for a verb: content_gain on that class;
-    - every word prefers the NEXT position: its position rotated by +angle, position_gain.
-    Scores are q . k / sqrt(4), the gains are in score units (the projections carry a factor
-    sqrt(4) = 2). The position term gives position_gain * cos(angle (j - i - 1)).
-
-    With the defaults on "The cat sat on the mat": "sat" -> cat 0.40, mat 0.40; the first "the"
-    -> cat 0.89, the second -> mat 0.91; "on" -> mat 0.79; "cat" -> sat 0.92; "mat", the last
-    word, has no next word: sat 0.45, itself 0.29. With position_gain=0 the two "the" rows are
-    identical (cat 0.45, mat 0.45): without positions, attention cannot tell them apart.
-    Positions repeat every 2 pi / angle words (8 by default), so longer sentences raise
-    ValueError.
+    Row i (columns ``EMBEDDING_FEATURES``): the one-hot class of word i (``WORDS``), then its
+    position as the point (cos(i angle), sin(i angle)) on the unit circle, so x_i . x_i = 2.
+    Positions repeat after 2 pi / angle words; a longer sentence raises ValueError.
     """
     tokens = tasks.tokenize(sentence)
-    word_class = {word: c for c, words in TOY_WORDS.items() for word in words}
+    word_class = {word: c for c, words in WORDS.items() for word in words}
     unknown = [t for t in tokens if t not in word_class]
     if unknown:
-        raise ValueError(f"words outside the toy lexicon: {unknown}; known words: {TOY_WORDS}")
+        raise ValueError(f"words outside the hand-set lexicon: {unknown}; known words: {WORDS}")
     n = len(tokens)
     if n * angle > 2 * np.pi + 1e-12:
         raise ValueError(f"{n} words: positions repeat after 2 pi / angle = {2 * np.pi / angle:g}")
-    X = np.zeros((n, len(TOY_EMBEDDING_FEATURES)))
+    X = np.zeros((n, len(EMBEDDING_FEATURES)))
     for i, token in enumerate(tokens):
-        X[i, TOY_EMBEDDING_FEATURES.index(word_class[token])] = 1.0
+        X[i, EMBEDDING_FEATURES.index(word_class[token])] = 1.0
     X[:, 4] = np.cos(angle * np.arange(n))
     X[:, 5] = np.sin(angle * np.arange(n))
+    return tokens, X
 
-    root_dk = np.sqrt(len(TOY_KEY_FEATURES))
+
+def projections(
+    content_gain: float = 3.0, position_gain: float = 1.5, angle: float = ANGLE
+) -> tuple[Array, Array]:
+    """HAND-SET W_q, W_k, each (6, 4): rows ``EMBEDDING_FEATURES``, columns ``KEY_FEATURES``.
+
+    A key copies "I am a noun / a verb" and "I sit at position j". A query says what a word
+    looks for: a determiner, a preposition or a verb looks for a noun, a noun for a verb
+    (content_gain on that column); and every word prefers the NEXT position (its position
+    rotated by +angle, times position_gain). W_q carries a factor sqrt(d_k) = 2, so that after
+    the division by sqrt(d_k) the gains are in score units: the position term of score[i, j] is
+    position_gain cos(angle (j - i - 1)).
+    """
     W_k = np.zeros((6, 4))
     W_k[1, 0] = W_k[2, 1] = W_k[4, 2] = W_k[5, 3] = 1.0  # noun, verb, position: copied as is
     W_q = np.zeros((6, 4))
     looks_for = {"det": "noun", "prep": "noun", "verb": "noun", "noun": "verb"}
     for cls, target in looks_for.items():
-        W_q[TOY_EMBEDDING_FEATURES.index(cls), TOY_KEY_FEATURES.index(target)] = content_gain
+        W_q[EMBEDDING_FEATURES.index(cls), KEY_FEATURES.index(target)] = content_gain
     c, s = np.cos(angle), np.sin(angle)
     # row vector (cos a_i, sin a_i) @ [[c, s], [-s, c]] = (cos(a_i + angle), sin(a_i + angle))
     W_q[4:6, 2:4] = np.array([[c, s], [-s, c]]) * position_gain
-    W_q *= root_dk
+    return W_q * np.sqrt(len(KEY_FEATURES)), W_k
+
+
+class HandSetAttention(NamedTuple):
+    """tokens; X (n, 6); Q, K (n, 4); weights (n, n), row i = where word i looks (sums to 1)."""
+
+    tokens: list[str]
+    X: Array
+    Q: Array
+    K: Array
+    weights: Array
+
+
+def hand_set_attention(
+    sentence: str = SENTENCE, position_gain: float = 1.5, content_gain: float = 3.0
+) -> HandSetAttention:
+    """softmax(Q K^T / sqrt(d_k)) with Q = X W_q, K = X W_k from ``embed`` and ``projections``.
+
+    What the mechanism CAN express, set by hand; a trained model learns its own weights, spread
+    over many dimensions and heads. position_gain=0 drops the position information.
+    """
+    tokens, X = embed(sentence)
+    W_q, W_k = projections(content_gain, position_gain)
     Q, K = X @ W_q, X @ W_k
-    weights = attention.softmax(attention.dot_scores(Q, K, scale=True))
-    return ToySentence(tokens, weights, X, Q, K, W_q, W_k)
+    return HandSetAttention(tokens, X, Q, K, attention.softmax(attention.dot_scores(Q, K)))
 
 
-def toy(position_gain: float = 1.5) -> ToySentence:
-    """The hand-set toy of ``toy_sentence_attention`` on the lesson's sentence."""
-    return toy_sentence_attention(SENTENCE, position_gain=position_gain)
-
-
-def labels(tokens) -> list[str]:
-    """'the', 'cat', ... with the two 'the's told apart by their position: 'the (0)'."""
+def word_labels(tokens: list[str]) -> list[str]:
+    """The tokens, a repeated word told apart by its position: 'the (0)', 'cat', ..."""
     counts = {t: tokens.count(t) for t in tokens}
     return [f"{t} ({i})" if counts[t] > 1 else t for i, t in enumerate(tokens)]
 
 
-# --- the build-up: similarity, softmax, weighted sum, then queries / keys / values -----------
+# --- the build-up: similarity, softmax, weighted sum, queries and keys -------------------------
 
 
-class BuildUp(NamedTuple):
-    """Attention with X itself as queries, keys and values (no projections), for one sentence.
-
-    scores: X @ X.T (n, n); weights: softmax of each row; output: weights @ X (n, 6).
-    """
-
-    tokens: list[str]
-    embeddings: np.ndarray
-    scores: np.ndarray
-    weights: np.ndarray
-    output: np.ndarray
-
-
-def build_up(gain: float = 1.0) -> BuildUp:
-    """Dot-product self-attention on the toy's embeddings (times ``gain``), no W_q, W_k, W_v.
-
-    The embeddings are the toy's hand-set ones: a one-hot word class and the position as
-    (cos, sin). Scaled by ``gain`` so that the softmax has some contrast.
-    """
-    t = toy()
-    X = gain * t.embeddings
-    scores = attention.dot_scores(X, X, scale=False)
-    weights = attention.softmax(scores)
-    return BuildUp(t.tokens, t.embeddings, scores, weights, weights @ t.embeddings)
-
-
-def similarity_figure():
-    """Step 1: the dot products x_i . x_j of the (scaled) embeddings, as a heatmap."""
-    b = build_up()
+def similarity_figure(S: Array, tokens: list[str]) -> Figure:
+    """Step 1: the scores S = X X^T as an annotated heatmap."""
     fig, axes = plots.figure(width=4.6, height=3.4)
     ax = axes[0, 0]
-    names = labels(b.tokens)
-    plots.heatmap(ax, b.scores, xlabels=names, ylabels=names, annotate=True, colorbar=False)
+    names = word_labels(tokens)
+    plots.heatmap(ax, S, xlabels=names, ylabels=names, annotate=True, colorbar=False)
     ax.set_title("Step 1: similarity = dot product x_i · x_j")
     ax.set_xlabel("word j")
     ax.set_ylabel("word i")
     return fig
 
 
-def softmax_figure(row: int = 2):
-    """Step 2: one row of scores and its softmax weights (positive, sum to 1)."""
-    b = build_up()
-    names = labels(b.tokens)
+def softmax_figure(S: Array, A: Array, tokens: list[str], row: int = 2) -> Figure:
+    """Step 2: one row of the scores S and of their softmax A (positive, summing to 1)."""
+    names = word_labels(tokens)
     fig, axes = plots.figure(2, width=7.5, height=2.8)
-    axes[0, 0].bar(names, b.scores[row], color=GREY)
+    axes[0, 0].bar(names, S[row], color=GREY)
     axes[0, 0].set_title(f"scores of '{names[row]}' (any real numbers)")
-    axes[0, 1].bar(names, b.weights[row], color=GREEN)
-    axes[0, 1].set_title(f"softmax weights (sum = {b.weights[row].sum():.2f})")
+    axes[0, 1].bar(names, A[row], color=GREEN)
+    axes[0, 1].set_title(f"softmax weights (sum = {A[row].sum():.2f})")
     axes[0, 1].set_ylim(0, 1)
     for ax in axes[0]:
         ax.tick_params(axis="x", rotation=45)
     return fig
 
 
-def weighted_sum_figure(row: int = 2):
-    """Step 3: the output of one word is the weighted mean of the value rows (here V = X)."""
-    b = build_up()
+def weighted_sum_figure(X: Array, Y: Array, tokens: list[str], row: int = 2) -> Figure:
+    """Step 3: a word's embedding x_i next to its output y_i = sum_j a_ij x_j."""
     fig, axes = plots.figure(width=6.5, height=2.8)
     ax = axes[0, 0]
-    features = list(TOY_EMBEDDING_FEATURES)
-    x = np.arange(len(features))
-    ax.bar(
-        x - 0.2, b.embeddings[row], width=0.4, color=GREY, label=f"its own x ('{b.tokens[row]}')"
-    )
-    ax.bar(x + 0.2, b.output[row], width=0.4, color=GREEN, label="output = Σ_j a_j x_j")
-    ax.set_xticks(x, features)
-    ax.set_title(f"Step 3: the output of '{b.tokens[row]}' mixes the words it attends to")
+    x = np.arange(len(EMBEDDING_FEATURES))
+    ax.bar(x - 0.2, X[row], width=0.4, color=GREY, label=f"its own x ('{tokens[row]}')")
+    ax.bar(x + 0.2, Y[row], width=0.4, color=GREEN, label="output = Σ_j a_j x_j")
+    ax.set_xticks(x, EMBEDDING_FEATURES)
+    ax.set_title(f"Step 3: the output of '{tokens[row]}' mixes the words it attends to")
     ax.legend(fontsize=8)
     return fig
 
 
-def roles_figure():
-    """Step 4: weights without projections (X X^T) next to the toy's queries and keys."""
-    b, t = build_up(), toy()
-    names = labels(t.tokens)
+def roles_figure(A_plain: Array, A_qk: Array, tokens: list[str]) -> Figure:
+    """Step 4: the weights of softmax(X X^T) next to those of softmax(Q K^T / sqrt(d_k))."""
+    names = word_labels(tokens)
     fig, axes = plots.figure(2, width=8.0, height=3.4)
     for ax, w, title in (
-        (axes[0, 0], b.weights, "one vector per word: softmax(X Xᵀ)"),
-        (axes[0, 1], t.weights, "query vs key: softmax(Q Kᵀ/√d_k)"),
+        (axes[0, 0], A_plain, "one vector per word: softmax(X Xᵀ)"),
+        (axes[0, 1], A_qk, "query vs key: softmax(Q Kᵀ/√d_k)"),
     ):
         plots.heatmap(ax, w, xlabels=names, ylabels=names, vmin=0, vmax=1, colorbar=False)
         ax.set_title(title, fontsize=10)
@@ -327,23 +177,110 @@ def roles_figure():
     return fig
 
 
-def self_weight(b: BuildUp) -> float:
-    """The mean weight a word puts on itself when X serves as query and key."""
-    return float(np.mean(np.diag(b.weights)))
+def sentence_matrix_figure(A: Array, tokens: list[str]) -> Figure:
+    """The hand-set sentence's full weight matrix, annotated."""
+    names = word_labels(tokens)
+    fig, axes = plots.figure(width=5.0, height=3.8)
+    ax = axes[0, 0]
+    plots.heatmap(ax, A, xlabels=names, ylabels=names, vmin=0, vmax=1, annotate=True)
+    ax.set_xlabel("key (word attended to)")
+    ax.set_ylabel("query (word attending)")
+    ax.set_title("Self-attention weights, hand-set sentence", fontsize=10)
+    return fig
 
 
-# --- checked against PyTorch -----------------------------------------------------------------
+# --- pick a word of "The cat sat on the mat" ---------------------------------------------------
+
+
+class WordView(NamedTuple):
+    """The hand-set weights and the chosen word (a row)."""
+
+    sentence: HandSetAttention
+    word: int
+    position_gain: float
+
+
+def word_attention(word: int = 2, position_gain: float = 1.5) -> WordView:
+    """Compute function of the word slider: the hand-set sentence, and which row to show."""
+    return WordView(
+        hand_set_attention(position_gain=position_gain), int(word), float(position_gain)
+    )
+
+
+def draw_word(axes, res: WordView) -> None:
+    """Left: the full weight matrix, chosen row outlined. Right: that row as bars."""
+    weights = res.sentence.weights
+    names = word_labels(res.sentence.tokens)
+    left, right = axes[0], axes[1]
+    plots.heatmap(left, weights, xlabels=names, ylabels=names, vmin=0, vmax=1, colorbar=False)
+    n = len(names)
+    left.add_patch(
+        Rectangle((-0.5, res.word - 0.5), n, 1, fill=False, edgecolor=plots.OKABE_ITO["orange"],
+                  lw=2.5)
+    )  # fmt: skip
+    left.set_xlabel("key (attended to)")
+    left.set_title("all weights (rows sum to 1)", fontsize=10)
+    row = weights[res.word]
+    colours = [GREEN if w >= 0.9 * row.max() else GREY for w in row]  # ties both green
+    right.bar(range(n), row, color=colours)
+    right.set_xticks(range(n), names, rotation=45, ha="right")
+    right.set_ylim(0, 1)
+    right.set_title(f"where '{names[res.word]}' looks", fontsize=10)
+
+
+def readout_word(res: WordView) -> str:
+    names = word_labels(res.sentence.tokens)
+    row = res.sentence.weights[res.word]
+    top = np.lexsort((np.arange(len(row)), -np.round(row, 6)))[:3]  # ties: sentence order
+    shown = ", ".join(f"{names[j]} {row[j]:.2f}" for j in top)
+    positions = "with positions" if res.position_gain else "positions OFF"
+    return f"'{names[res.word]}' ({positions}) attends to: {shown}"
+
+
+def word_slider() -> widgets.InteractiveFigure:
+    """A menu over the six words, and positions on or off."""
+    names = word_labels(tasks.tokenize(SENTENCE))
+    word = widgets.dropdown("word", [(w, i) for i, w in enumerate(names)], 2)
+    gain = widgets.dropdown("position information", [("on", 1.5), ("off", 0.0)], 1.5)
+    return widgets.InteractiveFigure(
+        word_attention,
+        draw_word,
+        {"word": word, "position_gain": gain},
+        readout_word,
+        ncols=2,
+        width=8.0,
+        height=3.2,
+    )
+
+
+def word_sweep() -> Figure:
+    """The word figure for 'sat' and both 'the's (one row each)."""
+    names = word_labels(tasks.tokenize(SENTENCE))
+    return widgets.static_sweep(
+        word_attention,
+        draw_word,
+        "word",
+        [2, 0, 4],
+        {"position_gain": 1.5},
+        ncols=2,
+        width=8.0,
+        height=3.0,
+        label=lambda i: f"'{names[i]}'",
+    )
+
+
+# --- checked against PyTorch -------------------------------------------------------------------
 
 
 def torch_check(seed: int = 0) -> dict[str, float]:
     """Max absolute differences between the course's numpy attention and PyTorch (float64).
 
     - F.scaled_dot_product_attention, no mask and a causal mask (n_q = n_k = 5, d_k = 8,
-      d_v = 3, batch 2) against ``scaled_dot_product_attention``;
+      d_v = 3, batch 2) against ``attention.scaled_dot_product_attention``;
+    - torch autograd through it (causal) against ``attention.attention_backward``: dQ, dK, dV;
     - torch.nn.MultiheadAttention (d_model = 16, 4 heads, causal, weights copied in by
-      ``to_torch_multihead``) against ``multi_head_attention``: output and per-head weights;
-    - torch autograd through F.scaled_dot_product_attention against ``attention_backward``
-      (causal), for dQ, dK, dV.
+      ``attention.to_torch_multihead``) against ``attention.multi_head_attention``: output and
+      per-head weights.
     """
     import torch
     import torch.nn.functional as F
@@ -382,18 +319,115 @@ def torch_check(seed: int = 0) -> dict[str, float]:
     return out
 
 
-# --- why sqrt(d_k) ---------------------------------------------------------------------------
+# --- why sqrt(d_k): the variance of q . k, and a saturated softmax -----------------------------
 
-D_K_TABLE = (1, 4, 16, 64, 256, 1024, 4096)
+D_K_EXP_MAX = 12  # the slider runs over d_k = 2**0 .. 2**12 = 4096
 
 
-def variance_table(d_ks=D_K_TABLE) -> dict[int, tuple[float, float]]:
-    """{d_k: (Var(q . k), Var(q . k / sqrt(d_k)))}, measured on 10,000 pairs (seed 0)."""
-    return {d: (score_variance(d), score_variance(d, scale=True)) for d in d_ks}
+def score_variance(
+    d_k: int, n_samples: int = 10_000, seed: int | np.random.Generator = 0, scale: bool = False
+) -> float:
+    """Measured variance of q . k for q, k ~ N(0, I_{d_k}) independent (n_samples pairs).
+
+    Vaswani et al. (2017), footnote 4: with independent components of mean 0 and variance 1,
+    q . k = sum_i q_i k_i has mean 0 and variance d_k. scale=True measures q . k / sqrt(d_k),
+    whose variance is 1 whatever d_k. The estimate's standard deviation is about
+    sqrt((2 d_k^2 + 6 d_k) / n_samples) (each q_i k_i has fourth moment 9). Drawn in chunks of
+    a million numbers, so that memory stays small whatever d_k.
+    """
+    rng = np.random.default_rng(seed)
+    chunk = max(1, 1_000_000 // d_k)
+    dots = np.empty(n_samples)
+    for start in range(0, n_samples, chunk):
+        size = min(chunk, n_samples - start)
+        q = rng.standard_normal((size, d_k))
+        k = rng.standard_normal((size, d_k))
+        dots[start : start + size] = np.einsum("ij,ij->i", q, k)
+    if scale:
+        dots /= np.sqrt(d_k)
+    return float(np.var(dots))
+
+
+def softmax_jacobian_norms(p) -> Array:
+    """||diag(p) - p p^T||_F for each row p of a (..., n) array of probabilities -> (...,).
+
+    Built entry by entry without cancellation: the diagonal p_i (1 - p_i) is computed as
+    p_i * (sum of the other p_j), so nearly one-hot rows give tiny but correct norms (the
+    closed form sum p^2 - 2 sum p^3 + (sum p^2)^2 loses them to round-off).
+    """
+    p = np.asarray(p, dtype=np.float64)
+    n = p.shape[-1]
+    off = 1.0 - np.eye(n)
+    with np.errstate(under="ignore"):
+        J = -p[..., :, None] * p[..., None, :] * off
+        diagonal = p * (p @ off)  # p_i * sum_{j != i} p_j = p_i (1 - p_i)
+        return np.sqrt(np.sum(J**2, axis=(-1, -2)) + np.sum(diagonal**2, axis=-1))
+
+
+class Saturation(NamedTuple):
+    """Result of ``softmax_saturation``; means are over the n_queries rows.
+
+    mean_entropy: mean softmax entropy in nats; entropy_fraction: it divided by log n_keys
+    (1 = uniform, 0 = one-hot); one_hot_fraction: fraction of rows whose largest weight
+    exceeds 0.99; mean_max_weight: mean largest weight; jacobian_norm and
+    median_jacobian_norm: mean and median over rows of ||diag(p) - p p^T||_F, the size of the
+    softmax's gradient; score_std: the standard deviation of the logits fed to the softmax;
+    weights: (n_queries, n_keys), the rows themselves (for a figure).
+    """
+
+    d_k: int
+    scaled: bool
+    mean_entropy: float
+    entropy_fraction: float
+    one_hot_fraction: float
+    mean_max_weight: float
+    jacobian_norm: float
+    median_jacobian_norm: float
+    score_std: float
+    weights: Array
+
+
+def softmax_saturation(
+    d_k: int,
+    scaled: bool,
+    n_queries: int = 200,
+    n_keys: int = 16,
+    seed: int | np.random.Generator = 0,
+) -> Saturation:
+    """How peaked softmax(q . k) gets with and without the 1/sqrt(d_k).
+
+    Draws n_queries queries and n_keys keys, all ~ N(0, I_{d_k}) (the same vectors for
+    scaled=True and False at a given seed), scores every query against the keys, and measures
+    the softmax rows (see ``Saturation``). Unscaled logits have standard deviation sqrt(d_k),
+    so for large d_k the softmax is nearly one-hot and its Jacobian diag(p) - p p^T nearly 0:
+    "extremely small gradients" (Vaswani et al. 2017, sec. 3.2.1). Scaled logits have unit
+    variance whatever d_k. Vectorised, and free of warnings at any d_k.
+    """
+    rng = np.random.default_rng(seed)
+    q = rng.standard_normal((n_queries, d_k))
+    k = rng.standard_normal((n_keys, d_k))
+    scores = attention.dot_scores(q, k, scale=scaled)
+    log_p = attention.log_softmax(scores)
+    p = np.exp(log_p)
+    entropy = -np.sum(p * log_p, axis=-1)
+    max_p = p.max(axis=-1)
+    jac = softmax_jacobian_norms(p)
+    return Saturation(
+        d_k=d_k,
+        scaled=scaled,
+        mean_entropy=float(entropy.mean()),
+        entropy_fraction=float(entropy.mean() / np.log(n_keys)),
+        one_hot_fraction=float(np.mean(max_p > 0.99)),
+        mean_max_weight=float(max_p.mean()),
+        jacobian_norm=float(jac.mean()),
+        median_jacobian_norm=float(np.median(jac)),
+        score_std=float(scores.std()),
+        weights=p,
+    )
 
 
 @functools.lru_cache(maxsize=1)
-def _jacobian_curves() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _jacobian_curves() -> tuple[Array, Array, Array]:
     """(d_k values 2**0..2**12, median Jacobian norm unscaled, scaled), computed once."""
     d_ks = 2 ** np.arange(D_K_EXP_MAX + 1)
     curves = [
@@ -403,7 +437,7 @@ def _jacobian_curves() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def saturation(d_k: float = 512, scaled: bool = False) -> Saturation:
-    """Compute function of the slider: ``softmax_saturation`` at d_k (rounded), seed 0."""
+    """Compute function of the saturation slider: ``softmax_saturation`` at d_k, seed 0."""
     return softmax_saturation(int(round(d_k)), bool(scaled))
 
 
@@ -460,7 +494,7 @@ def saturation_slider() -> widgets.InteractiveFigure:
     )
 
 
-def saturation_sweep():
+def saturation_sweep() -> Figure:
     """The slider's figure, unscaled, at d_k = 4, 64 and 1024 (one row each)."""
     return widgets.static_sweep(
         saturation,
@@ -475,141 +509,18 @@ def saturation_sweep():
     )
 
 
-def saturation_table(d_ks=(4, 64, 512, 4096)) -> dict[tuple[int, bool], Saturation]:
-    """``softmax_saturation`` at a few d_k, unscaled and scaled (seed 0)."""
-    return {(d, s): softmax_saturation(d, s) for d in d_ks for s in (False, True)}
+# --- masking -----------------------------------------------------------------------------------
 
 
-# --- pick a word of "The cat sat on the mat" -------------------------------------------------
-
-
-class WordView(NamedTuple):
-    """The toy's weights and the chosen word (row)."""
-
-    toy: ToySentence
-    word: int
-    position_gain: float
-
-
-def word_attention(word: int = 2, position_gain: float = 1.5) -> WordView:
-    """Compute function of the word slider: the toy sentence, and which row to show."""
-    return WordView(toy(position_gain), int(word), float(position_gain))
-
-
-def draw_word(axes, res: WordView) -> None:
-    """Left: the full weight matrix, chosen row outlined. Right: that row as bars."""
-    names = labels(res.toy.tokens)
-    left, right = axes[0], axes[1]
-    plots.heatmap(left, res.toy.weights, xlabels=names, ylabels=names, vmin=0, vmax=1,
-                  colorbar=False)  # fmt: skip
-    n = len(names)
-    left.add_patch(
-        Rectangle((-0.5, res.word - 0.5), n, 1, fill=False, edgecolor=plots.OKABE_ITO["orange"],
-                  lw=2.5)
-    )  # fmt: skip
-    left.set_xlabel("key (attended to)")
-    left.set_title("all weights (rows sum to 1)", fontsize=10)
-    row = res.toy.weights[res.word]
-    colours = [GREEN if w >= 0.9 * row.max() else GREY for w in row]  # ties both green
-    right.bar(range(n), row, color=colours)
-    right.set_xticks(range(n), names, rotation=45, ha="right")
-    right.set_ylim(0, 1)
-    right.set_title(f"where '{names[res.word]}' looks", fontsize=10)
-
-
-def readout_word(res: WordView) -> str:
-    names = labels(res.toy.tokens)
-    row = res.toy.weights[res.word]
-    top = np.lexsort((np.arange(len(row)), -np.round(row, 6)))[:3]  # ties: sentence order
-    shown = ", ".join(f"{names[j]} {row[j]:.2f}" for j in top)
-    positions = "with positions" if res.position_gain else "positions OFF"
-    return f"'{names[res.word]}' ({positions}) attends to: {shown}"
-
-
-def word_slider() -> widgets.InteractiveFigure:
-    """A dropdown over the six words, and positions on or off."""
-    names = labels(toy().tokens)
-    word = widgets.dropdown("word", [(w, i) for i, w in enumerate(names)], 2)
-    gain = widgets.dropdown("position information", [("on", 1.5), ("off", 0.0)], 1.5)
-    return widgets.InteractiveFigure(
-        word_attention,
-        draw_word,
-        {"word": word, "position_gain": gain},
-        readout_word,
-        ncols=2,
-        width=8.0,
-        height=3.2,
-    )
-
-
-def word_sweep():
-    """The word figure for 'sat' and both 'the's (one row each)."""
-    names = labels(toy().tokens)
-    return widgets.static_sweep(
-        word_attention,
-        draw_word,
-        "word",
-        [2, 0, 4],
-        {"position_gain": 1.5},
-        ncols=2,
-        width=8.0,
-        height=3.0,
-        label=lambda i: f"'{names[i]}'",
-    )
-
-
-def sentence_matrix_figure(position_gain: float = 1.5):
-    """The toy's full 6 x 6 weight matrix, annotated."""
-    t = toy(position_gain)
-    names = labels(t.tokens)
-    fig, axes = plots.figure(width=5.0, height=3.8)
-    ax = axes[0, 0]
-    plots.heatmap(ax, t.weights, xlabels=names, ylabels=names, vmin=0, vmax=1, annotate=True)
-    ax.set_xlabel("key (word attended to)")
-    ax.set_ylabel("query (word attending)")
-    gain = "with positions" if position_gain else "no position information"
-    ax.set_title(f"Self-attention weights, hand-set toy ({gain})", fontsize=10)
-    return fig
-
-
-# --- masking ---------------------------------------------------------------------------------
-
-
-class Masking(NamedTuple):
-    """The toy's scores with and without a causal mask, and the wrong "mask after" variant."""
-
-    tokens: list[str]
-    mask: np.ndarray  # (n, n) True = may attend
-    unmasked: np.ndarray  # softmax of all scores
-    masked: np.ndarray  # mask before the softmax (the right way)
-    zeroed_after: np.ndarray  # softmax, then zero the future: rows no longer sum to 1
-    renormalised: np.ndarray  # zeroed_after divided by its row sums
-    future_weight: np.ndarray  # (n,) weight each unmasked row puts on later positions
-
-
-def masking() -> Masking:
-    """Causal masking of the hand-set toy (position_gain 1.5: every word prefers the next)."""
-    t = toy()
-    n = len(t.tokens)
-    mask = attention.causal_mask(n)
-    scores = attention.dot_scores(t.queries, t.keys)
-    unmasked = attention.softmax(scores)
-    masked = attention.softmax(attention.apply_mask(scores, mask))
-    zeroed = unmasked * mask
-    renormalised = zeroed / zeroed.sum(axis=-1, keepdims=True)
-    future = (unmasked * ~mask).sum(axis=-1)
-    return Masking(t.tokens, mask, unmasked, masked, zeroed, renormalised, future)
-
-
-def masking_figure():
-    """Three panels: the causal mask, the weights without it, the weights with it."""
-    m = masking()
-    names = labels(m.tokens)
+def masking_figure(mask: Array, unmasked: Array, masked: Array, tokens: list[str]) -> Figure:
+    """Three panels: the causal mask, the weights without it, the weights masked before the
+    softmax."""
+    names = word_labels(tokens)
     fig, axes = plots.figure(3, width=10.0, height=3.4)
     panels = (
-        (m.mask.astype(float), "causal mask (yellow = may attend)"),
-        (m.unmasked, "no mask: reads the future"),
-        (m.masked, "masked before the softmax"),
+        (mask.astype(float), "causal mask (yellow = may attend)"),
+        (unmasked, "no mask: reads the future"),
+        (masked, "masked before the softmax"),
     )
     for ax, (matrix, title) in zip(axes[0], panels, strict=True):
         plots.heatmap(ax, matrix, xlabels=names, ylabels=names, vmin=0, vmax=1, colorbar=False)
@@ -620,20 +531,19 @@ def masking_figure():
 
 
 def future_leak(seed: int = 0) -> dict[str, float]:
-    """Change the LAST token's key and value; how much do the outputs of the others move?
+    """Change the LAST word's key and value; how much do the outputs of the others move?
 
-    Random Q, K, V (n = 6, d = 8). Returns the max change of outputs 0..n-2 without and with
-    a causal mask: with it, exactly 0 (no earlier position can read the last one).
+    Random Q, K, V (n = 6, d = 8). Returns the largest change of outputs 0..n-2 without and
+    with a causal mask: with it, exactly 0 (no earlier position can read the last one).
     """
     rng = np.random.default_rng(seed)
     Q, K, V = rng.standard_normal((3, 6, 8))
     K2, V2 = K.copy(), V.copy()
     K2[-1], V2[-1] = rng.standard_normal((2, 8))
-    mask = attention.causal_mask(6)
     out = {}
-    for name, m in (("no mask", None), ("causal mask", mask)):
-        a = attention.scaled_dot_product_attention(Q, K, V, m).output
-        b = attention.scaled_dot_product_attention(Q, K2, V2, m).output
+    for name, mask in (("no mask", None), ("causal mask", attention.causal_mask(6))):
+        a = attention.scaled_dot_product_attention(Q, K, V, mask).output
+        b = attention.scaled_dot_product_attention(Q, K2, V2, mask).output
         out[name] = float(np.abs(a[:-1] - b[:-1]).max())
     return out
 
@@ -641,9 +551,8 @@ def future_leak(seed: int = 0) -> dict[str, float]:
 # --- myth vs fact: "direct access" is soft -----------------------------------------------------
 
 
-def dilution_figure():
-    """||dy_T / dx_1|| of one attention layer against T (log-log) with a 1/T guide line."""
-    d = gradient_vs_distance.attention_gradient_vs_distance()
+def dilution_figure(d: DistanceProfile) -> Figure:
+    """||dy_T / dx_1|| of one attention layer against T (log-log), with a 1/T guide line."""
     fig, axes = plots.figure(width=6.0, height=3.0)
     ax = axes[0, 0]
     plots.gradient_vs_distance(
@@ -663,16 +572,3 @@ def dilution_figure():
     ax.legend(fontsize=8)
     ax.set_title(f"Diffuse attention dilutes the gradient (log-log slope {d.slope:.2f})")
     return fig
-
-
-def order_blind() -> float:
-    """Max |difference| between the two 'the' rows of the toy without positions (0.0)."""
-    w = toy(position_gain=0.0).weights
-    return float(np.abs(w[0] - w[4]).max())
-
-
-def head_shapes(d_model: int = 512, n_heads: int = 8, n: int = 6) -> dict[str, tuple]:
-    """Shapes through ``split_heads`` / ``merge_heads`` for the paper's d_model and h."""
-    X = np.zeros((n, d_model))
-    heads = attention.split_heads(X, n_heads)
-    return {"X": X.shape, "heads": heads.shape, "merged": attention.merge_heads(heads).shape}

@@ -1,10 +1,8 @@
-"""Lesson 08's experiments and figures: the toy corpus, the live-trained attention model, the
-shipped multi-seed sweep (with and without attention), accuracy against sentence length
-(Bahdanau et al. 2014, Fig. 2 in miniature) and the alignment heatmaps (their Fig. 3).
-
-Every number the lesson prints comes from here and is asserted in tests/unit/test_lesson08.py.
-Shipped: ``course_utils/data/translation_sweep.json``, written by tools/sweep_translation.py
-with ``sweep_run`` below (the lesson trains one model live; the others come from the file).
+"""Lesson 08's own code: how the toy corpus is shown, one model trained and evaluated at the
+lesson's budget, the shipped multi-seed sweep (``course_utils/data/translation_sweep.json``,
+written by tools/sweep_translation.py with ``sweep_run``) and its tables, accuracy against
+sentence length (Bahdanau et al. 2014, Fig. 2 in miniature), the alignment heatmaps and their
+slider (their Fig. 3), and what the alignments agree with.
 """
 
 from __future__ import annotations
@@ -18,10 +16,9 @@ from matplotlib.patches import Rectangle
 from course_utils import plots, shipped, widgets
 from course_utils import seq2seq as s2s
 from course_utils import translation as tr
+from course_utils.exercises.lesson08 import Reading
 
 SEEN = (1, 2, 3)  # clauses in the training set; 4 is a length it never saw
-LIVE = {"score": "general", "seed": 0}
-"""The model the lesson trains live: Luong's general score, model and data seed 0."""
 COLOUR = {
     "general": plots.COLOURS["attention"],
     "additive": plots.OKABE_ITO["blue"],
@@ -36,11 +33,6 @@ LABEL = {
 
 
 # --- the corpus --------------------------------------------------------------------------------
-
-
-def corpus() -> tr.Corpus:
-    """The shipped corpus (course_utils/data/translation_corpus.json)."""
-    return tr.load_corpus()
 
 
 def format_pair(pair: tr.Pair) -> str:
@@ -75,36 +67,24 @@ class Run(NamedTuple):
 
 
 def train_and_evaluate(
+    c: tr.Corpus,
     score: str | None,
     seed: int = 0,
     train_clauses=SEEN,
     bidirectional: bool = True,
     progress: bool = True,
-    c: tr.Corpus | None = None,
 ) -> Run:
-    """Train one model (model seed = data seed = seed) on the training pairs with the given
-    numbers of clauses, at the lesson's budget (``seq2seq.LESSON08``), and evaluate it."""
-    c = corpus() if c is None else c
+    """Train one model (score "general", "additive" or None for no attention; model seed =
+    data seed = seed) on the training pairs with ``train_clauses`` clauses, at the lesson's
+    budget (``seq2seq.LESSON08``), and evaluate it on the test pairs by greedy decoding."""
     model = s2s.make_model(score, seed=seed, bidirectional=bidirectional)
     pairs = [p for p in c.train if p.clauses in train_clauses]
     record = s2s.train(model, pairs, data_seed=seed, progress=progress)
     return Run(model, record, s2s.evaluate(model, c.test))
 
 
-def live_run(progress: bool = True) -> Run:
-    """The lesson's live model: attention (general score), seed 0, 1-3 clauses."""
-    return train_and_evaluate(LIVE["score"], LIVE["seed"], progress=progress)
-
-
-def live_baseline(progress: bool = True) -> Run:
-    """The same model without attention (context = final encoder states), same seed and
-    budget: the shipped sweep's no-attention point for seed 0, trained live."""
-    return train_and_evaluate(None, LIVE["seed"], progress=progress)
-
-
-def seen_agreement(run: Run, c: tr.Corpus | None = None) -> tuple[float, dict[str, float]]:
+def seen_agreement(run: Run, c: tr.Corpus) -> tuple[float, dict[str, float]]:
     """Argmax-alignment agreement on the test pairs of seen lengths: overall, and by class."""
-    c = corpus() if c is None else c
     pairs = [p for p in c.test if p.clauses in SEEN]
     weights = s2s.attention_weights(run.model, pairs)
     return float(tr.alignment_agreement(weights, pairs).mean()), tr.agreement_by_class(
@@ -122,10 +102,9 @@ def accuracy_table(run: Run) -> str:
     return "\n".join(lines)
 
 
-def bleu_by_clauses(run: Run, c: tr.Corpus | None = None) -> dict[int, float]:
+def bleu_by_clauses(run: Run, c: tr.Corpus) -> dict[int, float]:
     """Corpus BLEU (times 100, as papers print it) of the run's greedy translations of the
     test set, for each number of clauses; one reference per sentence."""
-    c = corpus() if c is None else c
     out = {}
     for k in sorted({p.clauses for p in c.test}):
         rows = [i for i, p in enumerate(c.test) if p.clauses == k]
@@ -138,8 +117,8 @@ def sweep_run(score: str | None, seed: int, train_clauses=SEEN, bidirectional: b
     """One point of the shipped sweep, as plain data (for JSON): exact and token accuracy by
     clauses on the test set, and for attention models the alignment agreement (seen lengths),
     overall and by word class."""
-    c = corpus()
-    run = train_and_evaluate(score, seed, train_clauses, bidirectional, progress=False, c=c)
+    c = tr.load_corpus()
+    run = train_and_evaluate(c, score, seed, train_clauses, bidirectional, progress=False)
     record = {
         "model": score or "none",
         "seed": seed,
@@ -185,7 +164,7 @@ def length_figure(data: dict, *live: Run) -> Figure:
     """Bahdanau et al.'s Fig. 2 in miniature: exact match (left) and token accuracy (right)
     against the number of clauses, mean over seeds with the range shaded; the notebook's live
     runs as black crosses; the no-attention control trained on one clause only as a diamond."""
-    words = corpus_summary(corpus())["source words"]
+    words = corpus_summary(tr.load_corpus())["source words"]
     fig, axes = plots.figure(2, width=9.0, height=3.4)
     k = np.arange(1, 5)
     control = sweep_runs(data, "none", train_clauses=(1,))
@@ -255,11 +234,10 @@ def alignments(run: Run, pairs) -> list[Alignment]:
     ]
 
 
-def showcase_pairs(c: tr.Corpus | None = None, n: int = 12) -> list[tr.Pair]:
+def showcase_pairs(c: tr.Corpus, n: int = 12) -> list[tr.Pair]:
     """The cat sentence, then test sentences with adjectives (crossings) and "sat"/"s'est
     assise": the first ``n`` of the test set, in order, with at least one adjective and 1-2
     clauses, after the cat sentence."""
-    c = corpus() if c is None else c
     chosen = [c.test[0]]
     for p in c.test[1:]:
         adjectives = sum(tr.WORD_CLASSES[w] == "adjective" for w in p.target)
@@ -310,8 +288,21 @@ def _picker(records: list[Alignment]):
     return alignment_of
 
 
+def _widest(records: list[Alignment]) -> int:
+    """The sentence with the widest tick labels: the longest English word (the bottom margin,
+    labels at 45 degrees), then the longest French word (the left margin)."""
+    return max(
+        range(len(records)),
+        key=lambda i: (
+            max(map(len, records[i].pair.source)),
+            max(map(len, records[i].pair.target)),
+        ),
+    )
+
+
 def alignment_slider(records: list[Alignment]) -> widgets.InteractiveFigure:
-    """A dropdown over test sentences; the heatmap of the chosen one."""
+    """A menu over test sentences; the heatmap of the chosen one, laid out at the sentence with
+    the longest words."""
     options = [(" ".join(a.pair.source), i) for i, a in enumerate(records)]
     sentence = widgets.dropdown("sentence", options, 0)
     return widgets.InteractiveFigure(
@@ -321,6 +312,7 @@ def alignment_slider(records: list[Alignment]) -> widgets.InteractiveFigure:
         readout_alignment,
         width=6.0,
         height=4.6,
+        layout_at={"sentence": _widest(records)},
     )
 
 
@@ -377,12 +369,10 @@ def sweep_table(data: dict) -> str:
     return "\n".join(lines)
 
 
-def reading_exercise(records: list[Alignment]):
+def reading_exercise(records: list[Alignment]) -> Reading:
     """Exercise 2's heatmap: the first showcase sentence (after the cat sentence) with an
     adjective whose largest weight falls on its gold English word, and whose position differs
     from that word's (so the word-by-word guess is wrong)."""
-    from course_utils.exercises.lesson08 import Reading
-
     for a in records[1:]:
         p = a.pair
         for t, word in enumerate(p.target):
@@ -407,10 +397,9 @@ def direction_table(data: dict) -> dict[str, list[float]]:
     }
 
 
-def adjective_targets(run: Run, c: tr.Corpus | None = None) -> dict[str, dict[str, float]]:
+def adjective_targets(run: Run, c: tr.Corpus) -> dict[str, dict[str, float]]:
     """Where French adjectives put their largest weight (test pairs of seen lengths), by the
     gender of their noun: the fraction on the English adjective (gold) and on the noun."""
-    c = corpus() if c is None else c
     pairs = [p for p in c.test if p.clauses in SEEN]
     hits: dict[str, list[tuple[bool, bool]]] = {"masculine": [], "feminine": []}
     for w, p in zip(s2s.attention_weights(run.model, pairs), pairs, strict=True):

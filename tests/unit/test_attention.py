@@ -1,15 +1,13 @@
 """Tests for course_utils.attention: softmax and masks, scaled dot-product attention and its
 hand-written backward (vs torch autograd and finite differences), multi-head attention vs
-torch; and of what is built on it: why sqrt(d_k) and the hand-set toy sentence (lesson 07),
-the gradient against distance, sparse masks and linear attention."""
-
-import contextlib
-import warnings
+torch; and of what is built on it: the gradient against distance, sparse masks and linear
+attention."""
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from helpers import no_warnings
 
 from course_utils.attention import (
     PROJECTIONS,
@@ -39,23 +37,8 @@ from course_utils.gradient_vs_distance import (
     attention_gradient_vs_distance,
     attention_input_jacobian,
 )
-from course_utils.lessons.lesson07 import (
-    TOY_WORDS,
-    score_variance,
-    softmax_jacobian_norms,
-    softmax_saturation,
-    toy_sentence_attention,
-)
 
 torch.set_num_threads(1)
-
-
-@contextlib.contextmanager
-def no_warnings():
-    """Turn every warning into an error inside the block."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        yield
 
 
 def qkv(n_q=4, n_k=5, d_k=3, d_v=2, lead=(), seed=0):
@@ -358,92 +341,7 @@ def test_multi_head_matches_torch_sdpa_cross_attention_with_padding():
     np.testing.assert_allclose(out, ref_out.numpy(), rtol=1e-12, atol=1e-14)
 
 
-# --- why sqrt(d_k) -----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("d_k", [1, 16, 64, 256])
-def test_score_variance_is_d_k(d_k):
-    n = 10_000
-    standard_error = np.sqrt((2 * d_k**2 + 6 * d_k) / n)
-    assert abs(score_variance(d_k, n, seed=0) - d_k) < 4 * standard_error
-    assert score_variance(d_k, n, seed=0, scale=True) == pytest.approx(
-        score_variance(d_k, n, seed=0) / d_k
-    )
-
-
-def test_unscaled_softmax_saturates_and_scaled_does_not():
-    with no_warnings():
-        unscaled = softmax_saturation(512, scaled=False, seed=0)
-        scaled = softmax_saturation(512, scaled=True, seed=0)
-        softmax_saturation(4096, scaled=False, seed=0)  # no warning at the slider's far end
-    # measured (200 queries x 16 keys, seed 0): 0.685 one-hot, entropy 0.12 nats = 4 % of log 16
-    assert 0.6 < unscaled.one_hot_fraction < 0.8
-    assert unscaled.entropy_fraction < 0.08 and unscaled.mean_max_weight > 0.9
-    assert scaled.one_hot_fraction == 0.0
-    assert 0.8 < scaled.entropy_fraction < 0.9 and scaled.mean_max_weight < 0.3
-    assert 20 < unscaled.score_std < 25 and 0.9 < scaled.score_std < 1.1
-    # the gradient: median ||J|| 1.3e-4 unscaled vs 0.31 scaled
-    assert unscaled.median_jacobian_norm < 1e-3 < 0.25 < scaled.median_jacobian_norm
-    assert unscaled.jacobian_norm < scaled.jacobian_norm / 3
-    assert unscaled.weights.shape == (200, 16)
-
-
-def test_saturation_grows_with_d_k_only_when_unscaled():
-    unscaled = [softmax_saturation(d, False).entropy_fraction for d in (4, 16, 64, 256, 1024)]
-    scaled = [softmax_saturation(d, True).entropy_fraction for d in (4, 16, 64, 256, 1024)]
-    assert np.all(np.diff(unscaled) < 0)
-    assert max(scaled) - min(scaled) < 0.08
-    # d_k = 1: sqrt(1) = 1, the two settings see the same vectors and coincide
-    np.testing.assert_array_equal(
-        softmax_saturation(1, True).weights, softmax_saturation(1, False).weights
-    )
-
-
-def test_softmax_jacobian_norms():
-    p = softmax(np.random.default_rng(0).standard_normal((5, 7)))
-    explicit = [np.linalg.norm(np.diag(row) - np.outer(row, row)) for row in p]
-    np.testing.assert_allclose(softmax_jacobian_norms(p), explicit, rtol=1e-13)
-    nearly_one_hot = softmax(np.array([0.0, -40.0, -40.0]))  # others ~ 4e-18
-    norm = softmax_jacobian_norms(nearly_one_hot)
-    assert 0 < norm == pytest.approx(np.sqrt(6) * np.exp(-40), rel=1e-6)
-    assert softmax_jacobian_norms(np.array([1.0, 0.0])) == 0.0
-
-
-# --- the toy sentence --------------------------------------------------------------------------
-
-
-def test_toy_sentence_weights_are_interpretable():
-    toy = toy_sentence_attention()
-    assert toy.tokens == ["the", "cat", "sat", "on", "the", "mat"]
-    w = toy.weights
-    assert w.shape == (6, 6)
-    np.testing.assert_allclose(w.sum(-1), 1.0, rtol=1e-15)
-    assert w[2, 1] == pytest.approx(w[2, 5]) and w[2, 1] > 0.35  # sat -> cat and mat (0.40 each)
-    assert w[0].argmax() == 1 and w[0, 1] > 0.85  # the first "the" -> cat
-    assert w[4].argmax() == 5 and w[4, 5] > 0.85  # the second "the" -> mat
-    assert w[3].argmax() == 5  # on -> mat
-    assert w[1].argmax() == 2  # cat -> sat
-    np.testing.assert_allclose(toy.queries, toy.embeddings @ toy.W_q)
-    np.testing.assert_allclose(toy.keys, toy.embeddings @ toy.W_k)
-
-
-def test_toy_sentence_without_positions_is_order_blind():
-    w = toy_sentence_attention(position_gain=0.0).weights
-    np.testing.assert_array_equal(w[0], w[4])  # the two "the" cannot be told apart
-    assert w[0, 1] == pytest.approx(w[0, 5])
-
-
-def test_toy_sentence_other_sentences_and_errors():
-    toy = toy_sentence_attention("A dog slept under my bed")
-    assert toy.weights[0].argmax() == 1 and toy.weights[2, 1] == pytest.approx(toy.weights[2, 5])
-    assert "cat" in TOY_WORDS["noun"]
-    with pytest.raises(ValueError, match="lexicon"):
-        toy_sentence_attention("The cat ate the fish")
-    with pytest.raises(ValueError, match="repeat"):
-        toy_sentence_attention("the cat sat on the mat on the rug")
-
-
-# --- lesson 09: gradient vs distance -----------------------------------------------------------
+# --- gradient_vs_distance: the gradient through one attention layer ---------------------------
 
 
 @pytest.mark.parametrize("T", [1, 6])
@@ -492,7 +390,7 @@ def test_a_learned_focus_keeps_the_gradient():
     assert profile.norms[-1] > profile.norms[0] / 2 and profile.slope > -0.15
 
 
-# --- lesson 10: sparse masks, two hops, linear attention ---------------------------------------
+# --- efficient_attention: sparse masks, two hops, linear attention ----------------------------
 
 
 def test_local_mask():

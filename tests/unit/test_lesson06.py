@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from course_utils import accuracy_vs_distance, shipped, tasks, training
+from course_utils.activations import sigmoid
 from course_utils.checks import Status
 from course_utils.display import say
 from course_utils.env import use_one_thread
@@ -81,7 +82,8 @@ def test_adding_examples_and_baseline():
         assert example.target == pytest.approx(example.values[[first, second]].sum())
     text = lesson06.format_adding(lesson06.adding_examples()[0])
     assert text.count("[") == 2 and "target: 0.04 + 0.03 = 0.07" in text
-    baseline = lesson06.adding_baseline()
+    _, targets = tasks.adding_batch(1, T=100, batch=100_000, markers="halves")  # the cell's
+    baseline = np.mean((targets - 1.0) ** 2)
     assert baseline == pytest.approx(1 / 6, abs=0.002)
     assert f"{baseline:.4f}" == "0.1673"  # "(0.1673 measured above)"
 
@@ -98,7 +100,7 @@ def test_training_arithmetic_quoted_in_the_text():
     assert c["steps"] * c["batch"] == 19_200  # "each network sees 19,200 sentences"
     lo, hi = c["distance"]
     assert (10 - lo + 1) / (hi - lo + 1) == 0.2  # "a fifth of each batch ... 10 words or fewer"
-    assert lesson06.keep_per_step(1.0) ** 10 == pytest.approx(0.04, abs=0.005)  # "0.73^10 ~ 0.04"
+    assert sigmoid(1.0) ** 10 == pytest.approx(0.04, abs=0.005)  # "0.73^10 ~ 0.04"
 
 
 # --- the live training -------------------------------------------------------------------------
@@ -339,9 +341,9 @@ def test_forget_bias_runs_and_figure():
 
 def test_forget_bias_powers_quoted():
     d = lesson06.BIAS_CONFIG["distance"]
-    assert 5e-13 < lesson06.keep_per_step(0.0) ** d < 5e-12  # "about 1e-12"
-    assert lesson06.keep_per_step(1.0) ** d == pytest.approx(3.6e-6, rel=0.05)  # "4 x 10^-6"
-    assert lesson06.keep_per_step(5.0) ** d == pytest.approx(0.76, abs=0.005)
+    assert 5e-13 < sigmoid(0.0) ** d < 5e-12  # "about 1e-12"
+    assert sigmoid(1.0) ** d == pytest.approx(3.6e-6, rel=0.05)  # "4 x 10^-6"
+    assert sigmoid(5.0) ** d == pytest.approx(0.76, abs=0.005)
 
 
 def test_forget_bias_checker_accepts_the_bias_that_always_learns():
@@ -391,14 +393,14 @@ def test_step_time_grows_with_the_length():
     with the RNN are rendered from the learner's own measurement)."""
     lengths = (25, 200)
     runs = [lesson06.step_times(lengths) for _ in range(3)]  # the least disturbed of three
-    fused = {k: np.min([r[k] for r in runs], axis=0) for k in lesson06.KINDS}
+    fused = {k: np.min([r[k] for r in runs], axis=0) for k in training.KINDS}
     for kind, times in fused.items():
         assert 3 < times[-1] / times[0] < 14, kind
 
 
 def test_timing_figure(live):
     lengths = (25, 50)
-    fused = {k: np.array([1e-3, 2e-3]) for k in lesson06.KINDS}
+    fused = {k: np.array([1e-3, 2e-3]) for k in training.KINDS}
     fig = lesson06.timing_figure(lengths, fused, {"lstm": np.array([3e-3, 6e-3])}, live)
     left, right = fig.axes
     assert len(left.lines) == 4 and left.get_xlabel().startswith("sequence length T")

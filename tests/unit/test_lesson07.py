@@ -13,34 +13,57 @@ from course_utils.checks import Status
 from course_utils.exercises import lesson07 as ex
 from course_utils.lessons import lesson07
 
-# --- the build-up ----------------------------------------------------------------------------
+# --- the hand-set sentence and the build-up ---------------------------------------------------
+
+
+def build_up():
+    """The lesson's steps 1-3, as its cells compute them."""
+    tokens, X = lesson07.embed(lesson07.SENTENCE)
+    S = X @ X.T
+    A = attention.softmax(S)
+    return tokens, X, S, A, A @ X
 
 
 def test_build_up_numbers():
-    b = lesson07.build_up()
-    assert b.tokens == ["the", "cat", "sat", "on", "the", "mat"]
-    np.testing.assert_allclose(b.weights.sum(axis=1), 1.0, rtol=1e-12)
-    np.testing.assert_allclose(np.diag(b.scores), 2.0)  # "1 + 1 = 2"
-    assert b.scores[0, 4] == pytest.approx(0.0, abs=1e-12)  # the two "the"s: 0
-    assert np.all(b.scores <= np.diag(b.scores)[:, None] + 1e-12)  # most similar to itself
-    assert lesson07.self_weight(b) == pytest.approx(0.55, abs=0.005)  # printed 0.55
-    w = b.weights[2]
+    tokens, X, S, A, Y = build_up()
+    assert tokens == ["the", "cat", "sat", "on", "the", "mat"]
+    assert X.shape == (6, len(lesson07.EMBEDDING_FEATURES))
+    np.testing.assert_allclose(A.sum(axis=1), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(np.diag(S), 2.0)  # "1 + 1 = 2"
+    assert S[0, 4] == pytest.approx(0.0, abs=1e-12)  # the two "the"s: 0
+    assert np.all(S <= np.diag(S)[:, None] + 1e-12)  # most similar to itself
+    assert np.mean(np.diag(A)) == pytest.approx(0.55, abs=0.005)  # printed 0.55
+    w = A[2]
     assert w[2] == pytest.approx(0.53, abs=0.005)  # "about half its own embedding"
     assert w[1] == pytest.approx(w[3])  # cat and on: equal weights
     assert w[1] > w[0] and w[3] > w[4]  # mostly from its two neighbours
-    np.testing.assert_allclose(b.output, b.weights @ b.embeddings)
-    out = b.output[2]
+    out = Y[2]
     assert out[1] > 0 and out[3] > 0 and out[0] > 0  # noun, prep and det crept in
 
 
-def test_toy_sentence_quoted_weights():
-    w = lesson07.toy().weights
+def test_the_cells_queries_and_keys_are_the_hand_set_attention():
+    tokens, X = lesson07.embed()
+    W_q, W_k = lesson07.projections()
+    Q, K = X @ W_q, X @ W_k
+    A_qk = attention.softmax(Q @ K.T / np.sqrt(K.shape[1]))
+    hand_set = lesson07.hand_set_attention()
+    np.testing.assert_array_equal(A_qk, hand_set.weights)
+    np.testing.assert_array_equal(Q, hand_set.Q)
+    np.testing.assert_array_equal(K, hand_set.K)
+    assert W_q.shape == W_k.shape == (6, 4)
+
+
+def test_hand_set_sentence_quoted_weights():
+    w = lesson07.hand_set_attention().weights
+    assert w.shape == (6, 6)
+    np.testing.assert_allclose(w.sum(-1), 1.0, rtol=1e-15)
     assert round(w[2, 1], 2) == 0.40 and round(w[2, 5], 2) == 0.40  # sat -> cat, mat
+    assert w[2, 1] == pytest.approx(w[2, 5])
     assert round(w[0, 1], 2) == 0.89  # first "the" -> cat
     assert round(w[4, 5], 2) == 0.91  # second "the" -> mat
     assert round(w[3, 5], 2) == 0.79  # on -> mat
     assert round(w[1, 2], 2) == 0.92  # cat -> sat
-    assert lesson07.labels(lesson07.toy().tokens) == [
+    assert lesson07.word_labels(lesson07.hand_set_attention().tokens) == [
         "the (0)",
         "cat",
         "sat",
@@ -51,9 +74,23 @@ def test_toy_sentence_quoted_weights():
 
 
 def test_order_blind_without_positions():
-    assert lesson07.order_blind() == 0.0
-    w = lesson07.toy().weights
+    blind = lesson07.hand_set_attention(position_gain=0.0).weights
+    np.testing.assert_array_equal(blind[0], blind[4])  # the two "the" cannot be told apart
+    assert np.abs(blind[0] - blind[4]).max() == 0.0
+    assert blind[0, 1] == pytest.approx(blind[0, 5])
+    w = lesson07.hand_set_attention().weights
     assert round(float(np.abs(w[0] - w[4]).max()), 2) == 0.86  # "with positions: 0.86"
+
+
+def test_hand_set_sentence_other_sentences_and_errors():
+    other = lesson07.hand_set_attention("A dog slept under my bed")
+    assert other.weights[0].argmax() == 1
+    assert other.weights[2, 1] == pytest.approx(other.weights[2, 5])
+    assert "cat" in lesson07.WORDS["noun"]
+    with pytest.raises(ValueError, match="lexicon"):
+        lesson07.embed("The cat ate the fish")
+    with pytest.raises(ValueError, match="repeat"):
+        lesson07.embed("the cat sat on the mat on the rug")
 
 
 # --- PyTorch and multi-head ------------------------------------------------------------------
@@ -67,22 +104,24 @@ def test_torch_check_agrees_to_round_off():
 
 
 def test_head_shapes():
-    assert lesson07.head_shapes() == {"X": (6, 512), "heads": (8, 6, 64), "merged": (6, 512)}
+    heads = attention.split_heads(np.zeros((6, 512)), 8)
+    assert heads.shape == (8, 6, 64)
+    assert attention.merge_heads(heads).shape == (6, 512)
 
 
 # --- sqrt(d_k) -------------------------------------------------------------------------------
 
 
 def test_variance_of_q_dot_k_is_d_k():
-    table = lesson07.variance_table()
-    for d_k, (raw, scaled) in table.items():
+    for d_k in (1, 4, 16, 64, 256, 1024, 4096):  # the lesson's table
+        raw, scaled = lesson07.score_variance(d_k), lesson07.score_variance(d_k, scale=True)
         assert raw == pytest.approx(d_k, rel=0.03)  # "grows like d_k"
         assert scaled == pytest.approx(1.0, abs=0.03)  # "stays at 1 (2 % sampling error)"
         assert scaled == pytest.approx(raw / d_k, rel=1e-12)
 
 
 def test_saturation_quoted_numbers():
-    t = lesson07.saturation_table()
+    t = {(d, s): lesson07.softmax_saturation(d, s) for d in (4, 64, 512, 4096) for s in (0, 1)}
     u, s = t[512, False], t[512, True]
     assert u.score_std == pytest.approx(22.6, abs=0.05)
     assert u.one_hot_fraction == pytest.approx(0.685, abs=1e-9)
@@ -129,6 +168,61 @@ def test_saturation_sweep_rows():
     assert fig.axes[0].get_title().startswith("d_k = 4, unscaled")
 
 
+# --- why sqrt(d_k): the measurements ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("d_k", [1, 16, 64, 256])
+def test_score_variance_is_d_k(d_k):
+    n = 10_000
+    standard_error = np.sqrt((2 * d_k**2 + 6 * d_k) / n)
+    assert abs(lesson07.score_variance(d_k, n, seed=0) - d_k) < 4 * standard_error
+    assert lesson07.score_variance(d_k, n, seed=0, scale=True) == pytest.approx(
+        lesson07.score_variance(d_k, n, seed=0) / d_k
+    )
+
+
+def test_unscaled_softmax_saturates_and_scaled_does_not():
+    with no_warnings():
+        unscaled = lesson07.softmax_saturation(512, scaled=False, seed=0)
+        scaled = lesson07.softmax_saturation(512, scaled=True, seed=0)
+        lesson07.softmax_saturation(
+            4096, scaled=False, seed=0
+        )  # no warning at the slider's far end
+    # measured (200 queries x 16 keys, seed 0): 0.685 one-hot, entropy 0.12 nats = 4 % of log 16
+    assert 0.6 < unscaled.one_hot_fraction < 0.8
+    assert unscaled.entropy_fraction < 0.08 and unscaled.mean_max_weight > 0.9
+    assert scaled.one_hot_fraction == 0.0
+    assert 0.8 < scaled.entropy_fraction < 0.9 and scaled.mean_max_weight < 0.3
+    assert 20 < unscaled.score_std < 25 and 0.9 < scaled.score_std < 1.1
+    # the gradient: median ||J|| 1.3e-4 unscaled vs 0.31 scaled
+    assert unscaled.median_jacobian_norm < 1e-3 < 0.25 < scaled.median_jacobian_norm
+    assert unscaled.jacobian_norm < scaled.jacobian_norm / 3
+    assert unscaled.weights.shape == (200, 16)
+
+
+def test_saturation_grows_with_d_k_only_when_unscaled():
+    unscaled = [
+        lesson07.softmax_saturation(d, False).entropy_fraction for d in (4, 16, 64, 256, 1024)
+    ]
+    scaled = [lesson07.softmax_saturation(d, True).entropy_fraction for d in (4, 16, 64, 256, 1024)]
+    assert np.all(np.diff(unscaled) < 0)
+    assert max(scaled) - min(scaled) < 0.08
+    # d_k = 1: sqrt(1) = 1, the two settings see the same vectors and coincide
+    np.testing.assert_array_equal(
+        lesson07.softmax_saturation(1, True).weights, lesson07.softmax_saturation(1, False).weights
+    )
+
+
+def test_softmax_jacobian_norms():
+    p = attention.softmax(np.random.default_rng(0).standard_normal((5, 7)))
+    explicit = [np.linalg.norm(np.diag(row) - np.outer(row, row)) for row in p]
+    np.testing.assert_allclose(lesson07.softmax_jacobian_norms(p), explicit, rtol=1e-13)
+    nearly_one_hot = attention.softmax(np.array([0.0, -40.0, -40.0]))  # others ~ 4e-18
+    norm = lesson07.softmax_jacobian_norms(nearly_one_hot)
+    assert 0 < norm == pytest.approx(np.sqrt(6) * np.exp(-40), rel=1e-6)
+    assert lesson07.softmax_jacobian_norms(np.array([1.0, 0.0])) == 0.0
+
+
 # --- the word slider -------------------------------------------------------------------------
 
 
@@ -141,7 +235,7 @@ def test_word_slider_default_and_moving():
     assert png(app) != first
     app.set(word=4, position_gain=0.0)
     assert "positions OFF" in app.readout_text
-    np.testing.assert_allclose(app.result.toy.weights[4], app.result.toy.weights[0])
+    np.testing.assert_allclose(app.result.sentence.weights[4], app.result.sentence.weights[0])
 
 
 def test_word_slider_every_setting_without_warnings():
@@ -161,22 +255,35 @@ def test_word_sweep_and_matrix_figures():
     fig = lesson07.word_sweep()
     assert len(fig.axes) == 6
     assert fig.axes[0].get_title().startswith("'sat'")
-    ax = lesson07.sentence_matrix_figure().axes[0]
+    hand_set = lesson07.hand_set_attention()
+    ax = lesson07.sentence_matrix_figure(hand_set.weights, hand_set.tokens).axes[0]
     assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
 
 
 # --- masking ---------------------------------------------------------------------------------
 
 
+def masking():
+    """The lesson's masking cells: the mask, the weights masked before the softmax, and zeroed
+    after it."""
+    hand_set = lesson07.hand_set_attention()
+    mask = attention.causal_mask(6)
+    scores = hand_set.Q @ hand_set.K.T / np.sqrt(4)
+    masked = attention.softmax(np.where(mask, scores, -np.inf))
+    return hand_set.weights, mask, masked, hand_set.weights * mask
+
+
 def test_masking_numbers():
-    m = lesson07.masking()
-    assert round(m.future_weight[0], 2) == 0.97  # the first "the"
-    assert m.future_weight[-1] == 0.0  # "mat" has no future
-    assert m.masked[~m.mask].max() == 0.0
-    np.testing.assert_allclose(m.masked.sum(axis=1), 1.0, rtol=1e-12)
-    sums = m.zeroed_after.sum(axis=1)
+    unmasked, mask, masked, zeroed_after = masking()
+    future = (unmasked * ~mask).sum(axis=1)
+    assert round(future[0], 2) == 0.97  # the first "the"
+    assert future[-1] == 0.0  # "mat" has no future
+    assert masked[~mask].max() == 0.0
+    np.testing.assert_allclose(masked.sum(axis=1), 1.0, rtol=1e-12)
+    sums = zeroed_after.sum(axis=1)
     assert np.all(sums[:-1] < 0.5) and sums[-1] == pytest.approx(1.0)
-    assert np.abs(m.renormalised - m.masked).max() < 1e-15  # "exactly right"
+    renormalised = zeroed_after / sums[:, None]
+    assert np.abs(renormalised - masked).max() < 1e-15  # "exactly right"
 
 
 def test_future_leak():
@@ -194,17 +301,19 @@ def test_dilution_slope_is_about_minus_one():
     assert d.norms[0] == pytest.approx(1.5, abs=0.05) and d.norms[-1] == pytest.approx(
         4.4e-3, rel=0.02
     )
-    ax = lesson07.dilution_figure().axes[0]
+    ax = lesson07.dilution_figure(d).axes[0]
     assert "-1.06" in ax.get_title()
 
 
 def test_static_figures_are_labelled():
+    tokens, X, S, A, Y = build_up()
+    unmasked, mask, masked, _ = masking()
     for fig in (
-        lesson07.similarity_figure(),
-        lesson07.softmax_figure(),
-        lesson07.weighted_sum_figure(),
-        lesson07.roles_figure(),
-        lesson07.masking_figure(),
+        lesson07.similarity_figure(S, tokens),
+        lesson07.softmax_figure(S, A, tokens),
+        lesson07.weighted_sum_figure(X, Y, tokens),
+        lesson07.roles_figure(A, unmasked, tokens),
+        lesson07.masking_figure(mask, unmasked, masked, tokens),
     ):
         assert all(ax.get_title() for ax in fig.axes)
 
