@@ -154,19 +154,24 @@ def _blocked(X: Array, size: int) -> Array:
     return padded.reshape(n_blocks, size, d)
 
 
-def _band(Q: Array, K: Array, V: Array, window: int):
+def _with_previous_block(blocks: Array) -> Array:
+    """(n_blocks, w, d) -> (n_blocks, 2 w, d): each block after the one before it (zeros before
+    block 0)."""
+    previous = np.concatenate([np.zeros_like(blocks[:1]), blocks[:-1]])
+    return np.concatenate([previous, blocks], axis=1)
+
+
+def banded_scores(Q: Array, K: Array, V: Array, window: int) -> tuple[Array, Array]:
     """Scores and values of the causal band i - window < j <= i, block by block.
 
-    Returns (scores (n_blocks, window, 2 window), values (n_blocks, 2 window, d_v)): the keys
-    of block b are those of blocks b - 1 and b; disallowed entries are -inf. 2 n window scores
-    in all, never n^2.
+    Q, K: (n, d_k), V: (n, d_v). The sequence is cut into blocks of ``window`` queries; the keys
+    of block b are those of blocks b - 1 and b. Returns (scores (n_blocks, window, 2 window),
+    values (n_blocks, 2 window, d_v)), disallowed entries -inf: 2 n window scores in all, never
+    n^2.
     """
     w = window
-    Qb, Kb, Vb = _blocked(Q, w), _blocked(K, w), _blocked(V, w)
-    previous = np.concatenate([np.zeros_like(Kb[:1]), Kb[:-1]])
-    keys = np.concatenate([previous, Kb], axis=1)  # (n_blocks, 2w, d_k)
-    values = np.concatenate([np.concatenate([np.zeros_like(Vb[:1]), Vb[:-1]]), Vb], axis=1)
-    scores = Qb @ np.swapaxes(keys, -1, -2) / np.sqrt(Q.shape[-1])  # (n_blocks, w, 2w)
+    keys, values = _with_previous_block(_blocked(K, w)), _with_previous_block(_blocked(V, w))
+    scores = _blocked(Q, w) @ np.swapaxes(keys, -1, -2) / np.sqrt(Q.shape[-1])  # (n_blocks, w, 2w)
     r, c = np.arange(w)[:, None], np.arange(2 * w)[None, :]
     offset = w + r - c  # i - j for query r of a block and key c of (previous, own) block
     allowed = np.broadcast_to((offset >= 0) & (offset < w), scores.shape).copy()
@@ -192,7 +197,7 @@ def local_attention(Q, K, V, window: int) -> Array:
     Q, K, V = _as_float(Q), _as_float(K), _as_float(V)
     n = Q.shape[0]
     _check_window(n, window)
-    scores, values = _band(Q, K, V, window)
+    scores, values = banded_scores(Q, K, V, window)
     out = softmax(scores) @ values  # (n_blocks, w, d_v)
     return out.reshape(-1, V.shape[-1])[:n]
 
@@ -203,15 +208,15 @@ def strided_attention(Q, K, V, stride: int) -> Array:
     Q, K: (n, d_k), V: (n, d_v) -> (n, d_v). Query i attends to the band i - stride < j <= i
     and to every stride-th earlier key j = i - stride, i - 2 stride, ... in ONE softmax:
     exactly ``scaled_dot_product_attention(Q, K, V, strided_mask(n, stride))``. The band is
-    scored block by block (``_band``); the strided keys of query i = b stride + r are the keys
-    at position r of the earlier blocks b' < b, so they are scored per offset r as an
+    scored block by block (``banded_scores``); the strided keys of query i = b stride + r are
+    the keys at position r of the earlier blocks b' < b, so they are scored per offset r as an
     (n_blocks x n_blocks) causal product. 2 n stride + n^2 / stride numbers: O(n sqrt(n)) at
     stride = sqrt(n).
     """
     Q, K, V = _as_float(Q), _as_float(K), _as_float(V)
     n = Q.shape[0]
     _check_window(n, stride)
-    band_scores, band_values = _band(Q, K, V, stride)  # (nb, s, 2s), (nb, 2s, d_v)
+    band_scores, band_values = banded_scores(Q, K, V, stride)  # (nb, s, 2s), (nb, 2s, d_v)
     nb = band_scores.shape[0]
     # (s, nb, d): row r holds the offset-r token of every block
     Qr, Kr, Vr = (np.swapaxes(_blocked(X, stride), 0, 1) for X in (Q, K, V))

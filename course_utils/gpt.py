@@ -195,7 +195,7 @@ def to_torch_layer(block: DecoderBlock) -> nn.TransformerEncoderLayer:
 # --- the model ---------------------------------------------------------------------------------
 
 SIZES = {"d_model": 32, "n_heads": 4, "d_ff": 64, "n_blocks": 2, "max_len": 64}
-"""The GPT of lesson 11: the sizes of lesson 09's tiny Transformer (d_model 32, FFN 64, 2
+"""The GPT (lesson 11): the sizes of lesson 09's tiny Transformer (d_model 32, FFN 64, 2
 blocks), with 4 heads of 8 numbers instead of 2 of 16, and a context of 64 tokens."""
 
 

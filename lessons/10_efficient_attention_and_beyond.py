@@ -179,6 +179,12 @@ for name, mask in (
 # $w \times 2w$ score matrix per block, $2nw$ scores in all:
 
 # %%
+show_source(efficient.banded_scores)
+
+# %% [markdown]
+# The softmax of those scores, applied to the matching values, is local attention:
+
+# %%
 show_source(efficient.local_attention)
 
 # %% [markdown]

@@ -32,7 +32,7 @@ from course_utils.env import use_one_thread
 COLOURS = {"gpt": plots.COLOURS["transformer"], "lstm": plots.COLOURS["lstm"]}
 NAMES = {"gpt": "GPT (Transformer)", "lstm": "LSTM"}
 GREY = plots.COLOURS["bound"]
-V = len(language.VOCAB)
+VOCAB_SIZE = len(language.VOCAB)
 END = language.VOCAB.index(language.END)
 
 # --- the corpus --------------------------------------------------------------------------------
@@ -139,7 +139,7 @@ def run(kind: str = "gpt", seed: int = 0) -> Run:
     batches."""
     use_one_thread()
     d = data()
-    model = gpt.make_model(kind, V, seed)
+    model = gpt.make_model(kind, VOCAB_SIZE, seed)
     return Run(kind, model, gpt.train_lm(model, d.train, d.test, seed=seed, probe=far_agreement))
 
 
@@ -219,11 +219,11 @@ def block_and_cache_checks(seed: int = 0) -> dict[str, float]:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         block = gpt.DecoderBlock(32, 4, 64).double()
-        model = gpt.GPT(V).double()
+        model = gpt.GPT(VOCAB_SIZE).double()
     x = torch.randn(2, 12, 32, generator=g, dtype=torch.float64)
     future = torch.ones(12, 12, dtype=torch.bool).triu(1)  # torch's mask: True = NOT allowed
     layer = gpt.to_torch_layer(block)
-    tokens = torch.randint(1, V, (2, 30), generator=g)
+    tokens = torch.randint(1, VOCAB_SIZE, (2, 30), generator=g)
     with torch.no_grad():
         block_gap = (layer(x, src_mask=future) - block(x)).abs().max()
         cached = cached_logits(model, tokens)
@@ -267,14 +267,14 @@ def _fresh_gpt(max_len: int = gpt.SIZES["max_len"]) -> gpt.GPT:
     model is left alone)."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
-        return gpt.GPT(V, max_len=max_len)
+        return gpt.GPT(VOCAB_SIZE, max_len=max_len)
 
 
 def parallel_vs_sequential(n: int = N_PARALLEL, repeats: int = 3) -> Parallel:
     """Time one training step over n positions against generating n tokens."""
     use_one_thread()
     model = _fresh_gpt()
-    tokens = torch.randint(1, V, (1, n), generator=torch.Generator().manual_seed(0))
+    tokens = torch.randint(1, VOCAB_SIZE, (1, n), generator=torch.Generator().manual_seed(0))
     optimizer = training.Adam(model.parameters(), 1e-3)
 
     def train_step() -> None:
@@ -320,7 +320,7 @@ def token_cost(contexts=CONTEXTS, repeats: int = 5) -> TokenCost:
     cached, recomputed = [], []
     with torch.no_grad():
         for t in contexts:
-            tokens = torch.randint(1, V, (1, t + 1), generator=g)
+            tokens = torch.randint(1, VOCAB_SIZE, (1, t + 1), generator=g)
             recomputed.append(complexity.median_seconds(model, tokens, repeats=repeats))
             cache = model.new_cache()
             model(tokens[:, :t], cache)
@@ -485,13 +485,13 @@ class Sampling(NamedTuple):
         return sum(word in allowed for word in self.draws)
 
 
-def sampling(temperature: float = 1.0, top_k: int = V) -> Sampling:
+def sampling(temperature: float = 1.0, top_k: int = VOCAB_SIZE) -> Sampling:
     """Compute function of the slider: the model ran once on the prompt; each setting only
     reshapes its logits (``gpt.next_token_distribution``) and draws from them."""
     _, logits, allowed = _prompt()
     top_k = int(top_k)
     p = gpt.next_token_distribution(logits, temperature, top_k)
-    draws = np.random.default_rng(0).choice(V, size=DRAWS, p=p)
+    draws = np.random.default_rng(0).choice(VOCAB_SIZE, size=DRAWS, p=p)
     return Sampling(float(temperature), top_k, p, float(gpt.entropy(p)), float(p[allowed].sum()),
                     [language.VOCAB[i] for i in draws])  # fmt: skip
 
@@ -499,7 +499,7 @@ def sampling(temperature: float = 1.0, top_k: int = V) -> Sampling:
 def draw_sampling(axes, s: Sampling) -> None:
     """Left: the probabilities of the SHOWN likeliest words (at T = 1, in a fixed order). Right:
     the draws of the next word (* = not allowed there by the grammar). Few glyphs: rendering
-    text is most of the slider's 50 ms budget."""
+    text is the slow part of a redraw."""
     bars, text = axes
     shown = _shown_tokens()
     rows = np.arange(SHOWN)[::-1]
@@ -525,14 +525,14 @@ def draw_sampling(axes, s: Sampling) -> None:
 def readout_sampling(s: Sampling) -> str:
     return (
         f"T = {s.temperature:.2f}, top-k = {s.top_k}: entropy {s.entropy:.2f} nats (uniform: "
-        f"{np.log(V):.2f}); a grammatical next word has probability {s.grammatical_mass:.3f}; "
-        f"{s.grammatical_draws} of {DRAWS} draws grammatical"
+        f"{np.log(VOCAB_SIZE):.2f}); a grammatical next word has probability "
+        f"{s.grammatical_mass:.3f}; {s.grammatical_draws} of {DRAWS} draws grammatical"
     )
 
 
 def sampling_slider() -> widgets.InteractiveFigure:
     temperature = widgets.log_slider("temperature T", -1, 1, 1.0, step=0.05, readout_format=".2f")
-    top_k = widgets.slider("top-k", 1, V, 1, V, integer=True)
+    top_k = widgets.slider("top-k", 1, VOCAB_SIZE, 1, VOCAB_SIZE, integer=True)
     return widgets.InteractiveFigure(
         sampling, draw_sampling, {"temperature": temperature, "top_k": top_k}, readout_sampling,
         ncols=2, width=9.0, height=3.2,
@@ -542,7 +542,7 @@ def sampling_slider() -> widgets.InteractiveFigure:
 def sampling_sweep() -> Figure:
     """The slider at temperatures 0.3, 1 and 3 (all words allowed)."""
     return widgets.static_sweep(
-        sampling, draw_sampling, "temperature", [0.3, 1.0, 3.0], {"top_k": V}, ncols=2,
+        sampling, draw_sampling, "temperature", [0.3, 1.0, 3.0], {"top_k": VOCAB_SIZE}, ncols=2,
         width=9.0, height=3.0, label=lambda t: f"T = {t:g}",
     )  # fmt: skip
 

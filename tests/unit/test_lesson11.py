@@ -30,7 +30,7 @@ def test_the_settings_the_lesson_states():
     assert lesson11.PROBE_SENTENCES == 300 and lesson11.FAR == 8
     assert len(lesson11._probe_sentences()) == 300
     assert all(s.distance >= 8 for s in lesson11._probe_sentences())
-    lstm = gpt.make_model("lstm", lesson11.V)
+    lstm = gpt.make_model("lstm", lesson11.VOCAB_SIZE)
     H = gpt.LSTM_SIZES["hidden"]
     assert float((lstm.lstm.bias_ih_l0 + lstm.lstm.bias_hh_l0)[H : 2 * H].mean().detach()) == 1.0
 
@@ -70,7 +70,7 @@ def test_cache_sizes():
     assert (g["n_layers"], g["d_model"], g["n_ctx"]) == (96, 12288, 2048)
     assert f"{big:.2e}" == "4.83e+09" and f"{2 * big / 1e9:.1f}" == "9.7"
     assert f"{2 * lesson11.GPT3['n_params'] / 1e9:.0f}" == "350"
-    lstm, state = gpt.make_model("lstm", lesson11.V), gpt.LSTMState()
+    lstm, state = gpt.make_model("lstm", lesson11.VOCAB_SIZE), gpt.LSTMState()
     with torch.no_grad():
         lstm(torch.ones(1, 64, dtype=torch.long), state)
     assert state.numbers() == 96  # "our LSTM's state ...: 96 numbers", whatever the context
@@ -187,7 +187,7 @@ def test_what_the_live_model_writes(spreads):
     model = lesson11.run("gpt").model
     table = {t: lesson11.samples(model, temperature=t) for t in (1.0, 2.0)}
     assert table[2.0].grammatical < table[1.0].grammatical
-    assert lesson11.sampling(1.0, lesson11.V).grammatical_mass > 0.9
+    assert lesson11.sampling(1.0, lesson11.VOCAB_SIZE).grammatical_mass > 0.9
     tokens = torch.from_numpy(language.sequences(language.load_corpus().test[:8]))
     with torch.no_grad():
         full = model(tokens)
@@ -244,11 +244,11 @@ def test_sampling_slider_moves_and_redraws():
 
 def test_sampling_compute_without_a_trained_model(monkeypatch):
     """The slider's compute on fixed logits: temperature and top-k reshape them."""
-    logits = np.linspace(-2, 2, lesson11.V)
+    logits = np.linspace(-2, 2, lesson11.VOCAB_SIZE)
     allowed = language.encode(language.allowed_next(lesson11.PROMPT.split()))
     monkeypatch.setattr(lesson11, "_prompt", lambda: (None, logits, allowed))
     cold, hot = lesson11.sampling(0.1), lesson11.sampling(10.0)
-    assert cold.entropy < hot.entropy < np.log(lesson11.V)
+    assert cold.entropy < hot.entropy < np.log(lesson11.VOCAB_SIZE)
     assert lesson11.sampling(1.0, 1).entropy == 0.0 and len(hot.draws) == lesson11.DRAWS
     assert hot.grammatical_mass == pytest.approx(hot.p[allowed].sum())
 
