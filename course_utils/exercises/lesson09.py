@@ -138,27 +138,52 @@ def _case(seed: int, n: int, d: int):
 
 BLOCK_CASES = [_case(0, 4, 6), _case(1, 3, 5)]
 
+
+# The mistakes: each (post, pre) with one thing done wrong.
+
+
+def post_and_pre_swapped(x, f):
+    post, pre = reference_block(x, f)
+    return pre, post
+
+
+def no_residual(x, f):
+    return layer_norm(f(x)), f(layer_norm(x))
+
+
+def post_without_layer_norm(x, f):
+    return x + f(x), x + f(layer_norm(x))
+
+
+def post_normalises_the_sublayer_only(x, f):
+    return x + layer_norm(f(x)), x + f(layer_norm(x))
+
+
+def pre_adds_the_normalised_input(x, f):
+    return layer_norm(x + f(x)), layer_norm(x) + f(layer_norm(x))
+
+
 BLOCK_MISTAKES = [
     Mistake(
-        lambda x, f: reference_block(x, f)[::-1],
+        post_and_pre_swapped,
         "The two are swapped: Post-LN (2017) normalises AFTER the residual sum, LN(x + f(x)); "
         "Pre-LN normalises the sublayer's INPUT only, x + f(LN(x)).",
     ),
     Mistake(
-        lambda x, f: (layer_norm(f(x)), f(layer_norm(x))),
+        no_residual,
         "The residual connection is missing: add the block's input x to the sublayer's output "
         "(x + f(...)), the identity path that carries the gradient through depth.",
     ),
     Mistake(
-        lambda x, f: (x + f(x), x + f(layer_norm(x))),
+        post_without_layer_norm,
         "Post-LN has no LayerNorm: it is LN(x + f(x)), normalised after the sum.",
     ),
     Mistake(
-        lambda x, f: (x + layer_norm(f(x)), x + f(layer_norm(x))),
+        post_normalises_the_sublayer_only,
         "In Post-LN the LayerNorm acts on the SUM x + f(x), not on f(x) alone.",
     ),
     Mistake(
-        lambda x, f: (layer_norm(x + f(x)), layer_norm(x) + f(layer_norm(x))),
+        pre_adds_the_normalised_input,
         "In Pre-LN the residual carries the ORIGINAL x: x + f(LN(x)). Adding LN(x) instead "
         "normalises the identity path too.",
     ),

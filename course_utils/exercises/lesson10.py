@@ -168,34 +168,61 @@ def _offsets(n):
     return np.arange(n)[:, None] - np.arange(n)[None, :]  # i - j
 
 
+# The mistakes: each the mask with one thing done wrong.
+
+
+def one_key_too_many(n, w):
+    return (_offsets(n) >= 0) & (_offsets(n) <= w)
+
+
+def one_key_too_few(n, w):
+    return (_offsets(n) >= 0) & (_offsets(n) < w - 1)
+
+
+def not_causal(n, w):
+    return np.abs(_offsets(n)) < w
+
+
+def no_diagonal(n, w):
+    return (_offsets(n) > 0) & (_offsets(n) <= w)
+
+
+def transposed(n, w):
+    return (_offsets(n) <= 0) & (_offsets(n) > -w)
+
+
+def window_ignored(n, w):
+    return _offsets(n) >= 0
+
+
 WINDOW_MISTAKES = [
     Mistake(
-        lambda n, w: (_offsets(n) >= 0) & (_offsets(n) <= w),
+        one_key_too_many,
         "Off by one: each query sees window + 1 keys. With window w, query i sees itself and "
         "the w - 1 keys before it: 0 <= i - j < w.",
     ),
     Mistake(
-        lambda n, w: (_offsets(n) >= 0) & (_offsets(n) < w - 1),
+        one_key_too_few,
         "Off by one: each query sees window - 1 keys. With window w, query i sees itself and "
         "the w - 1 keys before it: 0 <= i - j < w.",
     ),
     Mistake(
-        lambda n, w: np.abs(_offsets(n)) < w,
+        not_causal,
         "Not causal: your band also reaches w - 1 keys into the future (j > i). Keep only "
         "0 <= i - j < w.",
     ),
     Mistake(
-        lambda n, w: (_offsets(n) > 0) & (_offsets(n) <= w),
+        no_diagonal,
         "The diagonal is missing: a query must be allowed to attend to itself (i - j = 0), or "
         "the first row has no key at all.",
     ),
     Mistake(
-        lambda n, w: (_offsets(n) <= 0) & (_offsets(n) > -w),
+        transposed,
         "Transposed: your band looks at j >= i (the future). Rows are queries i, columns keys "
         "j; allow 0 <= i - j < w.",
     ),
     Mistake(
-        lambda n, w: _offsets(n) >= 0,
+        window_ignored,
         "The window is ignored: this is the full causal mask. Also require i - j < window.",
     ),
 ]
@@ -311,34 +338,58 @@ def reference_patchify(image, p):
 
 
 def _blocks(image, p):
+    """(H, W) -> (H/p, p, W/p, p): (patch row, pixel row, patch column, pixel column)."""
     H, W = image.shape
     return image.reshape(H // p, p, W // p, p)
 
 
+# The mistakes: each the patches with one thing done wrong.
+
+
+def reshaped_without_transpose(image, p):
+    return image.reshape(-1, p * p)
+
+
+def patches_column_by_column(image, p):
+    return _blocks(image, p).transpose(2, 0, 1, 3).reshape(-1, p * p)
+
+
+def each_patch_transposed(image, p):
+    return _blocks(image, p).transpose(0, 2, 3, 1).reshape(-1, p * p)
+
+
+def image_transposed(image, p):
+    return _blocks(image.T, p).transpose(0, 2, 1, 3).reshape(-1, p * p)
+
+
+def patch_size_fixed_at_4(image, p):
+    return reference_patchify(image, 4)
+
+
 PATCH_MISTAKES = [
     Mistake(
-        lambda img, p: img.reshape(-1, p * p),
+        reshaped_without_transpose,
         "Reshaping without a transpose (image.reshape(-1, p * p), or via (H/p, p, W/p, p) "
         "straight to (-1, p * p): the same thing) cuts runs of p * p consecutive pixels along "
         "each row, not p x p squares. Reshape to (H/p, p, W/p, p), then bring the two "
         "patch-grid axes together with .transpose(0, 2, 1, 3) before flattening.",
     ),
     Mistake(
-        lambda img, p: _blocks(img, p).transpose(2, 0, 1, 3).reshape(-1, p * p),
+        patches_column_by_column,
         "Your patches come column by column. List them row by row: the patch-row axis first, "
         "then the patch-column axis: .transpose(0, 2, 1, 3).",
     ),
     Mistake(
-        lambda img, p: _blocks(img, p).transpose(0, 2, 3, 1).reshape(-1, p * p),
+        each_patch_transposed,
         "Each patch is flattened column by column (transposed). Flatten it row by row: "
         "(pixel row, pixel column), i.e. .transpose(0, 2, 1, 3).",
     ),
     Mistake(
-        lambda img, p: _blocks(img.T, p).transpose(0, 2, 1, 3).reshape(-1, p * p),
+        image_transposed,
         "You transposed the image itself: the rows of the image must stay its rows.",
     ),
     Mistake(
-        lambda img, p: reference_patchify(img, 4),
+        patch_size_fixed_at_4,
         "Your patches are 4 x 4 whatever p is: use the argument p (the checker also cuts "
         "patches of 2 x 2 and 3 x 3), not the lesson's 4.",
     ),
