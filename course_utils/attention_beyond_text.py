@@ -1,8 +1,8 @@
 """Attention beyond text (lesson 10): image patches as tokens, and a user's history as tokens.
 
-Two toy problems, each solved in about a second on one CPU thread by the SAME small model,
-``AttentionReadout``: tokens are embedded, get a learned position embedding, and one learned
-query (a class token, as in ViT) attends over them; a small MLP reads the result out.
+Two toy problems, each solved by the SAME small model, ``AttentionReadout``: tokens are
+embedded, get a learned position embedding, and one learned query (a class token, as in ViT)
+attends over them; a small MLP reads the result out.
 
 - Vision (Dosovitskiy et al. 2021, ViT: "an image is worth 16x16 words"): 16 x 16 synthetic
   images of four shapes, cut into 4 x 4 patches (``patchify``): 16 tokens of 16 pixels each.
@@ -151,15 +151,17 @@ class AttentionReadout(nn.Module):
 
 def make_vit(seed: int = 0, d: int = 32) -> AttentionReadout:
     """The toy ViT: 16 patches of 4 x 4 pixels, linear patch embedding, 4 shape classes."""
-    torch.manual_seed(seed)
     n_patches = (IMAGE_SIZE // PATCH) ** 2
-    return AttentionReadout(nn.Linear(PATCH * PATCH, d), n_patches, d, len(SHAPES))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return AttentionReadout(nn.Linear(PATCH * PATCH, d), n_patches, d, len(SHAPES))
 
 
 def make_recommender(seed: int = 0, d: int = 32, uniform: bool = False) -> AttentionReadout:
     """The next-item model: item embeddings over a history of 12, scores over the 40 items."""
-    torch.manual_seed(seed)
-    return AttentionReadout(nn.Embedding(N_ITEMS, d), HISTORY, d, N_ITEMS, uniform)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return AttentionReadout(nn.Embedding(N_ITEMS, d), HISTORY, d, N_ITEMS, uniform)
 
 
 # --- training -----------------------------------------------------------------------------------
@@ -210,8 +212,7 @@ def train(
 ) -> Trained:
     """Adam on fresh synthetic batches (kind "vision" or "recommend"); cross-entropy loss.
 
-    About 1 s for 400 steps on one thread. Returns the model, its accuracy on ``held_out_set``
-    and the mean loss of every 50 steps.
+    Returns the model, its accuracy on ``held_out_set`` and the mean loss of every 50 steps.
     """
     rng = np.random.default_rng(data_seed)
     optimiser = Adam(model.parameters(), lr)  # the course's Adam: no torch.optim import

@@ -20,14 +20,13 @@ self-attention layer:
 - complexity per layer: ``flops`` counts multiply-adds (2 FLOPs each) by formula, and
   ``wall_times`` measures the forward pass of torch's nn.RNN, a Python loop of nn.RNNCell and
   the attention matmuls as n grows (medians of a few runs, one or two threads);
-- memory: ``score_matrix_bytes`` = 4 B n^2 bytes for the float32 score matrix.
+- memory: ``measured_score_bytes``, the bytes of the float32 score matrix torch allocates.
 
-Lesson 10 measures the efficient variants of ``course_utils.attention`` the same way:
-``measure_costs`` gives the wall time (``median_seconds``) and the peak memory (``peak_bytes``,
-via tracemalloc) of each entry of ``efficient_variants`` as n grows.
+The efficient variants of ``course_utils.efficient_attention`` are measured the same way
+(lesson 10): ``measure_costs`` gives the wall time (``median_seconds``) and the peak memory
+(``peak_bytes``, via tracemalloc) of each entry of ``efficient_variants`` as n grows.
 
-Row-vector convention (``x @ W``), as in the rest of the course. Torch is imported inside the
-functions that need it.
+Torch is imported inside the functions that need it.
 """
 
 from __future__ import annotations
@@ -96,11 +95,11 @@ def _recurrent_layer(x, W_xh, W_hh):
 
 
 def _attention_layer(x, W_q, W_k, W_v):
-    """softmax(Q K^T / sqrt(d)) V with Q, K, V = x W_q, x W_k, x W_v: (n, d) outputs."""
+    """softmax(Q K^T / sqrt(d)) V with Q, K, V = x W_q, x W_k, x W_v: (..., n, d) outputs."""
     import torch
 
     q, k, v = x @ W_q, x @ W_k, x @ W_v
-    return torch.softmax(q @ k.T / x.shape[-1] ** 0.5, dim=-1) @ v
+    return torch.softmax(q @ k.transpose(-2, -1) / x.shape[-1] ** 0.5, dim=-1) @ v
 
 
 def sequential_operations(layer: str, n: int, d: int = 8, seed: int = 0) -> int:
@@ -163,7 +162,7 @@ def path_gradients(
     a length-n sequence); attention:
     ``gradient_vs_distance.attention_gradient_vs_distance`` at each n,
     with diffuse weights (margin 0) and with a learned focus (``margin`` added to token 1's
-    score). Seeded. About 60 ms for the default lengths.
+    score). Seeded.
     """
     lengths = np.asarray(lengths, dtype=int)
     profile = rnn.gradient_vs_lag(int(lengths.max()), radius, "tanh", d, seed=seed)
@@ -197,14 +196,9 @@ def flops(layer: str, n: int, d: int) -> int:
     raise ValueError(f"layer must be 'recurrent' or 'self-attention', got {layer!r}")
 
 
-def score_matrix_bytes(n: int, batch: int = 1, heads: int = 1, bytes_per_number: int = 4) -> int:
-    """Memory of the attention weights: batch x heads x n x n numbers (float32: 4 bytes each)."""
-    return batch * heads * n * n * bytes_per_number
-
-
 def measured_score_bytes(n: int, d: int = 8, seed: int = 0) -> int:
     """Bytes of the float32 (n, n) score matrix Q K^T that torch actually allocates for one
-    sequence and one head (``tensor.nbytes``); equals ``score_matrix_bytes(n)``."""
+    sequence and one head: 4 n^2."""
     import torch
 
     g = torch.Generator().manual_seed(seed)
@@ -226,12 +220,7 @@ def _timed_layer(kind: str, n: int, d: int, batch: int, seed: int):
     if kind == "attention":
         W = torch.randn(3, d, d, generator=g) / d**0.5
         xb = x.transpose(0, 1)  # (batch, n, d)
-
-        def run():
-            q, k, v = xb @ W[0], xb @ W[1], xb @ W[2]
-            return torch.softmax(q @ k.transpose(1, 2) / d**0.5, dim=-1) @ v
-
-        return run
+        return lambda: _attention_layer(xb, *W)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         if kind == "nn.RNN":
@@ -325,21 +314,27 @@ def crossover(lengths, slower_at_start, faster_at_start) -> float:
     return float(np.exp(n[i - 1] + t * (n[i] - n[i - 1])))
 
 
-# --- lesson 10: time and memory of the efficient variants ----------------------------------------
+# --- time and memory of the efficient variants (lesson 10) --------------------------------------
 
 
 def peak_bytes(fn: Callable, *args) -> int:
     """Peak memory (bytes) that numpy allocates while ``fn(*args)`` runs, via tracemalloc.
 
     numpy reports its array buffers to tracemalloc, so this counts the score matrix and every
-    temporary; it does not count memory held before the call (the inputs).
+    temporary; it does not count memory held before the call (the inputs). Works whether or not
+    tracemalloc is already tracing (it is left as it was).
     """
-    tracemalloc.start()
+    tracing = tracemalloc.is_tracing()
+    if not tracing:
+        tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    tracemalloc.reset_peak()
     try:
         fn(*args)
-        return int(tracemalloc.get_traced_memory()[1])
+        return int(tracemalloc.get_traced_memory()[1] - before)
     finally:
-        tracemalloc.stop()
+        if not tracing:
+            tracemalloc.stop()
 
 
 def median_seconds(fn: Callable, *args, repeats: int = 3) -> float:
@@ -396,7 +391,7 @@ def measure_costs(
 
     Peak bytes are deterministic (same numpy, same shapes); seconds vary run to run and from
     machine to machine, so compare slopes and ratios, not values. timing=False skips the clock
-    (seconds are then NaN). Full attention at n = 2048 takes about 0.1 s per call here.
+    (seconds are then NaN).
     """
     lengths = np.asarray(lengths, dtype=int)
     seconds: dict[str, list] = {}

@@ -9,12 +9,12 @@ here cut that cost (lesson 10), and each gives something up:
   ``strided_attention`` compute them without ever holding the n x n matrix;
 - linear attention (Katharopoulos et al. 2020): softmax(q . k) replaced by phi(q) . phi(k),
   so phi(Q) (phi(K)^T V) costs O(n); causal, it is a recurrence with a matrix state
-  (``linear_attention_recurrent``, ``linear_attention_step``) or runs in chunks;
+  (``linear_attention_step``) or runs in chunks (``linear_attention_chunked``);
 - what a sparse pattern loses: ``restrict_to_mask``, ``kept_mass``, ``relative_error``, on
   ``attention_inputs`` that are random or mostly local.
 
-Conventions (rows are tokens, masks True = allowed) are attention.py's. Time and memory are
-measured in ``course_utils.complexity``.
+Shapes and masks follow ``course_utils.attention``. Time and memory are measured in
+``course_utils.complexity``.
 """
 
 from __future__ import annotations
@@ -108,18 +108,19 @@ def linear_attention(
     (sums over j <= i if causal). Q, K: (..., n, d_k), V: (..., n, d_v) -> (..., n, d_v).
     order="qk_first" computes (phi(Q) phi(K)^T) V: an n x n matrix, O(n^2 d).
     order="kv_first" computes phi(Q) (phi(K)^T V): O(n d^2), no n x n matrix; the two agree
-    to round-off by associativity. Causal kv_first runs the recurrence
-    S_i = S_{i-1} + phi(k_i)^T v_i, z_i = z_{i-1} + phi(k_i): "Transformers are RNNs".
+    to round-off by associativity. Causal kv_first takes running sums,
+    S_i = S_{i-1} + phi(k_i)^T v_i, z_i = z_{i-1} + phi(k_i) ("Transformers are RNNs"), here
+    all at once with ``np.cumsum`` (an (n, d_k, d_v) array: a reference, not the fast form;
+    ``linear_attention_step`` and ``linear_attention_chunked`` keep one state at a time).
     feature_map: "elu+1" (the paper's), "relu", or a function (its values must be >= 0 and
     each row's normaliser phi(q_i) . z_i > 0).
     """
     phi = FEATURE_MAPS[feature_map] if isinstance(feature_map, str) else feature_map
     fq, fk, V = phi(_as_float(Q)), phi(_as_float(K)), _as_float(V)
-    n = fq.shape[-2]
     if order == "qk_first":
         A = fq @ np.swapaxes(fk, -1, -2)  # (..., n, n)
         if causal:
-            A = A * causal_mask(n)
+            A = A * causal_mask(A.shape[-1])
         return (A @ V) / A.sum(axis=-1, keepdims=True)
     if order != "kv_first":
         raise ValueError(f"order must be 'qk_first' or 'kv_first', got {order!r}")
@@ -127,15 +128,10 @@ def linear_attention(
         S = np.swapaxes(fk, -1, -2) @ V  # (..., d_k, d_v)
         z = fk.sum(axis=-2)  # (..., d_k)
         return (fq @ S) / (fq @ z[..., None])
-    out = np.empty(fq.shape[:-1] + V.shape[-1:])
-    S = np.zeros(fk.shape[:-2] + (fk.shape[-1], V.shape[-1]))
-    z = np.zeros(fk.shape[:-2] + fk.shape[-1:])
-    for i in range(n):
-        S = S + fk[..., i, :, None] * V[..., i, None, :]
-        z = z + fk[..., i, :]
-        num = np.einsum("...k,...kv->...v", fq[..., i, :], S)
-        out[..., i, :] = num / np.einsum("...k,...k->...", fq[..., i, :], z)[..., None]
-    return out
+    S = np.cumsum(fk[..., :, None] * V[..., None, :], axis=-3)  # (..., n, d_k, d_v): S_1..S_n
+    z = np.cumsum(fk, axis=-2)  # (..., n, d_k): z_1..z_n
+    num = np.einsum("...nk,...nkv->...nv", fq, S)
+    return num / np.einsum("...nk,...nk->...n", fq, z)[..., None]
 
 
 # --- efficient attention without the n x n matrix ------------------------------------------------
@@ -158,19 +154,24 @@ def _blocked(X: Array, size: int) -> Array:
     return padded.reshape(n_blocks, size, d)
 
 
-def _band(Q: Array, K: Array, V: Array, window: int):
+def _with_previous_block(blocks: Array) -> Array:
+    """(n_blocks, w, d) -> (n_blocks, 2 w, d): each block after the one before it (zeros before
+    block 0)."""
+    previous = np.concatenate([np.zeros_like(blocks[:1]), blocks[:-1]])
+    return np.concatenate([previous, blocks], axis=1)
+
+
+def banded_scores(Q: Array, K: Array, V: Array, window: int) -> tuple[Array, Array]:
     """Scores and values of the causal band i - window < j <= i, block by block.
 
-    Returns (scores (n_blocks, window, 2 window), values (n_blocks, 2 window, d_v)): the keys
-    of block b are those of blocks b - 1 and b; disallowed entries are -inf. 2 n window scores
-    in all, never n^2.
+    Q, K: (n, d_k), V: (n, d_v). The sequence is cut into blocks of ``window`` queries; the keys
+    of block b are those of blocks b - 1 and b. Returns (scores (n_blocks, window, 2 window),
+    values (n_blocks, 2 window, d_v)), disallowed entries -inf: 2 n window scores in all, never
+    n^2.
     """
     w = window
-    Qb, Kb, Vb = _blocked(Q, w), _blocked(K, w), _blocked(V, w)
-    previous = np.concatenate([np.zeros_like(Kb[:1]), Kb[:-1]])
-    keys = np.concatenate([previous, Kb], axis=1)  # (n_blocks, 2w, d_k)
-    values = np.concatenate([np.concatenate([np.zeros_like(Vb[:1]), Vb[:-1]]), Vb], axis=1)
-    scores = Qb @ np.swapaxes(keys, -1, -2) / np.sqrt(Q.shape[-1])  # (n_blocks, w, 2w)
+    keys, values = _with_previous_block(_blocked(K, w)), _with_previous_block(_blocked(V, w))
+    scores = _blocked(Q, w) @ np.swapaxes(keys, -1, -2) / np.sqrt(Q.shape[-1])  # (n_blocks, w, 2w)
     r, c = np.arange(w)[:, None], np.arange(2 * w)[None, :]
     offset = w + r - c  # i - j for query r of a block and key c of (previous, own) block
     allowed = np.broadcast_to((offset >= 0) & (offset < w), scores.shape).copy()
@@ -196,7 +197,7 @@ def local_attention(Q, K, V, window: int) -> Array:
     Q, K, V = _as_float(Q), _as_float(K), _as_float(V)
     n = Q.shape[0]
     _check_window(n, window)
-    scores, values = _band(Q, K, V, window)
+    scores, values = banded_scores(Q, K, V, window)
     out = softmax(scores) @ values  # (n_blocks, w, d_v)
     return out.reshape(-1, V.shape[-1])[:n]
 
@@ -207,15 +208,15 @@ def strided_attention(Q, K, V, stride: int) -> Array:
     Q, K: (n, d_k), V: (n, d_v) -> (n, d_v). Query i attends to the band i - stride < j <= i
     and to every stride-th earlier key j = i - stride, i - 2 stride, ... in ONE softmax:
     exactly ``scaled_dot_product_attention(Q, K, V, strided_mask(n, stride))``. The band is
-    scored block by block (``_band``); the strided keys of query i = b stride + r are the keys
-    at position r of the earlier blocks b' < b, so they are scored per offset r as an
+    scored block by block (``banded_scores``); the strided keys of query i = b stride + r are
+    the keys at position r of the earlier blocks b' < b, so they are scored per offset r as an
     (n_blocks x n_blocks) causal product. 2 n stride + n^2 / stride numbers: O(n sqrt(n)) at
     stride = sqrt(n).
     """
     Q, K, V = _as_float(Q), _as_float(K), _as_float(V)
     n = Q.shape[0]
     _check_window(n, stride)
-    band_scores, band_values = _band(Q, K, V, stride)  # (nb, s, 2s), (nb, 2s, d_v)
+    band_scores, band_values = banded_scores(Q, K, V, stride)  # (nb, s, 2s), (nb, 2s, d_v)
     nb = band_scores.shape[0]
     # (s, nb, d): row r holds the offset-r token of every block
     Qr, Kr, Vr = (np.swapaxes(_blocked(X, stride), 0, 1) for X in (Q, K, V))
@@ -228,16 +229,16 @@ def strided_attention(Q, K, V, stride: int) -> Array:
     return out.reshape(-1, V.shape[-1])[:n]
 
 
-def linear_attention_chunked(Q, K, V, chunk: int = 64, feature_map="elu+1") -> Array:
+def linear_attention_chunked(Q, K, V, chunk: int = 64) -> Array:
     """Causal linear attention (Katharopoulos et al. 2020) in chunks: O(n (chunk + d_k) d_v).
 
     Within a chunk, the causal quadratic form (phi(Q_c) phi(K_c)^T masked) V_c; across chunks,
     the running state S = sum phi(k_j)^T v_j and z = sum phi(k_j) of all earlier chunks, as in
-    the recurrent form. Same result as ``linear_attention(..., causal=True)`` (either order),
-    with n / chunk vectorised steps instead of n. Q, K: (n, d_k), V: (n, d_v) -> (n, d_v).
+    the recurrent form (``linear_attention_step``). Same result as ``linear_attention(...,
+    causal=True)``, with n / chunk vectorised steps instead of n; phi = elu + 1.
+    Q, K: (n, d_k), V: (n, d_v) -> (n, d_v).
     """
-    phi = FEATURE_MAPS[feature_map] if isinstance(feature_map, str) else feature_map
-    fq, fk, V = phi(_as_float(Q)), phi(_as_float(K)), _as_float(V)
+    fq, fk, V = elu_plus_one(Q), elu_plus_one(K), _as_float(V)
     n, d_k = fq.shape
     out = np.empty((n, V.shape[-1]))
     S, z = np.zeros((d_k, V.shape[-1])), np.zeros(d_k)
@@ -258,32 +259,20 @@ class LinearState(NamedTuple):
     z: Array
 
 
-def linear_attention_step(state: LinearState, q, k, v, feature_map="elu+1"):
+def linear_attention_step(state: LinearState, q, k, v) -> tuple[LinearState, Array]:
     """One step of linear attention as an RNN ("Transformers are RNNs", Katharopoulos et al.
-    2020): S_t = S_{t-1} + phi(k_t)^T v_t, z_t = z_{t-1} + phi(k_t),
-    out_t = phi(q_t) S_t / (phi(q_t) . z_t).
+    2020), phi = elu + 1:
+
+        S_t = S_{t-1} + phi(k_t)^T v_t,   z_t = z_{t-1} + phi(k_t),
+        out_t = phi(q_t) S_t / (phi(q_t) . z_t)
 
     q, k: (d_k,), v: (d_v,). Returns (new state, out_t (d_v,)). The state has a fixed size
-    whatever t: no KV cache that grows with the sequence.
+    whatever t: no key/value cache that grows with the sequence.
     """
-    phi = FEATURE_MAPS[feature_map] if isinstance(feature_map, str) else feature_map
-    fq, fk = phi(_as_float(q)), phi(_as_float(k))
+    fq, fk = elu_plus_one(q), elu_plus_one(k)
     S = state.S + np.outer(fk, v)
     z = state.z + fk
     return LinearState(S, z), (fq @ S) / (fq @ z)
-
-
-def linear_attention_recurrent(Q, K, V, feature_map="elu+1") -> Array:
-    """Causal linear attention run token by token with ``linear_attention_step``.
-
-    Q, K: (n, d_k), V: (n, d_v) -> (n, d_v); equal to the causal parallel form.
-    """
-    Q, K, V = _as_float(Q), _as_float(K), _as_float(V)
-    state = LinearState(np.zeros((K.shape[1], V.shape[1])), np.zeros(K.shape[1]))
-    out = np.empty((Q.shape[0], V.shape[1]))
-    for t in range(Q.shape[0]):
-        state, out[t] = linear_attention_step(state, Q[t], K[t], V[t], feature_map)
-    return out
 
 
 # --- how far is each variant from full attention? ------------------------------------------------
@@ -339,10 +328,9 @@ def attention_inputs(n: int, d: int = 64, locality: float = 0.0, seed=0) -> tupl
     rng = np.random.default_rng(seed)
     Q, K, V = rng.standard_normal((3, n, d))
     if locality:
-        pos = np.arange(n)[:, None]
-        freq = 1.0 / 10_000 ** (np.arange(0, d, 2) / d)
-        pe = np.empty((n, d))
-        pe[:, 0::2], pe[:, 1::2] = np.sin(pos * freq), np.cos(pos * freq)
-        pe *= np.sqrt(2 * locality / np.sqrt(d))  # p_i . p_i = (d / 2) * that^2 = locality sqrt(d)
+        from course_utils.transformer import sinusoidal_encoding  # torch, only when needed
+
+        # p_i . p_i = (d / 2) * scale^2 = locality sqrt(d)
+        pe = np.sqrt(2 * locality / np.sqrt(d)) * sinusoidal_encoding(n, d)
         Q, K = Q + pe, K + pe
     return Q, K, V

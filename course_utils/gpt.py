@@ -10,8 +10,9 @@ tokens (B, T) -> x = E[token] + P[position]              (B, T, d_model)
                      x <- x + FF(LN_2(x)),  FF(x) = relu(x W_1 + b_1) W_2 + b_2
               -> LN(x) W_head + b_head                    (B, T, vocab) logits
 
-The block is lesson 09's Pre-LN block with one change: the causal mask of lesson 07, so that
-position t sees only positions <= t. Its parameters can be copied into
+The block is lesson 09's Pre-LN block (``transformer.Block``) with one change: its attention
+carries the causal mask of lesson 07, so that position t sees only positions <= t. Its
+parameters can be copied into
 ``nn.TransformerEncoderLayer(norm_first=True)``, which with a causal ``src_mask`` computes the
 same function (tests/unit/test_gpt.py). The position embedding P is learned, as in GPT
 (Radford et al. 2018), instead of lesson 09's fixed sinusoids, so the context is at most
@@ -44,7 +45,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from course_utils import training
+from course_utils import attention, training, transformer
 from course_utils.lstm import set_forget_bias
 
 Array = np.ndarray
@@ -150,24 +151,21 @@ class CausalSelfAttention(nn.Module):
         return self.out(y.transpose(1, 2).reshape(B, T, d))
 
 
-class DecoderBlock(nn.Module):
-    """Lesson 09's Pre-LN block, causal: x <- x + SA(LN_1(x)); x <- x + FF(LN_2(x)).
+class DecoderBlock(transformer.Block):
+    """Lesson 09's Pre-LN block (``transformer.Block``) with ``CausalSelfAttention``, which can
+    read and extend a key/value cache:
 
-    Parameter names follow ``transformer.Block`` (norm1, norm2, linear1, linear2); the
-    attention is ``CausalSelfAttention`` (attn), which can use a cache.
+        x <- x + SA(LN_1(x), cache);  x <- x + FF(LN_2(x)),  FF(x) = relu(x W_1 + b_1) W_2 + b_2
     """
 
     def __init__(self, d_model: int, n_heads: int, d_ff: int) -> None:
-        super().__init__()
-        self.norm1 = nn.LayerNorm(d_model)
-        self.attn = CausalSelfAttention(d_model, n_heads)
-        self.norm2 = nn.LayerNorm(d_model)
-        self.linear1 = nn.Linear(d_model, d_ff)
-        self.linear2 = nn.Linear(d_ff, d_model)
+        attention = CausalSelfAttention(d_model, n_heads)
+        super().__init__(d_model, n_heads, d_ff, "pre", attention=attention)
 
     def forward(self, x: torch.Tensor, cache: LayerCache | None = None) -> torch.Tensor:
-        x = x + self.attn(self.norm1(x), cache)
-        return x + self.linear2(torch.relu(self.linear1(self.norm2(x))))
+        """x: (B, T, d_model), the new positions (those after the cache's) -> (B, T, d_model)."""
+        x = x + self.self_attn(self.norm1(x), cache)
+        return x + self._ff(self.norm2(x))
 
 
 def to_torch_layer(block: DecoderBlock) -> nn.TransformerEncoderLayer:
@@ -179,16 +177,16 @@ def to_torch_layer(block: DecoderBlock) -> nn.TransformerEncoderLayer:
     d_model, d_ff = block.linear1.in_features, block.linear1.out_features
     dtype = block.linear1.weight.dtype
     layer = nn.TransformerEncoderLayer(
-        d_model, block.attn.n_heads, d_ff, dropout=0.0, batch_first=True, norm_first=True,
+        d_model, block.self_attn.n_heads, d_ff, dropout=0.0, batch_first=True, norm_first=True,
         dtype=dtype,
     )  # fmt: skip
     own = block.state_dict()
     renamed = {
-        "self_attn.in_proj_weight": own["attn.qkv.weight"],
-        "self_attn.in_proj_bias": own["attn.qkv.bias"],
-        "self_attn.out_proj.weight": own["attn.out.weight"],
-        "self_attn.out_proj.bias": own["attn.out.bias"],
-        **{k: v for k, v in own.items() if not k.startswith("attn.")},
+        "self_attn.in_proj_weight": own["self_attn.qkv.weight"],
+        "self_attn.in_proj_bias": own["self_attn.qkv.bias"],
+        "self_attn.out_proj.weight": own["self_attn.out.weight"],
+        "self_attn.out_proj.bias": own["self_attn.out.bias"],
+        **{k: v for k, v in own.items() if not k.startswith("self_attn.")},
     }
     layer.load_state_dict(renamed)
     return layer
@@ -197,8 +195,8 @@ def to_torch_layer(block: DecoderBlock) -> nn.TransformerEncoderLayer:
 # --- the model ---------------------------------------------------------------------------------
 
 SIZES = {"d_model": 32, "n_heads": 4, "d_ff": 64, "n_blocks": 2, "max_len": 64}
-"""The lesson's GPT: lesson 09's tiny Transformer (d_model 32, 2 heads, FFN 64, 2 blocks) as a
-language model, with a context of 64 tokens."""
+"""The GPT (lesson 11): the sizes of lesson 09's tiny Transformer (d_model 32, FFN 64, 2
+blocks), with 4 heads of 8 numbers instead of 2 of 16, and a context of 64 tokens."""
 
 
 class GPT(nn.Module):
@@ -464,9 +462,7 @@ def next_token_distribution(logits, temperature: float = 1.0, top_k: int | None 
     if top_k is not None:
         kth = np.sort(z, axis=-1)[..., -top_k, None]
         z = np.where(z >= kth, z, -np.inf)
-    z = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
+    return attention.softmax(z)
 
 
 def entropy(p) -> Array:

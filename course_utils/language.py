@@ -21,17 +21,9 @@ Sentences are tuples of words ending with ".": ("the", "cat", "sleeps", "."). A 
 model reads them after a "." that stands for the start (a new sentence begins after a full
 stop), so a sequence is (".", *words).
 
-What this module holds
-----------------------
-- the vocabulary ``VOCAB`` (a word's id is its index; 0 is padding) and ``encode``/``decode``;
-- ``sentence`` (one random sentence with its subject, main verb and distance) and
-  ``make_corpus`` (the shipped training and test sets, disjoint);
-- ``parse``: is a word sequence a sentence of the grammar, with both agreements right? It
-  says what is wrong otherwise (the lesson grades the model's samples with it);
-- ``corpus_json``, ``load_corpus``: the shipped file (``shipped.LANGUAGE_CORPUS``)
-  course_utils/data/language_corpus.json, which ``tools/make_language_corpus.py`` rewrites
-  byte for byte.
-
+The parser (``parse``) grades any word sequence against the grammar and says what is wrong;
+the lesson grades the model's own samples with it. The shipped corpus
+(``shipped.LANGUAGE_CORPUS``) is rewritten byte for byte by ``tools/make_language_corpus.py``.
 numpy only; the models are in ``course_utils.gpt``.
 """
 
@@ -44,7 +36,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils import shipped
+from course_utils import shipped, tasks
 
 Array = np.ndarray
 
@@ -91,12 +83,8 @@ RELATIVE_PROBABILITY = 0.5
 
 
 def encode(words: Sequence[str]) -> Array:
-    """Token ids of ``words``, shape (len(words),) int64; ValueError on an unknown word."""
-    index = {word: k for k, word in enumerate(VOCAB)}
-    unknown = [w for w in words if w not in index]
-    if unknown:
-        raise ValueError(f"words not in the vocabulary: {unknown}")
-    return np.array([index[w] for w in words], dtype=np.int64)
+    """Token ids of ``words`` in ``VOCAB`` (``tasks.encode``), shape (len(words),) int64."""
+    return tasks.encode(list(words), VOCAB)
 
 
 def decode(ids: Sequence[int]) -> tuple[str, ...]:

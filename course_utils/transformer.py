@@ -1,19 +1,12 @@
-"""A small Transformer encoder in torch, and lesson 09's ablations (Vaswani et al. 2017).
+"""A small Transformer encoder in torch, and the ablations that take it apart (lesson 09).
 
-Holds:
-- ``sinusoidal_encoding``: the positional encoding of Vaswani et al. (2017), section 3.5;
-- ``Block``: one encoder block, multi-head self-attention then a position-wise MLP, each
-  wrapped in a residual connection (He et al. 2016) and layer normalisation (Ba, Kiros & Hinton
-  2016). ``norm="post"`` is the 2017 original, x <- LayerNorm(x + Sublayer(x)); ``norm="pre"``
-  is x <- x + Sublayer(LayerNorm(x)) (Xiong et al. 2020); ``norm="none"`` and
-  ``residual=False`` switch the parts off for the ablations. Its parameter names are those of
-  ``torch.nn.TransformerEncoderLayer``, so the two load each other's weights;
-- ``Classifier``: embedding (+ positional encoding) -> blocks -> a logit read from the last
-  position; it plugs into ``course_utils.training.train`` like lesson 06's recurrent models;
-- ``order_task``: "does A come before B?", which no order-blind model can beat chance on;
-- ``STACKS``, ``deep_stack``, ``layer_gradients``: a 24-block stack at initialisation and the
-  gradient reaching each block, for the five variants plain / LN only / residual only /
-  Post-LN / Pre-LN.
+The positional encoding (``sinusoidal_encoding``, Vaswani et al. 2017, section 3.5); one
+encoder block (``Block``: self-attention then a position-wise MLP, each wrapped in a residual
+connection, He et al. 2016, and layer normalisation, Ba, Kiros & Hinton 2016, Post-LN or Pre-LN,
+with switches to take the parts away); a classifier that reads its answer at the last position
+and trains with ``course_utils.training.train`` like lesson 06's recurrent models; the task
+"does A come before B?", which no order-blind model can beat chance on; and a 24-block stack at
+initialisation, to measure the gradient that reaches each block.
 
 Sequences are time-major like the rest of the course: token ids (T, batch), as in
 ``course_utils.tasks``; inside the blocks, (batch, T, d_model) (batch_first). Small models run
@@ -59,19 +52,34 @@ def sinusoidal_encoding(n: int, d_model: int, base: float = 10_000.0) -> Array:
 NORMS = ("post", "pre", "none")
 
 
+class SelfAttention(nn.MultiheadAttention):
+    """``nn.MultiheadAttention`` as a function of one sequence: x -> MultiHead(x, x, x).
+
+    x: (batch, T, d_model) -> (batch, T, d_model); dropout 0. The same parameters (and names) as
+    torch's, so ``Block`` loads ``nn.TransformerEncoderLayer`` weights unchanged.
+    """
+
+    def __init__(self, d_model: int, n_heads: int):
+        super().__init__(d_model, n_heads, dropout=0.0, batch_first=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(x, x, x, need_weights=False)[0]
+
+
 class Block(nn.Module):
     """One Transformer encoder block on (batch, T, d_model) inputs.
 
-    Sublayers: SA(x) = MultiHead(x, x, x) (``nn.MultiheadAttention``, dropout 0) and
+    Sublayers: SA(x), multi-head self-attention (``attention``, default ``SelfAttention``), and
     FF(x) = relu(x W_1 + b_1) W_2 + b_2 (``linear1``, ``linear2``; d_ff hidden units).
     With residual=True:
       norm="post": x <- LN_1(x + SA(x)); x <- LN_2(x + FF(x))   (Vaswani et al. 2017)
       norm="pre":  x <- x + SA(LN_1(x)); x <- x + FF(LN_2(x))   (Xiong et al. 2020)
       norm="none": x <- x + SA(x);       x <- x + FF(x)
     With residual=False the "x +" is dropped (post: LN(SA(x)); none: SA(x); pre is the same as
-    post without the residual, so it is not allowed). Same parameter names as
-    ``nn.TransformerEncoderLayer(d_model, n_heads, d_ff, dropout=0, batch_first=True)``
-    (norm_first=True for "pre"), which computes the same function with residual=True.
+    post without the residual, so it is not allowed). With the default attention, the same
+    parameter names as ``nn.TransformerEncoderLayer(d_model, n_heads, d_ff, dropout=0,
+    batch_first=True)`` (norm_first=True for "pre"), which computes the same function with
+    residual=True. ``gpt.DecoderBlock`` (lesson 11) passes a causal ``attention``.
     """
 
     def __init__(
@@ -81,6 +89,7 @@ class Block(nn.Module):
         d_ff: int,
         norm: str = "post",
         residual: bool = True,
+        attention: nn.Module | None = None,
     ):
         super().__init__()
         if norm not in NORMS:
@@ -88,7 +97,7 @@ class Block(nn.Module):
         if norm == "pre" and not residual:
             raise ValueError("Pre-LN without residuals is Post-LN without residuals: use 'post'")
         self.norm, self.residual = norm, residual
-        self.self_attn = nn.MultiheadAttention(d_model, n_heads, dropout=0.0, batch_first=True)
+        self.self_attn = SelfAttention(d_model, n_heads) if attention is None else attention
         self.linear1 = nn.Linear(d_model, d_ff)
         self.linear2 = nn.Linear(d_ff, d_model)
         if norm != "none":
@@ -96,7 +105,7 @@ class Block(nn.Module):
             self.norm2 = nn.LayerNorm(d_model)
 
     def _sa(self, x: torch.Tensor) -> torch.Tensor:
-        return self.self_attn(x, x, x, need_weights=False)[0]
+        return self.self_attn(x)
 
     def _ff(self, x: torch.Tensor) -> torch.Tensor:
         return self.linear2(torch.relu(self.linear1(x)))
@@ -119,7 +128,7 @@ class Block(nn.Module):
 # --- a tiny classifier -------------------------------------------------------------------------
 
 TINY = {"d_model": 32, "n_heads": 2, "d_ff": 64, "n_blocks": 2, "norm": "pre"}
-"""The lesson's tiny Transformer: 2 blocks, d_model = 32, 2 heads, FFN 64, Pre-LN (which
+"""The tiny Transformer (lesson 09): 2 blocks, d_model = 32, 2 heads, FFN 64, Pre-LN (which
 trains without a learning-rate warm-up; Xiong et al. 2020)."""
 
 
@@ -184,23 +193,21 @@ AGREEMENT = {"distance": (1, 50), "steps": 400, "batch": 32, "lr": 0.005, "eval_
 """The live run: agreement trained on distances 1-50 (lesson 06's setting), tested at 50."""
 
 
-def train_agreement(
-    seed: int = 0, positional: bool = True, progress: bool = False, steps: int | None = None
-) -> tuple[Classifier, training.TrainResult]:
+def train_agreement(seed: int = 0) -> tuple[Classifier, training.TrainResult]:
     """The tiny Transformer trained on lesson 06's agreement task (``training.agreement_task``
     with distances 1-50, tested on 1000 sequences at distance 50), Adam and clipping as in
     lesson 06 (``training.train``). Model seed = data seed = seed."""
     task = training.agreement_task(AGREEMENT["distance"])
-    model = make_classifier(max_len=AGREEMENT["distance"][1] + 2, positional=positional, seed=seed)
+    model = make_classifier(max_len=AGREEMENT["distance"][1] + 2, seed=seed)
     result = training.train(
         model,
         task,
-        steps or AGREEMENT["steps"],
+        AGREEMENT["steps"],
         AGREEMENT["lr"],
         AGREEMENT["batch"],
         AGREEMENT["eval_every"],
         data_seed=seed,
-        progress=progress,
+        progress=False,
     )
     return model, result
 
@@ -245,18 +252,15 @@ def order_task(length: int = ORDER["length"], test_seed: int = 1_000_003) -> tra
     )
 
 
-def train_order(
-    positional: bool, seed: int = 0, progress: bool = False
-) -> tuple[Classifier, training.TrainResult]:
+def train_order(positional: bool, seed: int = 0) -> tuple[Classifier, training.TrainResult]:
     """The tiny Transformer (one block) trained on ``order_task`` with or without positions."""
     task = order_task()
     model = make_classifier(
         ORDER_VOCAB, ORDER["length"], positional=positional, seed=seed, n_blocks=1
     )
     result = training.train(
-        model, task, ORDER["steps"], ORDER["lr"], ORDER["batch"], data_seed=seed,
-        progress=progress,
-    )  # fmt: skip
+        model, task, ORDER["steps"], ORDER["lr"], ORDER["batch"], data_seed=seed, progress=False
+    )
     return model, result
 
 
@@ -284,7 +288,7 @@ STACKS = {
 """The ablation's five stacks: name -> (norm, residual) of every ``Block``."""
 
 DEPTH = {"n_blocks": 24, "d_model": 64, "n_heads": 4, "d_ff": 256, "T": 16, "batch": 8}
-"""The ablation's stack (science notes, Exp 10b): 24 blocks, d = 64, 4 heads, FFN 256."""
+"""The ablation's stack: 24 blocks, d = 64, 4 heads, FFN 256."""
 
 
 def deep_stack(variant: str, n_blocks: int = DEPTH["n_blocks"], seed: int = 0) -> nn.Sequential:
@@ -315,9 +319,9 @@ def layer_gradients(
 
     Input x ~ N(0, 1) of shape (batch, T, d_model) = (8, 16, 64) and a fixed random r of the
     output's shape, drawn from ``seed`` separately from the weights. Loss L = <x_L, r>, so every
-    output direction gets gradient. final_norm=True instead uses L = mean(LayerNorm(x_L)^2): the
-    PITFALL of the science notes, a loss that is constant (about 1 for any input), so every
-    gradient is about 0 and any stack looks "vanished".
+    output direction gets gradient. final_norm=True instead uses L = mean(LayerNorm(x_L)^2): a
+    pitfall, a loss that is constant (about 1 for any input), so every gradient is about 0 and
+    any stack looks "vanished".
     """
     model = deep_stack(variant, n_blocks, seed)
     g = torch.Generator().manual_seed(seed + 1)

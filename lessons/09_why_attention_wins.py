@@ -73,11 +73,14 @@ from course_utils.lessons import lesson09 as lesson
 show_source(complexity.graph_depth)
 
 # %%
-seq = lesson.sequential_table()
+seq = {
+    layer: [complexity.sequential_operations(layer, n) for n in lesson.SEQ_LENGTHS]
+    for layer in ("recurrent", "self-attention")
+}
 for layer, counts in seq.items():
     shown = ", ".join(f"n = {n}: {c}" for n, c in zip(lesson.SEQ_LENGTHS, counts, strict=True))
     print(f"{layer:>15}: {shown}")
-lesson.sequential_figure(seq)
+lesson.sequential_figure(lesson.SEQ_LENGTHS, seq)
 
 # %% [markdown]
 # The recurrent layer's chain is $5n$ operations long (printed above: per step a
@@ -98,7 +101,7 @@ lesson.sequential_figure(seq)
 # myth box, now beside the RNN):
 
 # %%
-p = lesson.path()
+p = complexity.path_gradients()  # d = 64, RNN radius 0.9, focused score margin 8
 print(
     f"{'n':>6} {'RNN log10 |grad|':>17} {'attention |grad|':>17} {'+8 margin':>10} {'its weight':>11}"
 )
@@ -143,12 +146,7 @@ lesson.cost_sweep()
 # %% [markdown]
 # Attention also *stores* its $n \times n$ weights: 4 bytes each in float32, per sequence, per
 # head and per layer (kept for the backward pass during training).
-
-# %%
-for n in (512, 4096, 32768):
-    print(f"n = {n:>6}: one attention matrix = {complexity.score_matrix_bytes(n) / 1e6:>8.1f} MB")
-
-# %% [markdown]
+#
 # ### Exercise 1: predict, then measure
 #
 # Before running the next cell: how many megabytes ($10^6$ bytes) does one float32 attention
@@ -162,6 +160,13 @@ my_guess_mb = 4 * 4096**2 / 1e6
 ex.check_memory_prediction(my_guess_mb)
 
 # %% [markdown]
+# The same count, $4n^2$ bytes, at three lengths:
+
+# %%
+for n in (512, 4096, 32768):
+    print(f"n = {n:>6}: one attention matrix = {4 * n * n / 1e6:>8.1f} MB")
+
+# %% [markdown]
 # ### Wall time on this CPU
 #
 # FLOP counts are a model; a clock is the test. The next cell times one forward pass of three
@@ -171,7 +176,7 @@ ex.check_memory_prediction(my_guess_mb)
 # checkable quantities are the **slopes** on log-log axes and where the curves cross.
 
 # %% tags=["nbval-ignore-output"]
-w = lesson.timings()
+w = complexity.wall_times(kinds=complexity.TIMED, threads=(1, 2))  # n = 16 .. 4096
 for (kind, threads), seconds in w.seconds.items():
     ms = ", ".join(f"{1000 * s:.2f}" for s in seconds)
     slope = complexity.loglog_slope(w.lengths, seconds)
@@ -193,7 +198,7 @@ say(
     rnn_slope=complexity.loglog_slope(w.lengths, rnn),
     threads=w.seconds["nn.RNN", 2][-1] / rnn[-1],
     attention_slope=complexity.loglog_slope(w.lengths[-2:], attention[-2:]),
-    crossing=lesson.crossing(complexity.crossover(w.lengths, rnn, attention)),
+    crossing=lesson.crossing(complexity.crossover(w.lengths, rnn, attention), w.lengths),
     last=attention[-1] / rnn[-1],
 )
 
@@ -285,7 +290,7 @@ gradient_vs_distance.whole_argument_figure()
 # curves; the sliders show the settings.
 
 # %% tags=["nbval-ignore-output"]
-lesson.whole_slider()
+lesson.whole_argument_slider()
 
 # %% [markdown]
 # The same figure with forget bias 0, 1 and 3, and the LSTM's factors per step:
@@ -299,7 +304,7 @@ for bias in (0.0, 1.0, 3.0):
         f"({lstm.norms['lstm'][-1]:.1e} at 100), forget gates alone "
         f"x {rates['lstm cell path']:.3f}"
     )
-lesson.whole_sweep()
+lesson.whole_argument_sweep()
 
 # %% [markdown]
 # ## A tiny Transformer on lesson 06's task
@@ -386,7 +391,8 @@ ex.check_positional_encoding(positional_encoding)
 show_source(transformer.sinusoidal_encoding)
 
 # %%
-lesson.encoding_figure()
+pe = transformer.sinusoidal_encoding(52, 32)
+lesson.encoding_figure(pe)
 
 # %% [markdown]
 # ### Trained on agreement
@@ -405,14 +411,14 @@ run = lesson.agreement_run()
 
 # %%
 r = run.result
-print(f"parameters: {lesson.parameter_count(run.model):,}")
+print(f"parameters: {sum(param.numel() for param in run.model.parameters()):,}")
 print(f"test accuracy at distance 50 during training: {[round(a, 3) for a in r.curve]}")
 print(f"final: {r.final:.1%}")
 shown = ", ".join(
     f"D = {d}: {a:.3f}" for d, a in zip(lesson.DISTANCES, run.by_distance, strict=True)
 )
 print(f"accuracy by distance: {shown}")
-lesson.lesson06_figure(run)
+lesson.agreement_figure(run.by_distance)
 
 # %%
 say(
@@ -500,7 +506,7 @@ say(
 # random $r$:
 
 # %%
-ablation = lesson.depth()
+ablation = transformer.depth_ablation()
 print(f"{'stack':>14} {'block 1':>10} {'block 12':>10} {'block 24':>10} {'output rms':>11}")
 for name, res in ablation.items():
     g = res.grad_norms
@@ -529,8 +535,10 @@ lesson.depth_figure(ablation)
 # so its gradient is about 0 everywhere and any stack looks "vanished":
 
 # %%
-for loss, g in lesson.pitfall().items():
-    print(f"Pre-LN, block-1 gradient with loss {loss:>16}: {g:.1e}")
+right = transformer.layer_gradients("Pre-LN").grad_norms[0]  # L = <x_L, r>
+trap = transformer.layer_gradients("Pre-LN", final_norm=True).grad_norms[0]  # L = mean(LN(x_L)^2)
+print(f"Pre-LN, block-1 gradient with loss         <x_L, r>: {right:.1e}")
+print(f"Pre-LN, block-1 gradient with loss mean(LN(x_L)^2): {trap:.1e}")
 
 # %% [markdown]
 # ### The rest of the recipe
@@ -561,9 +569,10 @@ for loss, g in lesson.pitfall().items():
 show_source(lesson.transformer_learning_rate)
 
 # %%
-peak = float(lesson.transformer_learning_rate(4000))
-print(f"peak learning rate, at the end of warm-up: {peak:.1e}")
-lesson.schedule_figure()
+steps = np.arange(1, 100_001)
+rates = lesson.transformer_learning_rate(steps)  # d_model = 512, warmup_steps = 4000
+print(f"peak learning rate, at the end of warm-up: {rates.max():.1e}")
+lesson.schedule_figure(steps, rates)
 
 # %% [markdown]
 # The peak, $(512 \cdot 4000)^{-1/2} \approx 7 \times 10^{-4}$ (printed above), comes only

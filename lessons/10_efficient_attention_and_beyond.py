@@ -38,7 +38,8 @@ from course_utils.env import use_one_thread
 
 use_one_thread()  # the small torch models below run much faster on one thread
 
-from course_utils import checks, complexity
+from course_utils import attention, checks, complexity
+from course_utils import attention_beyond_text as beyond
 from course_utils.display import say, show_source
 from course_utils.exercises import lesson10 as ex
 from course_utils.lessons import lesson10 as lesson
@@ -49,8 +50,8 @@ from course_utils.lessons import lesson10 as lesson
 # We time one causal attention of width $d = 64$ (float64 numpy, one sequence) at
 # $n = 256, 512, 1024$ and $2048$, and record its **peak memory** (峰值内存): the largest amount of memory
 # numpy holds at once during the call, measured with Python's `tracemalloc`. Five variants
-# compute the same kind of output (all from `course_utils.attention`; the next sections
-# explain them):
+# compute the same kind of output (from `course_utils.attention` and
+# `course_utils.efficient_attention`; the next sections explain them):
 #
 # - **full**: `scaled_dot_product_attention` with the causal mask, the $n \times n$ matrix;
 # - **local, dense mask**: the same call with a sliding-window mask (32 keys per query);
@@ -64,7 +65,7 @@ from course_utils.lessons import lesson10 as lesson
 # the milliseconds. On log-log axes a cost $\propto n^k$ is a straight line of slope $k$.
 
 # %% tags=["nbval-ignore-output"]
-costs = lesson.costs()
+costs = complexity.measure_costs()  # n = 256 .. 2048, d = 64, window 32
 print(f"{'variant':>18} " + " ".join(f"{'n = ' + str(n):>11}" for n in costs.lengths))
 for name, seconds in costs.seconds.items():
     print(f"{name:>18} " + " ".join(f"{1e3 * s:>8.2f} ms" for s in seconds))
@@ -105,7 +106,7 @@ print(f"one float64 n x n matrix at n = 2048: {one_matrix / 1e6:.1f} MB; "
 # of one sequence, at a context of 65,536 tokens:
 
 # %%
-print(f"n = 65,536: {lesson.score_matrix_gib(65_536):.0f} GiB per float32 score matrix")
+print(f"n = 65,536: {4 * 65_536**2 / 2**30:.0f} GiB per float32 score matrix")  # 4 bytes each
 
 # %% [markdown]
 # 16 GiB (2^34 bytes) for one head of one layer, before the batch and the other heads multiply it.
@@ -134,7 +135,13 @@ print(f"n = 65,536: {lesson.score_matrix_gib(65_536):.0f} GiB per float32 score 
 # Yellow means "may attend" (64 tokens, window and stride 8):
 
 # %%
-lesson.pattern_figure()
+n, w = 64, 8
+masks = {
+    "full causal": attention.causal_mask(n),
+    f"local, window {w}": efficient.local_attention_mask(n, w),
+    f"strided, stride {w}": efficient.strided_mask(n, w),
+}
+lesson.pattern_figure(masks)
 
 # %% [markdown]
 # A local layer is blind beyond its window, and stacking layers widens the view only by
@@ -147,10 +154,17 @@ lesson.pattern_figure()
 # $n = 1024$ with $\ell = 32 = \sqrt{n}$:
 
 # %%
-for kind in ("local", "strided"):
-    p = lesson.pattern(kind)
-    print(f"{kind:>8}: {p.keys_per_row:.1f} keys per query, {p.density:.1%} of the causal "
-          f"entries, pairs joined within two hops: {p.two_hop:.1%}")  # fmt: skip
+n, stride = 1024, 32
+causal_pairs = n * (n + 1) / 2  # the pairs j <= i
+for name, mask in (
+    ("local", efficient.local_attention_mask(n, stride)),
+    ("strided", efficient.strided_mask(n, stride)),
+):
+    keys, reach = mask.sum(), efficient.two_hop_reach(mask)
+    print(
+        f"{name:>8}: {keys / n:.1f} keys per query, {keys / causal_pairs:.1%} of the causal "
+        f"entries, pairs joined within two hops: {reach:.1%}"
+    )
 
 # %% [markdown]
 # With 47 keys per query, 9.2 % of the causal entries (printed above), the strided pattern
@@ -163,6 +177,12 @@ for kind in ("local", "strided"):
 # Computing it without the big matrix takes some bookkeeping. The band: cut the sequence into
 # blocks of $w$ queries; each block only needs its own keys and the previous block's, a
 # $w \times 2w$ score matrix per block, $2nw$ scores in all:
+
+# %%
+show_source(efficient.banded_scores)
+
+# %% [markdown]
+# The softmax of those scores, applied to the matching values, is local attention:
 
 # %%
 show_source(efficient.local_attention)
@@ -212,6 +232,16 @@ ex.check_window_mask(window_mask)
 # $O(n d^2)$, linear in $n$. The softmax has no such factorisation: $\exp(q \cdot k)$ is not a
 # dot product of finite feature vectors.
 #
+# Here is the first order, with its $n \times n$ matrix, on $n = 256$ tokens of width 16:
+
+# %%
+Q, K, V = efficient.attention_inputs(256, 16)
+phi_Q, phi_K = efficient.elu_plus_one(Q), efficient.elu_plus_one(K)
+A = phi_Q @ phi_K.T  # (n, n): the weight phi(q_i) . phi(k_j) of key j for query i
+quadratic = (A @ V) / A.sum(axis=1, keepdims=True)  # each row of weights sums to 1
+print(f"A: {A.shape}, every entry positive: {bool((A > 0).all())}; output: {quadratic.shape}")
+
+# %% [markdown]
 # ### Exercise 2: linear attention in the O(n) order
 #
 # Write `linear_attention(Q, K, V)` (non-causal) in the $O(n)$ order. Shapes: `Q`, `K` are
@@ -267,12 +297,24 @@ show_source(efficient.linear_attention_step)
 # %% [markdown]
 # The parallel form (the masked $n \times n$ matrix), the recurrent form (one step per
 # token) and a chunked form in between (`efficient.linear_attention_chunked`: the masked matrix
-# inside chunks of 32 tokens, the running state across chunks) must agree. The largest
-# differences, in float64 ($n = 256$, $d = 16$):
+# inside chunks of 32 tokens, the running state across chunks) must agree, and so must the two
+# orders of the non-causal form (`efficient.linear_attention` is the $O(n)$ one). On the same
+# $Q, K, V$ as above ($n = 256$, $d = 16$), the largest differences, in float64:
 
 # %%
-for name, difference in lesson.linear_agreement().items():
-    print(f"{name:>32}: {difference:.1e}")
+state = efficient.LinearState(S=np.zeros((16, 16)), z=np.zeros(16))
+recurrent = np.empty_like(V)
+for t in range(len(V)):  # one token at a time, like an RNN
+    state, recurrent[t] = efficient.linear_attention_step(state, Q[t], K[t], V[t])
+causal = A * attention.causal_mask(len(A))  # the parallel form: key j <= i only
+parallel = (causal @ V) / causal.sum(axis=1, keepdims=True)
+chunked = efficient.linear_attention_chunked(Q, K, V, chunk=32)
+for name, difference in {
+    "two orders (non-causal)": quadratic - efficient.linear_attention(Q, K, V),
+    "recurrent vs parallel (causal)": recurrent - parallel,
+    "chunked vs parallel (causal)": chunked - parallel,
+}.items():
+    print(f"{name:>32}: {np.abs(difference).max():.1e}")
 
 # %% [markdown]
 # All at round-off level, below $10^{-15}$ (printed above): the same function, computed in
@@ -316,7 +358,8 @@ for name, difference in lesson.linear_agreement().items():
 # The mean weight that full attention puts on a key $i - j$ steps back, for both:
 
 # %%
-lesson.inputs_figure()
+profiles = {name: lesson.weights_by_distance(locality) for name, locality in lesson.INPUTS.items()}
+lesson.inputs_figure(profiles)
 
 # %% [markdown]
 # A sparse pattern computes the softmax over its allowed keys only, which is the same as
@@ -326,13 +369,22 @@ lesson.inputs_figure()
 # pattern is exact.
 
 # %%
+n, window = 1024, 32
 for inputs, locality in lesson.INPUTS.items():
-    e = lesson.errors(locality)
+    Q, K, V = efficient.attention_inputs(n, 64, locality)
+    full = attention.scaled_dot_product_attention(Q, K, V, attention.causal_mask(n))
     print(f"{inputs} inputs:")
-    for name in ("local", "strided"):
-        print(f"  {name:>8}: keeps {e.kept[name]:.1%} of the full weight, "
-              f"relative error {e.error[name]:.2f}")  # fmt: skip
-    print(f"  {'linear':>8}: relative error {e.error['linear']:.2f}")
+    for name, mask, output in (
+        ("local", efficient.local_attention_mask(n, window),
+         efficient.local_attention(Q, K, V, window)),
+        ("strided", efficient.strided_mask(n, window),
+         efficient.strided_attention(Q, K, V, window)),
+    ):  # fmt: skip
+        kept = efficient.kept_mass(full.weights, mask).mean()
+        error = efficient.relative_error(output, full.output)
+        print(f"  {name:>8}: keeps {kept:.1%} of the full weight, relative error {error:.2f}")
+    linear = efficient.linear_attention_chunked(Q, K, V)
+    print(f"  {'linear':>8}: relative error {efficient.relative_error(linear, full.output):.2f}")
 
 # %% [markdown]
 # On random inputs the sparse patterns keep only about 14 % (local) and 17 % (strided) of the
@@ -424,11 +476,11 @@ ex.check_patchify(patchify)
 # images (chance: 25 %).
 
 # %% tags=["nbval-ignore-output"]
-vit = lesson.vision()  # about a second
+vit = beyond.train(beyond.make_vit(seed=0), "vision")
 
 # %%
 print(f"toy ViT, held-out accuracy: {vit.accuracy:.1%} (chance 25.0%)")
-lesson.vision_figure()
+lesson.vision_figure(vit.model)
 
 # %% [markdown]
 # Far above chance: in six seeds, with both of torch's kernel settings, it scored above 90 %. The bottom row shows the class token's weights over the
@@ -465,24 +517,29 @@ lesson.vision_figure()
 # - **most popular**: always the most frequent next item in the training data.
 
 # %% tags=["nbval-ignore-output"]
-trained = lesson.recommenders()  # two models, about a second each
+attentive = beyond.train(beyond.make_recommender(seed=0), "recommend")
+averaging = beyond.train(beyond.make_recommender(seed=0, uniform=True), "recommend")
 
 # %%
-r = lesson.recommendation()
-print(f"hit rate at 1: attention {r.attention:.1%}, average of history {r.average:.1%}, "
-      f"most popular {r.popular:.1%}")  # fmt: skip
-print(f"attention's mean weight on the main product that decides: {r.weight_on_deciding:.2f}")
-lesson.recommend_figure()
+hit_rates = {
+    "attention": attentive.accuracy,
+    "average of history": averaging.accuracy,
+    "most popular": beyond.popularity_hit_rate(),
+}
+on_deciding = beyond.weight_on_deciding_item(attentive.model)
+print("hit rate at 1: " + ", ".join(f"{name} {rate:.1%}" for name, rate in hit_rates.items()))
+print(f"attention's mean weight on the main product that decides: {on_deciding:.2f}")
+lesson.recommend_figure(hit_rates, attentive.model)
 
 # %%
 say(
     "Attention got {attention:.1%} of the held-out users right, the average of the history "
     "{average:.1%}, and the most popular item {popular:.1%}; on average {weight:.2f} of "
     "attention's weight sits on the deciding purchase.",
-    attention=r.attention,
-    average=r.average,
-    popular=r.popular,
-    weight=r.weight_on_deciding,
+    attention=hit_rates["attention"],
+    average=hit_rates["average of history"],
+    popular=hit_rates["most popular"],
+    weight=on_deciding,
 )
 
 # %% [markdown]

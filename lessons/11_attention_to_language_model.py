@@ -40,7 +40,7 @@ from course_utils.env import use_one_thread
 
 use_one_thread()  # small torch models run much faster on one thread
 
-from course_utils import checks, gpt, language
+from course_utils import attention, checks, gpt, language
 from course_utils.display import say, show_source
 from course_utils.exercises import lesson11 as ex
 from course_utils.lessons import lesson11 as lesson
@@ -190,14 +190,32 @@ show_source(gpt.GPT)
 # gives one logit per token of the vocabulary. (GPT also uses the GELU activation in its MLP;
 # we keep lesson 09's ReLU.) Our model has 4 heads of 8 numbers in $d_{model} = 32$.
 #
-# Before training it, we check it. In float64, the attention agrees with PyTorch's
+# Before training it, we check it, in float64. The attention must agree with PyTorch's
 # `scaled_dot_product_attention(is_causal=True)` and with lesson 07's numpy attention given
-# the causal mask; a block agrees with PyTorch's `nn.TransformerEncoderLayer(norm_first=True)`
-# given a causal mask (`gpt.to_torch_layer` copies the weights); and the key/value cache,
-# explained below, gives the same logits as a full forward pass:
+# the causal mask (2 sequences, 4 heads, 12 positions, $d_k = 8$):
 
 # %%
-for name, difference in lesson.reference_checks().items():
+g = torch.Generator().manual_seed(0)
+q, k, v = torch.randn(3, 2, 4, 12, 8, dtype=torch.float64, generator=g)
+ours = gpt.causal_attention(q, k, v).numpy()
+references = {
+    "torch's scaled_dot_product_attention": (
+        torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True).numpy()
+    ),
+    "lesson 07's numpy attention": attention.scaled_dot_product_attention(
+        q.numpy(), k.numpy(), v.numpy(), attention.causal_mask(12)
+    ).output,
+}
+for name, reference in references.items():
+    print(f"attention vs {name:>36}: {np.abs(ours - reference).max():.1e}")
+
+# %% [markdown]
+# And a block must agree with PyTorch's `nn.TransformerEncoderLayer(norm_first=True)` given a
+# causal mask (`gpt.to_torch_layer` copies the weights), and the key/value cache, explained
+# below, must give the same logits as a full forward pass:
+
+# %%
+for name, difference in lesson.block_and_cache_checks().items():
     print(f"{name:>50}: {difference:.1e}")
 gpt_model, lstm_model = (gpt.make_model(kind, len(language.VOCAB)) for kind in ("gpt", "lstm"))
 for kind, model in (("gpt", gpt_model), ("lstm", lstm_model)):
@@ -462,8 +480,8 @@ say(
 # 2020, Table 2.1) at 2 bytes a number:
 
 # %%
-ours = lesson.cache_numbers(gpt.SIZES["n_blocks"], gpt.SIZES["d_model"], gpt.SIZES["max_len"])
-big = lesson.cache_numbers(lesson.GPT3["n_layers"], lesson.GPT3["d_model"], lesson.GPT3["n_ctx"])
+ours = 2 * gpt.SIZES["n_blocks"] * gpt.SIZES["max_len"] * gpt.SIZES["d_model"]  # k and v
+big = 2 * lesson.GPT3["n_layers"] * lesson.GPT3["n_ctx"] * lesson.GPT3["d_model"]
 print(f"our GPT, 64 tokens: {ours:,} numbers")
 print(f"GPT-3 175B, 2048 tokens: {big:.2e} numbers, {2 * big / 1e9:.1f} GB at 2 bytes each")
 print(f"GPT-3 175B's weights at 2 bytes each: {2 * lesson.GPT3['n_params'] / 1e9:.0f} GB")
@@ -545,7 +563,7 @@ lesson.sampling_sweep()
 # How the temperature changes what the model writes, on 300 samples each:
 
 # %% tags=["nbval-ignore-output"]
-by_temperature = lesson.temperature_table(live.model)
+by_temperature = {t: lesson.samples(live.model, temperature=t) for t in (0.5, 1.0, 2.0)}
 for t, written_at in by_temperature.items():
     print(f"T = {t}: {written_at.grammatical:.1%} grammatical")
 
@@ -638,7 +656,8 @@ for kind, s in spreads.items():
 
 # %%
 n_parameters = gpt.parameter_count(live.model)
-n_tokens = lesson.tokens_seen(live.result)
+# the targets the loss scored: steps x sentences per step x words per sentence, rounded
+n_tokens = int(round(len(live.result.losses) * gpt.TRAINING["batch"] * mean_words, -3))
 print(f"parameters: {n_parameters:,}; target tokens seen in training: about {n_tokens:,}; "
       f"{n_tokens / n_parameters:.0f} tokens per parameter")  # fmt: skip
 print(f"GPT-3 175B has {lesson.GPT3['n_params'] / n_parameters:.1e} times as many parameters")

@@ -21,27 +21,43 @@ def reference_encoding(n: int, d_model: int) -> np.ndarray:
     return transformer.sinusoidal_encoding(n, d_model)
 
 
-def _encoding(n, d, *, base=10_000.0, exponent="2i", start=0, layout="interleaved", swap=False):
-    """The encoding with one thing changed: the shared recipe of the mistakes below."""
-    pos = np.arange(start, start + n)[:, None]
-    i = np.arange(d // 2)
-    power = {"2i": 2 * i, "i": i}[exponent] / d
-    angle = pos / base**power
-    first, second = (np.cos(angle), np.sin(angle)) if swap else (np.sin(angle), np.cos(angle))
-    if layout == "halves":
-        return np.concatenate([first, second], axis=1)
-    out = np.empty((n, d))
-    out[:, 0::2], out[:, 1::2] = first, second
+def _interleave(sines: np.ndarray, cosines: np.ndarray) -> np.ndarray:
+    """(n, d/2) and (n, d/2) -> (n, d): sines in the even columns, cosines in the odd ones."""
+    out = np.empty((sines.shape[0], 2 * sines.shape[1]))
+    out[:, 0::2], out[:, 1::2] = sines, cosines
     return out
 
 
-def _column_exponent(n, d):
-    """Each column j uses base^(j / d) (so the cosine of pair i gets 2i + 1, not 2i)."""
-    pos = np.arange(n)[:, None]
-    angle = pos / 10_000.0 ** (np.arange(d) / d)
-    out = np.sin(angle)
-    out[:, 1::2] = np.cos(angle[:, 1::2])
-    return out
+# The mistakes: each the encoding with one thing done wrong.
+
+
+def sin_cos_swapped(n, d):
+    pe = reference_encoding(n, d)
+    return _interleave(pe[:, 1::2], pe[:, 0::2])
+
+
+def sines_then_cosines(n, d):
+    pe = reference_encoding(n, d)
+    return np.concatenate([pe[:, 0::2], pe[:, 1::2]], axis=1)
+
+
+def exponent_i_over_d(n, d):
+    angle = np.arange(n)[:, None] / 10_000.0 ** (np.arange(d // 2) / d)
+    return _interleave(np.sin(angle), np.cos(angle))
+
+
+def exponent_per_column(n, d):
+    """Each column j uses base^(j / d), so the cosine of pair i gets 2i + 1, not 2i."""
+    angle = np.arange(n)[:, None] / 10_000.0 ** (np.arange(d) / d)
+    return _interleave(np.sin(angle[:, 0::2]), np.cos(angle[:, 1::2]))
+
+
+def base_1000(n, d):
+    return transformer.sinusoidal_encoding(n, d, base=1000.0)
+
+
+def positions_from_1(n, d):
+    return reference_encoding(n + 1, d)[1:]
 
 
 # n != d_model, so a transposed array has the wrong shape; n < d_model and n > d_model; and
@@ -50,32 +66,32 @@ ENCODING_CASES = [(6, 8), (3, 4), (10, 6)]
 
 ENCODING_MISTAKES = [
     Mistake(
-        lambda n, d: _encoding(n, d, swap=True),
+        sin_cos_swapped,
         "sin and cos are swapped: the EVEN columns 2i hold sin(pos / 10000^(2i/d)), the ODD "
         "columns 2i + 1 hold cos of the same angle.",
     ),
     Mistake(
-        lambda n, d: _encoding(n, d, layout="halves"),
+        sines_then_cosines,
         "The sines and cosines are in two halves ([sin | cos]); the paper interleaves them: "
         "column 2i is a sine, column 2i + 1 the cosine of the same angle (pe[:, 0::2] and "
         "pe[:, 1::2]).",
     ),
     Mistake(
-        lambda n, d: _encoding(n, d, exponent="i"),
+        exponent_i_over_d,
         "The exponent is i/d; it is 2i/d (i counts the PAIRS of columns, 0..d/2 - 1), so the "
         "wavelengths run from 2 pi up to 10000 x 2 pi.",
     ),
     Mistake(
-        _column_exponent,
+        exponent_per_column,
         "The cosine columns use their own column index in the exponent (2i + 1); a sine and "
         "its cosine share ONE angle, pos / 10000^(2i/d).",
     ),
     Mistake(
-        lambda n, d: _encoding(n, d, base=1000.0),
+        base_1000,
         "The base is 10000 (Vaswani et al. 2017, section 3.5), not 1000.",
     ),
     Mistake(
-        lambda n, d: _encoding(n, d, start=1),
+        positions_from_1,
         "Positions start at 0 (row 0 is sin(0) = 0, cos(0) = 1 in every pair), not at 1.",
     ),
 ]
@@ -122,27 +138,52 @@ def _case(seed: int, n: int, d: int):
 
 BLOCK_CASES = [_case(0, 4, 6), _case(1, 3, 5)]
 
+
+# The mistakes: each (post, pre) with one thing done wrong.
+
+
+def post_and_pre_swapped(x, f):
+    post, pre = reference_block(x, f)
+    return pre, post
+
+
+def no_residual(x, f):
+    return layer_norm(f(x)), f(layer_norm(x))
+
+
+def post_without_layer_norm(x, f):
+    return x + f(x), x + f(layer_norm(x))
+
+
+def post_normalises_the_sublayer_only(x, f):
+    return x + layer_norm(f(x)), x + f(layer_norm(x))
+
+
+def pre_adds_the_normalised_input(x, f):
+    return layer_norm(x + f(x)), layer_norm(x) + f(layer_norm(x))
+
+
 BLOCK_MISTAKES = [
     Mistake(
-        lambda x, f: reference_block(x, f)[::-1],
+        post_and_pre_swapped,
         "The two are swapped: Post-LN (2017) normalises AFTER the residual sum, LN(x + f(x)); "
         "Pre-LN normalises the sublayer's INPUT only, x + f(LN(x)).",
     ),
     Mistake(
-        lambda x, f: (layer_norm(f(x)), f(layer_norm(x))),
+        no_residual,
         "The residual connection is missing: add the block's input x to the sublayer's output "
         "(x + f(...)), the identity path that carries the gradient through depth.",
     ),
     Mistake(
-        lambda x, f: (x + f(x), x + f(layer_norm(x))),
+        post_without_layer_norm,
         "Post-LN has no LayerNorm: it is LN(x + f(x)), normalised after the sum.",
     ),
     Mistake(
-        lambda x, f: (x + layer_norm(f(x)), x + f(layer_norm(x))),
+        post_normalises_the_sublayer_only,
         "In Post-LN the LayerNorm acts on the SUM x + f(x), not on f(x) alone.",
     ),
     Mistake(
-        lambda x, f: (layer_norm(x + f(x)), layer_norm(x) + f(layer_norm(x))),
+        pre_adds_the_normalised_input,
         "In Pre-LN the residual carries the ORIGINAL x: x + f(LN(x)). Adding LN(x) instead "
         "normalises the identity path too.",
     ),

@@ -1,18 +1,17 @@
-"""Checkers for lesson 10: a causal sliding-window mask, linear attention in its O(n) order,
+"""Lesson 10's exercises: a causal sliding-window mask, linear attention in its O(n) order,
 and cutting an image into patch tokens.
 
-Row-vector convention of ``course_utils.attention``: tokens are the ROWS; masks are boolean,
-True = "query i may attend to key j".
+Each checker picks inputs on which the typical mistakes give different answers (asserted in
+tests/unit/test_lesson10.py), and names the mistake it recognises.
 """
 
 from __future__ import annotations
 
 import functools
-import tracemalloc
 
 import numpy as np
 
-from course_utils import attention
+from course_utils import attention, complexity
 from course_utils import attention_beyond_text as beyond
 from course_utils import efficient_attention as efficient
 from course_utils.checks import CheckResult, Mistake, Status, check_function, finish, is_stub
@@ -25,24 +24,40 @@ def reference_linear_attention(Q, K, V):
     return efficient.linear_attention(Q, K, V, "elu+1", causal=False, order="kv_first")
 
 
-def _linear(Q, K, V, phi_q=efficient.elu_plus_one, phi_k=efficient.elu_plus_one, norm=True,
-            transpose_k=True):  # fmt: skip
-    """Linear attention with one piece done wrong (for the mistakes)."""
-    fq, fk = phi_q(Q), phi_k(K)
-    S = (fk.T if transpose_k else fk) @ V
-    out = fq @ S
-    return out / (fq @ fk.sum(0))[:, None] if norm else out
+def _normalised(fq, fk, V):
+    """(fq (fk^T V)) / (fq . sum_j fk_j), row by row, for given features fq, fk."""
+    return (fq @ (fk.T @ V)) / (fq @ fk.sum(axis=0))[:, None]
 
 
-def _relu(x):
-    return np.maximum(x, 0.0)
+# The mistakes: each linear attention with one piece done wrong.
 
 
-def _identity(x):
-    return x
+def no_normaliser(Q, K, V):
+    return efficient.elu_plus_one(Q) @ (efficient.elu_plus_one(K).T @ V)
 
 
-def _softmax_attention(Q, K, V):
+def relu_features(Q, K, V):
+    return _normalised(np.maximum(Q, 0.0), np.maximum(K, 0.0), V)
+
+
+def no_feature_map(Q, K, V):
+    return _normalised(Q, K, V)
+
+
+def phi_on_keys_only(Q, K, V):
+    return _normalised(Q, efficient.elu_plus_one(K), V)
+
+
+def phi_on_queries_only(Q, K, V):
+    return _normalised(efficient.elu_plus_one(Q), K, V)
+
+
+def keys_not_transposed(Q, K, V):
+    fq, fk = efficient.elu_plus_one(Q), efficient.elu_plus_one(K)
+    return (fq @ (fk @ V)) / (fq @ fk.sum(axis=0))[:, None]
+
+
+def softmax_attention(Q, K, V):
     return attention.scaled_dot_product_attention(Q, K, V).output
 
 
@@ -59,35 +74,35 @@ LINEAR_CASES = [_case_linear(4, 4, 3, seed=0), _case_linear(6, 3, 2, seed=1)]
 
 LINEAR_MISTAKES = [
     Mistake(
-        lambda Q, K, V: _linear(Q, K, V, norm=False),
+        no_normaliser,
         "The normaliser is missing: divide row i by phi(q_i) . z with z = phi(K).sum(axis=0), "
         "so that the weights phi(q_i) . phi(k_j) of each row sum to 1.",
     ),
     Mistake(
-        lambda Q, K, V: _linear(Q, K, V, _relu, _relu),
+        relu_features,
         "You use relu as the feature map; this lesson's phi is elu(x) + 1 = x + 1 for x > 0 "
         "and exp(x) otherwise (efficient.elu_plus_one): always positive.",
     ),
     Mistake(
-        lambda Q, K, V: _linear(Q, K, V, _identity, _identity),
+        no_feature_map,
         "No feature map: phi(x) = x can be negative, so the 'weights' phi(q) . phi(k) can be "
         "negative and the normaliser can be 0. Apply phi = efficient.elu_plus_one to Q and K.",
     ),
     Mistake(
-        lambda Q, K, V: _linear(Q, K, V, phi_q=_identity),
+        phi_on_keys_only,
         "phi is applied to K but not to Q: both go through the feature map.",
     ),
     Mistake(
-        lambda Q, K, V: _linear(Q, K, V, phi_k=_identity),
+        phi_on_queries_only,
         "phi is applied to Q but not to K: both go through the feature map.",
     ),
     Mistake(
-        lambda Q, K, V: _linear(Q, K, V, transpose_k=False),
+        keys_not_transposed,
         "phi(K) is not transposed: the summary is phi(K).T @ V, of shape (d_k, d_v), a sum over "
         "the n tokens. phi(K) @ V only runs here because n happens to equal d_k.",
     ),
     Mistake(
-        _softmax_attention,
+        softmax_attention,
         "This is softmax attention, softmax(Q K^T / sqrt(d_k)) V: the exercise replaces the "
         "softmax by the kernel phi(q) . phi(k), without the n x n matrix.",
     ),
@@ -100,24 +115,6 @@ LINEAR_MISTAKES = [
 MEMORY_N = 1024
 MEMORY_CASE = _case_linear(MEMORY_N, 3, 2, seed=2)
 MEMORY_LIMIT = MEMORY_N * MEMORY_N // 2
-
-
-def peak_bytes(fn, args) -> int:
-    """The peak memory (bytes) allocated while fn runs on copies of args, as tracemalloc sees
-    it (numpy reports its arrays to tracemalloc)."""
-    args = [a.copy() for a in args]
-    tracing = tracemalloc.is_tracing()
-    if not tracing:
-        tracemalloc.start()
-    before, _ = tracemalloc.get_traced_memory()
-    tracemalloc.reset_peak()
-    try:
-        fn(*args)
-    finally:
-        _, peak = tracemalloc.get_traced_memory()
-        if not tracing:
-            tracemalloc.stop()
-    return peak - before
 
 
 def check_linear_attention(fn) -> CheckResult:
@@ -135,7 +132,7 @@ def check_linear_attention(fn) -> CheckResult:
     )
     if not result.passed:
         return result
-    n, peak = MEMORY_N, peak_bytes(fn, MEMORY_CASE)
+    n, peak = MEMORY_N, complexity.peak_bytes(fn, *(a.copy() for a in MEMORY_CASE))
     if peak > MEMORY_LIMIT:
         return finish(
             CheckResult(
@@ -171,34 +168,61 @@ def _offsets(n):
     return np.arange(n)[:, None] - np.arange(n)[None, :]  # i - j
 
 
+# The mistakes: each the mask with one thing done wrong.
+
+
+def one_key_too_many(n, w):
+    return (_offsets(n) >= 0) & (_offsets(n) <= w)
+
+
+def one_key_too_few(n, w):
+    return (_offsets(n) >= 0) & (_offsets(n) < w - 1)
+
+
+def not_causal(n, w):
+    return np.abs(_offsets(n)) < w
+
+
+def no_diagonal(n, w):
+    return (_offsets(n) > 0) & (_offsets(n) <= w)
+
+
+def transposed(n, w):
+    return (_offsets(n) <= 0) & (_offsets(n) > -w)
+
+
+def window_ignored(n, w):
+    return _offsets(n) >= 0
+
+
 WINDOW_MISTAKES = [
     Mistake(
-        lambda n, w: (_offsets(n) >= 0) & (_offsets(n) <= w),
+        one_key_too_many,
         "Off by one: each query sees window + 1 keys. With window w, query i sees itself and "
         "the w - 1 keys before it: 0 <= i - j < w.",
     ),
     Mistake(
-        lambda n, w: (_offsets(n) >= 0) & (_offsets(n) < w - 1),
+        one_key_too_few,
         "Off by one: each query sees window - 1 keys. With window w, query i sees itself and "
         "the w - 1 keys before it: 0 <= i - j < w.",
     ),
     Mistake(
-        lambda n, w: np.abs(_offsets(n)) < w,
+        not_causal,
         "Not causal: your band also reaches w - 1 keys into the future (j > i). Keep only "
         "0 <= i - j < w.",
     ),
     Mistake(
-        lambda n, w: (_offsets(n) > 0) & (_offsets(n) <= w),
+        no_diagonal,
         "The diagonal is missing: a query must be allowed to attend to itself (i - j = 0), or "
         "the first row has no key at all.",
     ),
     Mistake(
-        lambda n, w: (_offsets(n) <= 0) & (_offsets(n) > -w),
+        transposed,
         "Transposed: your band looks at j >= i (the future). Rows are queries i, columns keys "
         "j; allow 0 <= i - j < w.",
     ),
     Mistake(
-        lambda n, w: _offsets(n) >= 0,
+        window_ignored,
         "The window is ignored: this is the full causal mask. Also require i - j < window.",
     ),
 ]
@@ -314,34 +338,58 @@ def reference_patchify(image, p):
 
 
 def _blocks(image, p):
+    """(H, W) -> (H/p, p, W/p, p): (patch row, pixel row, patch column, pixel column)."""
     H, W = image.shape
     return image.reshape(H // p, p, W // p, p)
 
 
+# The mistakes: each the patches with one thing done wrong.
+
+
+def reshaped_without_transpose(image, p):
+    return image.reshape(-1, p * p)
+
+
+def patches_column_by_column(image, p):
+    return _blocks(image, p).transpose(2, 0, 1, 3).reshape(-1, p * p)
+
+
+def each_patch_transposed(image, p):
+    return _blocks(image, p).transpose(0, 2, 3, 1).reshape(-1, p * p)
+
+
+def image_transposed(image, p):
+    return _blocks(image.T, p).transpose(0, 2, 1, 3).reshape(-1, p * p)
+
+
+def patch_size_fixed_at_4(image, p):
+    return reference_patchify(image, 4)
+
+
 PATCH_MISTAKES = [
     Mistake(
-        lambda img, p: img.reshape(-1, p * p),
+        reshaped_without_transpose,
         "Reshaping without a transpose (image.reshape(-1, p * p), or via (H/p, p, W/p, p) "
         "straight to (-1, p * p): the same thing) cuts runs of p * p consecutive pixels along "
         "each row, not p x p squares. Reshape to (H/p, p, W/p, p), then bring the two "
         "patch-grid axes together with .transpose(0, 2, 1, 3) before flattening.",
     ),
     Mistake(
-        lambda img, p: _blocks(img, p).transpose(2, 0, 1, 3).reshape(-1, p * p),
+        patches_column_by_column,
         "Your patches come column by column. List them row by row: the patch-row axis first, "
         "then the patch-column axis: .transpose(0, 2, 1, 3).",
     ),
     Mistake(
-        lambda img, p: _blocks(img, p).transpose(0, 2, 3, 1).reshape(-1, p * p),
+        each_patch_transposed,
         "Each patch is flattened column by column (transposed). Flatten it row by row: "
         "(pixel row, pixel column), i.e. .transpose(0, 2, 1, 3).",
     ),
     Mistake(
-        lambda img, p: _blocks(img.T, p).transpose(0, 2, 1, 3).reshape(-1, p * p),
+        image_transposed,
         "You transposed the image itself: the rows of the image must stay its rows.",
     ),
     Mistake(
-        lambda img, p: reference_patchify(img, 4),
+        patch_size_fixed_at_4,
         "Your patches are 4 x 4 whatever p is: use the argument p (the checker also cuts "
         "patches of 2 x 2 and 3 x 3), not the lesson's 4.",
     ),

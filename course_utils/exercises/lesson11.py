@@ -15,15 +15,14 @@ from course_utils.checks import CheckResult, Mistake, check_function
 # --- exercise 1: the next-token loss -----------------------------------------------------------
 
 
-def _log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
-    """log softmax, stable: z - max - log(sum exp(z - max))."""
-    z = z - z.max(axis=axis, keepdims=True)
-    return z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
-
-
 def _picked(log_p: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """log_p[b, t, targets[b, t]] for every b, t."""
     return np.take_along_axis(log_p, targets[..., None], axis=-1)[..., 0]
+
+
+def _cross_entropy(logits, targets) -> float:
+    """-mean of log softmax(logits) at targets: no shift, the caller aligns the two."""
+    return float(-_picked(attention.log_softmax(np.asarray(logits, float)), targets).mean())
 
 
 def reference_loss(logits: np.ndarray, tokens: np.ndarray) -> float:
@@ -32,62 +31,83 @@ def reference_loss(logits: np.ndarray, tokens: np.ndarray) -> float:
     logits: (B, T, V), the model's output on tokens (B, T) int. The prediction at position t is
     scored against the token at t + 1 (the same as ``gpt.lm_loss`` without padding).
     """
-    log_p = _log_softmax(np.asarray(logits, dtype=np.float64)[:, :-1])
-    return float(-_picked(log_p, np.asarray(tokens)[:, 1:]).mean())
+    return _cross_entropy(np.asarray(logits)[:, :-1], np.asarray(tokens)[:, 1:])
 
 
-def _loss(logits, targets, axis=-1, reduce=np.mean, log=True):
-    """The loss with one thing changed: the shared recipe of the mistakes below."""
-    z = np.asarray(logits, dtype=np.float64)
-    if axis != -1:  # normalised over the positions: move them last and back
-        log_p = np.moveaxis(_log_softmax(np.moveaxis(z, axis, -1)), -1, axis)
-    else:
-        log_p = _log_softmax(z)
-    picked = _picked(log_p if log else np.exp(log_p), targets)
-    return float(-reduce(picked))
+# The mistakes: each the loss with one thing done wrong.
 
 
-def _batch_shift(logits, tokens):
-    """Shifted along axis 0: sequence b's predictions scored against sequence b + 1."""
-    return float(-_picked(_log_softmax(np.asarray(logits, float)[:-1]), tokens[1:]).mean())
+def not_shifted(logits, tokens):
+    return _cross_entropy(logits, tokens)
+
+
+def shifted_backwards(logits, tokens):
+    return _cross_entropy(logits[:, 1:], tokens[:, :-1])
+
+
+def shifted_along_the_batch(logits, tokens):
+    return _cross_entropy(logits[:-1], tokens[1:])
+
+
+def rolled(logits, tokens):
+    return _cross_entropy(logits, np.roll(tokens, -1, axis=1))
+
+
+def softmax_over_positions(logits, tokens):
+    log_p = attention.log_softmax(np.asarray(logits, float)[:, :-1], axis=1)
+    return float(-_picked(log_p, tokens[:, 1:]).mean())
+
+
+def summed(logits, tokens):
+    log_p = attention.log_softmax(np.asarray(logits, float)[:, :-1])
+    return float(-_picked(log_p, tokens[:, 1:]).sum())
+
+
+def probability_not_log(logits, tokens):
+    p = attention.softmax(np.asarray(logits, float)[:, :-1])
+    return float(-_picked(p, tokens[:, 1:]).mean())
+
+
+def wrong_sign(logits, tokens):
+    return -reference_loss(logits, tokens)
 
 
 LOSS_MISTAKES = [
     Mistake(
-        lambda logits, tokens: _loss(logits, tokens),
+        not_shifted,
         "Not shifted: the logits at position t predict the NEXT token, so score logits[:, t] "
         "against tokens[:, t + 1]: logits[:, :-1] with tokens[:, 1:].",
     ),
     Mistake(
-        lambda logits, tokens: _loss(logits[:, 1:], tokens[:, :-1]),
+        shifted_backwards,
         "Shifted the wrong way: logits[:, 1:] against tokens[:, :-1] asks each position for the "
         "token BEFORE it, which it has already read. Use logits[:, :-1] with tokens[:, 1:].",
     ),
     Mistake(
-        _batch_shift,
+        shifted_along_the_batch,
         "Shifted along the wrong axis: axis 0 holds the B sequences, axis 1 the positions. "
         "Shift the positions: logits[:, :-1] with tokens[:, 1:].",
     ),
     Mistake(
-        lambda logits, tokens: _loss(logits, np.roll(tokens, -1, axis=1)),
+        rolled,
         "np.roll wraps around: the last position is scored against the FIRST token. The last "
         "position has no next token; drop it (logits[:, :-1]) instead of rolling.",
     ),
     Mistake(
-        lambda logits, tokens: _loss(logits[:, :-1], tokens[:, 1:], axis=1),
+        softmax_over_positions,
         "The softmax runs over the wrong axis: normalise over the vocabulary (the last axis, "
         "V words), not over the positions.",
     ),
     Mistake(
-        lambda logits, tokens: _loss(logits[:, :-1], tokens[:, 1:], reduce=np.sum),
+        summed,
         "That is the sum over the B (T - 1) predictions; the loss is their mean.",
     ),
     Mistake(
-        lambda logits, tokens: _loss(logits[:, :-1], tokens[:, 1:], log=False),
+        probability_not_log,
         "Cross-entropy takes the LOG of the right word's probability: -mean(log p), not -mean(p).",
     ),
     Mistake(
-        lambda logits, tokens: -_loss(logits[:, :-1], tokens[:, 1:]),
+        wrong_sign,
         "The sign: the loss is MINUS the mean log-probability, a positive number (log p <= 0).",
     ),
 ]
@@ -133,18 +153,52 @@ def reference_step(q, k, v, K, V):
     sqrt(d_k)) V_new, and the grown cache K_new (t + 1, d_k), V_new (t + 1, d_v). No mask: the
     new token is the last position, and every cached key is in its past.
     """
-    K_new, V_new = np.vstack([K, k]), np.vstack([V, v])
-    out, _ = attention.scaled_dot_product_attention(q[None], K_new, V_new)
-    return out[0], K_new, V_new
+    K_new, V_new = _grown(K, k, V, v)
+    return _attend(q, K_new, V_new), K_new, V_new
 
 
-def _attend(q, K, V, scale=True, mask=None):
-    out, _ = attention.scaled_dot_product_attention(q[None], K, V, mask=mask, scale=scale)
-    return out[0]
+def _attend(q, K, V, mask=None, scale=True):
+    """softmax(K q / sqrt(d_k)) V for one query q (d_k,): (d_v,)."""
+    return attention.scaled_dot_product_attention(q[None], K, V, mask, scale).output[0]
 
 
-def _keys_axis_softmax(q, k, v, K, V):
-    K_new, V_new = np.vstack([K, k]), np.vstack([V, v])
+def _grown(K, k, V, v):
+    return np.vstack([K, k]), np.vstack([V, v])
+
+
+# The mistakes: each one step with one thing done wrong.
+
+
+def attends_to_the_old_cache(q, k, v, K, V):
+    return (_attend(q, K, V), *_grown(K, k, V, v))
+
+
+def cache_not_appended(q, k, v, K, V):
+    return _attend(q, K, V), K, V
+
+
+def appended_twice(q, k, v, K, V):
+    return reference_step(q, k, v, *_grown(K, k, V, v))
+
+
+def masked_as_position_0(q, k, v, K, V):
+    K_new, V_new = _grown(K, k, V, v)
+    row_0 = attention.causal_mask(len(K_new))[:1]
+    return _attend(q, K_new, V_new, mask=row_0), K_new, V_new
+
+
+def unscaled(q, k, v, K, V):
+    K_new, V_new = _grown(K, k, V, v)
+    return _attend(q, K_new, V_new, scale=False), K_new, V_new
+
+
+def prepended(q, k, v, K, V):
+    K_new, V_new = _grown(K, k, V, v)
+    return _attend(q, K_new, V_new), np.vstack([k, K]), np.vstack([v, V])
+
+
+def softmax_over_the_query(q, k, v, K, V):
+    K_new, V_new = _grown(K, k, V, v)
     scores = (K_new @ q / np.sqrt(len(q)))[:, None]  # (t + 1, 1): one column
     weights = attention.softmax(scores, axis=-1)  # over a single entry: all ones
     return (weights.T @ V_new)[0], K_new, V_new
@@ -152,51 +206,37 @@ def _keys_axis_softmax(q, k, v, K, V):
 
 STEP_MISTAKES = [
     Mistake(
-        lambda q, k, v, K, V: (_attend(q, K, V), np.vstack([K, k]), np.vstack([V, v])),
+        attends_to_the_old_cache,
         "The new token attends only to the OLD cache: append its key and value first, then "
         "attend over all t + 1 positions (a token may attend to itself, as in the causal mask).",
     ),
     Mistake(
-        lambda q, k, v, K, V: (_attend(q, K, V), K, V),
+        cache_not_appended,
         "The cache was not appended: return K and V with the new key and value added as the "
         "last row (np.vstack([K, k])), or the next step will not see this token.",
     ),
     Mistake(
-        lambda q, k, v, K, V: reference_step(q, k, v, *reference_step(q, k, v, K, V)[1:]),
+        appended_twice,
         "The new key and value are appended twice (the cache has t + 2 rows): append once.",
     ),
     Mistake(
-        lambda q, k, v, K, V: (
-            _attend(
-                q, np.vstack([K, k]), np.vstack([V, v]), mask=attention.causal_mask(len(K) + 1)[:1]
-            ),  # fmt: skip
-            np.vstack([K, k]),
-            np.vstack([V, v]),
-        ),
+        masked_as_position_0,
         "A causal mask is applied as if the new token were position 0 (row 0 of the square "
         "mask): it sees only the first key. The new token is the LAST position: every cached "
         "key is in its past, so no mask is needed at all.",
     ),
     Mistake(
-        lambda q, k, v, K, V: (
-            _attend(q, np.vstack([K, k]), np.vstack([V, v]), scale=False),
-            np.vstack([K, k]),
-            np.vstack([V, v]),
-        ),
+        unscaled,
         "The scores are not divided by sqrt(d_k) (lesson 07): softmax(K q / sqrt(d_k)).",
     ),
     Mistake(
-        lambda q, k, v, K, V: (
-            _attend(q, np.vstack([K, k]), np.vstack([V, v])),
-            np.vstack([k, K]),
-            np.vstack([v, V]),
-        ),
+        prepended,
         "The new key and value went to the FRONT of the cache. The output is the same (attention "
         "ignores the order of its keys), but the cache keeps positions in order: the newest row "
         "goes last.",
     ),
     Mistake(
-        _keys_axis_softmax,
+        softmax_over_the_query,
         "The softmax runs over the wrong axis: each weight must be normalised over the t + 1 "
         "KEYS (they sum to 1), not over the single query.",
     ),
@@ -245,54 +285,71 @@ def reference_sampling(logits, temperature, top_k):
     return gpt.next_token_distribution(logits, temperature, top_k)
 
 
-def _softmax(z):
-    e = np.exp(z - np.max(z))
-    return e / e.sum()
+def _top_k(z, k):
+    """z with every entry below the k-th largest set to -inf (k = None: z unchanged)."""
+    return z if k is None else np.where(z >= np.sort(z)[-k], z, -np.inf)
 
 
-def _top_k_mask(z, k, keep="largest", fill=-np.inf, strict=False):
-    """z with all but the top k (or bottom k) entries replaced by ``fill``."""
-    if k is None:
-        return z
-    if keep == "smallest":
-        kth = np.sort(z)[k - 1]
-        return np.where(z <= kth, z, fill)
-    kth = np.sort(z)[-k]
-    return np.where(z > kth if strict else z >= kth, z, fill)
+# The mistakes: each the distribution with one thing done wrong.
 
 
-def _zero_after_softmax(logits, temperature, top_k):
-    p = _softmax(np.asarray(logits, float) / temperature)
-    return np.where(_top_k_mask(np.asarray(logits, float), top_k) > -np.inf, p, 0.0)
+def temperature_multiplies(logits, temperature, top_k):
+    return attention.softmax(_top_k(np.asarray(logits, float) * temperature, top_k))
+
+
+def temperature_after_softmax(logits, temperature, top_k):
+    return attention.softmax(_top_k(np.asarray(logits, float), top_k)) / temperature
+
+
+def keeps_the_smallest(logits, temperature, top_k):
+    z = np.asarray(logits, float) / temperature
+    kept = z if top_k is None else np.where(z <= np.sort(z)[top_k - 1], z, -np.inf)
+    return attention.softmax(kept)
+
+
+def zeroed_after_softmax(logits, temperature, top_k):
+    z = np.asarray(logits, float)
+    return np.where(_top_k(z, top_k) > -np.inf, attention.softmax(z / temperature), 0.0)
+
+
+def drops_the_kth(logits, temperature, top_k):
+    z = np.asarray(logits, float) / temperature
+    kept = z if top_k is None else np.where(z > np.sort(z)[-top_k], z, -np.inf)
+    return attention.softmax(kept)
+
+
+def zero_logits_outside(logits, temperature, top_k):
+    z = np.asarray(logits, float) / temperature
+    return attention.softmax(np.where(_top_k(z, top_k) > -np.inf, z, 0.0))
 
 
 SAMPLING_MISTAKES = [
     Mistake(
-        lambda z, t, k: _softmax(_top_k_mask(np.asarray(z, float) * t, k)),
+        temperature_multiplies,
         "The logits are MULTIPLIED by the temperature: divide them (logits / T), so that T < 1 "
         "sharpens the distribution and T > 1 flattens it.",
     ),
     Mistake(
-        lambda z, t, k: _softmax(_top_k_mask(np.asarray(z, float), k)) / t,
+        temperature_after_softmax,
         "The temperature is applied after the softmax: p / T no longer sums to 1. The "
         "temperature divides the LOGITS, before the softmax.",
     ),
     Mistake(
-        lambda z, t, k: _softmax(_top_k_mask(np.asarray(z, float) / t, k, keep="smallest")),
+        keeps_the_smallest,
         "This keeps the k SMALLEST logits: top-k keeps the k largest (the k likeliest words).",
     ),
     Mistake(
-        _zero_after_softmax,
+        zeroed_after_softmax,
         "The words outside the top k are zeroed after the softmax, so the rest no longer sums to "
         "1: set their logits to -inf BEFORE the softmax (or renormalise).",
     ),
     Mistake(
-        lambda z, t, k: _softmax(_top_k_mask(np.asarray(z, float) / t, k, strict=True)),
+        drops_the_kth,
         "Only k - 1 words are kept: the k-th largest logit itself must stay (>= the k-th "
         "largest, not >).",
     ),
     Mistake(
-        lambda z, t, k: _softmax(_top_k_mask(np.asarray(z, float) / t, k, fill=0.0)),
+        zero_logits_outside,
         "The words outside the top k get a logit of 0, which still has weight exp(0) = 1: give "
         "them -inf, so that their probability is exactly 0.",
     ),

@@ -1,11 +1,9 @@
-"""Lesson 09's experiments and figures: Table 1 measured (sequential operations, path
-gradients, FLOPs and wall time), the course's whole argument
-(``course_utils.gradient_vs_distance``) with a slider, the tiny Transformer on lesson 06's
-agreement task, the ablations (positional encoding; residuals and LayerNorm through depth),
-and the 2017 learning-rate schedule.
+"""Lesson 09's own code: the figures of Table 1 measured, the FLOPs slider, the slider over the
+course's whole argument (``course_utils.gradient_vs_distance``), the tiny Transformer's runs on
+lesson 06's agreement task and on the order task, and the 2017 learning-rate schedule.
 
-Every compute function is pure and seeded (the wall times excepted: they are measured); the
-numbers the lesson prints come from here and are asserted in tests/unit/test_lesson09.py.
+The measurements are in ``course_utils.complexity``, the model and its ablations in
+``course_utils.transformer``; tests/unit/test_lesson09.py asserts the numbers the lesson prints.
 """
 
 from __future__ import annotations
@@ -35,14 +33,7 @@ GREY = plots.COLOURS["bound"]
 # --- Table 1: sequential operations ------------------------------------------------------------
 
 SEQ_LENGTHS = (4, 16, 64, 256)
-
-
-def sequential_table(lengths=SEQ_LENGTHS) -> dict[str, list[int]]:
-    """{"recurrent": [...], "self-attention": [...]}: ``complexity.sequential_operations``."""
-    return {
-        layer: [complexity.sequential_operations(layer, n) for n in lengths]
-        for layer in ("recurrent", "self-attention")
-    }
+"""The lengths n at which the lesson counts sequential operations."""
 
 
 def table_1(seq: dict[str, list[int]], path: complexity.PathGradients) -> list[tuple[str, ...]]:
@@ -69,12 +60,12 @@ def format_table(rows) -> str:
     return "\n".join([lines[0], "-" * len(lines[0]), *lines[1:]])
 
 
-def sequential_figure(seq: dict[str, list[int]]) -> Figure:
+def sequential_figure(lengths, seq: dict[str, list[int]]) -> Figure:
     """Longest chain of dependent operations against n, both layers (log-log)."""
     fig, axes = plots.figure(width=6.0, height=3.0)
     ax = axes[0, 0]
-    ax.plot(SEQ_LENGTHS, seq["recurrent"], "o-", color=RED, lw=2, label="recurrent layer")
-    ax.plot(SEQ_LENGTHS, seq["self-attention"], "o-", color=GREEN, lw=2, label="self-attention")
+    ax.plot(lengths, seq["recurrent"], "o-", color=RED, lw=2, label="recurrent layer")
+    ax.plot(lengths, seq["self-attention"], "o-", color=GREEN, lw=2, label="self-attention")
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
     ax.set_xlabel("sequence length n (tokens)")
@@ -85,12 +76,6 @@ def sequential_figure(seq: dict[str, list[int]]) -> Figure:
 
 
 # --- Table 1: path length ----------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=1)
-def path() -> complexity.PathGradients:
-    """``complexity.path_gradients`` with its defaults (d = 64, radius 0.9, margin 8)."""
-    return complexity.path_gradients()
 
 
 def path_figure(p: complexity.PathGradients) -> Figure:
@@ -171,27 +156,11 @@ def cost_sweep() -> Figure:
 
 # --- Table 1: wall time ------------------------------------------------------------------------
 
-TIMING = {
-    "lengths": (16, 64, 256, 1024, 4096),
-    "kinds": ("nn.RNN", "RNNCell loop", "attention"),
-    "threads": (1, 2),
-    "d": 64,
-    "batch": 1,
-    "repeats": 3,
-}
 
-
-def timings() -> complexity.WallTimes:
-    """The lesson's measurement (about 3 s): three layers, one and two threads."""
-    c = TIMING
-    return complexity.wall_times(
-        c["lengths"], c["kinds"], c["threads"], c["d"], c["batch"], c["repeats"]
-    )
-
-
-def crossing(n: float) -> str:
-    """Where attention became slower than the RNN, as a phrase (``complexity.crossover``)."""
-    first, last = TIMING["lengths"][0], TIMING["lengths"][-1]
+def crossing(n: float, lengths) -> str:
+    """Where attention became slower than the RNN, as a phrase: n from ``complexity.crossover``
+    over ``lengths``."""
+    first, last = lengths[0], lengths[-1]
     if np.isnan(n):
         return f"stayed faster than nn.RNN up to n = {last}"
     if n <= first:
@@ -223,27 +192,22 @@ def timing_figure(w: complexity.WallTimes) -> Figure:
 # --- the whole argument (slider) ---------------------------------------------------------------
 
 
-def whole(radius: float = 0.9, forget_bias: float = 1.0) -> gradient_vs_distance.Curves:
-    """Compute function of the story slider: ``gradient_vs_distance.whole_argument``."""
-    return gradient_vs_distance.whole_argument(float(radius), float(forget_bias))
-
-
-def draw_whole(axes, curves: gradient_vs_distance.Curves) -> None:
+def draw_whole_argument(axes, curves: gradient_vs_distance.Curves) -> None:
     """``gradient_vs_distance.draw`` in its light form (fixed legend, few ticks): fast."""
     gradient_vs_distance.draw(axes[0], curves, short=True)
     # y=1.0 pins the title: matplotlib then skips measuring every tick label to place it
     axes[0].set_title("Gradient vs distance", fontsize=10, y=1.0)
 
 
-def readout_whole(curves: gradient_vs_distance.Curves) -> str:
-    def short(value: float) -> str:
+def readout_whole_argument(curves: gradient_vs_distance.Curves) -> str:
+    def shown(value: float) -> str:
         return f"{value:.1e}" if value > 0 else "underflow"
 
-    last = {name: norms[-1] for name, norms in curves.norms.items()}
+    last = {name: shown(norms[-1]) for name, norms in curves.norms.items()}
     return (
-        f"at distance {curves.distances[-1]}: mlp {short(last['mlp'])}, rnn {short(last['rnn'])}"
-        f", lstm {short(last['lstm'])} (cell path alone {short(last['lstm cell path'])}), "
-        f"attention {short(last['attention'])}"
+        f"at distance {curves.distances[-1]}: mlp {last['mlp']}, rnn {last['rnn']}, "
+        f"lstm {last['lstm']} (cell path alone {last['lstm cell path']}), "
+        f"attention {last['attention']}"
     )
 
 
@@ -251,25 +215,27 @@ BIASES = (-2.0, 6.0, 0.5)
 """The forget-bias slider's range and step (17 settings)."""
 
 
-def whole_slider() -> widgets.InteractiveFigure:
-    """The story with the RNN's radius and the LSTM's forget bias. The LSTM's full BPTT takes
-    about 20 ms, so its curves are computed once for every setting of the slider, here."""
+def whole_argument_slider() -> widgets.InteractiveFigure:
+    """``gradient_vs_distance.whole_argument`` with the RNN's radius and the LSTM's forget bias.
+    The LSTM's full BPTT is the slow part, so its curves are computed here, once for every
+    setting of the slider (``gradient_vs_distance.lstm_curves`` caches them)."""
     low, high, step = BIASES
     for bias in np.arange(low, high + step / 2, step):
-        whole(forget_bias=bias)  # the slider's own call, so that it hits the cache
+        gradient_vs_distance.whole_argument(forget_bias=bias)
     radius = widgets.slider("RNN spectral radius", 0.1, 1.5, 0.05, 0.9)
     bias = widgets.slider("LSTM forget bias", low, high, step, 1.0)
     return widgets.InteractiveFigure(
-        whole, draw_whole, {"radius": radius, "forget_bias": bias}, readout_whole,
+        gradient_vs_distance.whole_argument, draw_whole_argument,
+        {"radius": radius, "forget_bias": bias}, readout_whole_argument,
         width=7.0, height=3.5, layout_at={"radius": 1.5, "forget_bias": -2.0},  # widest labels
     )  # fmt: skip
 
 
-def whole_sweep() -> Figure:
-    """The story at forget bias 0, 1 and 3 (RNN radius 0.9)."""
+def whole_argument_sweep() -> Figure:
+    """The slider's figure at forget bias 0, 1 and 3 (RNN radius 0.9)."""
     return widgets.static_sweep(
-        whole, draw_whole, "forget_bias", [0.0, 1.0, 3.0], {"radius": 0.9}, width=13.0,
-        height=3.6, label=lambda b: f"forget bias {b:g}",
+        gradient_vs_distance.whole_argument, draw_whole_argument, "forget_bias", [0.0, 1.0, 3.0],
+        {"radius": 0.9}, width=13.0, height=3.6, label=lambda b: f"forget bias {b:g}",
     )  # fmt: skip
 
 
@@ -287,7 +253,7 @@ class LiveRun(NamedTuple):
 @functools.lru_cache(maxsize=2)
 def agreement_run(seed: int = 0) -> LiveRun:
     """``transformer.train_agreement(seed)``, then the accuracy at each of DISTANCES (500
-    sequences each, padded to 52 tokens like the training data). About 3 s."""
+    sequences each, padded to 52 tokens like the training data)."""
     use_one_thread()
     model, result = transformer.train_agreement(seed)
     acc = training.accuracy_by_distance(model, list(DISTANCES), length=52)
@@ -346,21 +312,18 @@ def seed_spread(data: dict) -> SeedSpread:
     )
 
 
-def lesson06_figure(run: LiveRun) -> Figure:
-    """Lesson 06's accuracy-vs-distance figure (shipped sweep) with the Transformer added."""
+def agreement_figure(by_distance: np.ndarray) -> Figure:
+    """Lesson 06's accuracy-vs-distance figure (its shipped sweep) with the Transformer's
+    accuracy at DISTANCES added."""
     fig = accuracy_vs_distance.figure(
         accuracy_vs_distance.summary(shipped.load(shipped.LONG_RANGE))
     )
     ax = fig.axes[0]
-    ax.plot(DISTANCES, run.by_distance, "s-", color=plots.COLOURS["transformer"], lw=2.5, ms=6,
+    ax.plot(DISTANCES, by_distance, "s-", color=plots.COLOURS["transformer"], lw=2.5, ms=6,
             label="Transformer (one model, seed 0)")  # fmt: skip
     ax.set_title("Lesson 06's curves with a 2-block Transformer added")
     ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5))
     return fig
-
-
-def parameter_count(model) -> int:
-    return sum(p.numel() for p in model.parameters())
 
 
 # --- ablation 1: positional encoding -----------------------------------------------------------
@@ -374,7 +337,8 @@ class OrderRun(NamedTuple):
 
 @functools.lru_cache(maxsize=4)
 def order_run(positional: bool, seed: int = 0) -> OrderRun:
-    """The 1-block Transformer on "A before B?", with or without positions (about 1 s)."""
+    """The 1-block Transformer on "A before B?", with or without positions; the largest change
+    of its output when the tokens before the query are shuffled."""
     use_one_thread()
     model, result = transformer.train_order(positional, seed)
     change = transformer.permutation_change(model, transformer.order_task().test_x)
@@ -408,13 +372,6 @@ DEPTH_COLOURS = {
 }
 
 
-@functools.lru_cache(maxsize=1)
-def depth() -> dict[str, transformer.LayerGradients]:
-    """``transformer.depth_ablation()``: 24 blocks, five variants, seed 0 (about 0.3 s)."""
-    use_one_thread()
-    return transformer.depth_ablation()
-
-
 def depth_figure(ablation: dict[str, transformer.LayerGradients]) -> Figure:
     fig, axes = plots.figure(width=7.5, height=3.4)
     ax = axes[0, 0]
@@ -427,15 +384,6 @@ def depth_figure(ablation: dict[str, transformer.LayerGradients]) -> Figure:
     ax.set_title("24 blocks at initialisation: the gradient reaching each block")
     ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5))
     return fig
-
-
-def pitfall() -> dict[str, float]:
-    """Block-1 gradient of Pre-LN with the right loss <x_L, r> and with the pitfall
-    mean(LayerNorm(x_L)^2), a loss that is constant."""
-    use_one_thread()
-    right = transformer.layer_gradients("Pre-LN").grad_norms[0]
-    wrong = transformer.layer_gradients("Pre-LN", final_norm=True).grad_norms[0]
-    return {"<x_L, r>": float(right), "mean(LN(x_L)^2)": float(wrong)}
 
 
 # --- the training recipe: warm-up ---------------------------------------------------------------
@@ -454,12 +402,12 @@ def transformer_learning_rate(step, d_model: int = 512, warmup_steps: int = 4000
     return d_model**-0.5 * np.minimum(step**-0.5, step * warmup_steps**-1.5)
 
 
-def schedule_figure(d_model: int = 512, warmup_steps: int = 4000, steps: int = 100_000) -> Figure:
-    """The schedule over the base model's 100,000 training steps, the end of warm-up marked."""
+def schedule_figure(steps, rates, d_model: int = 512, warmup_steps: int = 4000) -> Figure:
+    """The learning rate (``transformer_learning_rate``) against the training step, the end of
+    warm-up marked."""
     fig, axes = plots.figure(width=6.5, height=3.0)
     ax = axes[0, 0]
-    t = np.arange(1, steps + 1)
-    ax.plot(t, transformer_learning_rate(t, d_model, warmup_steps), color=GREEN, lw=2,
+    ax.plot(steps, rates, color=GREEN, lw=2,
             label=f"d_model = {d_model}, warmup_steps = {warmup_steps}")  # fmt: skip
     ax.axvline(warmup_steps, color=GREY, ls="--", lw=1.2, label="end of warm-up")
     ax.set_xlabel("training step")
@@ -472,9 +420,9 @@ def schedule_figure(d_model: int = 512, warmup_steps: int = 4000, steps: int = 1
 # --- positional encoding -----------------------------------------------------------------------
 
 
-def encoding_figure(n: int = 52, d_model: int = 32) -> Figure:
-    """The (n, d_model) sinusoidal encoding as a heatmap, and three of its columns."""
-    pe = transformer.sinusoidal_encoding(n, d_model)
+def encoding_figure(pe: np.ndarray) -> Figure:
+    """A positional encoding (n, d_model) as a heatmap, and three of its columns."""
+    n, d_model = pe.shape
     fig, axes = plots.figure(2, width=9.5, height=3.2)
     left, right = axes[0]
     plots.heatmap(left, pe, cmap="RdBu_r", vmin=-1, vmax=1)

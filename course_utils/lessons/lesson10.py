@@ -1,10 +1,10 @@
-"""Lesson 10's experiments and figures: what full attention costs, the efficient variants and
-their error, attention over image patches and over a user's history, and the course's wrap-up.
+"""Lesson 10's own code: the figures of what full attention costs, of the sparse patterns and of
+the toy ViT and recommender, and the slider that trades a sparse pattern's window against its
+error.
 
-Every compute function is pure and seeded (the wall-clock timings excepted: they are measured,
-and only their slopes are quoted); the numbers the lesson prints come from here and are asserted
-in tests/unit/test_lesson10.py. The attention code itself is in ``course_utils.attention``
-(lesson 10 section) and ``course_utils.attention_beyond_text``.
+The attention variants are in ``course_utils.efficient_attention``, their time and memory in
+``course_utils.complexity``, the models beyond text in ``course_utils.attention_beyond_text``;
+tests/unit/test_lesson10.py asserts the numbers the lesson prints.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from course_utils import attention, complexity, plots, widgets
+from course_utils import attention_beyond_text as beyond
 from course_utils import efficient_attention as efficient
 
 VARIANT_COLOURS = {
@@ -32,19 +33,6 @@ INPUTS = {"random": 0.0, "mostly local": 16.0}
 
 
 # --- cost: time and memory against n ----------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=2)
-def costs(timing: bool = True) -> complexity.Costs:
-    """``complexity.measure_costs`` at n = 256 .. 2048, d = 64, window 32 (computed once)."""
-    return complexity.measure_costs(timing=timing)
-
-
-def slopes(c: complexity.Costs, what: str = "peak_bytes") -> dict[str, float]:
-    """Log-log slope of each variant's time ("seconds") or memory ("peak_bytes") between the
-    two largest n: 2 for quadratic, 1 for linear."""
-    table = getattr(c, what)
-    return {name: complexity.loglog_slope(c.lengths, values) for name, values in table.items()}
 
 
 def cost_figure(c: complexity.Costs):
@@ -74,47 +62,15 @@ def cost_figure(c: complexity.Costs):
     return fig
 
 
-def score_matrix_gib(n: int, bytes_per_number: int = 4, batch: int = 1, heads: int = 1) -> float:
-    """``complexity.score_matrix_bytes`` in GiB (2**30 bytes); float32 by default."""
-    return complexity.score_matrix_bytes(n, batch, heads, bytes_per_number) / 2**30
+# --- sparse patterns ----------------------------------------------------------------------------
 
 
-# --- sparse patterns and their reach ------------------------------------------------------------
-
-
-class Pattern(NamedTuple):
-    """A causal sparse pattern: its mask, keys per row, share of the causal entries, and the
-    share of causal pairs it joins within two hops (``efficient.two_hop_reach``)."""
-
-    name: str
-    mask: np.ndarray
-    keys_per_row: float
-    density: float
-    two_hop: float
-
-
-def pattern(kind: str, n: int = 1024, stride: int = 32) -> Pattern:
-    """The causal pattern ``kind``: "local" (a band of ``stride`` keys) or "strided" (the band
-    and every stride-th earlier key)."""
-    if kind == "local":
-        mask = efficient.local_attention_mask(n, stride)
-    elif kind == "strided":
-        mask = efficient.strided_mask(n, stride)
-    else:
-        raise ValueError(f"kind must be 'local' or 'strided', got {kind!r}")
-    count = int(mask.sum())
-    return Pattern(kind, mask, count / n, count / (n * (n + 1) / 2), efficient.two_hop_reach(mask))
-
-
-def pattern_figure(n: int = 64, stride: int = 8):
-    """The causal, local and strided masks at a small n (yellow = may attend)."""
-    fig, axes = plots.figure(3, width=9.5, height=3.4)
-    masks = (
-        ("full causal", attention.causal_mask(n)),
-        (f"local, window {stride}", efficient.local_attention_mask(n, stride)),
-        (f"strided, stride {stride}", efficient.strided_mask(n, stride)),
-    )
-    for ax, (title, mask) in zip(axes[0], masks, strict=True):
+def pattern_figure(masks: dict[str, np.ndarray]):
+    """Causal (n, n) masks side by side, titled by name (yellow = may attend), each with its
+    share of the n (n + 1) / 2 causal entries."""
+    fig, axes = plots.figure(len(masks), width=9.5, height=3.4)
+    for ax, (title, mask) in zip(axes[0], masks.items(), strict=True):
+        n = len(mask)
         ax.imshow(mask, cmap="viridis", vmin=0, vmax=1, interpolation="nearest", aspect="auto")
         ax.grid(False)
         share = mask.sum() / (n * (n + 1) / 2)
@@ -124,58 +80,7 @@ def pattern_figure(n: int = 64, stride: int = 8):
     return fig
 
 
-# --- linear attention: two orders, one recurrence ----------------------------------------------
-
-
-def linear_agreement(n: int = 256, d: int = 16, seed: int = 0) -> dict[str, float]:
-    """Max |difference| between the ways of computing linear attention (float64, elu + 1).
-
-    Non-causal: (phi(Q) phi(K)^T) V against phi(Q) (phi(K)^T V). Causal: the parallel form
-    (n x n masked matrix) against the recurrent form (``linear_attention_step`` token by
-    token) and against the chunked form (chunks of 32).
-    """
-    Q, K, V = efficient.attention_inputs(n, d, seed=seed)
-    quadratic = efficient.linear_attention(Q, K, V, order="qk_first")
-    linear = efficient.linear_attention(Q, K, V, order="kv_first")
-    parallel = efficient.linear_attention(Q, K, V, causal=True, order="qk_first")
-    recurrent = efficient.linear_attention_recurrent(Q, K, V)
-    chunked = efficient.linear_attention_chunked(Q, K, V, chunk=32)
-    return {
-        "two orders (non-causal)": float(np.abs(quadratic - linear).max()),
-        "recurrent vs parallel (causal)": float(np.abs(recurrent - parallel).max()),
-        "chunked vs parallel (causal)": float(np.abs(chunked - parallel).max()),
-    }
-
-
-# --- approximation error against full attention ------------------------------------------------
-
-
-class Errors(NamedTuple):
-    """Relative Frobenius error of each variant's output against full causal attention, and
-    the mean share of the full weights each sparse pattern keeps (linear: no mask, NaN)."""
-
-    error: dict[str, float]
-    kept: dict[str, float]
-
-
-def errors(locality: float = 0.0, n: int = 1024, window: int = 32, seed: int = 0) -> Errors:
-    """Local (window), strided (stride = window) and linear (elu + 1) attention against full
-    causal attention on the same ``attention_inputs(n, 64, locality, seed)``."""
-    Q, K, V = efficient.attention_inputs(n, 64, locality, seed)
-    full = attention.scaled_dot_product_attention(Q, K, V, attention.causal_mask(n))
-    approx = {
-        "local": (efficient.local_attention(Q, K, V, window),
-                  efficient.local_attention_mask(n, window)),
-        "strided": (efficient.strided_attention(Q, K, V, window),
-                    efficient.strided_mask(n, window)),
-        "linear": (efficient.linear_attention_chunked(Q, K, V), None),
-    }  # fmt: skip
-    error = {k: efficient.relative_error(out, full.output) for k, (out, _) in approx.items()}
-    kept = {
-        k: float(efficient.kept_mass(full.weights, m).mean()) if m is not None else float("nan")
-        for k, (_, m) in approx.items()
-    }
-    return Errors(error, kept)
+# --- the trade-off slider: window against error ------------------------------------------------
 
 
 @functools.lru_cache(maxsize=4)
@@ -296,7 +201,7 @@ def tradeoff_slider() -> widgets.InteractiveFigure:
     inputs = widgets.dropdown("inputs", list(INPUTS), "random")
     return widgets.InteractiveFigure(
         tradeoff, draw_tradeoff, {"window": window, "inputs": inputs}, readout_tradeoff,
-        ncols=2, width=9.0, height=3.2,
+        ncols=2, width=9.0, height=3.2, layout_at={"inputs": "mostly local"},  # widest labels
     )  # fmt: skip
 
 
@@ -315,14 +220,14 @@ def weights_by_distance(locality: float, n: int = SLIDER_N, max_distance: int = 
     return np.array([weights[offset == d].mean() for d in range(max_distance + 1)])
 
 
-def inputs_figure():
-    """Mean attention weight against distance for the two input families (log y)."""
+def inputs_figure(profiles: dict[str, np.ndarray]):
+    """Mean attention weight against distance (``weights_by_distance``) for each input family
+    (log y)."""
     fig, axes = plots.figure(width=6.0, height=3.0)
     ax = axes[0, 0]
-    for (name, locality), colour in zip(
-        INPUTS.items(), (GREY, plots.OKABE_ITO["blue"]), strict=True
+    for (name, profile), colour in zip(
+        profiles.items(), (GREY, plots.OKABE_ITO["blue"]), strict=True
     ):
-        profile = weights_by_distance(locality)
         ax.plot(np.arange(len(profile)), profile, color=colour, label=f"{name} inputs")
     ax.set_yscale("log")
     plots.plain_log_labels(ax.yaxis)
@@ -336,31 +241,20 @@ def inputs_figure():
 # --- attention beyond text ----------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=1)
-def vision():
-    """The toy ViT trained for 400 steps (seed 0): ``beyond.Trained``."""
-    from course_utils import attention_beyond_text as beyond
-
-    return beyond.train(beyond.make_vit(0), "vision")
-
-
-def vision_examples(seed: int = 7) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """One test image per class: (images (4, 16, 16), labels, predictions, weights (4, 16))."""
-    from course_utils import attention_beyond_text as beyond
-
+def vision_examples(model, seed: int = 7) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One test image per class and what the trained ``model`` makes of it: (images (4, 16, 16),
+    labels, predictions, the class token's weights over the patches (4, 16))."""
     rng = np.random.default_rng(seed)
     labels = np.arange(len(beyond.SHAPES))
     images = np.stack([beyond.draw_shape(int(c), rng) for c in labels])
-    predicted, weights = beyond.attention_on(vision().model, "vision", images)
+    predicted, weights = beyond.attention_on(model, "vision", images)
     return images, labels, predicted, weights
 
 
-def vision_figure():
+def vision_figure(model):
     """Top: one test image per class. Bottom: the class token's attention over the 4 x 4
     patches (the same grid as the image)."""
-    from course_utils import attention_beyond_text as beyond
-
-    images, labels, predicted, weights = vision_examples()
+    images, labels, predicted, weights = vision_examples(model)
     side = beyond.IMAGE_SIZE // beyond.PATCH
     fig, axes = plots.figure(4, 2, width=8.5, height=4.6)
     for k in range(len(labels)):
@@ -378,44 +272,8 @@ def vision_figure():
     return fig
 
 
-class Recommendation(NamedTuple):
-    """Hit rates at 1 on the held-out users: attention, the same model averaging its history,
-    and the most popular item; and the attention model's mean weight on the deciding item."""
-
-    attention: float
-    average: float
-    popular: float
-    weight_on_deciding: float
-
-
-@functools.lru_cache(maxsize=1)
-def recommenders():
-    """(attention model, averaging model), each trained 400 steps from seed 0."""
-    from course_utils import attention_beyond_text as beyond
-
-    return (
-        beyond.train(beyond.make_recommender(0), "recommend"),
-        beyond.train(beyond.make_recommender(0, uniform=True), "recommend"),
-    )
-
-
-def recommendation() -> Recommendation:
-    """Hit rates of the two trained models and the popularity baseline (seeded)."""
-    from course_utils import attention_beyond_text as beyond
-
-    attn_model, average = recommenders()
-    return Recommendation(
-        attn_model.accuracy,
-        average.accuracy,
-        beyond.popularity_hit_rate(),
-        beyond.weight_on_deciding_item(attn_model.model),
-    )
-
-
 def item_name(item: int) -> str:
     """'main 3', 'acc. 3' (the accessory of main product 3) or 'daily 25'."""
-    from course_utils import attention_beyond_text as beyond
-
     if item < beyond.N_MAIN:
         return f"main {item}"
     if item < 2 * beyond.N_MAIN:
@@ -423,29 +281,27 @@ def item_name(item: int) -> str:
     return f"daily {item}"
 
 
-def typical_user(seed: int = 3, users: int = 51) -> tuple[np.ndarray, int, int, int, np.ndarray]:
-    """The median user, by the attention weight on the deciding item, among ``users`` drawn
-    with ``seed``: (history (12,), next item, deciding position, recommended item, weights)."""
-    from course_utils import attention_beyond_text as beyond
-
+def typical_user(
+    model, seed: int = 3, users: int = 51
+) -> tuple[np.ndarray, int, int, int, np.ndarray]:
+    """The median user, by the weight the attention ``model`` puts on the deciding item, among
+    ``users`` drawn with ``seed``: (history (12,), next item, deciding position, recommended
+    item, weights (12,))."""
     items, targets, positions = beyond.history_batch(np.random.default_rng(seed), users)
-    predicted, weights = beyond.attention_on(recommenders()[0].model, "recommend", items)
+    predicted, weights = beyond.attention_on(model, "recommend", items)
     on_deciding = weights[np.arange(users), positions]
     k = int(np.argsort(on_deciding)[users // 2])
     return items[k], int(targets[k]), int(positions[k]), int(predicted[k]), weights[k]
 
 
-def recommend_figure():
-    """Left: hit rate of each recommender. Right: the median user's history and the attention
-    model's weights over it (the deciding main product in green)."""
-    from course_utils import attention_beyond_text as beyond
-
-    r = recommendation()
-    items, target, position, predicted, weights = typical_user()
+def recommend_figure(hit_rates: dict[str, float], model):
+    """Left: the hit rate of each recommender (attention, average of history, most popular).
+    Right: the median user's history and the attention ``model``'s weights over it (the
+    deciding main product in green)."""
+    items, target, position, predicted, weights = typical_user(model)
     fig, axes = plots.figure(2, width=10.0, height=3.4)
     left, right = axes[0, 0], axes[0, 1]
-    names = ("attention", "average of history", "most popular")
-    left.bar(names, [r.attention, r.average, r.popular],
+    left.bar(list(hit_rates), list(hit_rates.values()),
              color=[plots.COLOURS["attention"], GREY, plots.OKABE_ITO["orange"]])  # fmt: skip
     left.set_ylim(0, 1)
     left.set_ylabel("hit rate at 1 (held-out users)")

@@ -1,13 +1,11 @@
-"""Lesson 11's experiments and figures: the toy English and its two language models (a GPT in
-miniature and an LSTM, trained live on the same batches), what they learned (agreement against
-distance, grammatical samples), parallel training against sequential generation and the
-key/value cache (measured), the sampling slider, the shipped seeds, and the course's figure
-with lesson 11 added.
+"""Lesson 11's own code: its runs of the two language models (a GPT in miniature and an LSTM,
+trained on the same batches), what they learned (agreement against distance, grammatical
+samples), the timings of parallel training against sequential generation and of the key/value
+cache, the sampling slider, the shipped seeds, and the course's figure with lesson 11 added.
 
-Every compute function is seeded (the wall times excepted: they are measured, and the lesson
-states only what the learner's own run shows); the numbers the lesson prints come from here
-and are asserted in tests/unit/test_lesson11.py. The models are in ``course_utils.gpt``, the
-grammar in ``course_utils.language``.
+The models, their training and generation are in ``course_utils.gpt``, the grammar in
+``course_utils.language``; tests/unit/test_lesson11.py asserts the numbers the lesson prints
+(a time is only ever rendered from the learner's own run).
 """
 
 from __future__ import annotations
@@ -20,7 +18,6 @@ import torch
 from matplotlib.figure import Figure
 
 from course_utils import (
-    attention,
     complexity,
     gpt,
     gradient_vs_distance,
@@ -35,7 +32,7 @@ from course_utils.env import use_one_thread
 COLOURS = {"gpt": plots.COLOURS["transformer"], "lstm": plots.COLOURS["lstm"]}
 NAMES = {"gpt": "GPT (Transformer)", "lstm": "LSTM"}
 GREY = plots.COLOURS["bound"]
-V = len(language.VOCAB)
+VOCAB_SIZE = len(language.VOCAB)
 END = language.VOCAB.index(language.END)
 
 # --- the corpus --------------------------------------------------------------------------------
@@ -138,11 +135,11 @@ class Run(NamedTuple):
 @functools.lru_cache(maxsize=4)
 def run(kind: str = "gpt", seed: int = 0) -> Run:
     """``gpt.train_lm`` with the lesson's settings (``gpt.TRAINING``) on the shipped corpus,
-    with the far-agreement probe: the GPT takes a few seconds, the LSTM about half that. Model
-    seed = data seed = seed, so both kinds see the same batches."""
+    with the far-agreement probe. Model seed = data seed = seed, so both kinds see the same
+    batches."""
     use_one_thread()
     d = data()
-    model = gpt.make_model(kind, V, seed)
+    model = gpt.make_model(kind, VOCAB_SIZE, seed)
     return Run(kind, model, gpt.train_lm(model, d.train, d.test, seed=seed, probe=far_agreement))
 
 
@@ -158,13 +155,6 @@ def learning_phrase(result: gpt.LMResult, threshold: float = 0.9) -> str:
     if step is None:
         return f"stayed below {threshold:.0%} (ended at {result.probe[-1]:.1%})"
     return f"reached {threshold:.0%} at step {step}"
-
-
-def tokens_seen(result: gpt.LMResult, batch: int = gpt.TRAINING["batch"]) -> int:
-    """About how many target tokens training scored: steps x batch x the mean sentence length
-    (the predicted tokens of a sentence: its words)."""
-    words = np.mean([len(s.words) for s in language.load_corpus().train])
-    return int(round(len(result.losses) * batch * words, -3))
 
 
 # --- samples -----------------------------------------------------------------------------------
@@ -214,48 +204,31 @@ def format_sample(words: tuple[str, ...], parse: language.Parse) -> str:
     return f"{mark} {' '.join(words)}" + ("" if parse.grammatical else f"   ({parse.problem})")
 
 
-TEMPERATURES = (0.5, 1.0, 2.0)
+# --- checks against torch ---------------------------------------------------------------------
 
 
-def temperature_table(model, temperatures=TEMPERATURES) -> dict[float, Samples]:
-    """``samples`` (300 sentences) at each temperature."""
-    return {t: samples(model, temperature=t) for t in temperatures}
+def block_and_cache_checks(seed: int = 0) -> dict[str, float]:
+    """Largest differences, in float64, between the lesson's model and references:
 
-
-# --- checks against torch and the course's numpy attention -------------------------------------
-
-
-def reference_checks(seed: int = 0) -> dict[str, float]:
-    """Largest differences, in float64, between the lesson's code and references:
-
-    - ``gpt.causal_attention`` against torch's ``scaled_dot_product_attention(is_causal=True)``
-      and against lesson 07's numpy ``scaled_dot_product_attention`` with ``causal_mask``;
     - a ``DecoderBlock`` against ``nn.TransformerEncoderLayer(norm_first=True)`` with a causal
       mask (``gpt.to_torch_layer``);
-    - a GPT's logits computed token by token with the key/value cache against one forward pass
-      over the whole sequence (relative to the largest logit).
+    - a GPT's logits computed token by token with the key/value cache (``cached_logits``)
+      against one forward pass over the whole sequence (relative to the largest logit).
     """
     g = torch.Generator().manual_seed(seed)
-    q, k, v = torch.randn(3, 2, 4, 12, 8, generator=g, dtype=torch.float64)
-    ours = gpt.causal_attention(q, k, v)
-    torch_ref = torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
-    mask = attention.causal_mask(12)
-    numpy_ref = attention.scaled_dot_product_attention(q.numpy(), k.numpy(), v.numpy(), mask).output
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         block = gpt.DecoderBlock(32, 4, 64).double()
-        model = gpt.GPT(V).double()
+        model = gpt.GPT(VOCAB_SIZE).double()
     x = torch.randn(2, 12, 32, generator=g, dtype=torch.float64)
     future = torch.ones(12, 12, dtype=torch.bool).triu(1)  # torch's mask: True = NOT allowed
     layer = gpt.to_torch_layer(block)
-    tokens = torch.randint(1, V, (2, 30), generator=g)
+    tokens = torch.randint(1, VOCAB_SIZE, (2, 30), generator=g)
     with torch.no_grad():
         block_gap = (layer(x, src_mask=future) - block(x)).abs().max()
         cached = cached_logits(model, tokens)
         full = model(tokens)
     return {
-        "attention vs torch scaled_dot_product_attention": float((ours - torch_ref).abs().max()),
-        "attention vs lesson 07's numpy attention": float(np.abs(ours.numpy() - numpy_ref).max()),
         "block vs torch TransformerEncoderLayer": float(block_gap),
         "cached vs recomputed logits (relative)": float(
             (cached - full).abs().max() / full.abs().max()
@@ -294,14 +267,14 @@ def _fresh_gpt(max_len: int = gpt.SIZES["max_len"]) -> gpt.GPT:
     model is left alone)."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
-        return gpt.GPT(V, max_len=max_len)
+        return gpt.GPT(VOCAB_SIZE, max_len=max_len)
 
 
 def parallel_vs_sequential(n: int = N_PARALLEL, repeats: int = 3) -> Parallel:
-    """Time one training step over n positions against generating n tokens (about 0.5 s)."""
+    """Time one training step over n positions against generating n tokens."""
     use_one_thread()
     model = _fresh_gpt()
-    tokens = torch.randint(1, V, (1, n), generator=torch.Generator().manual_seed(0))
+    tokens = torch.randint(1, VOCAB_SIZE, (1, n), generator=torch.Generator().manual_seed(0))
     optimizer = training.Adam(model.parameters(), 1e-3)
 
     def train_step() -> None:
@@ -340,14 +313,14 @@ class TokenCost(NamedTuple):
 
 def token_cost(contexts=CONTEXTS, repeats: int = 5) -> TokenCost:
     """Cost of one generated token against the context (an untrained GPT of the lesson's size
-    with room for 513 positions; about 1 s)."""
+    with room for 513 positions)."""
     use_one_thread()
     model = _fresh_gpt(max(contexts) + 1)
     g = torch.Generator().manual_seed(0)
     cached, recomputed = [], []
     with torch.no_grad():
         for t in contexts:
-            tokens = torch.randint(1, V, (1, t + 1), generator=g)
+            tokens = torch.randint(1, VOCAB_SIZE, (1, t + 1), generator=g)
             recomputed.append(complexity.median_seconds(model, tokens, repeats=repeats))
             cache = model.new_cache()
             model(tokens[:, :t], cache)
@@ -358,12 +331,6 @@ def token_cost(contexts=CONTEXTS, repeats: int = 5) -> TokenCost:
 
             cached.append(complexity.median_seconds(step, repeats=repeats))
     return TokenCost(np.array(contexts), np.array(cached), np.array(recomputed))
-
-
-def cache_numbers(n_blocks: int, d_model: int, context: int) -> int:
-    """Numbers a key/value cache holds for one sequence: 2 (keys, values) x blocks x context x
-    d_model."""
-    return 2 * n_blocks * context * d_model
 
 
 GPT3 = {"n_params": 175.0e9, "n_layers": 96, "d_model": 12288, "n_ctx": 2048}
@@ -452,20 +419,25 @@ def bin_labels() -> list[str]:
     return [str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in BINS]
 
 
+def _agreement_axes(ax, title: str) -> None:
+    """Chance, the distance bins, labels and legend of an agreement-against-distance plot."""
+    ax.axhline(0.5, color=GREY, ls=":", lw=1, label="chance")
+    ax.set_xticks(np.arange(len(BINS)), bin_labels())
+    ax.set_ylim(0.4, 1.02)
+    ax.set_xlabel("distance from the subject to its verb (words)")
+    ax.set_ylabel("verb in the right number")
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8, loc="lower left")
+
+
 def agreement_figure(results: dict[str, Agreement]) -> Figure:
     """Agreement accuracy against distance (bins) for each model, with chance."""
     fig, axes = plots.figure(width=7.0, height=3.3)
     ax = axes[0, 0]
-    x = np.arange(len(BINS))
     for kind, a in results.items():
-        ax.plot(x, a.accuracy, "o-", color=COLOURS[kind], lw=2, label=NAMES[kind])
-    ax.axhline(0.5, color=GREY, ls=":", lw=1, label="chance")
-    ax.set_xticks(x, bin_labels())
-    ax.set_ylim(0.4, 1.02)
-    ax.set_xlabel("distance from the subject to its verb (words)")
-    ax.set_ylabel("verb in the right number")
-    ax.set_title("Agreement against distance, on held-out sentences", fontsize=10)
-    ax.legend(fontsize=8, loc="lower left")
+        ax.plot(np.arange(len(BINS)), a.accuracy, "o-", color=COLOURS[kind], lw=2,
+                label=NAMES[kind])  # fmt: skip
+    _agreement_axes(ax, "Agreement against distance, on held-out sentences")
     return fig
 
 
@@ -513,13 +485,13 @@ class Sampling(NamedTuple):
         return sum(word in allowed for word in self.draws)
 
 
-def sampling(temperature: float = 1.0, top_k: int = V) -> Sampling:
+def sampling(temperature: float = 1.0, top_k: int = VOCAB_SIZE) -> Sampling:
     """Compute function of the slider: the model ran once on the prompt; each setting only
     reshapes its logits (``gpt.next_token_distribution``) and draws from them."""
     _, logits, allowed = _prompt()
     top_k = int(top_k)
     p = gpt.next_token_distribution(logits, temperature, top_k)
-    draws = np.random.default_rng(0).choice(V, size=DRAWS, p=p)
+    draws = np.random.default_rng(0).choice(VOCAB_SIZE, size=DRAWS, p=p)
     return Sampling(float(temperature), top_k, p, float(gpt.entropy(p)), float(p[allowed].sum()),
                     [language.VOCAB[i] for i in draws])  # fmt: skip
 
@@ -527,7 +499,7 @@ def sampling(temperature: float = 1.0, top_k: int = V) -> Sampling:
 def draw_sampling(axes, s: Sampling) -> None:
     """Left: the probabilities of the SHOWN likeliest words (at T = 1, in a fixed order). Right:
     the draws of the next word (* = not allowed there by the grammar). Few glyphs: rendering
-    text is most of the slider's 50 ms budget."""
+    text is the slow part of a redraw."""
     bars, text = axes
     shown = _shown_tokens()
     rows = np.arange(SHOWN)[::-1]
@@ -553,14 +525,14 @@ def draw_sampling(axes, s: Sampling) -> None:
 def readout_sampling(s: Sampling) -> str:
     return (
         f"T = {s.temperature:.2f}, top-k = {s.top_k}: entropy {s.entropy:.2f} nats (uniform: "
-        f"{np.log(V):.2f}); a grammatical next word has probability {s.grammatical_mass:.3f}; "
-        f"{s.grammatical_draws} of {DRAWS} draws grammatical"
+        f"{np.log(VOCAB_SIZE):.2f}); a grammatical next word has probability "
+        f"{s.grammatical_mass:.3f}; {s.grammatical_draws} of {DRAWS} draws grammatical"
     )
 
 
 def sampling_slider() -> widgets.InteractiveFigure:
     temperature = widgets.log_slider("temperature T", -1, 1, 1.0, step=0.05, readout_format=".2f")
-    top_k = widgets.slider("top-k", 1, V, 1, V, integer=True)
+    top_k = widgets.slider("top-k", 1, VOCAB_SIZE, 1, VOCAB_SIZE, integer=True)
     return widgets.InteractiveFigure(
         sampling, draw_sampling, {"temperature": temperature, "top_k": top_k}, readout_sampling,
         ncols=2, width=9.0, height=3.2,
@@ -570,7 +542,7 @@ def sampling_slider() -> widgets.InteractiveFigure:
 def sampling_sweep() -> Figure:
     """The slider at temperatures 0.3, 1 and 3 (all words allowed)."""
     return widgets.static_sweep(
-        sampling, draw_sampling, "temperature", [0.3, 1.0, 3.0], {"top_k": V}, ncols=2,
+        sampling, draw_sampling, "temperature", [0.3, 1.0, 3.0], {"top_k": VOCAB_SIZE}, ncols=2,
         width=9.0, height=3.0, label=lambda t: f"T = {t:g}",
     )  # fmt: skip
 
@@ -674,11 +646,5 @@ def story_figure(spreads: dict[str, Spread]) -> Figure:
                    label=f"{NAMES[kind]}, mean of {len(s.seeds)} seeds")  # fmt: skip
         right.fill_between(x, s.by_distance.min(axis=0), s.by_distance.max(axis=0),
                            color=colour, alpha=0.2)  # fmt: skip
-    right.axhline(0.5, color=GREY, ls=":", lw=1, label="chance")
-    right.set_xticks(x, bin_labels())
-    right.set_ylim(0.4, 1.02)
-    right.set_xlabel("distance from the subject to its verb (words)")
-    right.set_ylabel("verb in the right number")
-    right.set_title("After training (lesson 11): agreement in a language model", fontsize=10)
-    right.legend(fontsize=8, loc="lower left")
+    _agreement_axes(right, "After training (lesson 11): agreement in a language model")
     return fig

@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pytest
 
-from course_utils import attention
+from course_utils import attention, complexity
 from course_utils import efficient_attention as efficient
 from course_utils.activations import sigmoid_prime, tanh_prime
 from course_utils.chain import steps_to_shrink
@@ -546,6 +546,6 @@ def test_memory_guess_with_the_wrong_bytes_per_number_fails(bytes_per_number):
 def test_linear_attention_reports_the_memory_of_the_right_order():
     result = lesson10.check_linear_attention(lesson10.reference_linear_attention)
     assert result.passed and "no (n, n) array" in result.message
-    quadratic_bytes = lesson10.peak_bytes(_linear_attention_n_by_n, lesson10.MEMORY_CASE)
-    linear_bytes = lesson10.peak_bytes(lesson10.reference_linear_attention, lesson10.MEMORY_CASE)
+    quadratic_bytes = complexity.peak_bytes(_linear_attention_n_by_n, *lesson10.MEMORY_CASE)
+    linear_bytes = complexity.peak_bytes(lesson10.reference_linear_attention, *lesson10.MEMORY_CASE)
     assert linear_bytes < lesson10.MEMORY_LIMIT / 3 and quadratic_bytes > 10 * lesson10.MEMORY_LIMIT

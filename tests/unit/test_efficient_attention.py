@@ -1,5 +1,7 @@
-"""Lesson 10's efficient attention in course_utils.attention: every new function against a
+"""course_utils.efficient_attention (lesson 10): every function against a
 direct computation (dense masks, the quadratic form, a Python loop), in float64."""
+
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -78,13 +80,17 @@ def test_chunked_linear_attention_equals_the_causal_parallel_form(n, chunk):
     assert np.abs(efficient.linear_attention_chunked(Q, K, V, chunk) - parallel).max() < 1e-12
 
 
-def test_recurrent_form_equals_the_causal_parallel_form():
+def test_recurrent_form_equals_the_causal_parallel_forms():
+    """Lesson 10's loop of ``linear_attention_step``, one token at a time, against the causal
+    parallel form in both orders (the n x n matrix, and the running sums)."""
     Q, K, V = qkv(80, seed=4)
-    parallel = efficient.linear_attention(Q, K, V, causal=True, order="qk_first")
-    assert np.abs(efficient.linear_attention_recurrent(Q, K, V) - parallel).max() < 1e-12
-    relu = efficient.linear_attention(np.abs(Q) + 0.1, np.abs(K) + 0.1, V, "relu", True, "qk_first")
-    recurrent = efficient.linear_attention_recurrent(np.abs(Q) + 0.1, np.abs(K) + 0.1, V, "relu")
-    assert np.abs(recurrent - relu).max() < 1e-12
+    state = efficient.LinearState(np.zeros((8, 5)), np.zeros(8))
+    recurrent = np.empty_like(V)
+    for t in range(len(V)):
+        state, recurrent[t] = efficient.linear_attention_step(state, Q[t], K[t], V[t])
+    for order in ("qk_first", "kv_first"):
+        parallel = efficient.linear_attention(Q, K, V, causal=True, order=order)
+        assert np.abs(recurrent - parallel).max() < 1e-12
 
 
 def test_one_step_by_hand():
@@ -160,6 +166,13 @@ def test_attention_inputs_are_seeded_and_local_when_asked():
 def test_peak_bytes_counts_numpy_buffers():
     assert complexity.peak_bytes(lambda: np.ones(1_000_000)) >= 8_000_000
     assert complexity.peak_bytes(lambda: None) < 10_000
+    held = np.ones(1_000_000)  # memory held before the call is not counted, tracing or not
+    tracemalloc.start()
+    try:
+        assert complexity.peak_bytes(lambda: held.copy()) < 8_100_000
+        assert tracemalloc.is_tracing()  # left as it was
+    finally:
+        tracemalloc.stop()
 
 
 def test_full_attention_memory_is_quadratic_and_banded_is_linear():

@@ -1,8 +1,8 @@
 """Lesson 09: every number the lesson states, its checkers, and its sliders (headless).
 
 The numbers are what course_utils measures with the lesson's seeds; the assertions allow a
-margin around them. (Table 1's path and sequential numbers: test_complexity.py; the story
-figure: test_story.py; the depth ablation: test_transformer.py.)
+margin around them. (Table 1's path and sequential numbers: test_complexity.py; the whole
+argument: test_gradient_vs_distance.py; the depth ablation: test_transformer.py.)
 """
 
 import json
@@ -19,21 +19,26 @@ from course_utils.lessons import lesson09
 # --- Table 1 ---------------------------------------------------------------------------------
 
 
-def test_sequential_table_and_table_1():
-    seq = lesson09.sequential_table()
+def test_sequential_operations_and_table_1():
+    seq = {
+        layer: [complexity.sequential_operations(layer, n) for n in lesson09.SEQ_LENGTHS]
+        for layer in ("recurrent", "self-attention")
+    }  # as the lesson's cell counts them
     assert seq == {"recurrent": [20, 80, 320, 1280], "self-attention": [6, 6, 6, 6]}
-    rows = lesson09.table_1(seq, lesson09.path())
+    rows = lesson09.table_1(seq, complexity.path_gradients())
     assert rows[0][4] == "20 -> 1280 (n = 4 -> 256)" and rows[0][5] == "x 0.55 per step"
     assert rows[1][4] == "6 -> 6" and rows[1][5] == "~ n^-1.06"
     assert rows[2][4] == rows[3][4] == "(cited)"
     assert "recurrent" in lesson09.format_table(rows)
-    assert lesson09.sequential_figure(seq).axes[0].get_title()
+    assert lesson09.sequential_figure(lesson09.SEQ_LENGTHS, seq).axes[0].get_title()
 
 
 def test_memory_numbers():
-    assert complexity.score_matrix_bytes(512) / 1e6 == pytest.approx(1.05, abs=0.01)
-    assert complexity.score_matrix_bytes(4096) / 1e6 == pytest.approx(67.1, abs=0.05)
-    assert complexity.score_matrix_bytes(32768) / 1e6 == pytest.approx(4295.0, abs=0.1)
+    """4 n^2 bytes, printed at n = 512, 4096 and 32768: the matrix torch allocates."""
+    for n, megabytes in ((512, 1.05), (4096, 67.1)):
+        assert complexity.measured_score_bytes(n) == 4 * n * n
+        assert 4 * n * n / 1e6 == pytest.approx(megabytes, abs=0.01)
+    assert 4 * 32768**2 / 1e6 == pytest.approx(4295.0, abs=0.1)
 
 
 def test_cost_slider_and_sweep():
@@ -52,17 +57,17 @@ def test_cost_slider_and_sweep():
 
 
 def test_path_figure_and_timing_figure():
-    assert len(lesson09.path_figure(lesson09.path()).axes) == 2
+    assert len(lesson09.path_figure(complexity.path_gradients()).axes) == 2
     fake = complexity.WallTimes(np.array([16, 64]), {("nn.RNN", 1): np.array([1e-4, 4e-4])}, 64, 1)
     ax = lesson09.timing_figure(fake).axes[0]
     assert ax.get_xscale() == "log" and "slope 1.0" in ax.get_legend().get_texts()[0].get_text()
 
 
-# --- the story slider ------------------------------------------------------------------------
+# --- the whole-argument slider --------------------------------------------------------------
 
 
-def test_whole_slider_default_and_extremes():
-    app = lesson09.whole_slider()
+def test_whole_argument_slider_default_and_extremes():
+    app = lesson09.whole_argument_slider()
     assert app.readout_text == (
         "at distance 100: mlp 9.2e-63, rnn 1.4e-25, lstm 1.1e-06 (cell path alone 2.6e-14), "
         "attention 1.8e-02"
@@ -74,7 +79,7 @@ def test_whole_slider_default_and_extremes():
                 app.set(radius=radius, forget_bias=bias)
     assert png(app) != first
     assert "lstm" in app.readout_text
-    assert len(lesson09.whole_sweep().axes) == 3
+    assert len(lesson09.whole_argument_sweep().axes) == 3
 
 
 def test_the_slider_computes_every_lstm_setting_once():
@@ -83,7 +88,7 @@ def test_the_slider_computes_every_lstm_setting_once():
     from course_utils import gradient_vs_distance
 
     gradient_vs_distance.lstm_curves.cache_clear()
-    lesson09.whole_slider()
+    lesson09.whole_argument_slider()
     assert gradient_vs_distance.lstm_curves.cache_info().currsize == 17
     assert gradient_vs_distance.lstm_curves.cache_info().maxsize >= 17
 
@@ -103,8 +108,9 @@ def test_learning_rate_schedule():
     steps = np.arange(1, 100_001)
     rates = lr(steps)
     assert rates.shape == steps.shape and np.argmax(rates) == 3999
+    assert f"{rates.max():.1e}" == "7.0e-04"  # "peak learning rate ... (printed above)"
     assert float(lr(8000, d_model=1024, warmup_steps=8000)) == pytest.approx((1024 * 8000) ** -0.5)
-    ax = lesson09.schedule_figure().axes[0]
+    ax = lesson09.schedule_figure(steps, rates).axes[0]
     assert ax.get_xlabel() == "training step" and ax.get_title()
 
 
@@ -136,8 +142,8 @@ def test_a_fresh_run_of_seed_0_falls_within_the_shipped_spread(spread):
     run = lesson09.agreement_run()
     assert spread.final.min() - 0.05 <= run.result.final <= 1.0
     assert run.by_distance.min() >= spread.by_distance.min() - 0.05
-    assert lesson09.parameter_count(run.model) == 17_985
-    fig = lesson09.lesson06_figure(run)
+    assert sum(p.numel() for p in run.model.parameters()) == 17_985
+    fig = lesson09.agreement_figure(run.by_distance)
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert "Transformer (one model, seed 0)" in labels
 
@@ -160,22 +166,26 @@ def test_order_ablation():
 
 
 def test_crossing_phrases():
-    assert lesson09.crossing(float("nan")) == "stayed faster than nn.RNN up to n = 4096"
-    assert lesson09.crossing(16.0) == "was slower than nn.RNN from n = 16 on"
-    assert lesson09.crossing(301.4) == "became slower than nn.RNN near n = 301"
+    lengths = (16, 64, 256, 1024, 4096)
+    assert lesson09.crossing(float("nan"), lengths) == "stayed faster than nn.RNN up to n = 4096"
+    assert lesson09.crossing(16.0, lengths) == "was slower than nn.RNN from n = 16 on"
+    assert lesson09.crossing(301.4, lengths) == "became slower than nn.RNN near n = 301"
 
 
 def test_depth_figure_and_pitfall():
-    ax = lesson09.depth_figure(lesson09.depth()).axes[0]
+    ax = lesson09.depth_figure(transformer.depth_ablation()).axes[0]
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "underflow to 0" in labels  # the plain stack's block 1
-    p = lesson09.pitfall()
-    assert p["<x_L, r>"] == pytest.approx(492, abs=1)
-    assert p["mean(LN(x_L)^2)"] < 1e-5
+    right = transformer.layer_gradients("Pre-LN").grad_norms[0]
+    trap = transformer.layer_gradients("Pre-LN", final_norm=True).grad_norms[0]
+    assert right == pytest.approx(492, abs=1)
+    assert trap < 1e-5
 
 
 def test_encoding_figure():
-    assert len(lesson09.encoding_figure().axes) == 3  # heatmap, its colour bar, the columns
+    fig = lesson09.encoding_figure(transformer.sinusoidal_encoding(52, 32))
+    assert len(fig.axes) == 3  # heatmap, its colour bar, the columns
+    assert fig.axes[0].get_title() == "Positional encoding, 52 positions x 32 columns"
 
 
 def test_training_uses_lesson06_task():

@@ -11,7 +11,7 @@ import pytest
 import torch
 from helpers import assert_all_different, no_warnings, png
 
-from course_utils import gpt, language
+from course_utils import attention, gpt, language
 from course_utils.checks import Status
 from course_utils.exercises import lesson11 as ex
 from course_utils.lessons import lesson11
@@ -30,7 +30,7 @@ def test_the_settings_the_lesson_states():
     assert lesson11.PROBE_SENTENCES == 300 and lesson11.FAR == 8
     assert len(lesson11._probe_sentences()) == 300
     assert all(s.distance >= 8 for s in lesson11._probe_sentences())
-    lstm = gpt.make_model("lstm", lesson11.V)
+    lstm = gpt.make_model("lstm", lesson11.VOCAB_SIZE)
     H = gpt.LSTM_SIZES["hidden"]
     assert float((lstm.lstm.bias_ih_l0 + lstm.lstm.bias_hh_l0)[H : 2 * H].mean().detach()) == 1.0
 
@@ -46,28 +46,42 @@ def test_examples_and_bins():
 
 
 def test_reference_checks_are_round_off():
-    """ "All four differences are round-off, below 1e-14"."""
-    checks = lesson11.reference_checks()
-    assert len(checks) == 4 and max(checks.values()) < 1e-14
+    """ "All four differences are round-off, below 1e-14": the lesson's cell for the attention
+    (seed 0), and the block and the cache."""
+    q, k, v = torch.randn(3, 2, 4, 12, 8, dtype=torch.float64,
+                          generator=torch.Generator().manual_seed(0))  # fmt: skip
+    ours = gpt.causal_attention(q, k, v).numpy()
+    by_torch = torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
+    by_lesson_07 = attention.scaled_dot_product_attention(
+        q.numpy(), k.numpy(), v.numpy(), attention.causal_mask(12)
+    ).output
+    assert np.abs(ours - by_torch.numpy()).max() < 1e-14
+    assert np.abs(ours - by_lesson_07).max() < 1e-14
+    checks = lesson11.block_and_cache_checks()
+    assert len(checks) == 2 and max(checks.values()) < 1e-14
 
 
 def test_cache_sizes():
     """ "8,192 numbers" for our GPT at 64 tokens; GPT-3 175B at 2048 tokens: 4.83e9 numbers,
     "about 10 GB" (9.7) at 2 bytes each, beside "350 GB" of weights; the LSTM's fixed state."""
-    assert lesson11.cache_numbers(2, 32, 64) == 8192
-    big = lesson11.cache_numbers(96, 12288, 2048)
+    assert 2 * gpt.SIZES["n_blocks"] * gpt.SIZES["max_len"] * gpt.SIZES["d_model"] == 8192
+    g = lesson11.GPT3
+    big = 2 * g["n_layers"] * g["n_ctx"] * g["d_model"]
+    assert (g["n_layers"], g["d_model"], g["n_ctx"]) == (96, 12288, 2048)
     assert f"{big:.2e}" == "4.83e+09" and f"{2 * big / 1e9:.1f}" == "9.7"
     assert f"{2 * lesson11.GPT3['n_params'] / 1e9:.0f}" == "350"
-    lstm, state = gpt.make_model("lstm", lesson11.V), gpt.LSTMState()
+    lstm, state = gpt.make_model("lstm", lesson11.VOCAB_SIZE), gpt.LSTMState()
     with torch.no_grad():
         lstm(torch.ones(1, 64, dtype=torch.long), state)
     assert state.numbers() == 96  # "our LSTM's state ...: 96 numbers", whatever the context
 
 
 def test_tokens_per_parameter():
-    """ "about 292,000 target tokens", "14 tokens per parameter", "8.4e+06 times as many"."""
-    result = gpt.LMResult([0], [0.0], [0.0], [0.0] * gpt.TRAINING["steps"], [])
-    n_tokens, n_parameters = lesson11.tokens_seen(result), 20_955
+    """ "about 292,000 target tokens", "14 tokens per parameter", "8.4e+06 times as many"
+    (the lesson's cell: 500 steps x 32 sentences x the mean sentence length)."""
+    mean_words = np.mean([len(s.words) for s in language.load_corpus().train])
+    n_tokens = int(round(gpt.TRAINING["steps"] * gpt.TRAINING["batch"] * mean_words, -3))
+    n_parameters = 20_955
     assert n_tokens == 292_000 and round(n_tokens / n_parameters) == 14
     assert f"{lesson11.GPT3['n_params'] / n_parameters:.1e}" == "8.4e+06"
 
@@ -171,9 +185,9 @@ def test_what_the_live_model_writes(spreads):
     get rarer as the temperature rises to 2, and the slider's default setting puts most of the
     probability on grammatical next words."""
     model = lesson11.run("gpt").model
-    table = lesson11.temperature_table(model)
+    table = {t: lesson11.samples(model, temperature=t) for t in (1.0, 2.0)}
     assert table[2.0].grammatical < table[1.0].grammatical
-    assert lesson11.sampling(1.0, lesson11.V).grammatical_mass > 0.9
+    assert lesson11.sampling(1.0, lesson11.VOCAB_SIZE).grammatical_mass > 0.9
     tokens = torch.from_numpy(language.sequences(language.load_corpus().test[:8]))
     with torch.no_grad():
         full = model(tokens)
@@ -230,11 +244,11 @@ def test_sampling_slider_moves_and_redraws():
 
 def test_sampling_compute_without_a_trained_model(monkeypatch):
     """The slider's compute on fixed logits: temperature and top-k reshape them."""
-    logits = np.linspace(-2, 2, lesson11.V)
+    logits = np.linspace(-2, 2, lesson11.VOCAB_SIZE)
     allowed = language.encode(language.allowed_next(lesson11.PROMPT.split()))
     monkeypatch.setattr(lesson11, "_prompt", lambda: (None, logits, allowed))
     cold, hot = lesson11.sampling(0.1), lesson11.sampling(10.0)
-    assert cold.entropy < hot.entropy < np.log(lesson11.V)
+    assert cold.entropy < hot.entropy < np.log(lesson11.VOCAB_SIZE)
     assert lesson11.sampling(1.0, 1).entropy == 0.0 and len(hot.draws) == lesson11.DRAWS
     assert hot.grammatical_mass == pytest.approx(hot.p[allowed].sum())
 
