@@ -25,7 +25,7 @@ argument in one figure.
   The MLP and RNN decay exponentially (a straight line on the log axis); the LSTM's gradient
   with forget bias 1 decays too, far more slowly, and with a large forget bias it stops
   decaying; attention, whose path is one step long at any distance, only dilutes like
-  1/distance. ``whole_argument()`` returns the curves, ``whole_argument_figure()`` draws them.
+  1/distance. ``whole_argument()`` returns the curves, ``whole_argument_figure(curves)`` draws them.
 """
 
 from __future__ import annotations
@@ -395,13 +395,13 @@ SHORT_LABELS = {
 """Legend of the slider: brief and fixed (the sliders show the radius and the bias)."""
 
 
-def draw(ax, curves: Curves, short: bool = False) -> None:
+def draw(ax, curves: Curves, brief: bool = False) -> None:
     """The curves on one log-scale axis; a curve that underflows or overflows is drawn by
     ``plots.gradient_vs_distance``, which marks those points on the edge.
 
-    short=True (the slider): fixed brief legend labels, 3 ticks on x and at most 5 on y, as
+    brief=True (the slider): fixed brief legend labels, 3 ticks on x and at most 5 on y, as
     drawing text is most of a redraw's time."""
-    if short:
+    if brief:
         labels = SHORT_LABELS
     else:
         labels = dict(LABELS)
@@ -418,19 +418,19 @@ def draw(ax, curves: Curves, short: bool = False) -> None:
     ax.set_yscale("log")
     ax.set_xlabel("distance (layers, time steps or tokens)")
     ax.set_ylabel("gradient norm / norm at distance 1")
-    lo, hi, ticks = plots.log_axis_limits(*curves.norms.values(), max_ticks=5 if short else 6)
+    lo, hi, ticks = plots.log_axis_limits(*curves.norms.values(), max_ticks=5 if brief else 6)
     ax.set_ylim(lo, max(hi, 10.0))
     ax.set_yticks(ticks)
     plots.plain_log_labels(ax.yaxis)
-    if short:
+    if brief:
         ax.set_xticks([1, 50, 100])
     ax.legend(fontsize=8, loc="lower left")
 
 
-def whole_argument_figure(radius: float = 0.9, forget_bias: float = 1.0) -> Figure:
-    """The course's argument as one figure (lesson 09): ``whole_argument``, drawn."""
+def whole_argument_figure(curves: Curves) -> Figure:
+    """The course's argument as one figure (lesson 09): the curves of ``whole_argument``."""
     fig, axes = plots.figure(width=7.5, height=4.0)
     ax = axes[0, 0]
-    draw(ax, whole_argument(radius, forget_bias))
+    draw(ax, curves)
     ax.set_title("How much gradient survives a distance (all at initialisation)")
     return fig

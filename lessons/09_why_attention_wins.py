@@ -269,7 +269,7 @@ show_source(gradient_vs_distance.whole_argument)
 curves = gradient_vs_distance.whole_argument()
 for name, factor in gradient_vs_distance.decay_per_step(curves).items():
     print(f"{name:>14}: x {factor:.3f} per unit of distance, {curves.norms[name][-1]:.1e} at 100")
-gradient_vs_distance.whole_argument_figure()
+gradient_vs_distance.whole_argument_figure(curves)
 
 # %% [markdown]
 # Straight lines on a log axis are exponential decays. The sigmoid MLP loses a factor of about

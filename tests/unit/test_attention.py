@@ -1,7 +1,7 @@
 """Tests for course_utils.attention: softmax and masks, scaled dot-product attention and its
 hand-written backward (vs torch autograd and finite differences), multi-head attention vs
-torch; and of what is built on it: the gradient against distance, sparse masks and linear
-attention."""
+torch. (What is built on it is tested beside it: test_gradient_vs_distance.py,
+test_efficient_attention.py, test_lesson07.py.)"""
 
 import numpy as np
 import pytest
@@ -25,18 +25,7 @@ from course_utils.attention import (
     split_heads,
     to_torch_multihead,
 )
-from course_utils.efficient_attention import (
-    elu_plus_one,
-    linear_attention,
-    local_attention_mask,
-    strided_mask,
-    two_hop_reach,
-)
 from course_utils.gradcheck import central_difference, relative_error
-from course_utils.gradient_vs_distance import (
-    attention_gradient_vs_distance,
-    attention_input_jacobian,
-)
 
 torch.set_num_threads(1)
 
@@ -339,117 +328,3 @@ def test_multi_head_matches_torch_sdpa_cross_attention_with_padding():
     with torch.no_grad():
         ref_out, _ = mha(t(X_q), t(X_kv), t(X_kv), key_padding_mask=torch.tensor(~mask[:, 0]))
     np.testing.assert_allclose(out, ref_out.numpy(), rtol=1e-12, atol=1e-14)
-
-
-# --- gradient_vs_distance: the gradient through one attention layer ---------------------------
-
-
-@pytest.mark.parametrize("T", [1, 6])
-def test_attention_input_jacobian_vs_autograd(T):
-    d = 5
-    rng = np.random.default_rng(T)
-    X = rng.standard_normal((T, d))
-    params = init_attention(d, 1, seed=rng)
-    J = attention_input_jacobian(X, params, margin=1.5)
-    Wq, Wk, Wv = (t(params[w]) for w in ("W_q", "W_k", "W_v"))
-
-    def y_last(x1):
-        Xt = torch.cat([x1[None], t(X[1:])])
-        s = Xt @ Wk @ (Xt[-1] @ Wq) / np.sqrt(d)
-        s = s + torch.tensor([1.5] + [0.0] * (T - 1), dtype=torch.float64)
-        return torch.softmax(s, 0) @ (Xt @ Wv)
-
-    ref = torch.autograd.functional.jacobian(y_last, t(X[0])).numpy()
-    if T == 1:  # x_1 is also the query; the softmax over one key is constant
-        np.testing.assert_allclose(J, params["W_v"].T, rtol=1e-14)
-    assert relative_error(J, ref) < 1e-12
-
-
-def test_attention_gradient_decays_polynomially():
-    """Diffuse attention dilutes the gradient like 1/T (slope -1 on log-log), not exponentially."""
-    profile = attention_gradient_vs_distance(seed=0)
-    # measured: 1.52 at T = 8, 4.4e-3 at T = 2048, slope -1.06
-    assert np.all(np.diff(profile.norms) < 0)
-    assert -1.15 < profile.slope < -0.9
-    assert 1.0 < profile.norms[0] < 2.0 and 2e-3 < profile.norms[-1] < 8e-3
-    assert np.all(
-        (0.5 < profile.alpha_first * profile.lengths)
-        & (profile.alpha_first * profile.lengths < 1.5)
-    )
-    # an exponential decay would keep steepening: the per-step log-decay rate shrinks with T
-    rates = -np.diff(np.log(profile.norms)) / np.diff(profile.lengths)
-    assert np.all(np.diff(rates) < 0)
-    slopes = [attention_gradient_vs_distance(seed=s).slope for s in (1, 2, 3)]
-    assert all(-1.15 < s < -0.9 for s in slopes)
-
-
-def test_a_learned_focus_keeps_the_gradient():
-    profile = attention_gradient_vs_distance(margin=8.0, seed=0)
-    # measured: alpha 0.998 at T = 8 and 0.55 at T = 2048 (e^8 ~ 3000 keys' worth)
-    assert profile.alpha_first[0] > 0.99 and 0.4 < profile.alpha_first[-1] < 0.7
-    assert profile.norms[-1] > profile.norms[0] / 2 and profile.slope > -0.15
-
-
-# --- efficient_attention: sparse masks, two hops, linear attention ----------------------------
-
-
-def test_local_mask():
-    m = local_attention_mask(6, 3)
-    np.testing.assert_array_equal(m[4], [False, False, True, True, True, False])
-    assert m.sum(-1).tolist() == [1, 2, 3, 3, 3, 3]
-    s = local_attention_mask(6, 2, causal=False)
-    np.testing.assert_array_equal(s, s.T)
-    assert s[3].tolist() == [False, False, True, True, True, False]
-
-
-def test_strided_pattern_reaches_everything_in_two_hops():
-    n, stride = 1024, 32
-    m = strided_mask(n, stride)
-    assert not np.any(m & ~causal_mask(n))
-    per_row = m.sum() / n
-    density = m.sum() / (n * (n + 1) / 2)
-    assert per_row == pytest.approx(47.0, abs=0.1) and density == pytest.approx(0.0917, abs=5e-4)
-    assert two_hop_reach(m) == 1.0
-    local = two_hop_reach(local_attention_mask(n, stride))  # band only: 2 hops reach 62 back
-    assert 0.11 < local < 0.13
-    assert two_hop_reach(causal_mask(n)) == 1.0
-    assert strided_mask(8, 3)[7].tolist() == [False, True, False, False, True, True, True, True]
-    full = strided_mask(8, 3, causal=False)
-    np.testing.assert_array_equal(full, full.T)
-
-
-def test_elu_plus_one():
-    with no_warnings():
-        phi = elu_plus_one(np.array([-1e4, -1.0, 0.0, 2.0, 1e4]))
-    np.testing.assert_allclose(phi, [0.0, np.exp(-1), 1.0, 3.0, 1e4 + 1])
-    assert np.all(elu_plus_one(np.linspace(-30, 30, 101)) > 0)
-
-
-@pytest.mark.parametrize("causal", [False, True])
-@pytest.mark.parametrize("feature_map", ["elu+1", "relu"])
-def test_linear_attention_orders_agree(causal, feature_map):
-    Q, K, V = qkv(n_q=64, n_k=64, d_k=16, d_v=8, lead=(2,), seed=11)
-    if feature_map == "relu":
-        Q, K = np.abs(Q) + 0.1, np.abs(K) + 0.1  # keep every normaliser > 0
-    a = linear_attention(Q, K, V, feature_map, causal, order="qk_first")
-    b = linear_attention(Q, K, V, feature_map, causal, order="kv_first")
-    assert a.shape == (2, 64, 8) and np.abs(a - b).max() < 1e-12
-
-
-def test_linear_attention_matches_its_definition():
-    Q, K, V = qkv(n_q=5, n_k=5, d_k=3, d_v=2, seed=12)
-    fq, fk = elu_plus_one(Q), elu_plus_one(K)
-    for causal in (False, True):
-        A = fq @ fk.T * (causal_mask(5) if causal else 1.0)
-        expected = (A / A.sum(-1, keepdims=True)) @ V
-        np.testing.assert_allclose(linear_attention(Q, K, V, causal=causal), expected, rtol=1e-13)
-    # a callable feature map
-    fq, fk = Q**2 + 1, K**2 + 1
-    A = fq @ fk.T
-    np.testing.assert_allclose(
-        linear_attention(Q, K, V, feature_map=lambda x: x**2 + 1),
-        (A / A.sum(-1, keepdims=True)) @ V,
-        rtol=1e-13,
-    )
-    with pytest.raises(ValueError, match="order"):
-        linear_attention(Q, K, V, order="sideways")

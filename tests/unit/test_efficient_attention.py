@@ -10,12 +10,21 @@ from helpers import no_warnings
 from course_utils import attention as attn
 from course_utils import complexity
 from course_utils import efficient_attention as efficient
+from course_utils.attention import causal_mask
+from course_utils.efficient_attention import (
+    elu_plus_one,
+    linear_attention,
+    local_attention_mask,
+    strided_mask,
+    two_hop_reach,
+)
 
 
-def qkv(n, d_k=8, d_v=5, seed=0):
+def qkv(n, d_k=8, d_v=5, seed=0, lead=()):
+    """Random Q, K (..., n, d_k) and V (..., n, d_v)."""
     rng = np.random.default_rng(seed)
-    Q, K = rng.standard_normal((2, n, d_k))
-    return Q, K, rng.standard_normal((n, d_v))
+    Q, K = rng.standard_normal((2, *lead, n, d_k))
+    return Q, K, rng.standard_normal((*lead, n, d_v))
 
 
 # --- banded local and strided attention == dense masked attention -------------------------------
@@ -213,3 +222,68 @@ def test_no_warnings_on_long_or_peaked_inputs():
             efficient.linear_attention_chunked(30 * Q, K, V),
         ):
             assert np.all(np.isfinite(out))
+
+
+# --- efficient_attention: sparse masks, two hops, linear attention ----------------------------
+
+
+def test_local_mask():
+    m = local_attention_mask(6, 3)
+    np.testing.assert_array_equal(m[4], [False, False, True, True, True, False])
+    assert m.sum(-1).tolist() == [1, 2, 3, 3, 3, 3]
+    s = local_attention_mask(6, 2, causal=False)
+    np.testing.assert_array_equal(s, s.T)
+    assert s[3].tolist() == [False, False, True, True, True, False]
+
+
+def test_strided_pattern_reaches_everything_in_two_hops():
+    n, stride = 1024, 32
+    m = strided_mask(n, stride)
+    assert not np.any(m & ~causal_mask(n))
+    per_row = m.sum() / n
+    density = m.sum() / (n * (n + 1) / 2)
+    assert per_row == pytest.approx(47.0, abs=0.1) and density == pytest.approx(0.0917, abs=5e-4)
+    assert two_hop_reach(m) == 1.0
+    local = two_hop_reach(local_attention_mask(n, stride))  # band only: 2 hops reach 62 back
+    assert 0.11 < local < 0.13
+    assert two_hop_reach(causal_mask(n)) == 1.0
+    assert strided_mask(8, 3)[7].tolist() == [False, True, False, False, True, True, True, True]
+    full = strided_mask(8, 3, causal=False)
+    np.testing.assert_array_equal(full, full.T)
+
+
+def test_elu_plus_one():
+    with no_warnings():
+        phi = elu_plus_one(np.array([-1e4, -1.0, 0.0, 2.0, 1e4]))
+    np.testing.assert_allclose(phi, [0.0, np.exp(-1), 1.0, 3.0, 1e4 + 1])
+    assert np.all(elu_plus_one(np.linspace(-30, 30, 101)) > 0)
+
+
+@pytest.mark.parametrize("causal", [False, True])
+@pytest.mark.parametrize("feature_map", ["elu+1", "relu"])
+def test_linear_attention_orders_agree(causal, feature_map):
+    Q, K, V = qkv(64, d_k=16, d_v=8, seed=11, lead=(2,))
+    if feature_map == "relu":
+        Q, K = np.abs(Q) + 0.1, np.abs(K) + 0.1  # keep every normaliser > 0
+    a = linear_attention(Q, K, V, feature_map, causal, order="qk_first")
+    b = linear_attention(Q, K, V, feature_map, causal, order="kv_first")
+    assert a.shape == (2, 64, 8) and np.abs(a - b).max() < 1e-12
+
+
+def test_linear_attention_matches_its_definition():
+    Q, K, V = qkv(5, d_k=3, d_v=2, seed=12)
+    fq, fk = elu_plus_one(Q), elu_plus_one(K)
+    for causal in (False, True):
+        A = fq @ fk.T * (causal_mask(5) if causal else 1.0)
+        expected = (A / A.sum(-1, keepdims=True)) @ V
+        np.testing.assert_allclose(linear_attention(Q, K, V, causal=causal), expected, rtol=1e-13)
+    # a callable feature map
+    fq, fk = Q**2 + 1, K**2 + 1
+    A = fq @ fk.T
+    np.testing.assert_allclose(
+        linear_attention(Q, K, V, feature_map=lambda x: x**2 + 1),
+        (A / A.sum(-1, keepdims=True)) @ V,
+        rtol=1e-13,
+    )
+    with pytest.raises(ValueError, match="order"):
+        linear_attention(Q, K, V, order="sideways")
