@@ -105,7 +105,7 @@ def read_po(text: str) -> list[Entry]:
     return entries
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def catalogue(language: str) -> dict[str, str]:
     """The current translations of the course's messages: English -> ``language``."""
     path = LOCALE / f"{language}.po"

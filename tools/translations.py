@@ -286,9 +286,9 @@ def entry_problems(english: str, entry: i18n.Entry | None) -> list[str]:
 def problems(language: str = "zh") -> list[str]:
     """Every problem of every catalogue, one line each, naming the file and the segment."""
     out = []
-    jobs = [(s.name, catalogue_path(language, s), prose(s)) for s in lesson_sources()]
-    jobs.append(("the code's messages", catalogue_path(language), messages()))
-    for name, path, found in jobs:
+    jobs = [(catalogue_path(language, s), prose(s)) for s in lesson_sources()]
+    jobs.append((catalogue_path(language), messages()))
+    for path, found in jobs:
         entries = read(path)
         for where, english in found:
             for problem in entry_problems(english, entries.get(english)):
