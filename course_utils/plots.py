@@ -8,8 +8,10 @@ attention), on a log scale, with overflow and underflow marked rather than silen
 
 from __future__ import annotations
 
-import io
+import contextlib
 import math
+import struct
+import zlib
 from collections.abc import Sequence
 
 import matplotlib
@@ -18,10 +20,10 @@ import matplotlib
 # as a cell's last expression is shown once. Figures are closed to pyplot right after creation.
 import matplotlib.pyplot as plt
 import numpy as np
-import PIL.Image
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import PlaceHolderLayoutEngine
 from matplotlib.ticker import FuncFormatter, NullLocator
 
 OKABE_ITO = {
@@ -60,6 +62,7 @@ HOUSE_STYLE = {
     "grid.alpha": 0.3,
     "axes.spines.top": False,
     "axes.spines.right": False,
+    "axes.axisbelow": True,  # grid and ticks under the data (and `Blitter`'s layers agree)
     "legend.frameon": False,
     "axes.prop_cycle": matplotlib.cycler(color=list(OKABE_ITO.values())[1:] + ["#000000"]),
 }
@@ -86,19 +89,231 @@ def figure(
 
 
 def png_bytes(fig: Figure) -> bytes:
-    """Render a figure to PNG bytes, fast (how widgets redraw their one reused figure).
-
-    Drawing on an Agg canvas and encoding with light compression takes about half the time
-    of `savefig`, which matters for the 50 ms slider budget.
-    """
-    # Reuse the figure's Agg canvas (and its cached text measurements) across redraws.
-    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    """Draw a figure in full on its Agg canvas and encode it as PNG (`encode_png`)."""
+    canvas = agg_canvas(fig)
     canvas.draw()
-    buffer = io.BytesIO()
-    PIL.Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).save(
-        buffer, format="png", compress_level=1
+    return encode_png(fig)
+
+
+def agg_canvas(fig: Figure) -> FigureCanvasAgg:
+    """The figure's Agg canvas, attached to it if it has none (reused: it caches text sizes)."""
+    return fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def encode_png(fig: Figure, level: int = 1) -> bytes:
+    """The pixels last drawn on the figure's Agg canvas, as PNG bytes, fast.
+
+    A PNG (W3C PNG specification, 2nd ed., 2003) is a signature and three chunks: IHDR (width,
+    height, 8 bits per channel, colour type 2 = RGB or 6 = RGBA), IDAT (the rows, each preceded
+    by its filter type, here 0 = none, compressed with zlib) and IEND. An opaque figure (the
+    house style's white background) is stored as RGB: a quarter fewer bytes to compress and
+    send than RGBA, the same pixels. Unfiltered rows with zlib level 1 encode in about half the
+    time of Pillow's PNG writer at its fastest level, in files about 10 % larger.
+    """
+    rgba = np.asarray(agg_canvas(fig).buffer_rgba())  # (H, W, 4) uint8, no copy
+    opaque = fig.patch.get_visible() and fig.patch.get_alpha() in (None, 1.0)
+    opaque = opaque and matplotlib.colors.to_rgba(fig.patch.get_facecolor())[3] == 1.0
+    pixels = rgba[:, :, :3] if opaque else rgba
+    height, width, channels = pixels.shape
+    rows = np.zeros((height, 1 + width * channels), dtype=np.uint8)  # column 0: filter type 0
+    rows[:, 1:] = pixels.reshape(height, -1)
+    header = struct.pack(">IIBBBBB", width, height, 8, 2 if opaque else 6, 0, 0, 0)
+    return b"".join(
+        (
+            b"\x89PNG\r\n\x1a\n",
+            _chunk(b"IHDR", header),
+            _chunk(b"IDAT", zlib.compress(rows.tobytes(), level)),
+            _chunk(b"IEND", b""),
+        )
     )
-    return buffer.getvalue()
+
+
+def _text_key(text) -> tuple:
+    return (
+        text.get_visible(),
+        text.get_text(),
+        text.get_fontsize(),
+        text.get_fontweight(),
+        text.get_rotation(),
+        str(text.get_color()),
+        text.get_horizontalalignment(),
+        text.get_verticalalignment(),
+    )
+
+
+def _axis_key(axis) -> tuple:
+    # `_update_ticks` sets the ticks' locations and labels and returns those Axis.draw draws.
+    ticks = axis._update_ticks()
+    return (
+        axis.get_visible(),
+        axis.get_scale(),
+        tuple(axis.get_view_interval()),
+        _text_key(axis.label),
+        axis.major.formatter.get_offset(),
+        tuple(
+            (
+                tick.get_loc(),
+                _text_key(tick.label1),
+                _text_key(tick.label2),
+                tick.gridline.get_visible(),
+                tick.tick1line.get_visible(),
+                tick.tick2line.get_visible(),
+            )
+            for tick in ticks
+        ),
+    )
+
+
+def _style_key(artist) -> tuple:
+    names = ("color", "facecolor", "edgecolor", "linestyle", "linewidth", "marker", "alpha")
+    return (type(artist).__name__,) + tuple(
+        str(getattr(artist, f"get_{name}")()) for name in names if hasattr(artist, f"get_{name}")
+    )
+
+
+def _legend_key(legend) -> tuple | None:
+    """What a legend's pixels depend on, given its axes; None for no legend, or one placed
+    "best" (its place depends on the data, so it is redrawn with them)."""
+    if legend is None or legend._loc == 0:  # 0: "best"
+        return None
+    return (
+        legend._loc,
+        str(legend.get_bbox_to_anchor()),
+        tuple(_text_key(text) for text in legend.get_texts()),
+        tuple(_style_key(handle) for handle in legend.legend_handles),
+    )
+
+
+def background_signature(fig: Figure) -> tuple:
+    """What the pixels of the axes' frames depend on that a draw may change: per axes, its
+    position, face, limits, scales, ticks and their labels, axis labels and grid; and the
+    figure's own texts. Equal signatures, equal frames (see `Blitter`)."""
+    return (
+        tuple(_text_key(text) for text in fig.texts),
+        len(fig.get_children()),
+        tuple(
+            (
+                ax.get_visible(),
+                ax.axison,
+                ax.get_frame_on(),
+                ax.get_position().bounds,
+                ax.patch.get_visible(),
+                str(ax.patch.get_facecolor()),
+                _axis_key(ax.xaxis),
+                _axis_key(ax.yaxis),
+            )
+            for ax in fig.axes
+        ),
+    )
+
+
+class Blitter:
+    """Renders one figure to PNG again and again, redrawing only what a draw changed.
+
+    Drawing ticks, tick labels, axis labels, titles and legends (text, glyph by glyph) is most
+    of the cost of a full draw, and moving a slider seldom changes them. So the figure is drawn
+    in two layers, as in matplotlib's blitting guide
+    (https://matplotlib.org/stable/users/explain/animations/blitting.html):
+
+    - the background: the figure and, per axes, its face, its x and y Axis objects (ticks,
+      tick labels, grid, axis labels), its title and its legend (unless placed "best"). It is
+      drawn with everything else hidden and kept as a bitmap, and drawn again only when it
+      would differ: when the `background_signature` (limits, ticks, labels, ...) or the text of
+      a title or legend changed. A title or legend that has changed once is "moving": from
+      then on it is drawn with the foreground, so that it costs its own text, not a full draw;
+    - the foreground: everything else in each axes (data, spines, moving titles and legends),
+      drawn over the background in z-order by the axes' own `draw`, on every render.
+
+    Both paths compose the same two layers, so a render from the cached background is
+    pixel-for-pixel the render after a full redraw. A one-pass `canvas.draw()` differs only
+    where data overlap what is drawn below them here but above them there: images (z-order
+    0) under the Axis (0.5, with the house style's `axes.axisbelow`), and the lines of a plot
+    that cross its legend's text.
+    """
+
+    def __init__(self, fig: Figure) -> None:
+        self.figure = fig
+        self.canvas = agg_canvas(fig)
+        self.full_draws = 0  # how often the background was drawn
+        self._moving: set[tuple[int, str]] = set()  # (axes index, "title" or "legend")
+        self._settled: dict | None = None  # the title and legend keys of the last render
+        self._signature: tuple | None = None
+        self._background = None
+
+    def png(self) -> bytes:
+        """Render the figure as it now is (cached background if still valid) and encode it."""
+        if not isinstance(self.figure.get_layout_engine(), (type(None), PlaceHolderLayoutEngine)):
+            freeze_layout(self.figure)  # laid out once, with every artist shown
+        settled = self._settled_keys()
+        if self._settled is not None:
+            self._moving |= {k for k, key in settled.items() if key != self._settled[k]}
+            settled = {k: key for k, key in settled.items() if k not in self._moving}
+        signature = (background_signature(self.figure), settled)
+        if signature != self._signature:
+            self._draw_background()
+            self._signature = signature
+        else:
+            self.canvas.restore_region(self._background)
+        self._draw_foreground()
+        self._settled = settled
+        return encode_png(self.figure)
+
+    def _settled_keys(self) -> dict:
+        keys = {}
+        for i, ax in enumerate(self.figure.axes):
+            keys[i, "title"] = _text_key(ax.title)
+            keys[i, "legend"] = _legend_key(ax.get_legend())
+        return {k: key for k, key in keys.items() if k not in self._moving}
+
+    def _background_artists(self, i: int, ax: Axes) -> list:
+        artists = [ax.patch, ax.xaxis, ax.yaxis]
+        if (i, "title") not in self._moving:
+            artists.append(ax.title)
+        if (i, "legend") not in self._moving and _legend_key(ax.get_legend()) is not None:
+            artists.append(ax.get_legend())
+        return artists
+
+    def _draw_background(self) -> None:
+        foreground = []
+        for i, ax in enumerate(self.figure.axes):
+            background = self._background_artists(i, ax)
+            foreground += [a for a in ax.get_children() if not any(a is b for b in background)]
+        with _left_out(foreground):
+            self.canvas.draw()
+        self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+        self.full_draws += 1
+
+    def _draw_foreground(self) -> None:
+        renderer = self.canvas.get_renderer()
+        for i, ax in sorted(enumerate(self.figure.axes), key=lambda pair: pair[1].get_zorder()):
+            with _left_out(self._background_artists(i, ax)):
+                ax.draw(renderer)
+
+
+@contextlib.contextmanager
+def _left_out(artists: Sequence):
+    """Leave these artists out of the figure's and the axes' draw inside the block.
+
+    They are marked animated, which is how matplotlib's blitting keeps artists out of a draw;
+    they stay visible, so that what is laid out around them (a title above its axes' tick
+    labels) is placed as in a full draw. An axes' face, which `Axes.draw` draws even when
+    animated, is hidden instead.
+    """
+    before = [(a, a.get_animated(), a.get_visible()) for a in artists]
+    for artist in artists:
+        artist.set_animated(True)
+        if any(artist is ax.patch for ax in artist.figure.axes):
+            artist.set_visible(False)
+    try:
+        yield
+    finally:
+        for artist, animated, visible in before:
+            artist.set_animated(animated)
+            artist.set_visible(visible)
 
 
 def clear_artists(ax: Axes) -> None:
@@ -118,7 +333,7 @@ def clear_artists(ax: Axes) -> None:
 
 def freeze_layout(fig: Figure) -> None:
     """Lay the figure out once (constrained layout), then keep those positions for redraws."""
-    FigureCanvasAgg(fig).draw()
+    agg_canvas(fig).draw()
     fig.set_layout_engine("none")
 
 

@@ -7,10 +7,11 @@ Every interactive figure in the course is an `InteractiveFigure`:
     readout(result) -> str                    one line of text under the figure
 
 Moving a control calls compute, clears and redraws the *same* figure (never a new one) and
-updates the readout. The figure is rendered to PNG and placed in an Output widget by setting
-its outputs directly, which works the same in ipywidgets 7.7 (Colab) and 8.x (JupyterLab)
-and needs no matplotlib widget backend. If compute fails at an extreme setting, the readout
-says so and the last good figure stays.
+updates the readout. The figure is rendered to PNG by a `plots.Blitter`, which redraws the
+axes' ticks and labels only when they change, and sent as the raw bytes of an `Image` widget
+(one binary message, no base64), which works the same in ipywidgets 7.7 (Colab) and 8.x
+(JupyterLab) and needs no matplotlib widget backend. If compute fails at an extreme setting,
+the readout says so and the last good figure stays.
 
 `static_sweep` draws the same figure for a few fixed settings, side by side, so the idea also
 reads where no kernel runs (GitHub, a static site).
@@ -18,7 +19,6 @@ reads where no kernel runs (GitHub, a static site).
 
 from __future__ import annotations
 
-import base64
 import html
 import statistics
 import time
@@ -108,8 +108,8 @@ class InteractiveFigure:
     ncols, width, height: the figure's grid of axes (one row); `draw` receives the 1-D array.
     layout_at: settings (name -> value) at which to lay the figure out once, e.g. those with
     the widest tick labels, so that no setting clips them; default: the controls' start values.
-    Use `.set(name=value, ...)` to move controls from code (tests do); `.result` and
-    `.readout_text` hold the latest outcome, `.updates` counts redraws.
+    Use `.set(name=value, ...)` to move controls from code (tests do); `.result`,
+    `.readout_text` and `.png` hold the latest outcome, `.updates` counts redraws.
     """
 
     def __init__(
@@ -128,21 +128,21 @@ class InteractiveFigure:
         self.controls = dict(controls)
         self.figure, axes = plots.figure(ncols, width=width, height=height)
         self.axes = axes[0]
-        self.output = widgets.Output()
+        self.image = widgets.Image(format="png")
+        self.image.add_class("course-figure")
         self.readout_widget = widgets.HTML()
         self.readout_widget.add_class("course-readout")
-        self.widget = widgets.VBox([*self.controls.values(), self.output, self.readout_widget])
+        self.widget = widgets.VBox([*self.controls.values(), self.image, self.readout_widget])
         self.result: Any = None
         self.readout_text = ""
         self.updates = 0
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
+        self.blitter = plots.Blitter(self.figure)
         if layout_at:
             self.draw(self.axes, self.compute(**{**self.values(), **layout_at}))
             plots.freeze_layout(self.figure)
-        self.update()
-        if not layout_at:
-            plots.freeze_layout(self.figure)
+        self.update()  # without layout_at, the first render lays the figure out
         _FIGURES.add(self)
 
     def values(self) -> dict[str, Any]:
@@ -171,16 +171,14 @@ class InteractiveFigure:
         for ax in self.axes:
             plots.clear_artists(ax)
         self.draw(self.axes, result)
-        png = base64.b64encode(plots.png_bytes(self.figure)).decode("ascii")
-        self.output.outputs = (
-            {
-                "output_type": "display_data",
-                "data": {"image/png": png, "text/plain": "<figure>"},
-                "metadata": {},
-            },
-        )
+        self.image.value = self.blitter.png()
         self.updates += 1
         self._show_readout(self.readout(result))
+
+    @property
+    def png(self) -> bytes:
+        """The PNG the figure shows now."""
+        return bytes(self.image.value)  # ipywidgets 8 holds it as a memoryview
 
     def _show_readout(self, text: str) -> None:
         self.readout_text = text

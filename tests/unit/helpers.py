@@ -1,6 +1,5 @@
 """Small helpers the unit tests share (imported as `from helpers import ...`)."""
 
-import base64
 import contextlib
 import warnings
 
@@ -11,11 +10,6 @@ def no_warnings():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         yield
-
-
-def png(app) -> bytes:
-    """The PNG an InteractiveFigure currently shows."""
-    return base64.b64decode(app.output.outputs[0]["data"]["image/png"])
 
 
 def assert_all_different(reference, mistakes, args) -> None:

@@ -58,11 +58,11 @@ def test_checker_accepts_right_answers_and_catches_each_mistake():
 
 def test_product_slider_moves_headlessly():
     app = lesson00.product_slider()
-    first_png = app.output.outputs[0]["data"]["image/png"]
+    first_png = app.png
     app.set(s=0.5)
     assert app.readout_text.startswith("s = 0.50: s^50 = 8.88e-16")
     assert "shrinks" in app.readout_text
-    assert app.output.outputs[0]["data"]["image/png"] != first_png
+    assert app.png != first_png
     updates = app.updates
     app.set(s=1.5)
     assert app.updates == updates + 1 and "grows" in app.readout_text

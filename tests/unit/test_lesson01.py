@@ -342,19 +342,15 @@ def test_checkers_raise_when_correct_answers_are_required(monkeypatch):
 # ----------------------------------------------------------------------------- the slider
 
 
-def _png(app):
-    return app.output.outputs[0]["data"]["image/png"]
-
-
 def test_activation_slider_moves_headlessly():
     app = lesson01.activation_slider()
-    first = _png(app)
+    first = app.png
     app.set(name="tanh", x=2.0, scale=3.0)
     assert app.readout_text == (
         "tanh at x = 2.00: f = 0.964, f' = 0.0707 (max 1); inputs at scale 3: "
         "mean f' = 0.255, 31.8 % saturated (f' < 0.01)"
     )
-    assert _png(app) != first
+    assert app.png != first
     updates = app.updates
     app.set(name="sigmoid")
     assert app.updates == updates + 1

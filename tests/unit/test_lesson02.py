@@ -307,22 +307,18 @@ def test_ratio_not_zero_as_printed_in_section_8():
 # ----------------------------------------------------------------------------- the slider
 
 
-def _png(app):
-    return app.output.outputs[0]["data"]["image/png"]
-
-
 def test_slider_moves_headlessly():
     app = lesson02.depth_slider()
     assert app.readout_text == (
         "sigmoid, glorot x1.00, depth 50: ||dL/dh_1|| / ||dL/dh_50|| = 2.1e-31 (vanishing); "
         "x0.237 per layer"
     )
-    first = _png(app)
+    first = app.png
     updates = app.updates
     app.set(activation="relu", scheme="he")
     assert app.readout_text.startswith("relu, he x1.00, depth 50: ||dL/dh_1|| / ||dL/dh_50||")
     assert "(kept within 10x)" in app.readout_text
-    assert app.updates == updates + 2 and _png(app) != first
+    assert app.updates == updates + 2 and app.png != first
     app.set(scale=2.0)
     assert "(exploding)" in app.readout_text
     app.set(depth=2)

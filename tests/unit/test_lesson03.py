@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 import pytest
-from helpers import assert_all_different, no_warnings, png
+from helpers import assert_all_different, no_warnings
 
 from course_utils import gradient_vs_distance, rnn, tasks
 from course_utils.activations import tanh_prime
@@ -280,13 +280,13 @@ def test_slider_default_readout_and_moving():
         "of lag 0; measured slope -0.58/step vs bound log(gamma sigma_max) = +0.57"
     )
     assert app.axes[0].get_title() == "vanishing\nslope -0.58 (bound +0.57)"
-    first = png(app)
+    first = app.png
     updates = app.updates
     app.set(activation="linear", radius=0.5)
     assert app.updates == updates + 2
     assert app.readout_text.startswith("linear, rho = 0.50 (sigma_max 0.98), T = 100")
     assert "measured slope -0.70/step" in app.readout_text
-    assert png(app) != first
+    assert app.png != first
     app.set(scaling="spectral")
     assert app.readout_text.startswith("linear, sigma_max = 0.50 (rho ")
     app.set(T=10)

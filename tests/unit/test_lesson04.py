@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from helpers import no_warnings, png
+from helpers import no_warnings
 
 from course_utils import clipping, gradient_vs_distance, normalization, rnn
 from course_utils.activations import sigmoid, sigmoid_prime
@@ -563,10 +563,10 @@ def test_radius_slider_moves_headlessly():
         assert app.values() == {"radius": 1.0, "activation": "tanh", "T": 100}
         assert app.readout_text.startswith("tanh, rho = 1.00 (sigma_max 1.97), T = 100: vanishing")
         assert "measured slope -0.50/step" in app.readout_text
-        first = png(app)
+        first = app.png
         app.set(radius=1.1, activation="linear")
         assert "exploding;" in app.readout_text and "measured slope +0.09/step" in app.readout_text
-        assert png(app) != first
+        assert app.png != first
         app.set(radius=1.0)
         assert "at the boundary" in app.readout_text
         updates = app.updates
@@ -608,10 +608,10 @@ def test_cliff_slider_moves_headlessly():
         app = lesson04.cliff_slider()
         assert app.readout_text.startswith("w = 3.0: the map's largest slope w/4 = 0.75 <= 1")
         assert "no wall" in app.readout_text
-        first = png(app)
+        first = app.png
         app.set(w=6.0)
         assert "jumps by 11.1" in app.readout_text and "b = -3.23" in app.readout_text
-        assert png(app) != first
+        assert app.png != first
         app.set(w=8.0)
         assert "wall" in app.readout_text
         app.set(w=1.0)

@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from helpers import assert_all_different, no_warnings, png
+from helpers import assert_all_different, no_warnings
 
 from course_utils import lstm, plots, rnn, tasks
 from course_utils.activations import sigmoid
@@ -201,13 +201,13 @@ def test_slider_default_readout_and_moving():
         "0.731); direct cell path back to step 1 (lag 99): median 2e-14 over 64 units "
         "(sigmoid(b_f)^99 = 3.4e-14); lesson 03's tanh RNN: 1.5e-25"
     )
-    first = png(app)
+    first = app.png
     updates = app.updates
     app.set(forget_bias=3.0)
     assert app.updates == updates + 1
     assert app.readout_text.startswith("b_f = +3.0, T = 100: typical forget gate")
     assert "median 0.0071 over 64 units" in app.readout_text
-    assert png(app) != first
+    assert app.png != first
     app.set(T=10)
     assert "(lag 9)" in app.readout_text
     assert app.axes[0].get_yscale() == "log"

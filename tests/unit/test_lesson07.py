@@ -6,7 +6,7 @@ the assertions allow a margin around them.
 
 import numpy as np
 import pytest
-from helpers import assert_all_different, no_warnings, png
+from helpers import assert_all_different, no_warnings
 
 from course_utils import attention, gradient_vs_distance, plots
 from course_utils.checks import Status
@@ -143,10 +143,10 @@ def test_saturation_slider_default_and_moving():
         "d_k = 512, unscaled: logit std 22.6; 68% of rows nearly one-hot (max weight > 0.99); "
         "entropy 4% of log 16; median softmax-Jacobian norm 1.3e-04"
     )
-    first = png(app)
+    first = app.png
     app.set(scaled=True)
     assert app.readout_text.startswith("d_k = 512, scaled: logit std 1.0; 0% of rows")
-    assert png(app) != first
+    assert app.png != first
     app.set(d_k=8)
     assert app.readout_text.startswith("d_k = 8, scaled")
 
@@ -229,10 +229,10 @@ def test_softmax_jacobian_norms():
 def test_word_slider_default_and_moving():
     app = lesson07.word_slider()
     assert app.readout_text == "'sat' (with positions) attends to: cat 0.40, mat 0.40, on 0.09"
-    first = png(app)
+    first = app.png
     app.set(word=0)
     assert app.readout_text.startswith("'the (0)' (with positions) attends to: cat 0.89")
-    assert png(app) != first
+    assert app.png != first
     app.set(word=4, position_gain=0.0)
     assert "positions OFF" in app.readout_text
     np.testing.assert_allclose(app.result.sentence.weights[4], app.result.sentence.weights[0])

@@ -12,7 +12,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from helpers import assert_all_different, no_warnings, png
+from helpers import assert_all_different, no_warnings
 
 from course_utils import seq2seq as s2s
 from course_utils import translation as tr
@@ -208,9 +208,9 @@ def test_alignment_slider_default_and_moving(records):
     app = lesson08.alignment_slider(records)
     assert app.readout_text == lesson08.readout_alignment(records[0])
     assert app.readout_text.startswith("argmax of attention = gold word for ")
-    first = png(app)
+    first = app.png
     app.set(sentence=1)
-    assert png(app) != first
+    assert app.png != first
     assert app.readout_text == lesson08.readout_alignment(records[1])
 
 

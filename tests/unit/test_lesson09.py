@@ -9,7 +9,7 @@ import json
 
 import numpy as np
 import pytest
-from helpers import assert_all_different, no_warnings, png
+from helpers import assert_all_different, no_warnings
 
 from course_utils import complexity, training, transformer
 from course_utils.checks import Status
@@ -47,12 +47,12 @@ def test_cost_slider_and_sweep():
         "d = 64: attention is cheaper below n = 64; at n = 4096 it costs 64x the recurrent "
         "layer's FLOPs"
     )
-    first = png(app)
+    first = app.png
     with no_warnings():
         for d in (8, 1024):
             app.set(d=d)
             assert app.result.d == d
-    assert png(app) != first
+    assert app.png != first
     assert len(lesson09.cost_sweep().axes) == 3
 
 
@@ -72,12 +72,12 @@ def test_whole_argument_slider_default_and_extremes():
         "at distance 100: mlp 9.2e-63, rnn 1.4e-25, lstm 1.1e-06 (cell path alone 2.6e-14), "
         "attention 1.8e-02"
     )
-    first = png(app)
+    first = app.png
     with no_warnings():
         for radius in (0.1, 1.5):
             for bias in (-2.0, 6.0):
                 app.set(radius=radius, forget_bias=bias)
-    assert png(app) != first
+    assert app.png != first
     assert "lstm" in app.readout_text
     assert len(lesson09.whole_argument_sweep().axes) == 3
 

@@ -7,7 +7,7 @@ ratios, under the timing marker.
 
 import numpy as np
 import pytest
-from helpers import assert_all_different, no_warnings, png
+from helpers import assert_all_different, no_warnings
 
 from course_utils import attention, complexity, plots
 from course_utils import attention_beyond_text as beyond
@@ -160,11 +160,11 @@ def test_tradeoff_slider_default_and_moving():
         "window 32 (entries kept: local 12%, strided 15%). local: keeps 24% of the weight, "
         "error 1.44; strided: keeps 26% of the weight, error 1.28; linear: error 0.70"
     )
-    first = png(app)
+    first = app.png
     app.set(inputs="mostly local")
     assert "linear: error 0.98" in app.readout_text
     assert app.result.error["local"] < 0.3
-    assert png(app) != first
+    assert app.png != first
 
 
 def test_tradeoff_slider_extremes_without_warnings():

@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 import torch
-from helpers import assert_all_different, no_warnings, png
+from helpers import assert_all_different, no_warnings
 
 from course_utils import attention, gpt, language
 from course_utils.checks import Status
@@ -230,13 +230,13 @@ def test_the_cache_keeps_the_cost_of_a_token_flat():
 def test_sampling_slider_moves_and_redraws():
     app = lesson11.sampling_slider()
     assert app.readout_text.startswith("T = 1.00, top-k = 27: entropy ")
-    first = png(app)
+    first = app.png
     with no_warnings():
         for temperature in (0.1, 10.0):
             for top_k in (1, 27):
                 result = app.set(temperature=temperature, top_k=top_k)
                 assert result.p.sum() == pytest.approx(1.0)
-    assert app.result.top_k == 27 and png(app) != first
+    assert app.result.top_k == 27 and app.png != first
     greedy = app.set(temperature=0.1, top_k=1)
     assert greedy.entropy == 0.0 and len(set(greedy.draws)) == 1
     assert len(lesson11.sampling_sweep().axes) == 6

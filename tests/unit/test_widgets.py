@@ -34,7 +34,7 @@ def test_initial_draw_and_readout():
     assert app.updates == 1
     assert app.readout_text == "last y = 4.0 (line)"
     assert "course-readout" in app.readout_widget._dom_classes
-    assert app.output.outputs[0]["data"]["image/png"]
+    assert app.png.startswith(b"\x89PNG")
 
 
 def test_moving_a_control_redraws_the_same_figure():
