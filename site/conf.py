@@ -19,7 +19,12 @@ author = "the course's authors"
 copyright = "the course's authors, MIT licence"
 language = "en"
 
-extensions = ["myst_nb", "sphinx_togglebutton", "sphinx_copybutton"]
+extensions = [
+    "myst_nb",
+    "sphinx_togglebutton",
+    "sphinx_copybutton",
+    "sphinx.ext.githubpages",  # .nojekyll: GitHub Pages serves _static/ and _images/ as they are
+]
 exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 suppress_warnings = ["mystnb.unknown_mime_type"]
 

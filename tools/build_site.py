@@ -49,7 +49,12 @@ from course_utils.glossary import GLOSSARY  # noqa: E402
 SITE = ROOT / "site"  # Sphinx configuration, templates and static files
 BUILD = ROOT / "build"
 WIDGET = "application/vnd.jupyter.widget-view+json"
-LINK = re.compile(r"(\]\()([^)\s]+)(\))")
+#: The notebooks' Colab and Binder badges (their images as course_utils.links draws them), in
+#: a row: on the site they become launch buttons, which need no image from the network.
+BADGE_IMAGES = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", links.badges("x.ipynb"))
+_BADGE_IMAGE = "|".join(map(re.escape, BADGE_IMAGES))
+BADGES = re.compile(rf"(?:\[!\[[^\]]*\]\((?:{_BADGE_IMAGE})\)\]\([^)\s]+\)[ \t]*)+")
+LINK = re.compile(r"(?<!!)\[([^\]]*)\]\(([^)\s]+)\)")  # [text](target), not an image
 
 
 @dataclass(frozen=True)
@@ -205,22 +210,30 @@ def launch_buttons(notebook: Path, edition: Edition) -> str:
     )
 
 
-def site_links(markdown: str, notebook: Path, lessons: set[str]) -> str:
-    """Relative links fixed for the site: a lesson stays a link to its page, the benchmark
-    table becomes the site's page, any other file of the repository its GitHub address."""
+def site_links(
+    markdown: str, notebook: Path, lessons: set[str], elsewhere: dict[str, str] | None = None
+) -> str:
+    """Relative links fixed for the site. A link to a lesson of this edition (in `lessons`)
+    stays a link to its page; to a lesson this edition lacks, an HTML link to its page in
+    `elsewhere` (lesson -> address: the English edition's); to the benchmark table, the
+    site's page; to any other file of the repository, its address on GitHub."""
 
     def fix(match: re.Match) -> str:
-        target = match.group(2)
-        path = (notebook.parent / target.split("#")[0]).resolve()
-        if re.match(r"[a-z]+:|#", target) or target.split("#")[0] in lessons:
+        text, target = match.groups()
+        file, _, fragment = target.partition("#")
+        path = (notebook.parent / file).resolve()
+        if re.match(r"[a-z]+:|#", target) or file in lessons:
             return match.group(0)
+        if file in (elsewhere or {}):
+            anchor = f"#{fragment}" if fragment else ""
+            return f'<a href="{elsewhere[file]}{anchor}">{text}</a>'
         if path == benchmarks().resolve():
             new = "benchmarks.md"
         elif path.is_relative_to(repository().resolve()) and path.exists():
             new = f"{links.github_url()}/blob/{links.BRANCH}/{repository_path(path)}"
         else:
             return match.group(0)  # Sphinx reports it, and the build fails
-        return f"{match.group(1)}{new}{match.group(3)}"
+        return f"[{text}]({new})"
 
     return LINK.sub(fix, markdown)
 
@@ -254,20 +267,27 @@ def is_control(output: nbformat.NotebookNode) -> bool:
 
 
 def lesson_page(
-    notebook: Path, executed: nbformat.NotebookNode, edition: Edition, lessons: set[str]
+    notebook: Path,
+    executed: nbformat.NotebookNode,
+    edition: Edition,
+    lessons: set[str],
+    elsewhere: dict[str, str] | None = None,
 ) -> nbformat.NotebookNode:
     """The page of one lesson: the exercise notebook's cells with the executed solution's
-    outputs, each solution folded after its stub, sliders replaced by a note."""
+    outputs, each solution folded after its stub, sliders replaced by a note. Links: see
+    site_links."""
     exercise = nbformat.read(notebook, as_version=4)
     solved = {cell.id: cell for cell in executed.cells}
-    badges = links.badges(repository_path(notebook))
+    buttons = launch_buttons(notebook, edition)
     cells = []
     for cell in exercise.cells:
         run = solved[cell.id]
         if cell.cell_type == "markdown":
-            source = cell.source.replace(badges, launch_buttons(notebook, edition))
+            source = BADGES.sub(lambda _: buttons, cell.source)
             cells.append(
-                nbformat.from_dict({**cell, "source": site_links(source, notebook, lessons)})
+                nbformat.from_dict(
+                    {**cell, "source": site_links(source, notebook, lessons, elsewhere)}
+                )
             )
         elif cell.source.startswith(build_notebooks.SETUP_MARKER):  # for Colab: folded
             tags = [*cell.metadata.get("tags", []), "hide-input"]
@@ -336,6 +356,10 @@ def write_pages(edition: Edition, src: Path) -> list[str]:
     """Every page source of the edition into `src`; returns the page names."""
     notebooks = lesson_notebooks(edition)
     lessons = {p.name for p in notebooks}
+    up = "../" * edition.folder.count("/")  # to the English edition, at the site's root
+    elsewhere = {
+        p.name: f"{up}{p.stem}.html" for p in lesson_notebooks(EDITIONS[0]) if p.name not in lessons
+    }
     pages = {
         "index.md": home_page(edition, notebooks),
         "glossary.md": glossary_page(edition, notebooks),
@@ -345,7 +369,7 @@ def write_pages(edition: Edition, src: Path) -> list[str]:
     for notebook in notebooks:
         solution = notebook.parent / "solutions" / notebook.name
         executed = nbformat.read(execute_notebooks.executed_path(solution), as_version=4)
-        page = lesson_page(notebook, executed, edition, lessons)
+        page = lesson_page(notebook, executed, edition, lessons, elsewhere)
         pages[notebook.name] = nbformat.writes(page) + "\n"
     for stale in set(p.name for p in src.glob("*.*")) - set(pages):  # a page removed
         (src / stale).unlink()
@@ -380,6 +404,18 @@ def sphinx_build(work: Path, overrides: dict) -> int:
         )
         app.build()
     return app.statuscode
+
+
+def fix_chinese_search(html: Path) -> None:
+    """Sphinx 9.0 names, for Chinese, a stemmer it does not ship, and the search box fails
+    ("ChineseStemmer is not defined", sphinx-doc/sphinx#14229). Use the English stemmer that
+    it ships for Chinese, as its fix does (sphinx-doc/sphinx#14416); a fixed Sphinx needs
+    nothing here."""
+    path = html / "_static" / "language_data.js"
+    text = path.read_text()
+    broken = "window.Stemmer = ChineseStemmer;"
+    if broken in text and "var ChineseStemmer" not in text:
+        path.write_text(text.replace(broken, "window.Stemmer = EnglishStemmer;"))
 
 
 def build(site: Path = BUILD / "site", work: Path = BUILD / "site-work") -> int:
@@ -418,6 +454,7 @@ def build(site: Path = BUILD / "site", work: Path = BUILD / "site-work") -> int:
         status = sphinx_build(work / edition.code, overrides)
         if status:
             return status
+        fix_chinese_search(work / edition.code / "html")
     shutil.rmtree(site, ignore_errors=True)
     for edition in editions:
         shutil.copytree(work / edition.code / "html", site / edition.folder, dirs_exist_ok=True)

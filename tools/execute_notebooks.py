@@ -75,7 +75,7 @@ def environment_fingerprint() -> str:
     digest = hashlib.sha256()
     for path in sorted(PACKAGE.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
-            digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+            digest.update(str(path.relative_to(PACKAGE)).encode() + b"\0" + path.read_bytes())
     versions = {name: _version(name) for name in PACKAGES}
     settings = {name: os.environ.get(name, "") for name in INHERITED_SETTINGS}
     digest.update(json.dumps([platform.python_version(), versions, settings, KERNEL_ENV]).encode())
