@@ -63,7 +63,7 @@ def test_the_cache_reuses_a_run_until_the_notebook_changes(repo, monkeypatch):
     def no_kernel(*args, **kwargs):
         raise AssertionError("a cached notebook must not run again")
 
-    monkeypatch.setattr(executor, "_kernel_manager", no_kernel)
+    monkeypatch.setattr(executor, "_kernel_manager_class", no_kernel)
     assert executor.execute(path) == executed
     notebook(repo, "print('hello again')")  # same name, new text
     assert executor.cached(path) is None

@@ -113,12 +113,14 @@ def shown(path: Path) -> str:
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
-def _kernel_manager():
-    """A kernel of the Python running this script, whatever kernelspecs are installed (the
-    same choice as nbval's --nbval-current-env)."""
+def _kernel_manager_class():
+    """Kernel managers that start this Python, whatever kernelspecs are installed (the same
+    choice as nbval's --nbval-current-env). nbclient makes one per notebook and shuts its
+    kernel down at the end."""
     import ipykernel.kernelspec
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import KernelManager
+    from traitlets import default
 
     class ThisPython(KernelSpecManager):
         def get_kernel_spec(self, kernel_name):
@@ -127,7 +129,12 @@ def _kernel_manager():
                 **ipykernel.kernelspec.get_kernel_dict(),
             )
 
-    return KernelManager(kernel_name="python3", kernel_spec_manager=ThisPython())
+    class ThisPythonKernel(KernelManager):
+        @default("kernel_spec_manager")
+        def _kernel_spec_manager_default(self):
+            return ThisPython(data_dir=self.data_dir)
+
+    return ThisPythonKernel
 
 
 def failure_report(notebook: Path, executed: nbformat.NotebookNode) -> str:
@@ -161,7 +168,7 @@ def execute(notebook: Path, force: bool = False) -> Path:
     }
     client = NotebookClient(
         nb,
-        km=_kernel_manager(),
+        kernel_manager_class=_kernel_manager_class(),
         timeout=CELL_TIMEOUT,
         resources={"metadata": {"path": str(notebook.parent)}},
     )
