@@ -64,7 +64,7 @@ def test_an_exercise_shows_its_stub_then_its_solution_folded(lesson00):
     for stub in stubs:
         folded = page.cells[page.cells.index(stub) + 1]
         assert folded.id == f"{stub.id}-solution"
-        assert folded.source.startswith("````{admonition} Solution\n:class: dropdown")
+        assert folded.source.startswith(f"````{{admonition}} {ENGLISH.solution}\n:class: dropdown")
         assert solved[stub.id] in folded.source
 
 

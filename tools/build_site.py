@@ -11,11 +11,11 @@ static sweeps, printed numbers, the sentences rendered from the run), in three s
    Prose and code come from the exercise notebook, so an exercise shows as the learner gets
    it (its stub); the solution follows, folded behind a toggle; the outputs come from the
    executed solution notebook (the cells have the same ids in both). The Colab/Binder badges
-   become launch buttons (from course_utils.links), the set-up cell is folded, and a
-   slider, which cannot move on a static page, is replaced by a note with the launch buttons
-   (the static sweep after it carries the figure). Then the home page with the course map,
-   the glossary (course_utils.glossary) and the benchmark table. Progress bars, widgets
-   too, are left out.
+   become launch buttons (from course_utils.links) under the lesson's summary, at the top of
+   the page; the set-up cell is folded; a slider, which cannot move on a static page, is
+   replaced by a note with the launch buttons (the static sweep after it carries the figure);
+   progress bars, widgets too, are left out. Then the home page with the course map, the
+   glossary (course_utils.glossary) and the benchmark table.
 3. Render with Sphinx (site/conf.py: myst-nb, the Book theme, MathJax from a local copy);
    a warning fails the build.
 
@@ -54,6 +54,7 @@ WIDGET = "application/vnd.jupyter.widget-view+json"
 BADGE_IMAGES = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", links.badges("x.ipynb"))
 _BADGE_IMAGE = "|".join(map(re.escape, BADGE_IMAGES))
 BADGES = re.compile(rf"(?:\[!\[[^\]]*\]\((?:{_BADGE_IMAGE})\)\]\([^)\s]+\)[ \t]*)+")
+SUMMARY = re.compile(r"^> \S.*(?:\n>.*)*", re.M)  # the title cell's one-line summary
 LINK = re.compile(r"(?<!!)\[([^\]]*)\]\(([^)\s]+)\)")  # [text](target), not an image
 
 
@@ -75,6 +76,7 @@ class Edition:
     glossary_intro: str
     glossary_columns: tuple[str, str, str, str]
     solution: str
+    setup_prompt: str  # on the folded set-up cell
     slider_note: str  # in place of an interactive figure; {buttons}: the launch buttons
     open_colab: str
     launch_binder: str
@@ -115,7 +117,8 @@ EDITIONS = (
             "in Chinese), with the lesson that introduces each."
         ),
         glossary_columns=("English", "中文", "lesson", "meaning"),
-        solution="Solution",
+        solution="Solution (the check below ran on it)",
+        setup_prompt="Show the set-up cell (it installs the course's code on Colab)",
         slider_note=(
             "**An interactive figure.** Its controls move only where Python runs: open this "
             "lesson in {buttons}, or in JupyterLab on your computer (`make lab`). The static "
@@ -148,7 +151,8 @@ EDITIONS = (
         glossary_title="术语表",
         glossary_intro="课程的关键术语（英文与中文），以及引入每个术语的那一课。",
         glossary_columns=("英文", "中文", "课", "含义（英文）"),
-        solution="参考答案",
+        solution="参考答案（下面的检查运行的就是它）",
+        setup_prompt="显示设置单元格（它在 Colab 上安装课程的代码）",
         slider_note=(
             "**交互式图。** 它的控件只能在运行 Python 的地方拖动：请在 {buttons} 中打开本课，"
             "或在自己的电脑上用 JupyterLab（`make lab`）打开。后面的静态扫描图显示同一张图在几个"
@@ -280,18 +284,24 @@ def lesson_page(
     solved = {cell.id: cell for cell in executed.cells}
     buttons = launch_buttons(notebook, edition)
     cells = []
-    for cell in exercise.cells:
+    for index, cell in enumerate(exercise.cells):
         run = solved[cell.id]
-        if cell.cell_type == "markdown":
-            source = BADGES.sub(lambda _: buttons, cell.source)
+        if cell.cell_type == "markdown":  # the badges become buttons, under the summary
+            source = BADGES.sub("", cell.source).strip()
+            if index == 0:
+                source = SUMMARY.sub(lambda m: f"{m.group(0)}\n\n{buttons}", source, count=1)
             cells.append(
                 nbformat.from_dict(
                     {**cell, "source": site_links(source, notebook, lessons, elsewhere)}
                 )
             )
         elif cell.source.startswith(build_notebooks.SETUP_MARKER):  # for Colab: folded
-            tags = [*cell.metadata.get("tags", []), "hide-input"]
-            cells.append(nbformat.from_dict({**cell, "metadata": {**cell.metadata, "tags": tags}}))
+            metadata = {
+                **cell.metadata,
+                "tags": [*cell.metadata.get("tags", []), "hide-input"],
+                "mystnb": {"code_prompt_show": edition.setup_prompt},
+            }
+            cells.append(nbformat.from_dict({**cell, "metadata": metadata}))
         else:  # widgets cannot move here: drop them (progress bars too), note the sliders
             outputs = [o for o in run.outputs if not is_widget(o)]
             cells.append(
