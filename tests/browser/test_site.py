@@ -220,10 +220,12 @@ def test_solution_is_folded_and_opens_on_click(offline):
     assert solution.count() == 1 and not code.is_visible(), "a solution must start folded"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     # The lesson with a figure, math and the folded solution: the article, from the last
-    # figure above the solution down to the solution.
+    # figure above the solution down to the solution. The page is laid out in a viewport as
+    # tall as itself, so that the box is measured in the layout that is photographed.
+    height = page.evaluate("document.documentElement.scrollHeight")
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": height})
     box = page.evaluate(
         """() => {
-            window.scrollTo(0, 0);
             const solution = document.querySelector('.admonition.course-solution');
             const above = Array.from(document.images).filter(img =>
                 img.compareDocumentPosition(solution) & Node.DOCUMENT_POSITION_FOLLOWING);
@@ -234,7 +236,8 @@ def test_solution_is_folded_and_opens_on_click(offline):
             return {x: article.left, y: y, width: article.width, height: bottom - y};
         }"""
     )
-    page.screenshot(path=SCREENSHOTS / "lesson.png", full_page=True, clip=box)
+    page.screenshot(path=SCREENSHOTS / "lesson.png", clip=box)
+    page.set_viewport_size(VIEWPORT)
     solution.locator(".admonition-title").click()
     code.wait_for(state="visible", timeout=5_000)
     assert "def " in code.inner_text()
