@@ -62,7 +62,7 @@ LINK = re.compile(r"(?<!!)\[([^\]]*)\]\(([^)\s]+)\)")  # [text](target), not an 
 class Edition:
     """One language of the site: where its notebooks are, and the words its pages add."""
 
-    code: str  # "en", "zh": the edition's folder under notebooks/ and build/site/ ("" for en)
+    code: str  # "en", "zh"; a translation lives in notebooks/<code>/ and build/site/<code>/
     lang: str  # HTML lang attribute
     label: str  # in the language switch
     sphinx_language: str
@@ -83,6 +83,7 @@ class Edition:
 
     @property
     def folder(self) -> str:
+        """The edition's folder under notebooks/ and build/site/: "" for English, "zh/"."""
         return "" if self.code == "en" else f"{self.code}/"
 
 
