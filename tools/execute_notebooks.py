@@ -210,8 +210,8 @@ def execute_all(notebooks: list[Path], jobs: int = 2, force: bool = False) -> li
                 failures.append(failure)
                 print(f"FAILED   {shown(notebook)}")
             else:
-                seconds = json.loads(executed_path(notebook).read_text())["metadata"]["course"]
-                print(f"executed {shown(notebook)}  ({seconds['execution']['seconds']} s)")
+                course = json.loads(executed_path(notebook).read_text())["metadata"]["course"]
+                print(f"executed {shown(notebook)}  ({course['execution']['seconds']} s)")
     return failures
 
 
