@@ -23,7 +23,7 @@ REPO2DOCKER_SPEC ?= jupyter-repo2docker==2026.4.0
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: lab test setup dev-setup notebooks check-notebooks test-unit test-second-cpu \
-        test-notebooks test-browser test-binder test-colab bench lint clean
+        test-notebooks test-browser test-binder test-colab bench lint clean site test-site
 
 ## make lab: set up (once) and open the course in JupyterLab
 lab: $(VENV)/.course-installed
@@ -31,7 +31,7 @@ lab: $(VENV)/.course-installed
 		--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
 
 ## make test: set up (once) and run the whole test suite
-test: lint test-unit test-second-cpu test-notebooks test-browser test-binder test-colab
+test: lint test-unit test-second-cpu test-notebooks test-site test-browser test-binder test-colab
 
 setup: $(VENV)/.course-installed
 dev-setup: $(VENV)/.dev-installed
@@ -71,14 +71,26 @@ test-second-cpu: dev-setup
 	ATEN_CPU_CAPABILITY=default $(PYTEST) -q -n 2 --dist loadfile -m "training and not timing" \
 		tests/unit
 
-## Solution notebooks must pass every checker (COURSE_REQUIRE_CORRECT makes a failed check raise);
-## exercise notebooks must run top to bottom with their stubs in place.
+## Solution notebooks must pass every checker (COURSE_REQUIRE_CORRECT makes a failed check raise):
+## tools/execute_notebooks.py runs each once and keeps it executed in build/executed/, which
+## `make site` renders. Exercise notebooks must run top to bottom with their stubs in place.
 test-notebooks: dev-setup
-	COURSE_REQUIRE_CORRECT=1 $(PYTEST) -q -n 2 --dist loadscope $(NBVAL) notebooks/solutions
+	$(PYTEST) -q -n 2 --dist load tests/test_solution_notebooks.py
 	$(PYTEST) -q -n 2 --dist loadscope $(NBVAL) notebooks/*.ipynb
 
+## make site: the course as a website in build/site/ (open build/site/index.html). It renders
+## the executed solution notebooks of build/executed/, running only those not yet executed.
+site: dev-setup
+	$(PY) tools/build_site.py
+
+## The website: its build (a fake two-language course included), then every page in headless
+## Chromium with the network closed; screenshots go to build/screenshots/site/.
+test-site: site
+	$(PYTEST) -q tests/test_site_build.py tests/test_execute_notebooks.py
+	$(PYTEST) -q tests/browser/test_site.py
+
 test-browser: dev-setup
-	$(PYTEST) -q tests/browser
+	$(PYTEST) -q tests/browser --ignore=tests/browser/test_site.py
 
 ## Binder: the Dockerfile repo2docker would build from binder/ (printed without Docker), and
 ## binder/requirements.txt resolved by pip against Binder's base environment.
