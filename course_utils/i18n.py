@@ -8,6 +8,14 @@ fuzzy one (its English changed since it was translated), shows in English: never
 translation. The lessons' prose is translated when the notebooks are built
 (tools/build_notebooks.py), from one PO file per lesson under ``locale/``.
 
+A message is translated when it is made into text: the code writes ``_("English")``, and a
+message with values keeps them in one template, ``_("expected {expected:.6g}, got
+{got:.6g}.").format(...)``, so that the translator sees the whole sentence and keeps its
+placeholders (tools/translations.py checks that they do). A module's constant messages (an
+exercise's hints) are made when it is imported, which a notebook does after its set-up cell
+has chosen the language. English that must stay English where it is kept (``checks.Status``'s
+values) is marked with ``N_`` and translated where it is shown.
+
 PO is gettext's text format, which translators' tools edit: entries of
 
     #. a comment for the translator            (optional)
@@ -129,3 +137,9 @@ def language() -> str:
 def _(text: str) -> str:
     """``text`` in the language in use (itself where there is no current translation)."""
     return catalogue(_language).get(text, text)
+
+
+def N_(text: str) -> str:
+    """``text`` itself, marked as a message (gettext's N_): whoever shows it translates it with
+    ``_``. For English that must stay English where it is kept, such as an enum's values."""
+    return text
