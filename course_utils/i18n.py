@@ -57,7 +57,12 @@ class Entry:
 
 
 def _quote(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t")
+    escaped = (
+        text.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\t", "\\t")
+        .replace("\r", "\\r")
+    )
     lines = escaped.split("\n")
     if len(lines) == 1:
         return f'"{lines[0]}"'
@@ -65,7 +70,7 @@ def _quote(text: str) -> str:
     return '""\n' + "\n".join(f'"{p}"' for p in parts)
 
 
-_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 
 
 def _unquote(text: str) -> str:
@@ -92,9 +97,9 @@ def write_po(entries: list[Entry], header: str = "") -> str:
 def read_po(text: str) -> list[Entry]:
     """The entries of PO text (the header entry, whose msgid is empty, is skipped)."""
     entries = []
-    for block in re.split(r"\n\s*\n", text.strip()):
+    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n").strip()):
         entry, field_name = Entry(""), None
-        for line in block.splitlines():
+        for line in block.split("\n"):  # not splitlines(): a text may hold U+2028
             if line.startswith("#."):
                 entry.comments.append(line[2:].strip())
             elif line.startswith("#,"):

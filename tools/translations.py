@@ -170,11 +170,11 @@ def _string_arguments(path: Path, names: set[str]) -> list[tuple[str, str]]:
 
 
 def messages() -> list[tuple[str, str]]:
-    """(where, English) of every message the code shows: ``_("...")`` in course_utils, and
-    ``say("...")`` templates in the lessons' code cells."""
+    """(where, English) of every message the code shows: ``_("...")`` and ``N_("...")`` in
+    course_utils, and ``say("...")`` templates in the lessons' code cells."""
     found = []
     for path in sorted(PACKAGE.rglob("*.py")):
-        found += _string_arguments(path, {"_"})
+        found += _string_arguments(path, {"_", "N_"})
     for path in lesson_sources():
         found += _string_arguments(path, {"say"})
     return found
