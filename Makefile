@@ -22,16 +22,26 @@ REPO2DOCKER_SPEC ?= jupyter-repo2docker==2026.4.0
 # JupyterLab refuses to run as root (as in some containers) unless told it may.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test setup dev-setup notebooks check-notebooks test-unit test-second-cpu \
-        test-notebooks test-browser test-binder test-colab bench lint clean
+.PHONY: lab lab-zh test setup dev-setup notebooks translations check-notebooks test-unit \
+        test-translations test-second-cpu test-notebooks test-browser test-binder test-colab \
+        bench lint clean site test-site
 
 ## make lab: set up (once) and open the course in JupyterLab
 lab: $(VENV)/.course-installed
 	$(BIN)/jupyter lab --port $(LAB_PORT) $(LAB_FLAGS) \
 		--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
 
+## make lab-zh: the same, opening the Chinese edition (中文版)
+lab-zh: $(VENV)/.course-installed
+	@test -f notebooks/zh/00_start_here.ipynb || { \
+		echo "notebooks/zh/ is not built yet: it appears once locale/zh/ holds translations"; \
+		echo "(make translations, translate, then make notebooks)"; exit 1; }
+	$(BIN)/jupyter lab --port $(LAB_PORT) $(LAB_FLAGS) \
+		--LabApp.default_url=/lab/tree/notebooks/zh/00_start_here.ipynb
+
 ## make test: set up (once) and run the whole test suite
-test: lint test-unit test-second-cpu test-notebooks test-browser test-binder test-colab
+test: lint test-unit test-translations test-second-cpu test-notebooks test-site test-browser \
+      test-binder test-colab
 
 setup: $(VENV)/.course-installed
 dev-setup: $(VENV)/.dev-installed
@@ -56,12 +66,23 @@ $(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.course-installed
 notebooks: dev-setup
 	$(PY) tools/build_notebooks.py
 
+## make translations: bring the translation files (locale/zh/*.po, course_utils/locale/zh.po)
+## in step with the English: new English gets an empty entry, changed English its old
+## translation marked fuzzy. `python tools/translations.py status` lists what is left to do.
+translations: dev-setup
+	$(PY) tools/translations.py update
+
 check-notebooks: dev-setup
 	$(PY) tools/build_notebooks.py --check
 
 test-unit: dev-setup
 	$(PYTEST) -q -n 2 --dist loadfile -m "not timing" tests/unit tests/test_pipeline.py
 	$(PYTEST) -q -m timing tests/unit
+
+## Every English paragraph has a current, faithful translation (on a copy with stand-in
+## translations until locale/zh/ exists), and the Chinese edition builds beside the English.
+test-translations: dev-setup
+	$(PYTEST) -q -n 2 --dist loadfile tests/test_translations.py
 
 ## A second CPU, simulated: torch's portable kernels (ATEN_CPU_CAPABILITY=default) round
 ## differently from the native ones, so every training run takes another path. The claims the
@@ -71,14 +92,27 @@ test-second-cpu: dev-setup
 	ATEN_CPU_CAPABILITY=default $(PYTEST) -q -n 2 --dist loadfile -m "training and not timing" \
 		tests/unit
 
-## Solution notebooks must pass every checker (COURSE_REQUIRE_CORRECT makes a failed check raise);
-## exercise notebooks must run top to bottom with their stubs in place.
+## Solution notebooks must pass every checker (COURSE_REQUIRE_CORRECT makes a failed check raise):
+## tools/execute_notebooks.py runs each once and keeps it executed in build/executed/, which
+## `make site` renders. Exercise notebooks must run top to bottom with their stubs in place.
+## The Chinese edition (notebooks/zh/, once built) runs the same way.
 test-notebooks: dev-setup
-	COURSE_REQUIRE_CORRECT=1 $(PYTEST) -q -n 2 --dist loadscope $(NBVAL) notebooks/solutions
-	$(PYTEST) -q -n 2 --dist loadscope $(NBVAL) notebooks/*.ipynb
+	$(PYTEST) -q -n 2 --dist load tests/test_solution_notebooks.py
+	$(PYTEST) -q -n 2 --dist loadscope $(NBVAL) notebooks/*.ipynb $(wildcard notebooks/zh/*.ipynb)
+
+## make site: the course as a website in build/site/ (open build/site/index.html). It renders
+## the executed solution notebooks of build/executed/, running only those not yet executed.
+site: dev-setup
+	$(PY) tools/build_site.py
+
+## The website: its build (a fake two-language course included), then every page in headless
+## Chromium with the network closed; screenshots go to build/screenshots/site/.
+test-site: site
+	$(PYTEST) -q tests/test_site_build.py tests/test_execute_notebooks.py
+	$(PYTEST) -q tests/browser/test_site.py
 
 test-browser: dev-setup
-	$(PYTEST) -q tests/browser
+	$(PYTEST) -q tests/browser --ignore=tests/browser/test_site.py
 
 ## Binder: the Dockerfile repo2docker would build from binder/ (printed without Docker), and
 ## binder/requirements.txt resolved by pip against Binder's base environment.

@@ -39,22 +39,29 @@ from typing import Any
 
 import numpy as np
 
+from course_utils.i18n import N_, _
+
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
 
 
 class Status(enum.Enum):
-    """The outcome of a check, in the order the checks are made."""
+    """The outcome of a check, in the order the checks are made. A value is the English the
+    learner reads; `text` is it in the language in use."""
 
-    NOT_ATTEMPTED = "not attempted yet"
-    ERROR = "raised an exception"
-    WRONG_TYPE = "wrong type"
-    WRONG_SHAPE = "wrong shape"
-    WRONG_DTYPE = "wrong dtype"
-    NOT_FINITE = "NaN or inf in the output"
-    UNSTABLE = "numerically unstable"
-    WRONG_VALUES = "wrong values"
-    WRONG_METHOD = "right values, wrong method"
-    CORRECT = "correct"
+    NOT_ATTEMPTED = N_("not attempted yet")
+    ERROR = N_("raised an exception")
+    WRONG_TYPE = N_("wrong type")
+    WRONG_SHAPE = N_("wrong shape")
+    WRONG_DTYPE = N_("wrong dtype")
+    NOT_FINITE = N_("NaN or inf in the output")
+    UNSTABLE = N_("numerically unstable")
+    WRONG_VALUES = N_("wrong values")
+    WRONG_METHOD = N_("right values, wrong method")
+    CORRECT = N_("correct")
+
+    @property
+    def text(self) -> str:
+        return _(self.value)
 
 
 _SYMBOL = {Status.CORRECT: "✅", Status.NOT_ATTEMPTED: "⏳"}
@@ -75,7 +82,9 @@ class CheckResult:
 
     def __str__(self) -> str:
         symbol = _SYMBOL.get(self.status, "❌")
-        return f"{symbol} {self.exercise}: {self.status.value}. {self.message}"
+        return _("{symbol} {exercise}: {status}. {message}").format(
+            symbol=symbol, exercise=self.exercise, status=self.status.text, message=self.message
+        )
 
     __repr__ = __str__
 
@@ -91,7 +100,8 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class Mistake:
-    """A typical wrong answer: when the learner's output matches `fn`'s, `hint` is shown."""
+    """A typical wrong answer: when the learner's output matches `fn`'s, `hint` is shown.
+    Exercise modules write ``Mistake(fn, _("..."))``: the hint in the language in use."""
 
     fn: Callable[..., Any]
     hint: str
@@ -161,7 +171,7 @@ def _learner_line(tb) -> str:
     own = [f for f in frames if not f.filename.startswith(_PACKAGE_DIR)]
     frame = (own or frames)[-1]
     source = f": {frame.line.strip()}" if frame.line else ""
-    return f"line {frame.lineno}{source}"
+    return _("line {number}").format(number=frame.lineno) + source
 
 
 def _parameters(fn: Callable[..., Any]) -> inspect.Signature | None:
@@ -178,10 +188,14 @@ def _arity(signature: inspect.Signature) -> str:
     positional = [p for p in signature.parameters.values() if p.kind in kinds]
     required = sum(p.default is inspect.Parameter.empty for p in positional)
     if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in signature.parameters.values()):
-        return f"at least {required} argument{'s' * (required != 1)}"
+        one, many = _("at least {low} argument"), _("at least {low} arguments")
+        return (one if required == 1 else many).format(low=required)
     most = len(positional)
-    count = f"{required} to {most}" if required < most else f"{most}"
-    return f"{count} argument{'s' * (most != 1)}"
+    if required < most:
+        one, many = _("{low} to {high} argument"), _("{low} to {high} arguments")
+    else:
+        one, many = _("{high} argument"), _("{high} arguments")
+    return (one if most == 1 else many).format(low=required, high=most)
 
 
 def _signature_problem(
@@ -206,12 +220,19 @@ def _signature_problem(
         line = ""
         if code is not None:
             source = linecache.getline(code.co_filename, code.co_firstlineno).strip()
-            line = f" (line {code.co_firstlineno}{': ' + source if source else ''})"
-        return (
-            f"your function takes {_arity(signature)}, "
-            f"{name if name.isidentifier() else 'lambda'}{signature}, but the exercise calls "
-            f"it with {len(args)}{call}. Python says: {error}. Change its def line{line} to "
-            "take the exercise's arguments, in that order."
+            where = _("line {number}").format(number=code.co_firstlineno)
+            line = f" ({where}{': ' + source if source else ''})"
+        return _(
+            "your function takes {arity}, {definition}, but the exercise calls it with "
+            "{count}{call}. Python says: {error}. Change its def line{line} to take the "
+            "exercise's arguments, in that order."
+        ).format(
+            arity=_arity(signature),
+            definition=f"{name if name.isidentifier() else 'lambda'}{signature}",
+            count=len(args),
+            call=call,
+            error=error,
+            line=line,
         )
     return ""
 
@@ -234,7 +255,9 @@ def describe(value: Any, limit: int = 6) -> str:
     if isinstance(value, np.ndarray):
         flat = np.array2string(value.ravel()[:limit], precision=4, separator=", ")
         more = ", ..." if value.size > limit else ""
-        return f"array of shape {value.shape}, dtype {value.dtype}: {flat[:-1]}{more}]"
+        return _("array of shape {shape}, dtype {dtype}: {values}").format(
+            shape=value.shape, dtype=value.dtype, values=f"{flat[:-1]}{more}]"
+        )
     if isinstance(value, tuple):
         return "(" + ", ".join(describe(v, limit) for v in value) + ")"
     return repr(value)
@@ -263,39 +286,52 @@ def _not_a_number(value: Any, name: str, expected: str) -> tuple[Status, str]:
     dtype = getattr(value, "dtype", None)
     if isinstance(value, complex) or (dtype is not None and dtype.kind == "c"):
         what = (
-            f"has complex dtype {dtype}"
+            _("has complex dtype {dtype}").format(dtype=dtype)
             if dtype is not None
-            else f"is the complex number {value!r}"
+            else _("is the complex number {value}").format(value=repr(value))
         )
-        return Status.WRONG_DTYPE, (
-            f"{name} {what}; expected real numbers: did a sqrt, log or fractional power of a "
+        return Status.WRONG_DTYPE, _(
+            "{name} {what}; expected real numbers: did a sqrt, log or fractional power of a "
             "negative number (np.emath, cmath, or ** on a Python complex), or np.fft, slip in?"
-        )
+        ).format(name=name, what=what)
     if isinstance(value, np.ndarray):
-        return Status.WRONG_TYPE, (
-            f"{name} should hold numbers, got an array of dtype {value.dtype}: {describe(value)}."
-        )
-    tip = " np.array(...) turns a list into an array." if isinstance(value, list) else ""
-    return Status.WRONG_TYPE, f"{name} should be {expected}, got {_kind(value)}.{tip}"
+        return Status.WRONG_TYPE, _(
+            "{name} should hold numbers, got an array of dtype {dtype}: {value}."
+        ).format(name=name, dtype=value.dtype, value=describe(value))
+    message = _("{name} should be {expected}, got {kind}.").format(
+        name=name, expected=expected, kind=_kind(value)
+    )
+    if isinstance(value, list):
+        message += " " + _("np.array(...) turns a list into an array.")
+    return Status.WRONG_TYPE, message
 
 
 def _first_difference(got: np.ndarray, expected: np.ndarray, tol: Tolerance) -> str:
     if expected.size == 1:
-        error = abs(got.item() - expected.item())
-        return f"expected {expected.item():.6g}, got {got.item():.6g} (off by {error:.3g})."
+        return _("expected {expected:.6g}, got {got:.6g} (off by {error:.3g}).").format(
+            expected=expected.item(), got=got.item(), error=abs(got.item() - expected.item())
+        )
     close = np.isclose(got, expected, rtol=tol.rtol, atol=tol.atol)
     index = tuple(int(i) for i in np.argwhere(~close)[0])
     abs_err = np.abs(got - expected)
     nonzero = expected != 0  # a relative error means nothing where 0 was expected
-    rel = (
-        f", max rel error {(abs_err[nonzero] / np.abs(expected[nonzero])).max():.3g}"
-        if nonzero.any()
-        else ""
+    where = _(
+        "{count} of {size} entries differ; first at index {index}: "
+        "expected {expected:.6g}, got {got:.6g}."
+    ).format(
+        count=int((~close).sum()),
+        size=close.size,
+        index=index,
+        expected=expected[index],
+        got=got[index],
     )
+    if not nonzero.any():
+        return where + " " + _("Max abs error {abs:.3g}.").format(abs=abs_err.max())
+    rel = (abs_err[nonzero] / np.abs(expected[nonzero])).max()
     return (
-        f"{int((~close).sum())} of {close.size} entries differ; first at index {index}: "
-        f"expected {expected[index]:.6g}, got {got[index]:.6g}. "
-        f"Max abs error {abs_err.max():.3g}{rel}."
+        where
+        + " "
+        + _("Max abs error {abs:.3g}, max rel error {rel:.3g}.").format(abs=abs_err.max(), rel=rel)
     )
 
 
@@ -305,13 +341,18 @@ def compare(
     tol: Tolerance = Tolerance(),
     *,
     check_dtype: bool = True,
-    name: str = "your output",
+    name: str = N_("your output"),
 ) -> tuple[Status, str]:
-    """Compare one output with its expected value. Returns (status, message)."""
+    """Compare one output with its expected value. Returns (status, message).
+
+    `name` is what the message calls the output, in English (shown translated)."""
+    name = _(name)
     if isinstance(expected, tuple):
         if not isinstance(got, (tuple, list)) or len(got) != len(expected):
             n = f"{len(got)}" if isinstance(got, (tuple, list)) else _kind(got)
-            return Status.WRONG_TYPE, f"expected a tuple of {len(expected)} values, got {n}."
+            return Status.WRONG_TYPE, _("expected a tuple of {count} values, got {got}.").format(
+                count=len(expected), got=n
+            )
         for i, (g, e) in enumerate(zip(got, expected, strict=True)):
             status, message = compare(g, e, tol, check_dtype=check_dtype, name=f"{name}[{i}]")
             if status is not Status.CORRECT:
@@ -320,33 +361,36 @@ def compare(
     exp = np.asarray(expected)
     arr = _as_array(got)
     if arr is None:
-        return _not_a_number(got, name, "a number" if exp.ndim == 0 else "a numpy array")
+        return _not_a_number(got, name, _("a number") if exp.ndim == 0 else _("a numpy array"))
     if arr.shape != exp.shape:
         if arr.ndim == 0:
-            return Status.WRONG_SHAPE, (
-                f"{name} should be an array of shape {exp.shape}, "
-                f"got the single number {arr.item()!r}."
-            )
-        hint = " Transposed?" if arr.shape == exp.shape[::-1] and arr.ndim > 1 else ""
-        return Status.WRONG_SHAPE, f"{name} should have shape {exp.shape}, got {arr.shape}.{hint}"
-    if check_dtype and exp.dtype.kind == "f" and arr.dtype != exp.dtype:
-        return Status.WRONG_DTYPE, (
-            f"{name} should have dtype {exp.dtype}, got {arr.dtype}. Keep the input's dtype "
-            "(numpy functions do; Python floats and int literals can change it)."
+            return Status.WRONG_SHAPE, _(
+                "{name} should be an array of shape {shape}, got the single number {value}."
+            ).format(name=name, shape=exp.shape, value=repr(arr.item()))
+        message = _("{name} should have shape {shape}, got {got}.").format(
+            name=name, shape=exp.shape, got=arr.shape
         )
+        if arr.shape == exp.shape[::-1] and arr.ndim > 1:
+            message += " " + _("Transposed?")
+        return Status.WRONG_SHAPE, message
+    if check_dtype and exp.dtype.kind == "f" and arr.dtype != exp.dtype:
+        return Status.WRONG_DTYPE, _(
+            "{name} should have dtype {dtype}, got {got}. Keep the input's dtype "
+            "(numpy functions do; Python floats and int literals can change it)."
+        ).format(name=name, dtype=exp.dtype, got=arr.dtype)
     bad = ~np.isfinite(arr.astype(float)) & np.isfinite(exp.astype(float))
     if bad.any():
         index = tuple(int(i) for i in np.argwhere(bad)[0])
-        return Status.NOT_FINITE, (
-            f"{name} has {int(bad.sum())} NaN/inf entries where finite values are expected "
-            f"(first at index {index}, expected {exp[index]:.6g}, got {arr[index]})."
-        )
+        return Status.NOT_FINITE, _(
+            "{name} has {count} NaN/inf entries where finite values are expected "
+            "(first at index {index}, expected {expected:.6g}, got {got})."
+        ).format(name=name, count=int(bad.sum()), index=index, expected=exp[index], got=arr[index])
     if np.allclose(arr, exp, rtol=tol.rtol, atol=tol.atol, equal_nan=True):
         return Status.CORRECT, ""
     difference = _first_difference(arr.astype(float), exp.astype(float), tol)
     square = arr.ndim == 2 and arr.shape[0] == arr.shape[1]
     if square and np.allclose(arr.T, exp, rtol=tol.rtol, atol=tol.atol):
-        difference += " It is the expected array transposed: rows and columns are swapped."
+        difference += " " + _("It is the expected array transposed: rows and columns are swapped.")
     return Status.WRONG_VALUES, f"{name}: {difference}"
 
 
@@ -357,13 +401,17 @@ def _matching_mistake(
     for mistake in mistakes:
         run = _call(mistake.fn, args)
         if run.error is None:
-            status, _ = compare(value, run.value, tol, check_dtype=False)
-            if status is Status.CORRECT:
+            if compare(value, run.value, tol, check_dtype=False)[0] is Status.CORRECT:
                 return mistake.hint
     return ""
 
 
 # ----------------------------------------------------------------------------- public checkers
+
+
+def with_hint(message: str, hint: str) -> str:
+    """`message`, then the line "Hint: ..." if there is a hint."""
+    return message + "\n" + _("Hint: {hint}").format(hint=hint) if hint else message
 
 
 def check_function(
@@ -390,45 +438,57 @@ def check_function(
         if is_stub(learner):
             return result(
                 Status.NOT_ATTEMPTED,
-                "Write your function in the cell above, run it, then run this check again.",
+                _("Write your function in the cell above, run it, then run this check again."),
             )
-        return result(Status.WRONG_TYPE, f"expected a function, got {describe(learner)}.")
+        return result(
+            Status.WRONG_TYPE,
+            _("expected a function, got {value}.").format(value=describe(learner)),
+        )
     for args in cases:
         problem = _signature_problem(learner, args, reference)
         if problem:
             return result(Status.ERROR, problem)
         run = _call(learner, args)
-        shown = f"For input {describe(tuple(args))}"
+        shown = describe(tuple(args))
         if isinstance(run.error, NotImplementedError):
             return result(
                 Status.NOT_ATTEMPTED,
-                "Replace the `raise NotImplementedError` line "
-                "with your code, run the cell, then run this check again.",
+                _(
+                    "Replace the `raise NotImplementedError` line "
+                    "with your code, run the cell, then run this check again."
+                ),
             )
         if run.error is not None:
             return result(
                 Status.ERROR,
-                f"{shown} your code raised {type(run.error).__name__}: {run.error} ({run.where}).",
+                _("For input {input} your code raised {kind}: {error} ({where}).").format(
+                    input=shown, kind=type(run.error).__name__, error=run.error, where=run.where
+                ),
             )
         if is_stub(run.value):
             return result(
                 Status.NOT_ATTEMPTED,
-                f"Your function returned {run.value!r}. If you "
-                "wrote code, check that it ends with a `return` statement.",
+                _(
+                    "Your function returned {value}. If you "
+                    "wrote code, check that it ends with a `return` statement."
+                ).format(value=repr(run.value)),
             )
         expected = reference(*args)
         status, message = compare(run.value, expected, tol, check_dtype=check_dtype)
         if status is Status.CORRECT and run.warning:
             return result(
                 Status.UNSTABLE,
-                f"{shown} numpy warned '{run.warning}'. The values "
-                "are right here, but an intermediate overflowed: rewrite it so that "
-                "no huge number is formed (see the stable form in the lesson).",
+                _(
+                    "For input {input} numpy warned '{warning}'. The values "
+                    "are right here, but an intermediate overflowed: rewrite it so that "
+                    "no huge number is formed (see the stable form in the lesson)."
+                ).format(input=shown, warning=run.warning),
             )
         if status is not Status.CORRECT:
             extra = _matching_mistake(run.value, args, mistakes, tol) or hint
-            return result(status, f"{shown}: {message}" + (f"\nHint: {extra}" if extra else ""))
-    return result(Status.CORRECT, f"Passed all {len(cases)} test inputs.")
+            message = _("For input {input}: {message}").format(input=shown, message=message)
+            return result(status, with_hint(message, extra))
+    return result(Status.CORRECT, _("Passed all {count} test inputs.").format(count=len(cases)))
 
 
 def check_value(
@@ -446,13 +506,15 @@ def check_value(
             CheckResult(
                 exercise,
                 Status.NOT_ATTEMPTED,
-                "Replace the `...` with your answer and run this check again.",
+                _("Replace the `...` with your answer and run this check again."),
             )
         )
-    status, message = compare(answer, expected, tol, check_dtype=check_dtype, name="your answer")
+    status, message = compare(
+        answer, expected, tol, check_dtype=check_dtype, name=N_("your answer")
+    )
     if status is Status.CORRECT:
-        return finish(CheckResult(exercise, status, "Right."))
-    return finish(CheckResult(exercise, status, message + (f"\nHint: {hint}" if hint else "")))
+        return finish(CheckResult(exercise, status, _("Right.")))
+    return finish(CheckResult(exercise, status, with_hint(message, hint)))
 
 
 def check_estimate(
@@ -473,26 +535,38 @@ def check_estimate(
             CheckResult(
                 exercise,
                 Status.NOT_ATTEMPTED,
-                "Replace the `...` with your guess (a positive number).",
+                _("Replace the `...` with your guess (a positive number)."),
             )
         )
     value = _as_array(guess)
     if value is None:
-        return result(*_not_a_number(guess, "your guess", "one number"))
+        return result(*_not_a_number(guess, _("your guess"), _("one number")))
     if value.ndim != 0:
-        return result(Status.WRONG_TYPE, f"your guess should be one number, got {describe(guess)}.")
+        return result(
+            Status.WRONG_TYPE,
+            _("your guess should be one number, got {value}.").format(value=describe(guess)),
+        )
     value = float(value)
     if not math.isfinite(value) or value <= 0:
-        return result(Status.WRONG_VALUES, f"your guess should be a positive number, got {value}.")
+        return result(
+            Status.WRONG_VALUES,
+            _("your guess should be a positive number, got {value}.").format(value=value),
+        )
     ratio = value / measured
     if 1 / factor <= ratio <= factor:
         return result(
             Status.CORRECT,
-            f"You guessed {value:.3g}; measured {measured:.3g} (within a factor of {factor:g}).",
+            _(
+                "You guessed {guess:.3g}; measured {measured:.3g} (within a factor of {factor:g})."
+            ).format(guess=value, measured=measured, factor=factor),
         )
-    direction = "too large" if ratio > 1 else "too small"
-    return result(
-        Status.WRONG_VALUES,
-        f"You guessed {value:.3g}; measured {measured:.3g}: "
-        f"{direction} by a factor of {max(ratio, 1 / ratio):.3g}.",
-    )
+    if ratio > 1:
+        message = _(
+            "You guessed {guess:.3g}; measured {measured:.3g}: too large by a factor of {off:.3g}."
+        )
+    else:
+        message = _(
+            "You guessed {guess:.3g}; measured {measured:.3g}: too small by a factor of {off:.3g}."
+        )
+    off = max(ratio, 1 / ratio)
+    return result(Status.WRONG_VALUES, message.format(guess=value, measured=measured, off=off))

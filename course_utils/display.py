@@ -17,6 +17,8 @@ from collections.abc import Callable
 
 from IPython.display import Code
 
+from course_utils.i18n import _
+
 _PERCENT = re.compile(r"(?<=\d)%")
 
 
@@ -36,10 +38,12 @@ class Sentence(str):
 
 
 def say(template: str, **values) -> Sentence:
-    """``template.format(**values)`` as a Markdown paragraph.
+    """``template.format(**values)`` as a Markdown paragraph, in the language in use.
 
-    Values are formatted by the template (``{accuracy:.1%}``, ``{seconds:.1f}``); a percent
-    sign after a digit gets the course's space ("97.5 %"). A value may itself be a phrase
-    built by a lesson's helper, such as "passed 95 % at step 60".
+    The template is a message: its translation (``i18n._``) is formatted, so a translated
+    template keeps every ``{placeholder}`` of the English. Values are formatted by the template
+    (``{accuracy:.1%}``, ``{seconds:.1f}``); a percent sign after a digit gets the course's
+    space ("97.5 %"). A value may itself be a phrase built by a lesson's helper, such as
+    "passed 95 % at step 60".
     """
-    return Sentence(_PERCENT.sub(" %", template.format(**values)))
+    return Sentence(_PERCENT.sub(" %", _(template).format(**values)))

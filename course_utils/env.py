@@ -16,12 +16,14 @@ import sys
 from dataclasses import dataclass
 from types import ModuleType
 
+from course_utils.i18n import _
+
 #: package -> (minimum version, what it is for)
 REQUIREMENTS = {
-    "numpy": ("1.24", "all computations"),
-    "matplotlib": ("3.7", "every figure"),
-    "ipywidgets": ("7.7", "the sliders"),
-    "torch": ("2.2", "autograd checks and training (lessons 01 and 03-10)"),
+    "numpy": ("1.24", _("all computations")),
+    "matplotlib": ("3.7", _("every figure")),
+    "ipywidgets": ("7.7", _("the sliders")),
+    "torch": ("2.2", _("autograd checks and training (lessons 01 and 03-10)")),
 }
 
 CPU_TORCH = "pip install torch --index-url https://download.pytorch.org/whl/cpu"
@@ -63,18 +65,25 @@ def find_problems(versions: dict[str, str | None], colab: bool) -> list[Problem]
         found = versions.get(package)
         fix = CPU_TORCH if package == "torch" else f"pip install -U '{package}>={minimum}'"
         if found is None:
-            problems.append(Problem(f"{package} is missing (needed for {purpose})", fix))
+            what = _("{package} is missing (needed for {purpose})")
+            problems.append(Problem(what.format(package=package, purpose=purpose), fix))
         elif _version_tuple(found) < _version_tuple(minimum):
+            what = _("{package} {found} is older than {minimum} (needed for {purpose})")
             problems.append(
-                Problem(f"{package} {found} is older than {minimum} (needed for {purpose})", fix)
+                Problem(
+                    what.format(package=package, found=found, minimum=minimum, purpose=purpose),
+                    fix,
+                )
             )
     widgets_8 = versions.get("ipywidgets") and _version_tuple(versions["ipywidgets"]) >= (8,)
     if widgets_8 and not colab and versions.get("jupyterlab_widgets") is None:
         problems.append(
             Problem(
-                "jupyterlab_widgets is missing: sliders will show as text "
-                "('VBox(...)') in JupyterLab",
-                "pip install jupyterlab_widgets, then restart JupyterLab",
+                _(
+                    "jupyterlab_widgets is missing: sliders will show as text "
+                    "('VBox(...)') in JupyterLab"
+                ),
+                _("pip install jupyterlab_widgets, then restart JupyterLab"),
             )
         )
     return problems
@@ -100,14 +109,14 @@ def check_environment() -> list[Problem]:
     """
     versions = installed_versions()
     where = "Google Colab" if in_colab() else platform.platform(terse=True)
-    print(f"Python {platform.python_version()} on {where}")
+    print(_("Python {version} on {where}").format(version=platform.python_version(), where=where))
     for name, found in versions.items():
-        print(f"  {name:<20} {found or 'not installed'}")
+        print(f"  {name:<20} {found or _('not installed')}")
     problems = find_problems(versions, in_colab())
     for problem in problems:
-        print(f"⚠ {problem.what}.\n    Fix: {problem.fix}")
+        print(_("⚠ {problem}.\n    Fix: {fix}").format(problem=problem.what, fix=problem.fix))
     if not problems:
-        print("✅ Everything the course needs is here.")
+        print(_("✅ Everything the course needs is here."))
     return problems
 
 
@@ -118,13 +127,15 @@ def require(module: str, purpose: str) -> ModuleType:
     except ImportError as error:
         fix = CPU_TORCH if module == "torch" else f"pip install {module}"
         raise ImportError(
-            f"{module} is needed for {purpose} but is not installed. Install it with:  {fix}"
+            _(
+                "{module} is needed for {purpose} but is not installed. Install it with:  {fix}"
+            ).format(module=module, purpose=purpose, fix=fix)
         ) from error
 
 
 def use_one_thread() -> None:
     """Run torch on one thread: on 2 cores, two threads made small RNNs 10-40x slower."""
-    require("torch", "this lesson").set_num_threads(1)
+    require("torch", _("this lesson")).set_num_threads(1)
 
 
 def cpu_model() -> str:

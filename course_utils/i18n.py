@@ -8,6 +8,14 @@ fuzzy one (its English changed since it was translated), shows in English: never
 translation. The lessons' prose is translated when the notebooks are built
 (tools/build_notebooks.py), from one PO file per lesson under ``locale/``.
 
+A message is translated when it is made into text: the code writes ``_("English")``, and a
+message with values keeps them in one template, ``_("expected {expected:.6g}, got
+{got:.6g}.").format(...)``, so that the translator sees the whole sentence and keeps its
+placeholders (tools/translations.py checks that they do). A module's constant messages (an
+exercise's hints) are made when it is imported, which a notebook does after its set-up cell
+has chosen the language. English that must stay English where it is kept (``checks.Status``'s
+values) is marked with ``N_`` and translated where it is shown.
+
 PO is gettext's text format, which translators' tools edit: entries of
 
     #. a comment for the translator            (optional)
@@ -18,6 +26,19 @@ PO is gettext's text format, which translators' tools edit: entries of
 
 Only the standard library is used, so the catalogue works on Colab, where course_utils is
 installed without its dependencies.
+
+Figures keep English text, for now. Their titles, labels and legends are drawn by ``plots``,
+``widgets`` and the lessons' modules, whose strings do not go through ``_`` yet; and Colab has
+no CJK font, so Chinese figure text needs one shipped in the package, as a subset that covers
+exactly the characters the figures' translations use (a missing one draws as an empty box).
+Measured (Noto Sans CJK SC Regular, SIL Open Font License 1.1, cut with fontTools'
+pyftsubset, ASCII included): the package is 2.3 MB on disk (1.5 MB of it shipped results) and
+its wheel 429 kB; a subset with the 614 distinct Chinese characters of the seed article, the
+glossary and README.zh-CN.md is 262 kB (223 kB compressed in the wheel: +52 %); one with the
+3,755 common characters of GB 2312 level 1, enough for any translation, 1.8 MB (1.5 MB
+compressed: 4.5 times the wheel). When the figures' strings are translated, the way is the
+first kind of subset, cut by a tool from their translations and checked by a test that the
+font covers every character they use.
 """
 
 from __future__ import annotations
@@ -49,7 +70,9 @@ class Entry:
 
 
 def _quote(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t")
+    escaped = (
+        text.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t").replace("\r", "\\r")
+    )
     lines = escaped.split("\n")
     if len(lines) == 1:
         return f'"{lines[0]}"'
@@ -57,7 +80,7 @@ def _quote(text: str) -> str:
     return '""\n' + "\n".join(f'"{p}"' for p in parts)
 
 
-_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 
 
 def _unquote(text: str) -> str:
@@ -84,9 +107,9 @@ def write_po(entries: list[Entry], header: str = "") -> str:
 def read_po(text: str) -> list[Entry]:
     """The entries of PO text (the header entry, whose msgid is empty, is skipped)."""
     entries = []
-    for block in re.split(r"\n\s*\n", text.strip()):
+    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n").strip()):
         entry, field_name = Entry(""), None
-        for line in block.splitlines():
+        for line in block.split("\n"):  # not splitlines(): a text may hold U+2028
             if line.startswith("#."):
                 entry.comments.append(line[2:].strip())
             elif line.startswith("#,"):
@@ -129,3 +152,9 @@ def language() -> str:
 def _(text: str) -> str:
     """``text`` in the language in use (itself where there is no current translation)."""
     return catalogue(_language).get(text, text)
+
+
+def N_(text: str) -> str:
+    """``text`` itself, marked as a message (gettext's N_): whoever shows it translates it with
+    ``_``. For English that must stay English where it is kept, such as an enum's values."""
+    return text

@@ -1,7 +1,8 @@
 """The course's public address, kept in this one place; badges and install links derive from it.
 
 Change REPOSITORY when the course moves, then run `make notebooks`: every notebook's Colab and
-Binder badges, its Colab set-up cell, and the README's badges are regenerated from it.
+Binder badges, its Colab set-up cell, and the README's badges are regenerated from it; the
+website (`make site`) takes its address and launch buttons from here too.
 """
 
 from __future__ import annotations
@@ -14,6 +15,12 @@ BRANCH = "main"
 
 def github_url() -> str:
     return f"https://github.com/{REPOSITORY}"
+
+
+def site_url() -> str:
+    """The course's website, published by .github/workflows/pages.yml (GitHub Pages)."""
+    owner, name = REPOSITORY.split("/")
+    return f"https://{owner.lower()}.github.io/{name}/"
 
 
 def pip_url() -> str:

@@ -48,6 +48,7 @@ from tqdm.auto import tqdm
 
 from course_utils import translation as tr
 from course_utils.attention import softmax
+from course_utils.i18n import _
 from course_utils.training import Adam
 
 SCORES = ("additive", "general")
@@ -104,7 +105,7 @@ class Encoder(nn.Module):
             self.embedding(source), lengths, batch_first=True, enforce_sorted=False
         )
         out, final = self.gru(packed)
-        states, _ = pad_packed_sequence(out, batch_first=True, total_length=source.shape[1])
+        states = pad_packed_sequence(out, batch_first=True, total_length=source.shape[1])[0]
         return states, torch.cat(list(final), dim=-1)  # (1 or 2, B, H) -> (B, D)
 
 
@@ -187,7 +188,7 @@ class Seq2Seq(nn.Module):
 
     def forward(self, source, lengths, target_in):
         """-> (logits (B, T, V), attention weights (B, T, S) or None)."""
-        logits, weights, _ = self.decode(target_in, *self.encode(source, lengths))
+        logits, weights = self.decode(target_in, *self.encode(source, lengths))[:2]
         return logits, weights
 
 
@@ -238,15 +239,18 @@ def train(
     rng = np.random.default_rng(data_seed)
     optimizer = Adam(model.parameters(), lr)
     losses = []
-    name = "with attention" if model.attention is not None else "without attention"
-    bar = tqdm(range(steps), desc=f"training ({name})", disable=not progress)
+    if model.attention is not None:
+        desc = _("training (with attention)")
+    else:
+        desc = _("training (without attention)")
+    bar = tqdm(range(steps), desc=desc, disable=not progress)
     start = time.perf_counter()
     model.train()
     for step in bar:
         optimizer.lr = lr * (1 - step / steps)  # linear decay to 0: a calmer end of training
         source, lengths, t_in, t_out = _tensors(enc, rng.integers(len(pairs), size=batch))
         optimizer.zero_grad()
-        logits, _ = model(source, lengths, t_in)
+        logits = model(source, lengths, t_in)[0]
         loss = nn.functional.cross_entropy(logits.flatten(0, 1), t_out.flatten(), ignore_index=0)
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), clip)
@@ -267,13 +271,13 @@ def greedy_decode(model: Seq2Seq, pairs: Sequence[tr.Pair], extra: int = 4) -> l
     """Greedy decoding: at each step feed back the most likely word, until </s> or
     len(source) + ``extra`` words. Returns one token tuple per pair."""
     enc = tr.encode_pairs(pairs)
-    source, lengths, _, _ = _tensors(enc)
+    source, lengths = _tensors(enc)[:2]
     states, mask, s, final = model.encode(source, lengths)
     bos = tr.TARGET_VOCAB.index(tr.BOS)
     word = torch.full((len(pairs), 1), bos, dtype=torch.long)
     out = []
-    for _ in range(int(lengths.max()) + extra):
-        logits, _, s = model.decode(word, states, mask, s, final)
+    for _step in range(int(lengths.max()) + extra):
+        logits, _weights, s = model.decode(word, states, mask, s, final)
         word = logits.argmax(-1)
         out.append(word)
     ids = torch.cat(out, dim=1).numpy()
@@ -286,8 +290,8 @@ def attention_weights(model: Seq2Seq, pairs: Sequence[tr.Pair]) -> list[np.ndarr
     matrix per pair (the </s> step dropped), rows summing to 1, float64."""
     if model.attention is None:
         raise ValueError("this model has no attention")
-    source, lengths, t_in, _ = _tensors(tr.encode_pairs(pairs))
-    _, weights = model(source, lengths, t_in)
+    source, lengths, t_in = _tensors(tr.encode_pairs(pairs))[:3]
+    weights = model(source, lengths, t_in)[1]
     weights = weights.double().numpy()
     return [w[: len(p.target), : len(p.source)] for w, p in zip(weights, pairs, strict=True)]
 

@@ -23,6 +23,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from course_utils.complexity import median_seconds
+from course_utils.i18n import _
 from course_utils.lstm import set_forget_bias
 from course_utils.tasks import AGREEMENT_VOCAB, adding_batch, agreement_batch
 
@@ -65,7 +66,7 @@ class RecurrentModel(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.embedding is not None:
             x = self.embedding(x)
-        out, _ = self.core(x)
+        out = self.core(x)[0]
         return self.head(out[-1]).squeeze(-1)
 
 
@@ -288,7 +289,8 @@ def train(
     eval_steps, curve, losses = [0], [evaluate(model, task)], []
     solved_at = 0 if task.solved(curve[0]) else None
     train_seconds = 0.0
-    bar = tqdm(range(1, steps + 1), desc=f"{model.kind} on {task.name}", disable=not progress)
+    desc = _("{model} on {task}").format(model=model.kind, task=task.name)
+    bar = tqdm(range(1, steps + 1), desc=desc, disable=not progress)
     for step in bar:
         x, y = task.sample(rng, batch)
         start = time.perf_counter()

@@ -18,7 +18,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").rglob("*.ipynb"))
 
 def test_there_are_lessons_and_two_notebooks_each():
     assert LESSONS, "no lessons found"
-    assert len(NOTEBOOKS) == 2 * len(LESSONS)
+    assert len(NOTEBOOKS) == 2 * len(LESSONS) * len(builder.editions())  # English, Chinese
 
 
 def test_generated_files_are_up_to_date():

@@ -286,8 +286,9 @@ def build(
                 cell.outputs, cell.execution_count = [], None
             elif translate is None:
                 cell.source = link_lessons(cell.source, names)
-            else:
-                cell.source = link_lessons_zh(translations.assemble(cell.source, translate), names)
+            else:  # a segment not translated yet is English, with its "lesson NN" mentions
+                translated = translations.assemble(cell.source, translate)
+                cell.source = link_lessons_zh(link_lessons(translated, names), names)
             out.append(cell)
         out[1:1] = header_cells(lesson, cells, version, language)
         for i, cell in enumerate(out):
@@ -389,7 +390,7 @@ def render_readme(text: str, sections: dict[str, str]) -> str:
             rf"(<!-- BEGIN GENERATED: {name} -->\n).*?(<!-- END GENERATED -->)", re.S
         )
         if not pattern.search(text):
-            raise LessonError(f"README.md has no GENERATED section named {name!r}")
+            raise LessonError(f"the README has no GENERATED section named {name!r}")
         text = pattern.sub(lambda m, body=body: m.group(1) + body + "\n" + m.group(2), text)
     return text
 

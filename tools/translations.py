@@ -14,8 +14,9 @@ renders with ``display.say``) live in ``course_utils/locale/<language>.po``.
     python tools/translations.py status     what is untranslated or fuzzy, lesson by lesson
 
 ``problems`` lists what a translation lacks: no current entry for a segment (new or changed
-English, or a fuzzy entry), or a number, formula, code span or link target of the English
-missing from the translation, or a glossary term translated other than as the glossary says.
+English, or a fuzzy entry), or a number, formula, code span, link target or format field
+(``{lstm}``, ``{final:.1%}``) of the English missing from the translation, or a glossary term
+translated other than as the glossary says.
 tests/test_translations.py fails on each, naming the lesson and the segment.
 """
 
@@ -170,11 +171,11 @@ def _string_arguments(path: Path, names: set[str]) -> list[tuple[str, str]]:
 
 
 def messages() -> list[tuple[str, str]]:
-    """(where, English) of every message the code shows: ``_("...")`` in course_utils, and
-    ``say("...")`` templates in the lessons' code cells."""
+    """(where, English) of every message the code shows: ``_("...")`` and ``N_("...")`` in
+    course_utils, and ``say("...")`` templates in the lessons' code cells."""
     found = []
     for path in sorted(PACKAGE.rglob("*.py")):
-        found += _string_arguments(path, {"_"})
+        found += _string_arguments(path, {"_", "N_"})
     for path in lesson_sources():
         found += _string_arguments(path, {"say"})
     return found
@@ -238,16 +239,21 @@ def update() -> list[Path]:
 NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
 FORMULA = re.compile(r"\$\$.+?\$\$|\$[^$]+\$")
 CODE = re.compile(r"`[^`]+`")
+FIELD = re.compile(r"\{[^{}]*\}")  # a str.format field of a message: {lstm}, {final:.1%}, {}
 LINK = re.compile(r"\]\(([^)]+)\)")
 
 
 def _kept(english: str) -> list[str]:
-    """What a translation must keep exactly: formulas, code spans, link targets, numbers
-    (numbers inside formulas and code are checked with them)."""
+    """What a translation must keep exactly: formulas, code spans, the fields a message is
+    formatted with, link targets, numbers (numbers inside the others are checked with them)."""
     spans = FORMULA.findall(english) + CODE.findall(english)
     rest = english
     for span in spans:
         rest = rest.replace(span, " ")
+    fields = FIELD.findall(rest)
+    for field in fields:
+        rest = rest.replace(field, " ")
+    spans += fields
     targets = LINK.findall(rest)
     for target in targets:
         rest = rest.replace(target, " ")

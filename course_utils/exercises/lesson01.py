@@ -18,6 +18,7 @@ import numpy as np
 from course_utils.activations import sigmoid, sigmoid_prime, tanh, tanh_prime
 from course_utils.checks import CheckResult, Mistake, Status, Tolerance, check_function, finish
 from course_utils.gradcheck import derivative_central
+from course_utils.i18n import _
 
 FLOAT64 = Tolerance(rtol=1e-6, atol=1e-9)
 FLOAT32 = Tolerance(rtol=1e-4, atol=1e-6)  # float32 keeps about 7 significant digits
@@ -27,9 +28,11 @@ def _same_values_other_dtype(reference):
     """A 'mistake' with the right values in float64: matches an answer that lost float32."""
     return Mistake(
         lambda x: reference(np.asarray(x, dtype=np.float64)),
-        "The values are right, but the output's dtype is not the input's. "
-        "np.asarray(x, dtype=float), x.astype(float) or np.float64(...) turn float32 "
-        "into float64; numpy's functions and plain Python numbers keep float32.",
+        _(
+            "The values are right, but the output's dtype is not the input's. "
+            "np.asarray(x, dtype=float), x.astype(float) or np.float64(...) turn float32 "
+            "into float64; numpy's functions and plain Python numbers keep float32."
+        ),
     )
 
 
@@ -43,7 +46,11 @@ def _check_groups(fn, reference, groups, *, exercise: str, mistakes, hint: str) 
         if not result.passed:
             return result
         total += len(cases)
-    return finish(CheckResult(exercise, Status.CORRECT, f"Passed all {total} test inputs."))
+    return finish(
+        CheckResult(
+            exercise, Status.CORRECT, _("Passed all {count} test inputs.").format(count=total)
+        )
+    )
 
 
 # ----------------------------------------------------------------------------- sigma'
@@ -69,38 +76,50 @@ def _naive_sigmoid_prime_nan(x):
 SIGMOID_MISTAKES = [
     _same_values_other_dtype(sigmoid_prime),
     Mistake(
-        sigmoid, "That is sigma(x) itself, not its derivative. Differentiate 1 / (1 + exp(-x))."
+        sigmoid, _("That is sigma(x) itself, not its derivative. Differentiate 1 / (1 + exp(-x)).")
     ),
     Mistake(
         lambda x: sigmoid(x) * (1 + sigmoid(x)),
-        "A sign slip: sigma' = sigma * (1 - sigma), with a minus. Check the derivative of "
-        "exp(-x) (it is -exp(-x)).",
+        _(
+            "A sign slip: sigma' = sigma * (1 - sigma), with a minus. Check the derivative of "
+            "exp(-x) (it is -exp(-x))."
+        ),
     ),
     Mistake(
         lambda x: 1 - sigmoid(x) ** 2,
-        "1 - sigma^2 is the pattern of tanh' = 1 - tanh^2; the sigmoid's derivative is "
-        "sigma * (1 - sigma).",
+        _(
+            "1 - sigma^2 is the pattern of tanh' = 1 - tanh^2; the sigmoid's derivative is "
+            "sigma * (1 - sigma)."
+        ),
     ),
     Mistake(
         lambda x: -sigmoid(x) * (1 - sigmoid(x)),
-        "Right size, wrong sign: the sigmoid is increasing, so sigma' > 0. The inner "
-        "derivative of exp(-x) is -exp(-x), and the two minus signs cancel.",
+        _(
+            "Right size, wrong sign: the sigmoid is increasing, so sigma' > 0. The inner "
+            "derivative of exp(-x) is -exp(-x), and the two minus signs cancel."
+        ),
     ),
     Mistake(
         lambda x: -(sigmoid(x) ** 2),
-        "You differentiated the outer function (1 + u)^-1 -> -(1 + u)^-2 = -sigma^2 but "
-        "forgot the chain-rule factor du/dx = -exp(-x).",
+        _(
+            "You differentiated the outer function (1 + u)^-1 -> -(1 + u)^-2 = -sigma^2 but "
+            "forgot the chain-rule factor du/dx = -exp(-x)."
+        ),
     ),
     Mistake(
         lambda x: 1 - sigmoid(x),
-        "exp(-x) / (1 + exp(-x)) is 1 - sigma(x): the denominator of sigma' is squared, "
-        "(1 + exp(-x))^2, which gives sigma * (1 - sigma).",
+        _(
+            "exp(-x) / (1 + exp(-x)) is 1 - sigma(x): the denominator of sigma' is squared, "
+            "(1 + exp(-x))^2, which gives sigma * (1 - sigma)."
+        ),
     ),
     Mistake(
         _naive_sigmoid_prime_nan,
-        "np.exp(-x) overflows to inf for x below about -709, and inf / inf is nan. Use "
-        "exp(-|x|), which never exceeds 1 (sigma' is even: sigma'(-x) = sigma'(x)), or "
-        "call the course's stable `sigmoid` and return s * (1 - s).",
+        _(
+            "np.exp(-x) overflows to inf for x below about -709, and inf / inf is nan. Use "
+            "exp(-|x|), which never exceeds 1 (sigma' is even: sigma'(-x) = sigma'(x)), or "
+            "call the course's stable `sigmoid` and return s * (1 - s)."
+        ),
     ),
 ]
 
@@ -113,9 +132,11 @@ def check_sigmoid_prime(fn) -> CheckResult:
         SIGMOID_GROUPS,
         exercise="sigmoid_prime",
         mistakes=SIGMOID_MISTAKES,
-        hint="sigma'(x) = sigma(x) * (1 - sigma(x)), which is 0.25 at x = 0. "
-        "If you got inf or nan, an exponential overflowed (np.exp(800) = "
-        "inf): use exp(-|x|) <= 1, or the course's stable `sigmoid`.",
+        hint=_(
+            "sigma'(x) = sigma(x) * (1 - sigma(x)), which is 0.25 at x = 0. "
+            "If you got inf or nan, an exponential overflowed (np.exp(800) = "
+            "inf): use exp(-|x|) <= 1, or the course's stable `sigmoid`."
+        ),
     )
 
 
@@ -137,26 +158,30 @@ TANH_MISTAKES = [
     _same_values_other_dtype(tanh_prime),
     Mistake(
         lambda x: 1 - tanh(x),
-        "The square is missing: tanh'(x) = 1 - tanh(x)**2. (1 - tanh(x) is not even "
-        "symmetric, while tanh' must be: tanh'(-x) = tanh'(x).)",
+        _(
+            "The square is missing: tanh'(x) = 1 - tanh(x)**2. (1 - tanh(x) is not even "
+            "symmetric, while tanh' must be: tanh'(-x) = tanh'(x).)"
+        ),
     ),
-    Mistake(tanh, "That is tanh itself, not its derivative."),
+    Mistake(tanh, _("That is tanh itself, not its derivative.")),
     Mistake(
         lambda x: tanh(x) * (1 - tanh(x)),
-        "t * (1 - t) is the sigmoid's pattern. For tanh it is 1 - t**2 (tanh'(0) must be 1).",
+        _("t * (1 - t) is the sigmoid's pattern. For tanh it is 1 - t**2 (tanh'(0) must be 1)."),
     ),
     Mistake(
         sigmoid_prime,
-        "That is the sigmoid's derivative (at most 1/4). tanh'(x) = 1 - tanh(x)**2, at most 1.",
+        _("That is the sigmoid's derivative (at most 1/4). tanh'(x) = 1 - tanh(x)**2, at most 1."),
     ),
     Mistake(
         lambda x: 1 + tanh(x) ** 2,
-        "A sign slip: tanh'(x) = 1 - tanh(x)**2, which lies between 0 and 1.",
+        _("A sign slip: tanh'(x) = 1 - tanh(x)**2, which lies between 0 and 1."),
     ),
     Mistake(
         lambda x: 1 / np.cosh(x),
-        "1 / cosh(x) is sech(x); the derivative is its square, 1 / cosh(x)**2 = "
-        "1 - tanh(x)**2 (and np.cosh overflows for |x| > 710, so prefer tanh).",
+        _(
+            "1 / cosh(x) is sech(x); the derivative is its square, 1 / cosh(x)**2 = "
+            "1 - tanh(x)**2 (and np.cosh overflows for |x| > 710, so prefer tanh)."
+        ),
     ),
 ]
 
@@ -169,9 +194,11 @@ def check_tanh_prime(fn) -> CheckResult:
         TANH_GROUPS,
         exercise="tanh_prime",
         mistakes=TANH_MISTAKES,
-        hint="tanh'(x) = 1 - tanh(x)**2, which is 1 at x = 0. If you got "
-        "inf or nan, np.exp or np.cosh overflowed (beyond |x| = 710): "
-        "np.tanh itself never overflows.",
+        hint=_(
+            "tanh'(x) = 1 - tanh(x)**2, which is 1 at x = 0. If you got "
+            "inf or nan, np.exp or np.cosh overflowed (beyond |x| = 710): "
+            "np.tanh itself never overflows."
+        ),
     )
 
 
@@ -198,26 +225,32 @@ DIFF_GROUPS = [
 DIFF_MISTAKES = [
     Mistake(
         lambda f, x, h: (f(x + h) - f(x)) / h,
-        "That is the forward difference (f(x + h) - f(x)) / h: its error shrinks only "
-        "like h. Step both ways: (f(x + h) - f(x - h)) / (2 * h), error ~ h^2.",
+        _(
+            "That is the forward difference (f(x + h) - f(x)) / h: its error shrinks only "
+            "like h. Step both ways: (f(x + h) - f(x - h)) / (2 * h), error ~ h^2."
+        ),
     ),
     Mistake(
         lambda f, x, h: (f(x) - f(x - h)) / h,
-        "That is the backward difference (f(x) - f(x - h)) / h, error ~ h. Use both "
-        "neighbours: (f(x + h) - f(x - h)) / (2 * h).",
+        _(
+            "That is the backward difference (f(x) - f(x - h)) / h, error ~ h. Use both "
+            "neighbours: (f(x + h) - f(x - h)) / (2 * h)."
+        ),
     ),
     Mistake(
         lambda f, x, h: (f(x + h) - f(x - h)) / h,
-        "Twice too large: x + h and x - h are 2h apart, so divide by 2 * h.",
+        _("Twice too large: x + h and x - h are 2h apart, so divide by 2 * h."),
     ),
     Mistake(
         lambda f, x, h: (f(x + h) - f(x - h)) / 2 * h,
-        "Operator precedence: a / 2 * h means (a / 2) * h. Write a / (2 * h).",
+        _("Operator precedence: a / 2 * h means (a / 2) * h. Write a / (2 * h)."),
     ),
     Mistake(
         lambda f, x, h: f(x + h) - f(x - h),
-        "You have the difference of the f values but not the quotient: divide by the "
-        "distance 2 * h between x + h and x - h.",
+        _(
+            "You have the difference of the f values but not the quotient: divide by the "
+            "distance 2 * h between x + h and x - h."
+        ),
     ),
 ]
 
@@ -230,6 +263,8 @@ def check_central_diff(fn) -> CheckResult:
         DIFF_GROUPS,
         exercise="central_diff",
         mistakes=DIFF_MISTAKES,
-        hint="Call f once on the whole array x + h and once on x - h (f is "
-        "elementwise), then divide the difference by 2 * h.",
+        hint=_(
+            "Call f once on the whole array x + h and once on x - h (f is "
+            "elementwise), then divide the difference by 2 * h."
+        ),
     )

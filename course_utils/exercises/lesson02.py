@@ -6,6 +6,7 @@ import numpy as np
 
 from course_utils.activations import get_activation
 from course_utils.checks import CheckResult, Mistake, check_estimate, check_function
+from course_utils.i18n import _
 from course_utils.lessons import lesson02 as lesson
 from course_utils.mlp import dense_backward, layer_gradient_norms
 
@@ -88,47 +89,63 @@ def dx_without_phi_prime(dout, x, W, a, activation):
 MISTAKES = [
     Mistake(
         without_phi_prime,
-        "The activation's derivative is missing: y = phi(a), so by the chain rule "
-        "dL/da = dL/dy * phi'(a) (elementwise), and every gradient goes through dL/da.",
+        _(
+            "The activation's derivative is missing: y = phi(a), so by the chain rule "
+            "dL/da = dL/dy * phi'(a) (elementwise), and every gradient goes through dL/da."
+        ),
     ),
     Mistake(
         times_phi_not_phi_prime,
-        "You multiplied by phi(a), the activation itself. The chain rule needs its "
-        "derivative phi'(a): get_activation(activation).df(a).",
+        _(
+            "You multiplied by phi(a), the activation itself. The chain rule needs its "
+            "derivative phi'(a): get_activation(activation).df(a)."
+        ),
     ),
     Mistake(
         dx_without_transpose,
-        "dx: W is not transposed. dL/dx_ki = sum_j dL/da_kj W_ij sums over W's second index "
-        "j, so dx = da @ W.T (shapes: (batch, n_out) @ (n_out, n_in) -> (batch, n_in)).",
+        _(
+            "dx: W is not transposed. dL/dx_ki = sum_j dL/da_kj W_ij sums over W's second index "
+            "j, so dx = da @ W.T (shapes: (batch, n_out) @ (n_out, n_in) -> (batch, n_in))."
+        ),
     ),
     Mistake(
         dW_transposed,
-        "dW is transposed: da.T @ x has shape (n_out, n_in), but dW must have W's shape "
-        "(n_in, n_out). dL/dW_ij = sum_k x_ki dL/da_kj, that is x.T @ da.",
+        _(
+            "dW is transposed: da.T @ x has shape (n_out, n_in), but dW must have W's shape "
+            "(n_in, n_out). dL/dW_ij = sum_k x_ki dL/da_kj, that is x.T @ da."
+        ),
     ),
     Mistake(
         db_not_summed,
-        "db must have b's shape (n_out,): b is added to every row of the batch, so its "
-        "gradient is the sum over the batch, da.sum(axis=0).",
+        _(
+            "db must have b's shape (n_out,): b is added to every row of the batch, so its "
+            "gradient is the sum over the batch, da.sum(axis=0)."
+        ),
     ),
     Mistake(
         db_keeps_dims,
-        "db has shape (1, n_out) but must have b's shape (n_out,): sum without keepdims.",
+        _("db has shape (1, n_out) but must have b's shape (n_out,): sum without keepdims."),
     ),
     Mistake(
         db_averaged,
-        "db is averaged over the batch, but the loss sums over the batch: b is added to "
-        "every row, so db = da.sum(axis=0) (x.T @ da sums over the batch in the same way).",
+        _(
+            "db is averaged over the batch, but the loss sums over the batch: b is added to "
+            "every row, so db = da.sum(axis=0) (x.T @ da sums over the batch in the same way)."
+        ),
     ),
     Mistake(
         db_summed_over_everything,
-        "db is summed over everything: sum over the batch only, da.sum(axis=0), so that "
-        "there is one gradient per bias.",
+        _(
+            "db is summed over everything: sum over the batch only, da.sum(axis=0), so that "
+            "there is one gradient per bias."
+        ),
     ),
     Mistake(
         dx_without_phi_prime,
-        "dx misses the activation's derivative: dx = (dout * phi'(a)) @ W.T, the same "
-        "da = dL/da as in dW and db.",
+        _(
+            "dx misses the activation's derivative: dx = (dout * phi'(a)) @ W.T, the same "
+            "da = dL/da as in dW and db."
+        ),
     ),
 ]
 
@@ -141,8 +158,10 @@ def check_layer_backward(fn) -> CheckResult:
         CASES,
         exercise="layer_backward",
         mistakes=MISTAKES,
-        hint="Compute da = dout * phi'(a) first, then write each index formula of the lesson "
-        "as one matrix product or sum, and check every shape against the docstring.",
+        hint=_(
+            "Compute da = dout * phi'(a) first, then write each index formula of the lesson "
+            "as one matrix product or sum, and check every shape against the docstring."
+        ),
     )
 
 
@@ -164,15 +183,25 @@ def explain_ratio() -> str:
     ratio = measured_ratio()
     b = lesson.factor_breakdown(**PREDICTION)
     bound = 0.25 ** (depth - 1)
-    return (
-        f"Why: between h_{depth} and h_1 the gradient passes {depth - 1} layers. Each "
-        f"multiplies it by phi'(a) (sigmoid: at most 0.25; here typically {b.slope:.3f}, "
-        f"since the pre-activations stay near 0, where sigma' is largest) and then by W^T "
-        f"(Glorot's weights have gain {b.gain:.2f}). Measured per layer: "
-        f"x{b.per_layer:.3f}, and {b.per_layer:.3f}^{depth - 1} = {ratio:.2g}. The slope "
-        f"bound alone, 0.25^{depth - 1} = {bound:.2g}, is {bound / ratio:.0f} times larger: "
-        f"a factor {b.per_layer / 0.25:.2f} of the bound per layer, compounded "
-        f"{depth - 1} times."
+    return _(
+        "Why: between h_{depth} and h_1 the gradient passes {layers} layers. Each "
+        "multiplies it by phi'(a) (sigmoid: at most 0.25; here typically {slope:.3f}, "
+        "since the pre-activations stay near 0, where sigma' is largest) and then by W^T "
+        "(Glorot's weights have gain {gain:.2f}). Measured per layer: "
+        "x{per_layer:.3f}, and {per_layer:.3f}^{layers} = {ratio:.2g}. The slope "
+        "bound alone, 0.25^{layers} = {bound:.2g}, is {times:.0f} times larger: "
+        "a factor {of_bound:.2f} of the bound per layer, compounded "
+        "{layers} times."
+    ).format(
+        depth=depth,
+        layers=depth - 1,
+        slope=b.slope,
+        gain=b.gain,
+        per_layer=b.per_layer,
+        ratio=ratio,
+        bound=bound,
+        times=bound / ratio,
+        of_bound=b.per_layer / 0.25,
     )
 
 
@@ -181,7 +210,7 @@ def check_ratio_guess(guess) -> CheckResult:
     return check_estimate(
         guess,
         measured_ratio(),
-        exercise="predict the gradient ratio",
+        exercise=_("predict the gradient ratio"),
         factor=PREDICTION_FACTOR,
         explanation=explain_ratio(),
     )

@@ -10,6 +10,7 @@ import numpy as np
 
 from course_utils import rnn
 from course_utils.checks import CheckResult, Mistake, check_estimate, check_function
+from course_utils.i18n import _
 
 # --- exercise 1: one step of BPTT -------------------------------------------------------------
 
@@ -105,53 +106,71 @@ def first_example_only(dh, h_prev, h, x, W_hh):
 STEP_MISTAKES = [
     Mistake(
         without_tanh_slope,
-        "The tanh' factor is missing. h = tanh(a), so dL/da = dL/dh * tanh'(a), and "
-        "tanh'(a) = 1 - tanh(a)**2 = 1 - h**2: multiply dh by (1 - h**2) first.",
+        _(
+            "The tanh' factor is missing. h = tanh(a), so dL/da = dL/dh * tanh'(a), and "
+            "tanh'(a) = 1 - tanh(a)**2 = 1 - h**2: multiply dh by (1 - h**2) first."
+        ),
     ),
     Mistake(
         slope_at_previous_state,
-        "tanh' is taken at the wrong step: h = tanh(a) with a the pre-activation of THIS "
-        "step, so the factor is 1 - h**2 (the new state), not 1 - h_prev**2.",
+        _(
+            "tanh' is taken at the wrong step: h = tanh(a) with a the pre-activation of THIS "
+            "step, so the factor is 1 - h**2 (the new state), not 1 - h_prev**2."
+        ),
     ),
     Mistake(
         tanh_applied_twice,
-        "h is already tanh(a): the derivative is 1 - h**2, not 1 - tanh(h)**2 (that "
-        "applies tanh twice).",
+        _(
+            "h is already tanh(a): the derivative is 1 - h**2, not 1 - tanh(h)**2 (that "
+            "applies tanh twice)."
+        ),
     ),
     Mistake(
         back_through_W_not_its_transpose,
-        "dh_prev uses W_hh where it needs W_hh.T. Forward, a = h_prev @ W_hh, i.e. "
-        "a[j] = sum_i h_prev[i] W_hh[i, j]; so dL/dh_prev[i] = sum_j da[j] W_hh[i, j], "
-        "which is da @ W_hh.T.",
+        _(
+            "dh_prev uses W_hh where it needs W_hh.T. Forward, a = h_prev @ W_hh, i.e. "
+            "a[j] = sum_i h_prev[i] W_hh[i, j]; so dL/dh_prev[i] = sum_j da[j] W_hh[i, j], "
+            "which is da @ W_hh.T."
+        ),
     ),
     Mistake(
         dW_hh_transposed,
-        "dW_hh is transposed. W_hh[i, j] links h_prev[i] to a[j], so dW_hh[i, j] = "
-        "sum over the batch of h_prev[:, i] * da[:, j]: h_prev.T @ da.",
+        _(
+            "dW_hh is transposed. W_hh[i, j] links h_prev[i] to a[j], so dW_hh[i, j] = "
+            "sum over the batch of h_prev[:, i] * da[:, j]: h_prev.T @ da."
+        ),
     ),
     Mistake(
         dW_xh_transposed,
-        "dW_xh is transposed: it must have W_xh's shape (n_in, H), i.e. x.T @ da.",
+        _("dW_xh is transposed: it must have W_xh's shape (n_in, H), i.e. x.T @ da."),
     ),
     Mistake(
         db_per_example,
-        "db should have b's shape (H,): b is added to every example of the batch, so its "
-        "gradient is the SUM of da over the batch (axis 0).",
+        _(
+            "db should have b's shape (H,): b is added to every example of the batch, so its "
+            "gradient is the SUM of da over the batch (axis 0)."
+        ),
     ),
     Mistake(
         db_averaged,
-        "db is averaged over the batch; the loss is a sum over the examples, so the "
-        "gradient of the shared b is the sum of da over the batch, not the mean.",
+        _(
+            "db is averaged over the batch; the loss is a sum over the examples, so the "
+            "gradient of the shared b is the sum of da over the batch, not the mean."
+        ),
     ),
     Mistake(
         weights_averaged_over_batch,
-        "The weight gradients are averaged over the batch. The loss here is a sum over the "
-        "examples, so sum their contributions (h_prev.T @ da already sums over the batch).",
+        _(
+            "The weight gradients are averaged over the batch. The loss here is a sum over the "
+            "examples, so sum their contributions (h_prev.T @ da already sums over the batch)."
+        ),
     ),
     Mistake(
         first_example_only,
-        "Only the first example of the batch counts in your weight gradients. The weights "
-        "are shared by all examples: h_prev.T @ da sums over the whole batch.",
+        _(
+            "Only the first example of the batch counts in your weight gradients. The weights "
+            "are shared by all examples: h_prev.T @ da sums over the whole batch."
+        ),
     ),
 ]
 
@@ -164,9 +183,11 @@ def check_rnn_step_backward(fn) -> CheckResult:
         STEP_CASES,
         exercise="rnn_step_backward",
         mistakes=STEP_MISTAKES,
-        hint="Work in two stages: da = dh * (1 - h**2) (through tanh), then "
-        "the three products of a = h_prev @ W_hh + x @ W_xh + b. Check "
-        "each result's shape against the docstring.",
+        hint=_(
+            "Work in two stages: da = dh * (1 - h**2) (through tanh), then "
+            "the three products of a = h_prev @ W_hh + x @ W_xh + b. Check "
+            "each result's shape against the docstring."
+        ),
     )
 
 
@@ -239,31 +260,41 @@ def states_off_by_one(dh_T, hs, xs, W_hh, W_xh):
 BPTT_MISTAKES = [
     Mistake(
         last_contribution_only,
-        "Your dW_hh is the contribution of ONE step only: the last one your loop computed "
-        "(t = 1). W_hh is used at every step, so its gradient is the SUM of all steps' "
-        "contributions: dW_hh += step.dW_hh.",
+        _(
+            "Your dW_hh is the contribution of ONE step only: the last one your loop computed "
+            "(t = 1). W_hh is used at every step, so its gradient is the SUM of all steps' "
+            "contributions: dW_hh += step.dW_hh."
+        ),
     ),
     Mistake(
         last_step_only,
-        "Only the last step (where the loss is) contributes. W_hh was also used at steps "
-        "1..T-1, and the loss depends on it through each of them: loop over every step "
-        "from T down to 1, adding each step's dW_hh.",
+        _(
+            "Only the last step (where the loss is) contributes. W_hh was also used at steps "
+            "1..T-1, and the loss depends on it through each of them: loop over every step "
+            "from T down to 1, adding each step's dW_hh."
+        ),
     ),
     Mistake(
         gradient_not_passed_back,
-        "The gradient is not passed back: at each step, dh must become step.dh_prev "
-        "(dL/dh_{t-1}) before you go one step further back. As written, every step "
-        "reuses dL/dh_T.",
+        _(
+            "The gradient is not passed back: at each step, dh must become step.dh_prev "
+            "(dL/dh_{t-1}) before you go one step further back. As written, every step "
+            "reuses dL/dh_T."
+        ),
     ),
     Mistake(
         forward_in_time,
-        "The loop runs forward in time. The gradient flows backward: start at t = T "
-        "(with dh_T) and go down to t = 1: for t in reversed(range(T)).",
+        _(
+            "The loop runs forward in time. The gradient flows backward: start at t = T "
+            "(with dh_T) and go down to t = 1: for t in reversed(range(T))."
+        ),
     ),
     Mistake(
         states_off_by_one,
-        "The states are off by one. hs[0] is h_0, so step t (0-based index t into xs) "
-        "goes from h_prev = hs[t] to h = hs[t + 1].",
+        _(
+            "The states are off by one. hs[0] is h_0, so step t (0-based index t into xs) "
+            "goes from h_prev = hs[t] to h = hs[t + 1]."
+        ),
     ),
 ]
 
@@ -276,10 +307,12 @@ def check_bptt_dW_hh(fn) -> CheckResult:
         BPTT_CASES,
         exercise="bptt_dW_hh",
         mistakes=BPTT_MISTAKES,
-        hint="Start with dW_hh = np.zeros_like(W_hh) and dh = dh_T; for t "
-        "from T-1 down to 0 call rnn.rnn_step_backward(dh, hs[t], "
-        "hs[t + 1], xs[t], W_hh, W_xh), add its dW_hh and continue "
-        "with its dh_prev.",
+        hint=_(
+            "Start with dW_hh = np.zeros_like(W_hh) and dh = dh_T; for t "
+            "from T-1 down to 0 call rnn.rnn_step_backward(dh, hs[t], "
+            "hs[t + 1], xs[t], W_hh, W_xh), add its dW_hh and continue "
+            "with its dh_prev."
+        ),
     )
 
 
@@ -294,13 +327,13 @@ def check_gradient_prediction(guess) -> CheckResult:
     return check_estimate(
         guess,
         float(profile.norms[PREDICT_LAG]),
-        exercise="gradient at lag 20",
+        exercise=_("gradient at lag 20"),
         factor=10.0,
-        explanation=(
-            f"A linear RNN multiplies the gradient by the same matrix at every step, so in the "
-            f"long run it shrinks by the spectral radius per step: rho^k = "
-            f"{PREDICT_RADIUS}^{PREDICT_LAG} = {PREDICT_RADIUS**PREDICT_LAG:.2g}. The measured "
-            f"value is a few times smaller: the gradient starts in a random direction, and "
-            f"its parts along W's other eigenvectors shrink faster than rho per step."
-        ),
+        explanation=_(
+            "A linear RNN multiplies the gradient by the same matrix at every step, so in the "
+            "long run it shrinks by the spectral radius per step: rho^k = "
+            "{radius}^{lag} = {power:.2g}. The measured "
+            "value is a few times smaller: the gradient starts in a random direction, and "
+            "its parts along W's other eigenvectors shrink faster than rho per step."
+        ).format(radius=PREDICT_RADIUS, lag=PREDICT_LAG, power=PREDICT_RADIUS**PREDICT_LAG),
     )

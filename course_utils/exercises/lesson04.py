@@ -26,6 +26,7 @@ from course_utils.checks import (
     is_stub,
 )
 from course_utils.clipping import clip_grad_norm
+from course_utils.i18n import _
 from course_utils.normalization import batchnorm_forward
 from course_utils.rnn import wall_bias
 
@@ -54,37 +55,47 @@ def reference_wall_bias(w, x0):
 WALL_MISTAKES = [
     Mistake(
         lambda w, x0: -w / 2,
-        "-w/2 is b* only when x0 = 0 (sigmoid(0) = 1/2), and it is not where a saddle-node "
-        "bifurcation happens either. Put the fixed point at the start: x0 = w sigmoid(x0) + "
-        "b, and solve for b.",
+        _(
+            "-w/2 is b* only when x0 = 0 (sigmoid(0) = 1/2), and it is not where a saddle-node "
+            "bifurcation happens either. Put the fixed point at the start: x0 = w sigmoid(x0) + "
+            "b, and solve for b."
+        ),
     ),
     Mistake(
         lambda w, x0: w * sigmoid(x0) - x0,
-        "The sign is flipped. From x0 = w sigmoid(x0) + b, b = x0 - w sigmoid(x0).",
+        _("The sign is flipped. From x0 = w sigmoid(x0) + b, b = x0 - w sigmoid(x0)."),
     ),
     Mistake(
         lambda w, x0: sigmoid(x0) - w * x0,
-        "sigmoid and x0 are swapped: the map multiplies sigmoid(x) by w and adds b, "
-        "f(x) = w sigmoid(x) + b, so b = x0 - w sigmoid(x0).",
+        _(
+            "sigmoid and x0 are swapped: the map multiplies sigmoid(x) by w and adds b, "
+            "f(x) = w sigmoid(x) + b, so b = x0 - w sigmoid(x0)."
+        ),
     ),
     Mistake(
         lambda w, x0: -w * sigmoid(x0),
-        "x0 is missing: a fixed point satisfies x* = f(x*), so x0 stands on the left of "
-        "x0 = w sigmoid(x0) + b.",
+        _(
+            "x0 is missing: a fixed point satisfies x* = f(x*), so x0 stands on the left of "
+            "x0 = w sigmoid(x0) + b."
+        ),
     ),
     Mistake(
         lambda w, x0: x0 - w * sigmoid_prime(x0),
-        "You used sigmoid'(x0), the slope. The fixed-point equation uses the value: "
-        "x0 = w sigmoid(x0) + b (the slope w sigmoid'(x0) only says whether x0 is stable).",
+        _(
+            "You used sigmoid'(x0), the slope. The fixed-point equation uses the value: "
+            "x0 = w sigmoid(x0) + b (the slope w sigmoid'(x0) only says whether x0 is stable)."
+        ),
     ),
     Mistake(
         lambda w, x0: np.log(x0 / (1 - x0)) - w * x0,
-        "You solved x0 = sigmoid(w x0 + b), the RNN of lesson 03. This lesson's unit is "
-        "Pascanu et al.'s x_t = w sigmoid(x_{t-1}) + b: solve x0 = w sigmoid(x0) + b.",
+        _(
+            "You solved x0 = sigmoid(w x0 + b), the RNN of lesson 03. This lesson's unit is "
+            "Pascanu et al.'s x_t = w sigmoid(x_{t-1}) + b: solve x0 = w sigmoid(x0) + b."
+        ),
     ),
     Mistake(
         lambda w, x0: 0.5 - w * sigmoid(0.5),
-        "Your answer is right for x0 = 0.5 only: use the argument x0.",
+        _("Your answer is right for x0 = 0.5 only: use the argument x0."),
     ),
 ]
 
@@ -97,9 +108,11 @@ def check_wall_bias(fn) -> CheckResult:
         WALL_CASES,
         exercise="wall_bias",
         mistakes=WALL_MISTAKES,
-        hint="A fixed point x* satisfies x* = w sigmoid(x*) + b. Set x* = x0 and solve for "
-        "b; use numpy operations (sigmoid from course_utils.activations) so that an array w "
-        "works too.",
+        hint=_(
+            "A fixed point x* satisfies x* = w sigmoid(x*) + b. Set x* = x0 and solve for "
+            "b; use numpy operations (sigmoid from course_utils.activations) so that an array w "
+            "works too."
+        ),
     )
 
 
@@ -167,31 +180,41 @@ def _sum_of_norms(grads, max_norm):
 CLIP_MISTAKES = [
     Mistake(
         _per_array,
-        "You clipped each array by its own norm. Clipping by the GLOBAL norm treats all "
-        "the arrays as one long vector: one norm sqrt(sum of every entry squared), and "
-        "the same factor max_norm / norm for every array, so the direction is kept.",
+        _(
+            "You clipped each array by its own norm. Clipping by the GLOBAL norm treats all "
+            "the arrays as one long vector: one norm sqrt(sum of every entry squared), and "
+            "the same factor max_norm / norm for every array, so the direction is kept."
+        ),
     ),
     Mistake(
         _elementwise,
-        "You clipped each entry to [-max_norm, max_norm] (np.clip). That is element-wise "
-        "clipping: it cuts the big entries and keeps the small ones, so it turns the "
-        "gradient. Rescale all entries by one factor instead.",
+        _(
+            "You clipped each entry to [-max_norm, max_norm] (np.clip). That is element-wise "
+            "clipping: it cuts the big entries and keeps the small ones, so it turns the "
+            "gradient. Rescale all entries by one factor instead."
+        ),
     ),
     Mistake(
         _always,
-        "You rescaled even though the global norm was already below max_norm, which makes "
-        "small gradients bigger. Only rescale when norm > max_norm; otherwise return the "
-        "gradients unchanged.",
+        _(
+            "You rescaled even though the global norm was already below max_norm, which makes "
+            "small gradients bigger. Only rescale when norm > max_norm; otherwise return the "
+            "gradients unchanged."
+        ),
     ),
     Mistake(
         _no_sqrt,
-        "Your 'norm' is the sum of squares: take its square root, "
-        "norm = sqrt(sum over arrays of np.sum(g**2)).",
+        _(
+            "Your 'norm' is the sum of squares: take its square root, "
+            "norm = sqrt(sum over arrays of np.sum(g**2))."
+        ),
     ),
     Mistake(
         _sum_of_norms,
-        "You added the arrays' norms. The global norm is sqrt(||g_1||^2 + ||g_2||^2 + ...), "
-        "which is smaller than ||g_1|| + ||g_2|| + ...",
+        _(
+            "You added the arrays' norms. The global norm is sqrt(||g_1||^2 + ||g_2||^2 + ...), "
+            "which is smaller than ||g_1|| + ||g_2|| + ..."
+        ),
     ),
 ]
 
@@ -217,9 +240,11 @@ def check_clip_by_global_norm(fn) -> CheckResult:
         exercise="clip_by_global_norm",
         mistakes=CLIP_MISTAKES,
         tol=CLIP_TOLERANCE,
-        hint="Return a list with one array per input array (the clipped gradients, not the "
-        "norm): norm = sqrt(sum of g**2 over every entry of every array); if norm > "
-        "max_norm, multiply every array by max_norm / norm.",
+        hint=_(
+            "Return a list with one array per input array (the clipped gradients, not the "
+            "norm): norm = sqrt(sum of g**2 over every entry of every array); if norm > "
+            "max_norm, multiply every array by max_norm / norm."
+        ),
     )
 
 
@@ -367,89 +392,111 @@ def updated_in_evaluation(x, gamma, beta, mean, var, momentum, eps, training):
 BN_MISTAKES: dict[str, tuple[Callable, str, str]] = {
     "features axis": (
         normalised_over_features,
-        "You normalised each example over its features (axis=1): that is layer norm. Batch "
-        "norm standardises each FEATURE over the BATCH: mean and variance along axis 0, one "
-        "value per column.",
+        _(
+            "You normalised each example over its features (axis=1): that is layer norm. Batch "
+            "norm standardises each FEATURE over the BATCH: mean and variance along axis 0, one "
+            "value per column."
+        ),
         "train_y",
     ),
     "no gamma, beta": (
         without_gamma_beta,
-        "You returned the standardised x-hat. Batch norm then applies the learned scale and "
-        "shift: y = gamma * x_hat + beta (that is why its outputs need not have mean 0, std 1).",
+        _(
+            "You returned the standardised x-hat. Batch norm then applies the learned scale and "
+            "shift: y = gamma * x_hat + beta (that is why its outputs need not have mean 0, std 1)."
+        ),
         "train_y",
     ),
     "unbiased to normalise": (
         normalised_with_unbiased_variance,
-        "Normalise with the BIASED batch variance (divide by n, np.var's default), as Ioffe & "
-        "Szegedy and torch do. The unbiased one (divide by n - 1) is only for the running "
-        "estimate.",
+        _(
+            "Normalise with the BIASED batch variance (divide by n, np.var's default), as Ioffe & "
+            "Szegedy and torch do. The unbiased one (divide by n - 1) is only for the running "
+            "estimate."
+        ),
         "train_y",
     ),
     "running stats in training": (
         running_statistics_in_training,
-        "In training mode, normalise with the statistics of THIS batch; the running "
-        "statistics are only updated, and used in evaluation mode.",
+        _(
+            "In training mode, normalise with the statistics of THIS batch; the running "
+            "statistics are only updated, and used in evaluation mode."
+        ),
         "train_y",
     ),
     "eps outside sqrt": (
         eps_outside_the_root,
-        "eps goes inside the square root: (x - mean) / sqrt(var + eps).",
+        _("eps goes inside the square root: (x - mean) / sqrt(var + eps)."),
         "train_y",
     ),
     "variance not std": (
         divided_by_the_variance,
-        "Divide by the standard deviation sqrt(var + eps), not by the variance.",
+        _("Divide by the standard deviation sqrt(var + eps), not by the variance."),
         "train_y",
     ),
     "biased running var": (
         biased_running_variance,
-        "The running variance tracks the UNBIASED batch variance (divide by n - 1, "
-        "np.var(x, axis=0, ddof=1)), as torch.nn.BatchNorm1d does, even though the batch "
-        "itself is normalised with the biased one.",
+        _(
+            "The running variance tracks the UNBIASED batch variance (divide by n - 1, "
+            "np.var(x, axis=0, ddof=1)), as torch.nn.BatchNorm1d does, even though the batch "
+            "itself is normalised with the biased one."
+        ),
         "train_stats",
     ),
     "momentum swapped": (
         momentum_swapped,
-        "momentum is the weight of the NEW batch statistic: new = (1 - momentum) * old + "
-        "momentum * batch (torch's convention, the opposite of an optimiser's momentum).",
+        _(
+            "momentum is the weight of the NEW batch statistic: new = (1 - momentum) * old + "
+            "momentum * batch (torch's convention, the opposite of an optimiser's momentum)."
+        ),
         "train_stats",
     ),
     "stats not updated": (
         statistics_not_updated,
-        "In training mode, return UPDATED running statistics: new = (1 - momentum) * old + "
-        "momentum * batch statistic.",
+        _(
+            "In training mode, return UPDATED running statistics: new = (1 - momentum) * old + "
+            "momentum * batch statistic."
+        ),
         "train_stats",
     ),
     "batch stats in eval": (
         batch_statistics_in_evaluation,
-        "In evaluation mode, normalise with the RUNNING statistics, not the batch's: at test "
-        "time an example's output must not depend on which other examples share its batch "
-        "(and a batch may hold a single example).",
+        _(
+            "In evaluation mode, normalise with the RUNNING statistics, not the batch's: at test "
+            "time an example's output must not depend on which other examples share its batch "
+            "(and a batch may hold a single example)."
+        ),
         "eval_y",
     ),
     "updated in eval": (
         updated_in_evaluation,
-        "In evaluation mode the running statistics must come back unchanged: only training "
-        "updates them.",
+        _(
+            "In evaluation mode the running statistics must come back unchanged: only training "
+            "updates them."
+        ),
         "eval_stats",
     ),
 }
 
 _PARTS = {  # part -> (cases, which outputs, what the message calls it)
-    "train_y": ("train", (0,), "training mode, the output y"),
-    "train_stats": ("train", (1, 2), "training mode, the new running mean and variance"),
-    "eval_y": ("eval", (0,), "evaluation mode, the output y"),
-    "eval_stats": ("eval", (1, 2), "evaluation mode, the running mean and variance returned"),
+    "train_y": ("train", (0,), _("training mode, the output y")),
+    "train_stats": ("train", (1, 2), _("training mode, the new running mean and variance")),
+    "eval_y": ("eval", (0,), _("evaluation mode, the output y")),
+    "eval_stats": ("eval", (1, 2), _("evaluation mode, the running mean and variance returned")),
 }
 
 _BN_HINTS = {
-    "train_y": "y = gamma * (x - mean) / sqrt(var + eps) + beta, with the mean and the biased "
-    "variance of each feature over the batch (axis 0).",
-    "train_stats": "Return new_running_mean = (1 - momentum) * running_mean + momentum * mean "
-    "and the same for the variance, with the unbiased batch variance; one "
-    "entry per feature.",
-    "eval_y": "y = gamma * (x - running_mean) / sqrt(running_var + eps) + beta.",
-    "eval_stats": "Return the running statistics unchanged in evaluation mode.",
+    "train_y": _(
+        "y = gamma * (x - mean) / sqrt(var + eps) + beta, with the mean and the biased "
+        "variance of each feature over the batch (axis 0)."
+    ),
+    "train_stats": _(
+        "Return new_running_mean = (1 - momentum) * running_mean + momentum * mean "
+        "and the same for the variance, with the unbiased batch variance; one "
+        "entry per feature."
+    ),
+    "eval_y": _("y = gamma * (x - running_mean) / sqrt(running_var + eps) + beta."),
+    "eval_stats": _("Return the running statistics unchanged in evaluation mode."),
 }
 
 
@@ -479,11 +526,17 @@ def _structure_problem(fn: Callable, cases: list[tuple]) -> str:
         if is_stub(out):
             return ""
         if not isinstance(out, (tuple, list)) or len(out) != 3:
-            mode = "training" if args[-1] else "evaluation"
+            if args[-1]:
+                message = _("In training mode your function returned {value}.")
+            else:
+                message = _("In evaluation mode your function returned {value}.")
             return (
-                f"In {mode} mode your function returned {describe(out)}. It should "
-                "return a tuple of three arrays, (y, new_running_mean, new_running_var), "
-                "in both modes."
+                message.format(value=describe(out))
+                + " "
+                + _(
+                    "It should return a tuple of three arrays, "
+                    "(y, new_running_mean, new_running_var), in both modes."
+                )
             )
     return ""
 
@@ -518,12 +571,16 @@ def check_batchnorm_forward(fn) -> CheckResult:
         if not result.passed:
             if result.status is Status.NOT_ATTEMPTED:
                 return result
-            return CheckResult(exercise, result.status, f"In {what}: {result.message}")
+            return CheckResult(
+                exercise,
+                result.status,
+                _("In {part}: {message}").format(part=what, message=result.message),
+            )
     n = len(BN_TRAIN_CASES) + len(BN_EVAL_CASES)
     return finish(
         CheckResult(
             exercise,
             Status.CORRECT,
-            f"Passed all {n} test inputs, in training and evaluation mode.",
+            _("Passed all {count} test inputs, in training and evaluation mode.").format(count=n),
         )
     )

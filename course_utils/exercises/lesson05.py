@@ -14,6 +14,7 @@ import numpy as np
 from course_utils import lstm
 from course_utils.activations import sigmoid
 from course_utils.checks import CheckResult, Mistake, check_estimate, check_function
+from course_utils.i18n import _
 
 # --- exercise 1: one LSTM step forward ---------------------------------------------------------
 
@@ -112,50 +113,58 @@ def blocks_read_as(order):
     return step
 
 
-_ORDER_HINT = (
+_ORDER_HINT = _(
     "The gate blocks are sliced in the wrong order: your (h, c) is what you get by reading "
-    "the four blocks of z = x @ W_x + h_prev @ W_h + b as ({}). The course, like torch, "
+    "the four blocks of z = x @ W_x + h_prev @ W_h + b as ({order}). The course, like torch, "
     "stacks them as (i, f, g, o): with H = h_prev.shape[1], i = z[:, 0:H], f = z[:, H:2H], "
     "g = z[:, 2H:3H], o = z[:, 3H:4H]."
 )
 
 
-def _gate_hint(name: str) -> str:
-    return (
-        f"The {name} needs the sigmoid, not tanh. A gate is a fraction in (0, 1) that scales "
-        f"a signal (0 blocks it, 1 lets it through); tanh gives values in (-1, 1), which can "
-        f"flip the sign of what the gate lets through."
-    )
+def _gate_hint(gate: str) -> str:
+    return _(
+        "The {gate} needs the sigmoid, not tanh. A gate is a fraction in (0, 1) that scales "
+        "a signal (0 blocks it, 1 lets it through); tanh gives values in (-1, 1), which can "
+        "flip the sign of what the gate lets through."
+    ).format(gate=gate)
 
 
 STEP_MISTAKES = [
     Mistake(
         sigmoid_candidate,
-        "The candidate g takes tanh, not the sigmoid: g is the value written into the cell, "
-        "and it must be able to be negative, in (-1, 1). Only the three gates i, f, o use "
-        "the sigmoid.",
+        _(
+            "The candidate g takes tanh, not the sigmoid: g is the value written into the cell, "
+            "and it must be able to be negative, in (-1, 1). Only the three gates i, f, o use "
+            "the sigmoid."
+        ),
     ),
-    Mistake(tanh_input_gate, _gate_hint("input gate i")),
-    Mistake(tanh_forget_gate, _gate_hint("forget gate f")),
-    Mistake(tanh_output_gate, _gate_hint("output gate o")),
+    Mistake(tanh_input_gate, _gate_hint(_("input gate i"))),
+    Mistake(tanh_forget_gate, _gate_hint(_("forget gate f"))),
+    Mistake(tanh_output_gate, _gate_hint(_("output gate o"))),
     Mistake(
         h_without_tanh,
-        "h = o * tanh(c): the cell is squashed by tanh before the output gate scales it. "
-        "With h = o * c, h grows with the cell.",
+        _(
+            "h = o * tanh(c): the cell is squashed by tanh before the output gate scales it. "
+            "With h = o * c, h grows with the cell."
+        ),
     ),
     Mistake(
         without_input_gate,
-        "c = f * c_prev + i * g: the input gate i decides how much of the candidate g is "
-        "written. Without it the cell adds all of g at every step.",
+        _(
+            "c = f * c_prev + i * g: the input gate i decides how much of the candidate g is "
+            "written. Without it the cell adds all of g at every step."
+        ),
     ),
     Mistake(
         h_from_the_old_cell,
-        "h is computed from the old cell c_prev. Compute the new cell first, "
-        "c = f * c_prev + i * g, then h = o * tanh(c).",
+        _(
+            "h is computed from the old cell c_prev. Compute the new cell first, "
+            "c = f * c_prev + i * g, then h = o * tanh(c)."
+        ),
     ),
-    Mistake(h_and_c_swapped, "h and c are swapped: return (h, c), in that order."),
+    Mistake(h_and_c_swapped, _("h and c are swapped: return (h, c), in that order.")),
     *(
-        Mistake(blocks_read_as(order), _ORDER_HINT.format(", ".join(order)))
+        Mistake(blocks_read_as(order), _ORDER_HINT.format(order=", ".join(order)))
         for order in itertools.permutations(lstm.GATES)
         if order != lstm.GATES
     ),
@@ -170,9 +179,11 @@ def check_lstm_step_forward(fn) -> CheckResult:
         STEP_CASES,
         exercise="lstm_step_forward",
         mistakes=STEP_MISTAKES,
-        hint="z = x @ W_x + h_prev @ W_h + b has 4H columns: i, f, g, o in blocks of H. "
-        "Gates take the sigmoid, the candidate g takes tanh; then c = f * c_prev + i * g "
-        "and h = o * tanh(c). Return (h, c).",
+        hint=_(
+            "z = x @ W_x + h_prev @ W_h + b has 4H columns: i, f, g, o in blocks of H. "
+            "Gates take the sigmoid, the candidate g takes tanh; then c = f * c_prev + i * g "
+            "and h = o * tanh(c). Return (h, c)."
+        ),
     )
 
 
@@ -203,40 +214,54 @@ def _ones(f):
 PATH_MISTAKES = [
     Mistake(
         lambda f: np.concatenate([_ones(f), np.cumprod(f, axis=0)[:-1]]),
-        "The product runs forward from the first step: your row k is f_1 * ... * f_k. The "
-        "gradient travels BACK from step T, so row k multiplies the LAST k gates, "
-        "f_T * f_(T-1) * ... * f_(T-k+1): take the cumulative product of f[::-1].",
+        _(
+            "The product runs forward from the first step: your row k is f_1 * ... * f_k. The "
+            "gradient travels BACK from step T, so row k multiplies the LAST k gates, "
+            "f_T * f_(T-1) * ... * f_(T-k+1): take the cumulative product of f[::-1]."
+        ),
     ),
     Mistake(
         lambda f: np.cumprod(f[::-1], axis=0),
-        "Off by one: your row k includes one gate too many (row 0 is f_T, not 1). Going "
-        "back k steps multiplies k forget gates: row 0 is all ones (no step back), row 1 is "
-        "f_T, row 2 is f_T * f_(T-1).",
+        _(
+            "Off by one: your row k includes one gate too many (row 0 is f_T, not 1). Going "
+            "back k steps multiplies k forget gates: row 0 is all ones (no step back), row 1 is "
+            "f_T, row 2 is f_T * f_(T-1)."
+        ),
     ),
     Mistake(
         lambda f: np.concatenate([_ones(f), np.cumprod(f[::-1][1:], axis=0)]),
-        "Off by one: your products skip the last gate f_T. dc_T/dc_(T-1) = f_T (the gate "
-        "of step T multiplies c_(T-1)), so row 1 is f_T and row k is f_T * ... * f_(T-k+1).",
+        _(
+            "Off by one: your products skip the last gate f_T. dc_T/dc_(T-1) = f_T (the gate "
+            "of step T multiplies c_(T-1)), so row 1 is f_T and row k is f_T * ... * f_(T-k+1)."
+        ),
     ),
     Mistake(
         lambda f: np.concatenate([_ones(f), np.cumsum(f[::-1], axis=0)[:-1]]),
-        "Sum instead of product: the chain rule MULTIPLIES the local derivatives along a "
-        "path. Use np.cumprod, not np.cumsum.",
+        _(
+            "Sum instead of product: the chain rule MULTIPLIES the local derivatives along a "
+            "path. Use np.cumprod, not np.cumsum."
+        ),
     ),
     Mistake(
         lambda f: np.cumsum(f[::-1], axis=0),
-        "Sum instead of product: the chain rule MULTIPLIES the local derivatives along a "
-        "path (np.cumprod, not np.cumsum), and row 0 (no step back) is all ones.",
+        _(
+            "Sum instead of product: the chain rule MULTIPLIES the local derivatives along a "
+            "path (np.cumprod, not np.cumsum), and row 0 (no step back) is all ones."
+        ),
     ),
     Mistake(
         lambda f: np.concatenate([_ones(f), np.cumprod(1 - f[::-1], axis=0)[:-1]]),
-        "You used 1 - f. The cell keeps f * c_(t-1) of its old value (f is the fraction "
-        "KEPT, despite the gate's name), so dc_t/dc_(t-1) = f_t, not 1 - f_t.",
+        _(
+            "You used 1 - f. The cell keeps f * c_(t-1) of its old value (f is the fraction "
+            "KEPT, despite the gate's name), so dc_t/dc_(t-1) = f_t, not 1 - f_t."
+        ),
     ),
     Mistake(
         lambda f: np.prod(f, axis=0),
-        "That is only the product of all T gates, one number per unit. Return every lag: "
-        "an array of shape (T, H) whose row k multiplies the last k gates.",
+        _(
+            "That is only the product of all T gates, one number per unit. Return every lag: "
+            "an array of shape (T, H) whose row k multiplies the last k gates."
+        ),
     ),
 ]
 
@@ -249,9 +274,11 @@ def check_cell_path_products(fn) -> CheckResult:
         PATH_CASES,
         exercise="cell_path_products",
         mistakes=PATH_MISTAKES,
-        hint="Row 0 is np.ones((1, H)); row k is the product of f[T-1], f[T-2], ..., f[T-k]. "
-        "np.cumprod(f[::-1], axis=0) gives rows 1..T; drop its last row and stack the ones "
-        "on top (np.concatenate or np.vstack).",
+        hint=_(
+            "Row 0 is np.ones((1, H)); row k is the product of f[T-1], f[T-2], ..., f[T-k]. "
+            "np.cumprod(f[::-1], axis=0) gives rows 1..T; drop its last row and stack the ones "
+            "on top (np.concatenate or np.vstack)."
+        ),
     )
 
 
@@ -268,15 +295,20 @@ def check_cell_path_prediction(guess) -> CheckResult:
     return check_estimate(
         guess,
         float(path.median[lag]),
-        exercise="cell path at lag 99",
+        exercise=_("cell path at lag 99"),
         factor=10.0,
-        explanation=(
-            f"Each forget gate sits near sigmoid(b_f) = sigmoid({PREDICT_BIAS:g}) = "
-            f"{float(sigmoid(PREDICT_BIAS)):.3f}, so {lag} of them multiply to about "
-            f"{float(sigmoid(PREDICT_BIAS)):.3f}^{lag} = {naive:.2g}. The measured median is "
-            f"a little smaller: the gates move with the input, and because log(sigmoid) is "
-            f"concave those movements lower the average of log f (measured "
-            f"{path.mean_log_f:.3f} per step, "
-            f"against log sigmoid(1) = {float(np.log(sigmoid(PREDICT_BIAS))):.3f})."
+        explanation=_(
+            "Each forget gate sits near sigmoid(b_f) = sigmoid({bias:g}) = {f:.3f}, so {lag} of "
+            "them multiply to about {f:.3f}^{lag} = {product:.2g}. The measured median is "
+            "a little smaller: the gates move with the input, and because log(sigmoid) is "
+            "concave those movements lower the average of log f (measured "
+            "{mean_log_f:.3f} per step, against log sigmoid({bias:g}) = {log_f:.3f})."
+        ).format(
+            bias=PREDICT_BIAS,
+            f=float(sigmoid(PREDICT_BIAS)),
+            lag=lag,
+            product=naive,
+            mean_log_f=path.mean_log_f,
+            log_f=float(np.log(sigmoid(PREDICT_BIAS))),
         ),
     )

@@ -23,7 +23,9 @@ from course_utils.checks import (
     describe,
     finish,
     is_stub,
+    with_hint,
 )
+from course_utils.i18n import _
 from course_utils.lessons import lesson06 as lesson
 from course_utils.tasks import (
     PAD,
@@ -44,8 +46,8 @@ class Sentences(list):
 
     def __repr__(self) -> str:
         lines = [f"  [{k}] {' '.join(words)}" for k, words in enumerate(self[:8])]
-        more = [f"  ... ({len(self) - 8} more)"] if len(self) > 8 else []
-        return "\n".join([f"{len(self)} sentences:", *lines, *more])
+        more = ["  " + _("... ({count} more)").format(count=len(self) - 8)] if len(self) > 8 else []
+        return "\n".join([_("{count} sentences:").format(count=len(self)), *lines, *more])
 
 
 def _padded(sentences: list[str]) -> Sentences:
@@ -94,44 +96,58 @@ def _last_noun(sentences):
 LABEL_MISTAKES = [
     Mistake(
         lambda s: 1 - reference_labels(s),
-        "Your labels are inverted: 0 means singular (the verb must be 'was'), 1 means plural "
-        "('were').",
+        _(
+            "Your labels are inverted: 0 means singular (the verb must be 'was'), 1 means plural "
+            "('were')."
+        ),
     ),
     Mistake(
         lambda s: np.zeros(len(s), dtype=int),
-        "Every label you return is 0: the word you read is never a noun. Perhaps the verb "
-        f"slot, {VERB_SLOT!r}, the last word: it marks where the model must answer and "
-        "carries no number. Or a neighbour of the subject, off by one: 'the' just before it "
-        "or 'that'/'which' just after it. The subject is the word right after the first "
-        "'the' (the first noun of the sentence).",
+        _(
+            "Every label you return is 0: the word you read is never a noun. Perhaps the verb "
+            "slot, {slot}, the last word: it marks where the model must answer and "
+            "carries no number. Or a neighbour of the subject, off by one: 'the' just before it "
+            "or 'that'/'which' just after it. The subject is the word right after the first "
+            "'the' (the first noun of the sentence)."
+        ).format(slot=repr(VERB_SLOT)),
     ),
     Mistake(
         lambda s: np.ones(len(s), dtype=int),
-        "Every label you return is 1: the word you read is never a singular noun (is a "
-        "non-noun counted as plural?). Read the subject, the word right after the first 'the', "
-        "and give 1 only if it is in PLURAL_NOUNS.",
+        _(
+            "Every label you return is 1: the word you read is never a singular noun (is a "
+            "non-noun counted as plural?). Read the subject, the word right after the first 'the', "
+            "and give 1 only if it is in PLURAL_NOUNS."
+        ),
     ),
     Mistake(
         _last_noun,
-        "You labelled by the LAST noun before the verb slot. In 'the cat that saw the birds "
-        "<verb>' the verb agrees with 'cat', the subject, not with 'birds', a noun of the "
-        "relative clause: an attractor. The subject is the first noun.",
+        _(
+            "You labelled by the LAST noun before the verb slot. In 'the cat that saw the birds "
+            "<verb>' the verb agrees with 'cat', the subject, not with 'birds', a noun of the "
+            "relative clause: an attractor. The subject is the first noun."
+        ),
     ),
     Mistake(
         lambda s: np.array([_number(w[-2]) for w in s]),
-        "You labelled by the word just before the verb slot. The verb agrees with the subject, "
-        "which can be many words earlier: the first noun of the sentence.",
+        _(
+            "You labelled by the word just before the verb slot. The verb agrees with the subject, "
+            "which can be many words earlier: the first noun of the sentence."
+        ),
     ),
     Mistake(
         lambda s: np.array([_number(w[1]) for w in s]),
-        f"You read the word at position 1 of every sentence. That is the subject only when "
-        f"the sentence has no padding: shorter sentences start with {PAD!r} tokens. Find the "
-        f"first 'the' (or the first noun) instead of counting from the start.",
+        _(
+            "You read the word at position 1 of every sentence. That is the subject only when "
+            "the sentence has no padding: shorter sentences start with {pad} tokens. Find the "
+            "first 'the' (or the first noun) instead of counting from the start."
+        ).format(pad=repr(PAD)),
     ),
     Mistake(
         lambda s: np.array([int(next(w for w in x if w in NOUNS).endswith("s")) for x in s]),
-        "You found the subject but judged its number by a final 's': 'mice' is plural. Test "
-        "membership in PLURAL_NOUNS instead.",
+        _(
+            "You found the subject but judged its number by a final 's': 'mice' is plural. Test "
+            "membership in PLURAL_NOUNS instead."
+        ),
     ),
 ]
 
@@ -154,7 +170,7 @@ def _fresh_copies(fn: Callable) -> Callable:
     return call
 
 
-LABEL_HINT = (
+LABEL_HINT = _(
     "The subject is the word right after the first 'the' of each sentence (after the "
     "padding); its label is 1 if it is in PLURAL_NOUNS, else 0. Return np.array(labels)."
 )
@@ -167,18 +183,32 @@ def _wrong_labels_report(value: np.ndarray, sentences: Sentences) -> str:
     k = int(wrong[0])
     words = [w for w in sentences[k] if w != PAD]
     subject = next(w for w in words if w in NOUNS)
-    number = "plural" if expected[k] else "singular"
-    lines = [
-        f"{len(wrong)} of {len(sentences)} labels are wrong. The first: sentence [{k}], "
-        f"'{' '.join(words)}'. Its subject is '{subject}', {number}, so its label is "
-        f"{expected[k]}; you returned {value[k]}.",
-        f"All the sentences:\n{sentences!r}",
-        f"Expected labels: {expected.tolist()}; yours: {value.tolist()}.",
-    ]
+    report = "\n".join(
+        [
+            _(
+                "{wrong} of {total} labels are wrong. The first: sentence [{k}], '{sentence}'. "
+                "Its subject is '{subject}', {number}, so its label is {label}; you returned "
+                "{yours}."
+            ).format(
+                wrong=len(wrong),
+                total=len(sentences),
+                k=k,
+                sentence=" ".join(words),
+                subject=subject,
+                number=_("plural") if expected[k] else _("singular"),
+                label=expected[k],
+                yours=value[k],
+            ),
+            _("All the sentences:\n{sentences}").format(sentences=repr(sentences)),
+            _("Expected labels: {expected}; yours: {yours}.").format(
+                expected=expected.tolist(), yours=value.tolist()
+            ),
+        ]
+    )
     for mistake in LABEL_MISTAKES:
         if np.array_equal(mistake.fn(sentences), value):
-            return "\n".join([*lines, f"Hint: {mistake.hint}"])
-    return "\n".join([*lines, f"Hint: {LABEL_HINT}"])
+            return with_hint(report, mistake.hint)
+    return with_hint(report, LABEL_HINT)
 
 
 def check_agreement_labels(fn) -> CheckResult:
@@ -204,8 +234,13 @@ def check_agreement_labels(fn) -> CheckResult:
                     CheckResult(
                         "agreement_labels",
                         Status.WRONG_VALUES,
-                        f"every label must be 0 (singular) or 1 (plural); you returned {odd!r} "
-                        f"among them.\nHint: {LABEL_HINT}",
+                        with_hint(
+                            _(
+                                "every label must be 0 (singular) or 1 (plural); you returned "
+                                "{odd} among them."
+                            ).format(odd=repr(odd)),
+                            LABEL_HINT,
+                        ),
                     )
                 )
             if not np.array_equal(value.astype(int), reference_labels(sentences)):
@@ -231,46 +266,52 @@ def _describe_row(row: lesson.BiasRow) -> str:
     f = sigmoid(row.bias)  # the forget gate before training (lesson 05)
     kept = f"f ~ {f:.3f}, f^{c['distance']} = {f ** c['distance']:.1e}"
     if row.solved == 0:
-        outcome = f"95 % in none of the {len(row.steps)} seeds"
+        outcome = _("95 % in none of the {seeds} seeds").format(seeds=len(row.steps))
     else:
-        outcome = (
-            f"95 % in {row.solved} of {len(row.steps)} seeds, by step {row.slowest} at the latest"
+        outcome = _("95 % in {solved} of {seeds} seeds, by step {step} at the latest").format(
+            solved=row.solved, seeds=len(row.steps), step=row.slowest
         )
-    return f"  bias {row.bias:g} ({kept}): {outcome}"
+    return "  " + _("bias {bias:g} ({kept}): {outcome}").format(
+        bias=row.bias, kept=kept, outcome=outcome
+    )
 
 
 def bias_explanation() -> str:
     """Why the bias matters here (shown with every answer)."""
     d = lesson.BIAS_CONFIG["distance"]
-    return (
-        f"Why: in every training sentence the verb slot comes {d} steps after the subject, "
-        f"so the error signal that teaches the LSTM to store the subject's number must travel "
-        f"{d} steps back. Along the cell path it is multiplied by the forget gate f_t at every "
-        f"step (lesson 05), and before training f_t is about sigmoid(bias): the f^{d} column. "
-        f"With bias 0 or 1 almost nothing of the signal arrives and the network stays at "
-        f"chance; the larger the bias, the more of it reaches the subject, and with 5 the cell "
-        f"keeps its contents by default, so training only has to learn what to write there."
-    )
+    return _(
+        "Why: in every training sentence the verb slot comes {d} steps after the subject, "
+        "so the error signal that teaches the LSTM to store the subject's number must travel "
+        "{d} steps back. Along the cell path it is multiplied by the forget gate f_t at every "
+        "step (lesson 05), and before training f_t is about sigmoid(bias): the f^{d} column. "
+        "With bias 0 or 1 almost nothing of the signal arrives and the network stays at "
+        "chance; the larger the bias, the more of it reaches the subject, and with 5 the cell "
+        "keeps its contents by default, so training only has to learn what to write there."
+    ).format(d=d)
 
 
 def check_forget_bias(bias) -> CheckResult:
     """Grade a forget-gate bias for exercise 2 by the shipped table (10 seeds, trained with the
     lesson's code): correct if the LSTM reached 95 % at distance 40 within the step budget in
     every seed. The table, not a live run, decides, so the verdict is the same on every CPU."""
-    exercise = "forget-gate bias"
+    exercise = _("forget-gate bias")
     choices = ", ".join(f"{b:g}" for b in EXERCISE_BIASES)
     if is_stub(bias):
         return finish(
             CheckResult(
                 exercise,
                 Status.NOT_ATTEMPTED,
-                f"Replace the `...` with one of {choices} and run this check again.",
+                _("Replace the `...` with one of {choices} and run this check again.").format(
+                    choices=choices
+                ),
             )
         )
     if isinstance(bias, bool) or not isinstance(bias, (int, float, np.integer, np.floating)):
         return finish(
             CheckResult(
-                exercise, Status.WRONG_TYPE, f"the bias should be one number, got {describe(bias)}."
+                exercise,
+                Status.WRONG_TYPE,
+                _("the bias should be one number, got {value}.").format(value=describe(bias)),
             )
         )
     rows = lesson.bias_rows(lesson.load_sweep())
@@ -279,31 +320,48 @@ def check_forget_bias(bias) -> CheckResult:
             CheckResult(
                 exercise,
                 Status.WRONG_VALUES,
-                f"choose one of {choices} (got {float(bias):g}): the table of trained runs "
-                "has those five.",
+                _(
+                    "choose one of {choices} (got {bias:g}): the table of trained runs has those "
+                    "five."
+                ).format(choices=choices, bias=float(bias)),
             )
         )
     mine, c = rows[float(bias)], lesson.BIAS_CONFIG
     table = "\n".join(
-        _describe_row(r) + ("   <- yours" if r is mine else "") for r in rows.values()
+        _describe_row(r) + ("   " + _("<- yours") if r is mine else "") for r in rows.values()
     )
     if mine.always:
         status = Status.CORRECT
-        head = (
-            f"With forget bias {mine.bias:g} the LSTM reached 95 % at distance {c['distance']} "
-            f"within {c['steps']} steps in every one of the {len(mine.steps)} seeds."
-        )
+        head = _(
+            "With forget bias {bias:g} the LSTM reached 95 % at distance {distance} "
+            "within {steps} steps in every one of the {seeds} seeds."
+        ).format(bias=mine.bias, distance=c["distance"], steps=c["steps"], seeds=len(mine.steps))
     else:
         status = Status.WRONG_VALUES
         missed = [s for s, step in zip(mine.seeds, mine.steps, strict=True) if step is None]
-        head = (
-            f"With forget bias {mine.bias:g} the LSTM reached 95 % at distance "
-            f"{c['distance']} within {c['steps']} steps in {mine.solved} of the "
-            f"{len(mine.steps)} seeds: seed{'s' if len(missed) > 1 else ''} "
-            f"{', '.join(map(str, missed))} stayed short of it. Try a larger bias."
+        if len(missed) > 1:
+            head = _(
+                "With forget bias {bias:g} the LSTM reached 95 % at distance {distance} within "
+                "{steps} steps in {solved} of the {seeds} seeds: seeds {missed} stayed short of "
+                "it. Try a larger bias."
+            )
+        else:
+            head = _(
+                "With forget bias {bias:g} the LSTM reached 95 % at distance {distance} within "
+                "{steps} steps in {solved} of the {seeds} seeds: seed {missed} stayed short of "
+                "it. Try a larger bias."
+            )
+        head = head.format(
+            bias=mine.bias,
+            distance=c["distance"],
+            steps=c["steps"],
+            solved=mine.solved,
+            seeds=len(mine.steps),
+            missed=", ".join(map(str, missed)),
         )
-    message = (
-        f"{head}\nThe same LSTM with each bias (f ~ sigmoid(bias)), from the table of "
-        f"{len(mine.steps)} seeds shipped with the course:\n{table}\n{bias_explanation()}"
-    )
+    seeds = _(
+        "The same LSTM with each bias (f ~ sigmoid(bias)), from the table of {seeds} seeds "
+        "shipped with the course:"
+    ).format(seeds=len(mine.steps))
+    message = "\n".join([head, seeds, table, bias_explanation()])
     return finish(CheckResult(exercise, status, message))

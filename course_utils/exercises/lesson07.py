@@ -9,6 +9,7 @@ import numpy as np
 
 from course_utils import attention
 from course_utils.checks import CheckResult, Mistake, check_function
+from course_utils.i18n import _
 
 # --- exercise 1: a stable softmax -------------------------------------------------------------
 
@@ -78,42 +79,56 @@ SOFTMAX_CASES = [
 SOFTMAX_MISTAKES = [
     Mistake(
         naive_softmax,
-        "exp(1000) overflows to inf (and exp(-1000) underflows to 0), so inf/inf and 0/0 give "
-        "NaN. Subtract each row's maximum before exp: softmax(x) = softmax(x - c) for any "
-        "constant c, and then every exp(.) is <= 1.",
+        _(
+            "exp(1000) overflows to inf (and exp(-1000) underflows to 0), so inf/inf and 0/0 give "
+            "NaN. Subtract each row's maximum before exp: softmax(x) = softmax(x - c) for any "
+            "constant c, and then every exp(.) is <= 1."
+        ),
     ),
     Mistake(
         one_max_for_the_array,
-        "You subtract ONE maximum for the whole array. Then the row near -1000 becomes "
-        "exp(-2000) = 0 everywhere and 0/0 = NaN. Subtract each ROW's maximum: "
-        "x.max(axis=-1, keepdims=True).",
+        _(
+            "You subtract ONE maximum for the whole array. Then the row near -1000 becomes "
+            "exp(-2000) = 0 everywhere and 0/0 = NaN. Subtract each ROW's maximum: "
+            "x.max(axis=-1, keepdims=True)."
+        ),
     ),
     Mistake(
         softmax_over_axis_0,
-        "Your softmax runs over axis 0 (in a 2-D array, your COLUMNS sum to 1). Each query's "
-        "scores lie along the LAST axis, so use axis=-1 (with keepdims=True) for both the max "
-        "and the sum.",
+        _(
+            "Your softmax runs over axis 0 (in a 2-D array, your COLUMNS sum to 1). Each query's "
+            "scores lie along the LAST axis, so use axis=-1 (with keepdims=True) for both the max "
+            "and the sum."
+        ),
     ),
     Mistake(
         softmax_over_axis_1,
-        "Your softmax runs over axis 1, which is the last axis only of a 2-D array. In a "
-        "stack of score matrices (heads, queries, keys) it normalises over the queries: use "
-        "axis=-1 for both the max and the sum.",
+        _(
+            "Your softmax runs over axis 1, which is the last axis only of a 2-D array. In a "
+            "stack of score matrices (heads, queries, keys) it normalises over the queries: use "
+            "axis=-1 for both the max and the sum."
+        ),
     ),
     Mistake(
         not_normalised,
-        "The result is not normalised: you return exp(x - max) without dividing by the row's "
-        "sum, so the rows do not sum to 1 (the largest entry is exactly 1 instead).",
+        _(
+            "The result is not normalised: you return exp(x - max) without dividing by the row's "
+            "sum, so the rows do not sum to 1 (the largest entry is exactly 1 instead)."
+        ),
     ),
     Mistake(
         np.exp,
-        "You return exp(x) itself. Divide by the sum of each row, and subtract the row "
-        "maximum first so that nothing overflows.",
+        _(
+            "You return exp(x) itself. Divide by the sum of each row, and subtract the row "
+            "maximum first so that nothing overflows."
+        ),
     ),
     Mistake(
         divided_by_the_total,
-        "You divide by the sum of the WHOLE array, so all entries together sum to 1. Divide "
-        "each row by its own sum: e.sum(axis=-1, keepdims=True).",
+        _(
+            "You divide by the sum of the WHOLE array, so all entries together sum to 1. Divide "
+            "each row by its own sum: e.sum(axis=-1, keepdims=True)."
+        ),
     ),
 ]
 
@@ -125,10 +140,12 @@ def check_stable_softmax(fn) -> CheckResult:
         fn,
         reference_softmax,
         SOFTMAX_CASES,
-        exercise="stable softmax",
+        exercise=_("stable softmax"),
         mistakes=SOFTMAX_MISTAKES,
-        hint="Subtract each row's maximum (axis=-1, keepdims=True), take exp, and divide "
-        "by the sum of each row.",
+        hint=_(
+            "Subtract each row's maximum (axis=-1, keepdims=True), take exp, and divide "
+            "by the sum of each row."
+        ),
     )
 
 
@@ -235,48 +252,64 @@ ATTENTION_CASES = [
 ATTENTION_MISTAKES = [
     Mistake(
         no_transpose,
-        "K is not transposed: the scores are Q @ K.T, entry [i, j] = q_i . k_j (shape "
-        "(n_q, n_k)). Q @ K only runs here because n_k happens to equal d_k.",
+        _(
+            "K is not transposed: the scores are Q @ K.T, entry [i, j] = q_i . k_j (shape "
+            "(n_q, n_k)). Q @ K only runs here because n_k happens to equal d_k."
+        ),
     ),
     Mistake(
         unscaled,
-        "The scores are not scaled: divide Q @ K.T by sqrt(d_k) (d_k = Q.shape[-1]) before "
-        "the softmax.",
+        _(
+            "The scores are not scaled: divide Q @ K.T by sqrt(d_k) (d_k = Q.shape[-1]) before "
+            "the softmax."
+        ),
     ),
     Mistake(
         scale_hard_coded,
-        "The scale is hard-coded: 2 = sqrt(4) is right only when d_k = 4, and here d_k = "
-        "Q.shape[-1] = 5. Compute it from the inputs: np.sqrt(Q.shape[-1]).",
+        _(
+            "The scale is hard-coded: 2 = sqrt(4) is right only when d_k = 4, and here d_k = "
+            "Q.shape[-1] = 5. Compute it from the inputs: np.sqrt(Q.shape[-1])."
+        ),
     ),
     Mistake(
         divided_by_d_k,
-        "You divide by d_k; the scale is 1/sqrt(d_k), which makes the scores' variance 1 "
-        "(the variance of q . k is d_k).",
+        _(
+            "You divide by d_k; the scale is 1/sqrt(d_k), which makes the scores' variance 1 "
+            "(the variance of q . k is d_k)."
+        ),
     ),
     Mistake(
         softmax_over_queries,
-        "The softmax runs over the wrong axis: each ROW of the scores belongs to one query "
-        "and must sum to 1 (axis=-1), not each column.",
+        _(
+            "The softmax runs over the wrong axis: each ROW of the scores belongs to one query "
+            "and must sum to 1 (axis=-1), not each column."
+        ),
     ),
     Mistake(
         mask_after_softmax,
-        "The mask is applied AFTER the softmax, by zeroing weights: the rows then sum to less "
-        "than 1. Set the disallowed scores to -inf BEFORE the softmax (np.where(mask, scores, "
-        "-np.inf)), so the allowed weights share the whole 1.",
+        _(
+            "The mask is applied AFTER the softmax, by zeroing weights: the rows then sum to less "
+            "than 1. Set the disallowed scores to -inf BEFORE the softmax (np.where(mask, scores, "
+            "-np.inf)), so the allowed weights share the whole 1."
+        ),
     ),
     Mistake(
         mask_inverted,
-        "The mask is inverted: True means 'may attend', so keep the scores where mask is "
-        "True and set the others to -inf: np.where(mask, scores, -np.inf).",
+        _(
+            "The mask is inverted: True means 'may attend', so keep the scores where mask is "
+            "True and set the others to -inf: np.where(mask, scores, -np.inf)."
+        ),
     ),
     Mistake(
         masked_scores_zeroed,
-        "Masked scores set to 0 are not masked: exp(0) = 1 still gets weight. Set them to "
-        "-inf, so that exp(-inf) = 0.",
+        _(
+            "Masked scores set to 0 are not masked: exp(0) = 1 still gets weight. Set them to "
+            "-inf, so that exp(-inf) = 0."
+        ),
     ),
     Mistake(
         mask_ignored,
-        "The mask is ignored: set the scores where mask is False to -inf before the softmax.",
+        _("The mask is ignored: set the scores where mask is False to -inf before the softmax."),
     ),
 ]
 
@@ -290,6 +323,8 @@ def check_attention(fn) -> CheckResult:
         ATTENTION_CASES,
         exercise="attention",
         mistakes=ATTENTION_MISTAKES,
-        hint="scores = Q @ K.T / np.sqrt(d_k); if mask is not None, scores = np.where(mask, "
-        "scores, -np.inf); weights = softmax over the last axis; output = weights @ V.",
+        hint=_(
+            "scores = Q @ K.T / np.sqrt(d_k); if mask is not None, scores = np.where(mask, "
+            "scores, -np.inf); weights = softmax over the last axis; output = weights @ V."
+        ),
     )

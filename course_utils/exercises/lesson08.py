@@ -11,7 +11,16 @@ import numpy as np
 from course_utils import seq2seq as s2s
 from course_utils import translation as tr
 from course_utils.attention import softmax
-from course_utils.checks import CheckResult, Mistake, Status, check_function, finish, is_stub
+from course_utils.checks import (
+    CheckResult,
+    Mistake,
+    Status,
+    check_function,
+    finish,
+    is_stub,
+    with_hint,
+)
+from course_utils.i18n import _
 
 # --- exercise 1: the context vector --------------------------------------------------------------
 
@@ -69,33 +78,45 @@ CONTEXT_CASES = [_case(3, 4, 5, 6, 7, seed=0), _case(5, 5, 4, 5, 3, seed=1)]
 CONTEXT_MISTAKES = [
     Mistake(
         softmax_over_targets,
-        "The softmax runs over the wrong axis: row i holds target step i's scores over the "
-        "SOURCE words, and it is each row that must sum to 1 (softmax over axis=-1).",
+        _(
+            "The softmax runs over the wrong axis: row i holds target step i's scores over the "
+            "SOURCE words, and it is each row that must sum to 1 (softmax over axis=-1)."
+        ),
     ),
     Mistake(
         scores_as_weights,
-        "The scores go straight into the weighted sum: turn them into weights with a softmax "
-        "over the source words first.",
+        _(
+            "The scores go straight into the weighted sum: turn them into weights with a softmax "
+            "over the source words first."
+        ),
     ),
     Mistake(
         exp_without_division,
-        "The weights are exp(scores) without the division: each row must sum to 1, so divide "
-        "by the row's sum (that is the softmax).",
+        _(
+            "The weights are exp(scores) without the division: each row must sum to 1, so divide "
+            "by the row's sum (that is the softmax)."
+        ),
     ),
     Mistake(
         no_tanh,
-        "The tanh is missing: score = v . tanh(s W + h U). Without it the score is linear, "
-        "and the s W part is the same for every source word, so it cancels in the softmax.",
+        _(
+            "The tanh is missing: score = v . tanh(s W + h U). Without it the score is linear, "
+            "and the s W part is the same for every source word, so it cancels in the softmax."
+        ),
     ),
     Mistake(
         weights_not_context,
-        "You return the attention weights (n, T); return the context vectors weights @ H, "
-        "shape (n, d_h).",
+        _(
+            "You return the attention weights (n, T); return the context vectors weights @ H, "
+            "shape (n, d_h)."
+        ),
     ),
     Mistake(
         transposed_context,
-        "Transposed: with one row per target step, the context is weights @ H, shape (n, d_h), "
-        "not H.T @ weights.T.",
+        _(
+            "Transposed: with one row per target step, the context is weights @ H, shape (n, d_h), "
+            "not H.T @ weights.T."
+        ),
     ),
 ]
 
@@ -106,10 +127,12 @@ def check_context(fn) -> CheckResult:
         fn,
         reference_context,
         CONTEXT_CASES,
-        exercise="context vectors",
+        exercise=_("context vectors"),
         mistakes=CONTEXT_MISTAKES,
-        hint="scores = np.tanh((S @ W)[:, None, :] + (H @ U)[None, :, :]) @ v (shape (n, T)); "
-        "weights = softmax of each row; context = weights @ H.",
+        hint=_(
+            "scores = np.tanh((S @ W)[:, None, :] + (H @ U)[None, :, :]) @ v (shape (n, T)); "
+            "weights = softmax of each row; context = weights @ H."
+        ),
     )
 
 
@@ -149,38 +172,48 @@ def check_alignment(answer, r: Reading) -> CheckResult:
     """Is ``answer`` the English word that the French word ``r.word`` attends to most?"""
 
     def result(status: Status, message: str) -> CheckResult:
-        return finish(CheckResult(f"which word does '{r.word}' look at?", status, message))
+        exercise = _("which word does '{word}' look at?").format(word=r.word)
+        return finish(CheckResult(exercise, status, message))
 
     if is_stub(answer):
-        return result(Status.NOT_ATTEMPTED, "Replace the `...` with an English word, in quotes.")
+        return result(Status.NOT_ATTEMPTED, _("Replace the `...` with an English word, in quotes."))
     if not isinstance(answer, str):
-        return result(Status.WRONG_TYPE, f"answer with a word in quotes, got {answer!r}.")
+        return result(
+            Status.WRONG_TYPE,
+            _("answer with a word in quotes, got {answer}.").format(answer=repr(answer)),
+        )
     word = answer.strip().lower()
     right = r.answer()
     weights = r.weights[r.row]
     if word == right:
         return result(
             Status.CORRECT,
-            f"Right: the row of '{r.word}' peaks on '{right}' ({weights.max():.2f}).",
+            _("Right: the row of '{word}' peaks on '{right}' ({weight:.2f}).").format(
+                word=r.word, right=right, weight=weights.max()
+            ),
         )
     if word not in r.source:
         return result(
             Status.WRONG_VALUES,
-            f"'{answer}' is not a word of the English sentence: {' '.join(r.source)}.",
+            _("'{answer}' is not a word of the English sentence: {sentence}.").format(
+                answer=answer, sentence=" ".join(r.source)
+            ),
         )
     j = r.source.index(word)
     if r.row < len(r.source) and word == r.source[r.row]:
-        hint = (
-            f"'{word}' sits at the same position in the English ({r.row}) as '{r.word}' in "
+        hint = _(
+            "'{answer}' sits at the same position in the English ({row}) as '{word}' in "
             "the French: that is the monotone guess, and French moved the adjective after "
             "the noun. Read the row, not the position."
-        )
+        ).format(answer=word, row=r.row, word=r.word)
     else:
-        hint = f"Read the row of '{r.word}' from left to right and find its largest entry."
-    return result(
-        Status.WRONG_VALUES,
-        f"the row of '{r.word}' gives '{word}' only {weights[j]:.2f}.\nHint: {hint}",
+        hint = _("Read the row of '{word}' from left to right and find its largest entry.").format(
+            word=r.word
+        )
+    message = _("the row of '{word}' gives '{answer}' only {weight:.2f}.").format(
+        word=r.word, answer=word, weight=weights[j]
     )
+    return result(Status.WRONG_VALUES, with_hint(message, hint))
 
 
 # --- exercise 3: modified n-gram precision -------------------------------------------------------
@@ -249,32 +282,40 @@ PRECISION_CASES = [
 PRECISION_MISTAKES = [
     Mistake(
         unclipped,
-        "Matches are not clipped: a candidate n-gram counts at most as many times as it occurs "
-        "in the reference (min(count in candidate, count in reference)), or 'le le le le' "
-        "would score 1.",
+        _(
+            "Matches are not clipped: a candidate n-gram counts at most as many times as it occurs "
+            "in the reference (min(count in candidate, count in reference)), or 'le le le le' "
+            "would score 1."
+        ),
     ),
     Mistake(
         counted_as_in_the_reference,
-        "You count each matched n-gram as often as the reference has it; clip instead: "
-        "min(count in the candidate, count in the reference).",
+        _(
+            "You count each matched n-gram as often as the reference has it; clip instead: "
+            "min(count in the candidate, count in the reference)."
+        ),
     ),
     Mistake(
         distinct_ngrams,
-        "You count distinct n-grams (a set); count every occurrence (a Counter), then clip.",
+        _("You count distinct n-grams (a set); count every occurrence (a Counter), then clip."),
     ),
     Mistake(
         recall,
-        "You divide by the reference's n-grams: that is recall. Precision divides by the "
-        "number of n-grams in the candidate.",
+        _(
+            "You divide by the reference's n-grams: that is recall. Precision divides by the "
+            "number of n-grams in the candidate."
+        ),
     ),
     Mistake(
         last_ngram_dropped,
-        "The last n-gram is missing: a sequence of L words has L - n + 1 n-grams, "
-        "tokens[i:i + n] for i in range(len(tokens) - n + 1).",
+        _(
+            "The last n-gram is missing: a sequence of L words has L - n + 1 n-grams, "
+            "tokens[i:i + n] for i in range(len(tokens) - n + 1)."
+        ),
     ),
     Mistake(
         always_unigrams,
-        "You count single words whatever n is: the n-grams are runs of n consecutive words.",
+        _("You count single words whatever n is: the n-grams are runs of n consecutive words."),
     ),
 ]
 
@@ -285,10 +326,12 @@ def check_modified_precision(fn) -> CheckResult:
         fn,
         reference_precision,
         PRECISION_CASES,
-        exercise="modified n-gram precision",
+        exercise=_("modified n-gram precision"),
         mistakes=PRECISION_MISTAKES,
-        hint="Count the candidate's n-grams and the reference's (collections.Counter of "
-        "tuples), add min(candidate count, reference count) over the candidate's n-grams, "
-        "and divide by the number of the candidate's n-grams (0.0 if it has none).",
+        hint=_(
+            "Count the candidate's n-grams and the reference's (collections.Counter of "
+            "tuples), add min(candidate count, reference count) over the candidate's n-grams, "
+            "and divide by the number of the candidate's n-grams (0.0 if it has none)."
+        ),
         check_dtype=False,
     )

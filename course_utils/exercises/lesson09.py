@@ -11,6 +11,7 @@ import numpy as np
 
 from course_utils import complexity, transformer
 from course_utils.checks import CheckResult, Mistake, check_estimate, check_function
+from course_utils.i18n import _
 from course_utils.normalization import layernorm_forward
 
 # --- exercise 1: the sinusoidal positional encoding --------------------------------------------
@@ -67,32 +68,40 @@ ENCODING_CASES = [(6, 8), (3, 4), (10, 6)]
 ENCODING_MISTAKES = [
     Mistake(
         sin_cos_swapped,
-        "sin and cos are swapped: the EVEN columns 2i hold sin(pos / 10000^(2i/d)), the ODD "
-        "columns 2i + 1 hold cos of the same angle.",
+        _(
+            "sin and cos are swapped: the EVEN columns 2i hold sin(pos / 10000^(2i/d)), the ODD "
+            "columns 2i + 1 hold cos of the same angle."
+        ),
     ),
     Mistake(
         sines_then_cosines,
-        "The sines and cosines are in two halves ([sin | cos]); the paper interleaves them: "
-        "column 2i is a sine, column 2i + 1 the cosine of the same angle (pe[:, 0::2] and "
-        "pe[:, 1::2]).",
+        _(
+            "The sines and cosines are in two halves ([sin | cos]); the paper interleaves them: "
+            "column 2i is a sine, column 2i + 1 the cosine of the same angle (pe[:, 0::2] and "
+            "pe[:, 1::2])."
+        ),
     ),
     Mistake(
         exponent_i_over_d,
-        "The exponent is i/d; it is 2i/d (i counts the PAIRS of columns, 0..d/2 - 1), so the "
-        "wavelengths run from 2 pi up to 10000 x 2 pi.",
+        _(
+            "The exponent is i/d; it is 2i/d (i counts the PAIRS of columns, 0..d/2 - 1), so the "
+            "wavelengths run from 2 pi up to 10000 x 2 pi."
+        ),
     ),
     Mistake(
         exponent_per_column,
-        "The cosine columns use their own column index in the exponent (2i + 1); a sine and "
-        "its cosine share ONE angle, pos / 10000^(2i/d).",
+        _(
+            "The cosine columns use their own column index in the exponent (2i + 1); a sine and "
+            "its cosine share ONE angle, pos / 10000^(2i/d)."
+        ),
     ),
     Mistake(
         base_1000,
-        "The base is 10000 (Vaswani et al. 2017, section 3.5), not 1000.",
+        _("The base is 10000 (Vaswani et al. 2017, section 3.5), not 1000."),
     ),
     Mistake(
         positions_from_1,
-        "Positions start at 0 (row 0 is sin(0) = 0, cos(0) = 1 in every pair), not at 1.",
+        _("Positions start at 0 (row 0 is sin(0) = 0, cos(0) = 1 in every pair), not at 1."),
     ),
 ]
 
@@ -103,10 +112,12 @@ def check_positional_encoding(fn) -> CheckResult:
         fn,
         reference_encoding,
         ENCODING_CASES,
-        exercise="positional encoding",
+        exercise=_("positional encoding"),
         mistakes=ENCODING_MISTAKES,
-        hint="angle = pos / 10000 ** (2i / d_model) for pos = 0..n-1 (rows) and i = 0..d/2-1; "
-        "pe[:, 0::2] = sin(angle), pe[:, 1::2] = cos(angle).",
+        hint=_(
+            "angle = pos / 10000 ** (2i / d_model) for pos = 0..n-1 (rows) and i = 0..d/2-1; "
+            "pe[:, 0::2] = sin(angle), pe[:, 1::2] = cos(angle)."
+        ),
     )
 
 
@@ -166,26 +177,32 @@ def pre_adds_the_normalised_input(x, f):
 BLOCK_MISTAKES = [
     Mistake(
         post_and_pre_swapped,
-        "The two are swapped: Post-LN (2017) normalises AFTER the residual sum, LN(x + f(x)); "
-        "Pre-LN normalises the sublayer's INPUT only, x + f(LN(x)).",
+        _(
+            "The two are swapped: Post-LN (2017) normalises AFTER the residual sum, LN(x + f(x)); "
+            "Pre-LN normalises the sublayer's INPUT only, x + f(LN(x))."
+        ),
     ),
     Mistake(
         no_residual,
-        "The residual connection is missing: add the block's input x to the sublayer's output "
-        "(x + f(...)), the identity path that carries the gradient through depth.",
+        _(
+            "The residual connection is missing: add the block's input x to the sublayer's output "
+            "(x + f(...)), the identity path that carries the gradient through depth."
+        ),
     ),
     Mistake(
         post_without_layer_norm,
-        "Post-LN has no LayerNorm: it is LN(x + f(x)), normalised after the sum.",
+        _("Post-LN has no LayerNorm: it is LN(x + f(x)), normalised after the sum."),
     ),
     Mistake(
         post_normalises_the_sublayer_only,
-        "In Post-LN the LayerNorm acts on the SUM x + f(x), not on f(x) alone.",
+        _("In Post-LN the LayerNorm acts on the SUM x + f(x), not on f(x) alone."),
     ),
     Mistake(
         pre_adds_the_normalised_input,
-        "In Pre-LN the residual carries the ORIGINAL x: x + f(LN(x)). Adding LN(x) instead "
-        "normalises the identity path too.",
+        _(
+            "In Pre-LN the residual carries the ORIGINAL x: x + f(LN(x)). Adding LN(x) instead "
+            "normalises the identity path too."
+        ),
     ),
 ]
 
@@ -196,9 +213,9 @@ def check_block(fn) -> CheckResult:
         fn,
         reference_block,
         BLOCK_CASES,
-        exercise="Post-LN and Pre-LN",
+        exercise=_("Post-LN and Pre-LN"),
         mistakes=BLOCK_MISTAKES,
-        hint="post = layer_norm(x + sublayer(x)); pre = x + sublayer(layer_norm(x)).",
+        hint=_("post = layer_norm(x + sublayer(x)); pre = x + sublayer(layer_norm(x))."),
     )
 
 
@@ -217,11 +234,11 @@ def check_memory_prediction(megabytes) -> CheckResult:
     return check_estimate(
         megabytes,
         measured,
-        exercise="attention-matrix memory",
+        exercise=_("attention-matrix memory"),
         factor=MEMORY_FACTOR,
-        explanation=(
-            f"n^2 = {MEMORY_N**2:,} weights of 4 bytes each: {measured:.1f} MB for ONE head of "
+        explanation=_(
+            "n^2 = {weights:,} weights of 4 bytes each: {measured:.1f} MB for ONE head of "
             "ONE sequence in ONE layer. The Transformer base has 8 heads and 6 encoder layers, "
             "and training keeps them all for the backward pass; doubling n multiplies it by 4."
-        ),
+        ).format(weights=MEMORY_N**2, measured=measured),
     )

@@ -14,7 +14,16 @@ import numpy as np
 from course_utils import attention, complexity
 from course_utils import attention_beyond_text as beyond
 from course_utils import efficient_attention as efficient
-from course_utils.checks import CheckResult, Mistake, Status, check_function, finish, is_stub
+from course_utils.checks import (
+    CheckResult,
+    Mistake,
+    Status,
+    check_function,
+    finish,
+    is_stub,
+    with_hint,
+)
+from course_utils.i18n import _
 
 # --- exercise 2: linear attention, phi(Q) (phi(K)^T V) with its normaliser ------------------------
 
@@ -75,36 +84,46 @@ LINEAR_CASES = [_case_linear(4, 4, 3, seed=0), _case_linear(6, 3, 2, seed=1)]
 LINEAR_MISTAKES = [
     Mistake(
         no_normaliser,
-        "The normaliser is missing: divide row i by phi(q_i) . z with z = phi(K).sum(axis=0), "
-        "so that the weights phi(q_i) . phi(k_j) of each row sum to 1.",
+        _(
+            "The normaliser is missing: divide row i by phi(q_i) . z with z = phi(K).sum(axis=0), "
+            "so that the weights phi(q_i) . phi(k_j) of each row sum to 1."
+        ),
     ),
     Mistake(
         relu_features,
-        "You use relu as the feature map; this lesson's phi is elu(x) + 1 = x + 1 for x > 0 "
-        "and exp(x) otherwise (efficient.elu_plus_one): always positive.",
+        _(
+            "You use relu as the feature map; this lesson's phi is elu(x) + 1 = x + 1 for x > 0 "
+            "and exp(x) otherwise (efficient.elu_plus_one): always positive."
+        ),
     ),
     Mistake(
         no_feature_map,
-        "No feature map: phi(x) = x can be negative, so the 'weights' phi(q) . phi(k) can be "
-        "negative and the normaliser can be 0. Apply phi = efficient.elu_plus_one to Q and K.",
+        _(
+            "No feature map: phi(x) = x can be negative, so the 'weights' phi(q) . phi(k) can be "
+            "negative and the normaliser can be 0. Apply phi = efficient.elu_plus_one to Q and K."
+        ),
     ),
     Mistake(
         phi_on_keys_only,
-        "phi is applied to K but not to Q: both go through the feature map.",
+        _("phi is applied to K but not to Q: both go through the feature map."),
     ),
     Mistake(
         phi_on_queries_only,
-        "phi is applied to Q but not to K: both go through the feature map.",
+        _("phi is applied to Q but not to K: both go through the feature map."),
     ),
     Mistake(
         keys_not_transposed,
-        "phi(K) is not transposed: the summary is phi(K).T @ V, of shape (d_k, d_v), a sum over "
-        "the n tokens. phi(K) @ V only runs here because n happens to equal d_k.",
+        _(
+            "phi(K) is not transposed: the summary is phi(K).T @ V, of shape (d_k, d_v), a sum "
+            "over the n tokens. phi(K) @ V only runs here because n happens to equal d_k."
+        ),
     ),
     Mistake(
         softmax_attention,
-        "This is softmax attention, softmax(Q K^T / sqrt(d_k)) V: the exercise replaces the "
-        "softmax by the kernel phi(q) . phi(k), without the n x n matrix.",
+        _(
+            "This is softmax attention, softmax(Q K^T / sqrt(d_k)) V: the exercise replaces the "
+            "softmax by the kernel phi(q) . phi(k), without the n x n matrix."
+        ),
     ),
 ]
 
@@ -120,15 +139,17 @@ MEMORY_LIMIT = MEMORY_N * MEMORY_N // 2
 def check_linear_attention(fn) -> CheckResult:
     """Check `fn(Q, K, V) -> phi(Q) (phi(K)^T V) / (phi(Q) . sum_j phi(k_j))`, phi = elu + 1,
     and that it computes no (n, n) array: its peak memory at n = 1024 (``MEMORY_CASE``)."""
-    exercise = "linear attention"
+    exercise = _("linear attention")
     result = check_function(
         fn,
         reference_linear_attention,
         [*LINEAR_CASES, MEMORY_CASE],
         exercise=exercise,
         mistakes=LINEAR_MISTAKES,
-        hint="fq, fk = efficient.elu_plus_one(Q), efficient.elu_plus_one(K); S = fk.T @ V; "
-        "z = fk.sum(axis=0); return (fq @ S) / (fq @ z)[:, None].",
+        hint=_(
+            "fq, fk = efficient.elu_plus_one(Q), efficient.elu_plus_one(K); S = fk.T @ V; "
+            "z = fk.sum(axis=0); return (fq @ S) / (fq @ z)[:, None]."
+        ),
     )
     if not result.passed:
         return result
@@ -138,20 +159,25 @@ def check_linear_attention(fn) -> CheckResult:
             CheckResult(
                 exercise,
                 Status.WRONG_METHOD,
-                f"Your values are right, but not in the O(n) order: at n = {n} your function "
-                f"allocated {peak / 1e6:.1f} MB at its peak, while one (n, n) matrix of float64 "
-                f"takes {n * n * 8 / 1e6:.1f} MB and the O(n) order needs about 0.1 MB (the "
-                f"limit is {MEMORY_LIMIT / 1e6:.1f} MB). Somewhere an (n, n) array is formed, "
-                "probably phi(Q) @ phi(K).T. Multiply in the other order: S = phi(K).T @ V, "
-                "(d_k, d_v), first, then phi(Q) @ S.",
+                _(
+                    "Your values are right, but not in the O(n) order: at n = {n} your function "
+                    "allocated {peak:.1f} MB at its peak, while one (n, n) matrix of float64 "
+                    "takes {square:.1f} MB and the O(n) order needs about 0.1 MB (the "
+                    "limit is {limit:.1f} MB). Somewhere an (n, n) array is formed, "
+                    "probably phi(Q) @ phi(K).T. Multiply in the other order: S = phi(K).T @ V, "
+                    "(d_k, d_v), first, then phi(Q) @ S."
+                ).format(n=n, peak=peak / 1e6, square=n * n * 8 / 1e6, limit=MEMORY_LIMIT / 1e6),
             )
         )
     return finish(
         CheckResult(
             exercise,
             Status.CORRECT,
-            f"{result.message} At n = {n} your function needed {peak / 1e6:.2f} MB at its "
-            "peak: no (n, n) array.",
+            result.message
+            + " "
+            + _(
+                "At n = {n} your function needed {peak:.2f} MB at its peak: no (n, n) array."
+            ).format(n=n, peak=peak / 1e6),
         )
     )
 
@@ -198,32 +224,42 @@ def window_ignored(n, w):
 WINDOW_MISTAKES = [
     Mistake(
         one_key_too_many,
-        "Off by one: each query sees window + 1 keys. With window w, query i sees itself and "
-        "the w - 1 keys before it: 0 <= i - j < w.",
+        _(
+            "Off by one: each query sees window + 1 keys. With window w, query i sees itself and "
+            "the w - 1 keys before it: 0 <= i - j < w."
+        ),
     ),
     Mistake(
         one_key_too_few,
-        "Off by one: each query sees window - 1 keys. With window w, query i sees itself and "
-        "the w - 1 keys before it: 0 <= i - j < w.",
+        _(
+            "Off by one: each query sees window - 1 keys. With window w, query i sees itself and "
+            "the w - 1 keys before it: 0 <= i - j < w."
+        ),
     ),
     Mistake(
         not_causal,
-        "Not causal: your band also reaches w - 1 keys into the future (j > i). Keep only "
-        "0 <= i - j < w.",
+        _(
+            "Not causal: your band also reaches w - 1 keys into the future (j > i). Keep only "
+            "0 <= i - j < w."
+        ),
     ),
     Mistake(
         no_diagonal,
-        "The diagonal is missing: a query must be allowed to attend to itself (i - j = 0), or "
-        "the first row has no key at all.",
+        _(
+            "The diagonal is missing: a query must be allowed to attend to itself (i - j = 0), or "
+            "the first row has no key at all."
+        ),
     ),
     Mistake(
         transposed,
-        "Transposed: your band looks at j >= i (the future). Rows are queries i, columns keys "
-        "j; allow 0 <= i - j < w.",
+        _(
+            "Transposed: your band looks at j >= i (the future). Rows are queries i, columns keys "
+            "j; allow 0 <= i - j < w."
+        ),
     ),
     Mistake(
         window_ignored,
-        "The window is ignored: this is the full causal mask. Also require i - j < window.",
+        _("The window is ignored: this is the full causal mask. Also require i - j < window."),
     ),
 ]
 
@@ -231,7 +267,7 @@ WINDOW_MISTAKES = [
 # boundary window = n, where the band is the whole causal mask, at the largest n.
 WINDOW_CASES = [(7, 3), (5, 1), (4, 6), (9, 9)]
 
-WINDOW_HINT = (
+WINDOW_HINT = _(
     "offset = np.arange(n)[:, None] - np.arange(n)[None, :]  (i - j); "
     "return (offset >= 0) & (offset < window)."
 )
@@ -259,24 +295,37 @@ def _grid(mask) -> str:
 def _mask_report(value, n: int, window: int) -> str:
     """What is wrong with a boolean (n, n) mask, in queries and keys, with both grids."""
     expected = reference_window_mask(n, window)
-    lines = [f"For n = {n}, window = {window}:"]
-    for wrong, what in (
-        (value & ~expected, "allowed (True) where they should be masked"),
-        (~value & expected, "masked (False) where they should be allowed"),
+    lines = [_("For n = {n}, window = {window}:").format(n=n, window=window)]
+    for wrong, message in (
+        (
+            value & ~expected,
+            _(
+                "{count} entries are allowed (True) where they should be masked; the first is "
+                "query i = {i}, key j = {j} (i - j = {offset})."
+            ),
+        ),
+        (
+            ~value & expected,
+            _(
+                "{count} entries are masked (False) where they should be allowed; the first is "
+                "query i = {i}, key j = {j} (i - j = {offset})."
+            ),
+        ),
     ):
         where = np.argwhere(wrong)
         if len(where):
             i, j = (int(v) for v in where[0])
-            lines.append(
-                f"{len(where)} entries are {what}; the first is query i = {i}, key j = {j} "
-                f"(i - j = {i - j})."
-            )
-    lines.append(f"Expected (row i = query, column j = key, 1 = may attend):\n{_grid(expected)}")
-    lines.append(f"Yours:\n{_grid(value)}")
+            lines.append(message.format(count=len(where), i=i, j=j, offset=i - j))
+    lines.append(
+        _("Expected (row i = query, column j = key, 1 = may attend):\n{grid}").format(
+            grid=_grid(expected)
+        )
+    )
+    lines.append(_("Yours:\n{grid}").format(grid=_grid(value)))
     hint = next(
         (m.hint for m in WINDOW_MISTAKES if np.array_equal(m.fn(n, window), value)), WINDOW_HINT
     )
-    return "\n".join([*lines, f"Hint: {hint}"])
+    return with_hint("\n".join(lines), hint)
 
 
 def _wrong_mask(fn) -> CheckResult | None:
@@ -293,15 +342,17 @@ def _wrong_mask(fn) -> CheckResult | None:
         if not np.isin(value, (0, 1)).all():
             odd = value[~np.isin(value, (0, 1))][0]
             return CheckResult(
-                "window mask",
+                _("window mask"),
                 Status.WRONG_VALUES,
-                f"For n = {n}, window = {window}: a mask holds only True and False (or 1 and "
-                f"0); yours holds {odd.item()!r}. Return the boolean mask itself, not scores: the "
-                "-inf comes later, from np.where(mask, scores, -np.inf).",
+                _(
+                    "For n = {n}, window = {window}: a mask holds only True and False (or 1 and "
+                    "0); yours holds {odd}. Return the boolean mask itself, not scores: the "
+                    "-inf comes later, from np.where(mask, scores, -np.inf)."
+                ).format(n=n, window=window, odd=repr(odd.item())),
             )
         if not np.array_equal(value.astype(bool), reference_window_mask(n, window)):
             return CheckResult(
-                "window mask", Status.WRONG_VALUES, _mask_report(value.astype(bool), n, window)
+                _("window mask"), Status.WRONG_VALUES, _mask_report(value.astype(bool), n, window)
             )
     return None
 
@@ -323,7 +374,7 @@ def check_window_mask(fn) -> CheckResult:
         learner,
         _as_bool_array(reference_window_mask),
         WINDOW_CASES,
-        exercise="window mask",
+        exercise=_("window mask"),
         mistakes=as_int,
         hint=WINDOW_HINT,
     )
@@ -369,29 +420,37 @@ def patch_size_fixed_at_4(image, p):
 PATCH_MISTAKES = [
     Mistake(
         reshaped_without_transpose,
-        "Reshaping without a transpose (image.reshape(-1, p * p), or via (H/p, p, W/p, p) "
-        "straight to (-1, p * p): the same thing) cuts runs of p * p consecutive pixels along "
-        "each row, not p x p squares. Reshape to (H/p, p, W/p, p), then bring the two "
-        "patch-grid axes together with .transpose(0, 2, 1, 3) before flattening.",
+        _(
+            "Reshaping without a transpose (image.reshape(-1, p * p), or via (H/p, p, W/p, p) "
+            "straight to (-1, p * p): the same thing) cuts runs of p * p consecutive pixels along "
+            "each row, not p x p squares. Reshape to (H/p, p, W/p, p), then bring the two "
+            "patch-grid axes together with .transpose(0, 2, 1, 3) before flattening."
+        ),
     ),
     Mistake(
         patches_column_by_column,
-        "Your patches come column by column. List them row by row: the patch-row axis first, "
-        "then the patch-column axis: .transpose(0, 2, 1, 3).",
+        _(
+            "Your patches come column by column. List them row by row: the patch-row axis first, "
+            "then the patch-column axis: .transpose(0, 2, 1, 3)."
+        ),
     ),
     Mistake(
         each_patch_transposed,
-        "Each patch is flattened column by column (transposed). Flatten it row by row: "
-        "(pixel row, pixel column), i.e. .transpose(0, 2, 1, 3).",
+        _(
+            "Each patch is flattened column by column (transposed). Flatten it row by row: "
+            "(pixel row, pixel column), i.e. .transpose(0, 2, 1, 3)."
+        ),
     ),
     Mistake(
         image_transposed,
-        "You transposed the image itself: the rows of the image must stay its rows.",
+        _("You transposed the image itself: the rows of the image must stay its rows."),
     ),
     Mistake(
         patch_size_fixed_at_4,
-        "Your patches are 4 x 4 whatever p is: use the argument p (the checker also cuts "
-        "patches of 2 x 2 and 3 x 3), not the lesson's 4.",
+        _(
+            "Your patches are 4 x 4 whatever p is: use the argument p (the checker also cuts "
+            "patches of 2 x 2 and 3 x 3), not the lesson's 4."
+        ),
     ),
 ]
 
@@ -414,6 +473,8 @@ def check_patchify(fn) -> CheckResult:
         PATCH_CASES,
         exercise="patchify",
         mistakes=PATCH_MISTAKES,
-        hint="H, W = image.shape; return image.reshape(H // p, p, W // p, p)"
-        ".transpose(0, 2, 1, 3).reshape(-1, p * p).",
+        hint=_(
+            "H, W = image.shape; return image.reshape(H // p, p, W // p, p)"
+            ".transpose(0, 2, 1, 3).reshape(-1, p * p)."
+        ),
     )

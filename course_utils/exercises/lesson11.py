@@ -11,6 +11,7 @@ import numpy as np
 
 from course_utils import attention, gpt
 from course_utils.checks import CheckResult, Mistake, check_function
+from course_utils.i18n import _
 
 # --- exercise 1: the next-token loss -----------------------------------------------------------
 
@@ -75,40 +76,53 @@ def wrong_sign(logits, tokens):
 LOSS_MISTAKES = [
     Mistake(
         not_shifted,
-        "Not shifted: the logits at position t predict the NEXT token, so score logits[:, t] "
-        "against tokens[:, t + 1]: logits[:, :-1] with tokens[:, 1:].",
+        _(
+            "Not shifted: the logits at position t predict the NEXT token, so score logits[:, t] "
+            "against tokens[:, t + 1]: logits[:, :-1] with tokens[:, 1:]."
+        ),
     ),
     Mistake(
         shifted_backwards,
-        "Shifted the wrong way: logits[:, 1:] against tokens[:, :-1] asks each position for the "
-        "token BEFORE it, which it has already read. Use logits[:, :-1] with tokens[:, 1:].",
+        _(
+            "Shifted the wrong way: logits[:, 1:] against tokens[:, :-1] asks each position for "
+            "the token BEFORE it, which it has already read. Use logits[:, :-1] with tokens[:, 1:]."
+        ),
     ),
     Mistake(
         shifted_along_the_batch,
-        "Shifted along the wrong axis: axis 0 holds the B sequences, axis 1 the positions. "
-        "Shift the positions: logits[:, :-1] with tokens[:, 1:].",
+        _(
+            "Shifted along the wrong axis: axis 0 holds the B sequences, axis 1 the positions. "
+            "Shift the positions: logits[:, :-1] with tokens[:, 1:]."
+        ),
     ),
     Mistake(
         rolled,
-        "np.roll wraps around: the last position is scored against the FIRST token. The last "
-        "position has no next token; drop it (logits[:, :-1]) instead of rolling.",
+        _(
+            "np.roll wraps around: the last position is scored against the FIRST token. The last "
+            "position has no next token; drop it (logits[:, :-1]) instead of rolling."
+        ),
     ),
     Mistake(
         softmax_over_positions,
-        "The softmax runs over the wrong axis: normalise over the vocabulary (the last axis, "
-        "V words), not over the positions.",
+        _(
+            "The softmax runs over the wrong axis: normalise over the vocabulary (the last axis, "
+            "V words), not over the positions."
+        ),
     ),
     Mistake(
         summed,
-        "That is the sum over the B (T - 1) predictions; the loss is their mean.",
+        _("That is the sum over the B (T - 1) predictions; the loss is their mean."),
     ),
     Mistake(
         probability_not_log,
-        "Cross-entropy takes the LOG of the right word's probability: -mean(log p), not -mean(p).",
+        _(
+            "Cross-entropy takes the LOG of the right word's probability: -mean(log p), not "
+            "-mean(p)."
+        ),
     ),
     Mistake(
         wrong_sign,
-        "The sign: the loss is MINUS the mean log-probability, a positive number (log p <= 0).",
+        _("The sign: the loss is MINUS the mean log-probability, a positive number (log p <= 0)."),
     ),
 ]
 
@@ -134,10 +148,12 @@ def check_next_token_loss(fn) -> CheckResult:
         fn,
         reference_loss,
         LOSS_CASES,
-        exercise="next-token loss",
+        exercise=_("next-token loss"),
         mistakes=LOSS_MISTAKES,
-        hint="log_p = log_softmax(logits[:, :-1]) over the last axis (subtract the max first); "
-        "loss = -mean of log_p at tokens[:, 1:].",
+        hint=_(
+            "log_p = log_softmax(logits[:, :-1]) over the last axis (subtract the max first); "
+            "loss = -mean of log_p at tokens[:, 1:]."
+        ),
     )
 
 
@@ -207,38 +223,48 @@ def softmax_over_the_query(q, k, v, K, V):
 STEP_MISTAKES = [
     Mistake(
         attends_to_the_old_cache,
-        "The new token attends only to the OLD cache: append its key and value first, then "
-        "attend over all t + 1 positions (a token may attend to itself, as in the causal mask).",
+        _(
+            "The new token attends only to the OLD cache: append its key and value first, then "
+            "attend over all t + 1 positions (a token may attend to itself, as in the causal mask)."
+        ),
     ),
     Mistake(
         cache_not_appended,
-        "The cache was not appended: return K and V with the new key and value added as the "
-        "last row (np.vstack([K, k])), or the next step will not see this token.",
+        _(
+            "The cache was not appended: return K and V with the new key and value added as the "
+            "last row (np.vstack([K, k])), or the next step will not see this token."
+        ),
     ),
     Mistake(
         appended_twice,
-        "The new key and value are appended twice (the cache has t + 2 rows): append once.",
+        _("The new key and value are appended twice (the cache has t + 2 rows): append once."),
     ),
     Mistake(
         masked_as_position_0,
-        "A causal mask is applied as if the new token were position 0 (row 0 of the square "
-        "mask): it sees only the first key. The new token is the LAST position: every cached "
-        "key is in its past, so no mask is needed at all.",
+        _(
+            "A causal mask is applied as if the new token were position 0 (row 0 of the square "
+            "mask): it sees only the first key. The new token is the LAST position: every cached "
+            "key is in its past, so no mask is needed at all."
+        ),
     ),
     Mistake(
         unscaled,
-        "The scores are not divided by sqrt(d_k) (lesson 07): softmax(K q / sqrt(d_k)).",
+        _("The scores are not divided by sqrt(d_k) (lesson 07): softmax(K q / sqrt(d_k))."),
     ),
     Mistake(
         prepended,
-        "The new key and value went to the FRONT of the cache. The output is the same (attention "
-        "ignores the order of its keys), but the cache keeps positions in order: the newest row "
-        "goes last.",
+        _(
+            "The new key and value went to the FRONT of the cache. The output is the same "
+            "(attention ignores the order of its keys), but the cache keeps positions in order: "
+            "the newest row goes last."
+        ),
     ),
     Mistake(
         softmax_over_the_query,
-        "The softmax runs over the wrong axis: each weight must be normalised over the t + 1 "
-        "KEYS (they sum to 1), not over the single query.",
+        _(
+            "The softmax runs over the wrong axis: each weight must be normalised over the t + 1 "
+            "KEYS (they sum to 1), not over the single query."
+        ),
     ),
 ]
 
@@ -270,10 +296,12 @@ def check_cached_step(fn) -> CheckResult:
         fn,
         reference_step,
         STEP_CASES,
-        exercise="one step with a key/value cache",
+        exercise=_("one step with a key/value cache"),
         mistakes=STEP_MISTAKES,
-        hint="K_new = np.vstack([K, k]); V_new = np.vstack([V, v]); "
-        "w = softmax(K_new @ q / sqrt(d_k)); return w @ V_new, K_new, V_new.",
+        hint=_(
+            "K_new = np.vstack([K, k]); V_new = np.vstack([V, v]); "
+            "w = softmax(K_new @ q / sqrt(d_k)); return w @ V_new, K_new, V_new."
+        ),
     )
 
 
@@ -326,32 +354,42 @@ def zero_logits_outside(logits, temperature, top_k):
 SAMPLING_MISTAKES = [
     Mistake(
         temperature_multiplies,
-        "The logits are MULTIPLIED by the temperature: divide them (logits / T), so that T < 1 "
-        "sharpens the distribution and T > 1 flattens it.",
+        _(
+            "The logits are MULTIPLIED by the temperature: divide them (logits / T), so that T < 1 "
+            "sharpens the distribution and T > 1 flattens it."
+        ),
     ),
     Mistake(
         temperature_after_softmax,
-        "The temperature is applied after the softmax: p / T no longer sums to 1. The "
-        "temperature divides the LOGITS, before the softmax.",
+        _(
+            "The temperature is applied after the softmax: p / T no longer sums to 1. The "
+            "temperature divides the LOGITS, before the softmax."
+        ),
     ),
     Mistake(
         keeps_the_smallest,
-        "This keeps the k SMALLEST logits: top-k keeps the k largest (the k likeliest words).",
+        _("This keeps the k SMALLEST logits: top-k keeps the k largest (the k likeliest words)."),
     ),
     Mistake(
         zeroed_after_softmax,
-        "The words outside the top k are zeroed after the softmax, so the rest no longer sums to "
-        "1: set their logits to -inf BEFORE the softmax (or renormalise).",
+        _(
+            "The words outside the top k are zeroed after the softmax, so the rest no longer sums "
+            "to 1: set their logits to -inf BEFORE the softmax (or renormalise)."
+        ),
     ),
     Mistake(
         drops_the_kth,
-        "Only k - 1 words are kept: the k-th largest logit itself must stay (>= the k-th "
-        "largest, not >).",
+        _(
+            "Only k - 1 words are kept: the k-th largest logit itself must stay (>= the k-th "
+            "largest, not >)."
+        ),
     ),
     Mistake(
         zero_logits_outside,
-        "The words outside the top k get a logit of 0, which still has weight exp(0) = 1: give "
-        "them -inf, so that their probability is exactly 0.",
+        _(
+            "The words outside the top k get a logit of 0, which still has weight exp(0) = 1: give "
+            "them -inf, so that their probability is exactly 0."
+        ),
     ),
 ]
 
@@ -375,8 +413,10 @@ def check_sampling_distribution(fn) -> CheckResult:
         fn,
         reference_sampling,
         SAMPLING_CASES,
-        exercise="temperature and top-k",
+        exercise=_("temperature and top-k"),
         mistakes=SAMPLING_MISTAKES,
-        hint="z = logits / temperature; if top_k is not None, set z below the k-th largest to "
-        "-inf; then p = exp(z - max z) / sum.",
+        hint=_(
+            "z = logits / temperature; if top_k is not None, set z below the k-th largest to "
+            "-inf; then p = exp(z - max z) / sum."
+        ),
     )
