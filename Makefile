@@ -134,8 +134,8 @@ bench: dev-setup
 	$(PY) tools/bench.py
 
 lint: dev-setup
-	$(BIN)/ruff check course_utils tests tools lessons
-	$(BIN)/ruff format --check course_utils tests tools lessons
+	$(BIN)/ruff check course_utils tests tools lessons conftest.py
+	$(BIN)/ruff format --check course_utils tests tools lessons conftest.py
 
 clean:
 	rm -rf $(VENV) .venv-colab $(BINDER_VENV) build .pytest_cache

@@ -12,6 +12,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from course_utils.i18n import _
+
 _LOG_MAX = np.log(np.finfo(np.float64).max)
 
 
@@ -39,12 +41,14 @@ def repeated_product(s: float, steps: int = 50) -> ProductCurve:
 def describe_change(value: float) -> str:
     """'shrinks 194x' / 'grows 117x' / 'stays the same' for a final product value."""
     if value == 0:
-        return "underflows to exactly 0 in float64"
+        return _("underflows to exactly 0 in float64")
     if np.isinf(value):
-        return "overflows float64"
+        return _("overflows float64")
     if np.isclose(value, 1.0):
-        return "stays the same"
-    return f"shrinks {1 / value:.3g}x" if value < 1 else f"grows {value:.3g}x"
+        return _("stays the same")
+    if value < 1:
+        return _("shrinks {factor:.3g}x").format(factor=1 / value)
+    return _("grows {factor:.3g}x").format(factor=value)
 
 
 def steps_to_shrink(s: float, threshold: float) -> int:

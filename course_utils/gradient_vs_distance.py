@@ -39,6 +39,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from course_utils import attention, lstm, mlp, plots, rnn
+from course_utils.i18n import N_, _
 
 Array = np.ndarray
 
@@ -95,13 +96,13 @@ def lag_profile(
     except ValueError:  # fewer than 2 defined points: the state overflowed at once
         slope = math.nan
     if np.isnan(profile.norms).any():
-        regime = "overflow"
+        regime = N_("overflow")
     elif slope > SLOPE_TOLERANCE:
-        regime = "exploding"
+        regime = N_("exploding")
     elif slope < -SLOPE_TOLERANCE:
-        regime = "vanishing"
+        regime = N_("vanishing")
     else:
-        regime = "at the boundary"
+        regime = N_("at the boundary")
     return LagResult(activation, scaling, profile, slope, regime)
 
 
@@ -133,21 +134,30 @@ def readout_lag(res: LagResult) -> str:
     else:
         weights = f"rho = {p.rho:.2f} (sigma_max {p.sigma_max:.2f})"
     if res.undefined_from is not None:
-        value = (
-            f"the state h_t passed float64's maximum (1.8e308), so the gradient is "
-            f"undefined from lag {res.undefined_from} on (▲)"
-        )
+        value = _(
+            "the state h_t passed float64's maximum (1.8e308), so the gradient is undefined "
+            "from lag {lag} on (▲)"
+        ).format(lag=res.undefined_from)
     else:
-        value = f"gradient at lag {last} = {power_of_ten(p.log_norms[last])} of lag 0"
+        value = _("gradient at lag {lag} = {value} of lag 0").format(
+            lag=last, value=power_of_ten(p.log_norms[last])
+        )
         if np.isinf(p.norms).any():
             first = int(np.argmax(np.isinf(p.norms)))
-            value += f", past float64's maximum (1.8e308) from lag {first} on (▲)"
+            value += _(", past float64's maximum (1.8e308) from lag {lag} on (▲)").format(lag=first)
         elif p.norms[last] == 0:
-            value += ", below float64's smallest number (▼)"
-    return (
-        f"{res.activation}, {weights}, T = {res.T}: {res.regime}; {value}; measured slope "
-        f"{_slope_text(res.slope, '/step')} vs bound log(gamma sigma_max) = "
-        f"{res.bound_slope:+.2f}"
+            value += _(", below float64's smallest number (▼)")
+    return _(
+        "{activation}, {weights}, T = {T}: {regime}; {value}; measured slope {slope} vs bound "
+        "log(gamma sigma_max) = {bound:+.2f}"
+    ).format(
+        activation=res.activation,
+        weights=weights,
+        T=res.T,
+        regime=_(res.regime),
+        value=value,
+        slope=_slope_text(res.slope, "/step"),
+        bound=res.bound_slope,
     )
 
 

@@ -25,7 +25,9 @@ def test_there_are_solution_notebooks():
     assert len(NOTEBOOKS) >= 12
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: str(p.relative_to(executor.NOTEBOOKS)))
+@pytest.mark.parametrize(
+    "notebook", NOTEBOOKS, ids=lambda p: str(p.relative_to(executor.NOTEBOOKS))
+)
 def test_solution_notebook_runs_and_passes_its_checks(notebook):
     try:
         executor.execute(notebook)

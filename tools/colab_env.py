@@ -72,7 +72,14 @@ COLAB_PINS = [
 # Colab: torch 2.11.0 (CPU build) on Python 3.13, which these machines cannot install (see
 # above); the version the course is tested with instead (TORCH_SPEC in the Makefile).
 TORCH = "torch==2.13.0"
-TEST_TOOLS = ["pytest>=8", "pytest-xdist>=3.5", "nbval>=0.11", "nbformat>=5.9", "jupytext>=1.16"]
+TEST_TOOLS = [
+    "pytest>=8",
+    "pytest-xdist>=3.5",
+    "nbval>=0.11",
+    "nbformat>=5.9",
+    "jupytext>=1.16",
+    "babel>=2.12",
+]
 
 
 def run(*command: str | Path, env: dict[str, str] | None = None) -> None:

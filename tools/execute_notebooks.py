@@ -113,13 +113,41 @@ def shown(path: Path) -> str:
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
+def socket_file_kernel_manager():
+    """A KernelManager whose kernel talks over Unix socket files rather than TCP ports.
+
+    With TCP, the manager picks free ports and the kernel binds them a moment later; two
+    processes starting kernels at once (pytest-xdist workers) can pick the same port, and the
+    second kernel dies before it replies ("Kernel died before replying to kernel_info", as in
+    nbmake issue 129). Each kernel's socket files get a name of their own in the temporary
+    folder, so they never collide. Windows has no such sockets and keeps TCP.
+    """
+    import tempfile
+    import uuid
+
+    from jupyter_client.manager import KernelManager
+    from traitlets import default
+
+    class SocketFileKernelManager(KernelManager):
+        @default("transport")
+        def _transport_default(self):
+            return "tcp" if os.name == "nt" else "ipc"
+
+        @default("ip")
+        def _ip_default(self):
+            if self.transport == "tcp":
+                return "127.0.0.1"
+            return os.path.join(tempfile.gettempdir(), f"course-kernel-{uuid.uuid4().hex[:12]}")
+
+    return SocketFileKernelManager
+
+
 def _kernel_manager_class():
     """Kernel managers that start this Python, whatever kernelspecs are installed (the same
     choice as nbval's --nbval-current-env). nbclient makes one per notebook and shuts its
     kernel down at the end."""
     import ipykernel.kernelspec
     from jupyter_client.kernelspec import KernelSpecManager
-    from jupyter_client.manager import KernelManager
     from traitlets import default
 
     class ThisPython(KernelSpecManager):
@@ -129,7 +157,7 @@ def _kernel_manager_class():
                 **ipykernel.kernelspec.get_kernel_dict(),
             )
 
-    class ThisPythonKernel(KernelManager):
+    class ThisPythonKernel(socket_file_kernel_manager()):
         @default("kernel_spec_manager")
         def _kernel_spec_manager_default(self):
             return ThisPython(data_dir=self.data_dir)

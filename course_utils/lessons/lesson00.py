@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 
 from course_utils import plots, widgets
 from course_utils.chain import ProductCurve, describe_change, repeated_product
+from course_utils.i18n import _
 
 
 def draw_product(axes: np.ndarray, curve: ProductCurve) -> None:
@@ -31,15 +32,14 @@ def draw_product(axes: np.ndarray, curve: ProductCurve) -> None:
 
 def readout_product(curve: ProductCurve) -> str:
     s, steps, final = curve.values[1], curve.steps[-1], curve.values[-1]
-    return (
-        f"s = {s:.2f}: s^{steps} = {final:.3g}; over {steps} steps the signal "
-        f"{describe_change(final)}"
+    return _("s = {s:.2f}: s^{steps} = {final:.3g}; over {steps} steps the signal {change}").format(
+        s=s, steps=steps, final=final, change=describe_change(final)
     )
 
 
 def product_slider() -> widgets.InteractiveFigure:
     """Drag s from 0.1 to 1.5 and watch s^50 go from 1e-50 to 6e8."""
-    controls = {"s": widgets.slider("factor s", 0.1, 1.5, 0.01, 0.9)}
+    controls = {"s": widgets.slider(_("factor s"), 0.1, 1.5, 0.01, 0.9)}
     return widgets.InteractiveFigure(
         repeated_product, draw_product, controls, readout_product, height=3.0
     )

@@ -20,6 +20,7 @@ from course_utils.activations import (
     mean_derivative,
     saturation_fraction,
 )
+from course_utils.i18n import _
 
 THRESHOLD = 0.01
 """A unit counts as saturated when its derivative is below this (the lesson's convention)."""
@@ -148,19 +149,28 @@ def draw_activation(axes: np.ndarray, v: ActivationView) -> None:
 
 
 def readout_activation(v: ActivationView) -> str:
-    return (
-        f"{v.name} at x = {v.x:.2f}: f = {v.f:.3g}, f' = {v.df:.3g} (max {v.max_slope:g}); "
-        f"inputs at scale {v.scale:.2g}: mean f' = {v.mean_derivative:.3f}, "
-        f"{100 * v.saturated:.1f} % saturated (f' < {THRESHOLD:g})"
+    return _(
+        "{name} at x = {x:.2f}: f = {f:.3g}, f' = {df:.3g} (max {max_slope:g}); inputs at "
+        "scale {scale:.2g}: mean f' = {mean:.3f}, {saturated:.1f} % saturated (f' < {threshold:g})"
+    ).format(
+        name=v.name,
+        x=v.x,
+        f=v.f,
+        df=v.df,
+        max_slope=v.max_slope,
+        scale=v.scale,
+        mean=v.mean_derivative,
+        saturated=100 * v.saturated,
+        threshold=THRESHOLD,
     )
 
 
 def activation_slider() -> widgets.InteractiveFigure:
     """Drag x in [-6, 6] and the scale over 0.1 .. 100; choose the activation."""
     controls = {
-        "name": widgets.dropdown("activation", list(ACTIVATIONS), "tanh"),
-        "x": widgets.slider("input x", -6.0, 6.0, 0.05, 2.0),
-        "scale": widgets.log_slider("pre-activation scale s", -1, 2, 1.0, step=0.05),
+        "name": widgets.dropdown(_("activation"), list(ACTIVATIONS), "tanh"),
+        "x": widgets.slider(_("input x"), -6.0, 6.0, 0.05, 2.0),
+        "scale": widgets.log_slider(_("pre-activation scale s"), -1, 2, 1.0, step=0.05),
     }
     return widgets.InteractiveFigure(
         activation_view,

@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from course_utils import plots, widgets
 from course_utils.activations import get_activation
 from course_utils.chain import repeated_product
+from course_utils.i18n import N_, _
 from course_utils.mlp import SCHEMES, LayerStats, forward, layer_gradient_norms, random_network
 
 DEPTH_MAX = 50
@@ -132,10 +133,10 @@ def depth_profile(
 def verdict(ratio: float) -> str:
     """'vanishing' / 'exploding' / 'kept within 10x' for ||dL/dh_1|| / ||dL/dh_depth||."""
     if ratio < VANISHED:
-        return "vanishing"
+        return N_("vanishing")
     if ratio > EXPLODED:
-        return "exploding"
-    return "kept within 10x"
+        return N_("exploding")
+    return N_("kept within 10x")
 
 
 def draw_profile(axes: np.ndarray, result: DepthProfile) -> None:
@@ -191,20 +192,28 @@ def draw_profile(axes: np.ndarray, result: DepthProfile) -> None:
 
 
 def readout_profile(result: DepthProfile) -> str:
-    return (
-        f"{result.activation}, {result.scheme} x{result.scale:.2f}, depth {result.depth}: "
-        f"||dL/dh_1|| / ||dL/dh_{result.depth}|| = {result.signal_ratio:.2g} "
-        f"({verdict(result.signal_ratio)}); x{result.per_layer:.3f} per layer"
+    regime = verdict(result.signal_ratio)
+    return _(
+        "{activation}, {scheme} x{scale:.2f}, depth {depth}: ||dL/dh_1|| / ||dL/dh_{depth}|| = "
+        "{ratio:.2g} ({verdict}); x{per_layer:.3f} per layer"
+    ).format(
+        activation=result.activation,
+        scheme=result.scheme,
+        scale=result.scale,
+        depth=result.depth,
+        ratio=result.signal_ratio,
+        verdict=_(regime),
+        per_layer=result.per_layer,
     )
 
 
 def depth_slider() -> widgets.InteractiveFigure:
     """Depth, activation, initialisation scheme and weight scale -> per-layer norms."""
     controls = {
-        "depth": widgets.slider("depth (layers)", 2, DEPTH_MAX, 1, DEPTH_MAX, integer=True),
-        "activation": widgets.dropdown("activation", ACTIVATION_CHOICES, "sigmoid"),
-        "scheme": widgets.dropdown("initialisation", SCHEMES, "glorot"),
-        "scale": widgets.slider("weight scale", *SCALE_RANGE, 0.05, 1.0),
+        "depth": widgets.slider(_("depth (layers)"), 2, DEPTH_MAX, 1, DEPTH_MAX, integer=True),
+        "activation": widgets.dropdown(_("activation"), ACTIVATION_CHOICES, "sigmoid"),
+        "scheme": widgets.dropdown(_("initialisation"), SCHEMES, "glorot"),
+        "scale": widgets.slider(_("weight scale"), *SCALE_RANGE, 0.05, 1.0),
     }
     return widgets.InteractiveFigure(
         depth_profile, draw_profile, controls, readout_profile, ncols=2, width=9.5, height=3.4

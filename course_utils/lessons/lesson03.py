@@ -16,9 +16,10 @@ from matplotlib.figure import Figure
 from course_utils import gradient_vs_distance, plots, rnn, widgets
 from course_utils.env import use_one_thread
 from course_utils.gradcheck import central_difference, relative_error
+from course_utils.i18n import N_, _
 
 ACTIVATIONS = ["tanh", "sigmoid", "relu", "leaky_relu", "linear"]
-SCALINGS = [("spectral radius ρ", "radius"), ("largest singular value σ_max", "spectral")]
+SCALINGS = [(N_("spectral radius ρ"), "radius"), (N_("largest singular value σ_max"), "spectral")]
 T_MAX = 1000
 RADIUS_MAX = 3.0
 
@@ -123,10 +124,10 @@ def weight_shares_figure(norms: np.ndarray, radius: float = 0.9) -> Figure:
 def lag_slider() -> widgets.InteractiveFigure:
     """Gradient norm against time lag: sequence length, size of W_hh, its scaling, activation."""
     controls = {
-        "T": widgets.slider("sequence length T", 10, T_MAX, 10, 100, integer=True),
-        "radius": widgets.slider("size of W_hh", 0.1, RADIUS_MAX, 0.05, 0.9),
-        "scaling": widgets.dropdown("size means", SCALINGS, "radius"),
-        "activation": widgets.dropdown("activation", ACTIVATIONS, "tanh"),
+        "T": widgets.slider(_("sequence length T"), 10, T_MAX, 10, 100, integer=True),
+        "radius": widgets.slider(_("size of W_hh"), 0.1, RADIUS_MAX, 0.05, 0.9),
+        "scaling": widgets.dropdown(_("size means"), [(_(k), v) for k, v in SCALINGS], "radius"),
+        "activation": widgets.dropdown(_("activation"), ACTIVATIONS, "tanh"),
     }
     return widgets.InteractiveFigure(
         gradient_vs_distance.lag_profile,

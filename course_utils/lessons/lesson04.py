@@ -20,6 +20,7 @@ from course_utils.clipping import (
     global_norm,
     train_with_clipping,
 )
+from course_utils.i18n import _
 
 ACTIVATIONS = ("tanh", "relu", "linear", "sigmoid")
 
@@ -29,9 +30,9 @@ ACTIVATIONS = ("tanh", "relu", "linear", "sigmoid")
 def radius_slider() -> widgets.InteractiveFigure:
     """Spectral radius 0.5..4, activation, T 10..1000: gradient norm against lag."""
     controls = {
-        "radius": widgets.slider("spectral radius", 0.5, 4.0, 0.05, 1.0),
-        "activation": widgets.dropdown("activation", list(ACTIVATIONS), "tanh"),
-        "T": widgets.slider("sequence length T", 10, 1000, 10, 100, integer=True),
+        "radius": widgets.slider(_("spectral radius"), 0.5, 4.0, 0.05, 1.0),
+        "activation": widgets.dropdown(_("activation"), list(ACTIVATIONS), "tanh"),
+        "T": widgets.slider(_("sequence length T"), 10, 1000, 10, 100, integer=True),
     }
     return widgets.InteractiveFigure(
         gradient_vs_distance.lag_profile,
@@ -248,21 +249,28 @@ def draw_cliff(axes: np.ndarray, result: CliffResult) -> None:
 
 
 def readout_cliff(result: CliffResult) -> str:
-    head = f"w = {result.w:.1f}: the map's largest slope w/4 = {result.w / 4:.2f}"
     if result.jump > WALL_JUMP:
-        return (
-            head + f" > 1: two stable states, and a wall near b = {result.wall_b:.2f} "
-            f"where the loss jumps by {result.jump:.1f} between neighbouring b"
+        message = _(
+            "w = {w:.1f}: the map's largest slope w/4 = {slope:.2f} > 1: two stable states, "
+            "and a wall near b = {wall_b:.2f} where the loss jumps by {jump:.1f} between "
+            "neighbouring b"
         )
-    return head + (
-        f"{' <= 1' if result.w <= 4 else ''}: no wall (largest jump between "
-        f"neighbouring b: {result.jump:.2f})"
-    )
+    elif result.w <= 4:
+        message = _(
+            "w = {w:.1f}: the map's largest slope w/4 = {slope:.2f} <= 1: no wall (largest "
+            "jump between neighbouring b: {jump:.2f})"
+        )
+    else:
+        message = _(
+            "w = {w:.1f}: the map's largest slope w/4 = {slope:.2f}: no wall (largest jump "
+            "between neighbouring b: {jump:.2f})"
+        )
+    return message.format(w=result.w, slope=result.w / 4, wall_b=result.wall_b, jump=result.jump)
 
 
 def cliff_slider() -> widgets.InteractiveFigure:
     """w from 1 to 8: the loss against b, and the wall that appears past w = 4."""
-    controls = {"w": widgets.slider("recurrent weight w", 1.0, 8.0, 0.1, 3.0)}
+    controls = {"w": widgets.slider(_("recurrent weight w"), 1.0, 8.0, 0.1, 3.0)}
     return widgets.InteractiveFigure(cliff, draw_cliff, controls, readout_cliff, height=3.2)
 
 
@@ -388,7 +396,7 @@ def training_figure(runs: dict[str, list[TrainResult]], seed_index: int = 0) -> 
     limits = [
         plots.log_axis_limits(np.array(span), max_ticks=9) for span in ((0.03, 1e6), (0.1, 1e4))
     ]
-    for ax, (bottom, top, _) in zip(axes[0], limits, strict=True):
+    for ax, (bottom, top, _ticks) in zip(axes[0], limits, strict=True):
         # Limits first: autoscaling data near 1e305 overflows in matplotlib's margins.
         ax.set_yscale("log")
         ax.set_ylim(bottom, top)
@@ -413,7 +421,7 @@ def training_figure(runs: dict[str, list[TrainResult]], seed_index: int = 0) -> 
         1 / 6, color=plots.COLOURS["bound"], ls=":", lw=1.2, label="always predict 1 (1/6)"
     )
     axes[0, 1].axhline(1.0, color=plots.COLOURS["bound"], ls=":", lw=1.2, label="norm threshold 1")
-    for ax, (_, _, ticks) in zip(axes[0], limits, strict=True):
+    for ax, (_bottom, _top, ticks) in zip(axes[0], limits, strict=True):
         ax.set_yticks(ticks)
         ax.legend(loc="upper center", fontsize=7, ncol=2)
     axes[0, 0].set_title("adding problem, T = 10, recurrent gain 3 (seed 0)")

@@ -16,6 +16,7 @@ from course_utils import gradient_vs_distance, lstm, plots, rnn, widgets
 from course_utils.activations import sigmoid
 from course_utils.env import use_one_thread
 from course_utils.gradcheck import central_difference, relative_error
+from course_utils.i18n import _
 from course_utils.tasks import AGREEMENT_VOCAB, PLURAL_NOUNS, SINGULAR_NOUNS, VERBS
 
 PLURAL_SENTENCE = "The cats, which already ate a bowl of milk, were full"
@@ -156,12 +157,20 @@ def draw_cell_path(axes: np.ndarray, res: CellPathResult) -> None:
 def readout_cell_path(res: CellPathResult) -> str:
     last = res.T - 1
     p = res.path
-    return (
-        f"b_f = {res.forget_bias:+.1f}, T = {res.T}: typical forget gate exp(mean log f) = "
-        f"{p.typical_f:.3f} (sigmoid(b_f) = {sigmoid(res.forget_bias):.3f}); direct cell path "
-        f"back to step 1 (lag {last}): median {_ratio(p.median[last])} over "
-        f"{p.log_products.shape[1]} units (sigmoid(b_f)^{last} = {_ratio(p.naive[last])}); "
-        f"lesson 03's tanh RNN: {gradient_vs_distance.power_of_ten(res.rnn.log_norms[last])}"
+    return _(
+        "b_f = {b_f:+.1f}, T = {T}: typical forget gate exp(mean log f) = {typical:.3f} "
+        "(sigmoid(b_f) = {gate:.3f}); direct cell path back to step 1 (lag {lag}): median "
+        "{median} over {units} units (sigmoid(b_f)^{lag} = {naive}); lesson 03's tanh RNN: {rnn}"
+    ).format(
+        b_f=res.forget_bias,
+        T=res.T,
+        typical=p.typical_f,
+        gate=sigmoid(res.forget_bias),
+        lag=last,
+        median=_ratio(p.median[last]),
+        units=p.log_products.shape[1],
+        naive=_ratio(p.naive[last]),
+        rnn=gradient_vs_distance.power_of_ten(res.rnn.log_norms[last]),
     )
 
 
@@ -173,8 +182,8 @@ def _ratio(x: float) -> str:
 def cell_path_slider() -> widgets.InteractiveFigure:
     """Forget-gate bias -2..5 and T 10..200: the direct cell path against the tanh RNN."""
     controls = {
-        "forget_bias": widgets.slider("forget-gate bias b_f", *BIAS_RANGE, 0.1, 1.0),
-        "T": widgets.slider("sequence length T", *T_RANGE, 10, 100, integer=True),
+        "forget_bias": widgets.slider(_("forget-gate bias b_f"), *BIAS_RANGE, 0.1, 1.0),
+        "T": widgets.slider(_("sequence length T"), *T_RANGE, 10, 100, integer=True),
     }
     return widgets.InteractiveFigure(
         cell_path,

@@ -16,6 +16,7 @@ from matplotlib.patches import Rectangle
 from course_utils import attention, plots, tasks, widgets
 from course_utils.env import use_one_thread
 from course_utils.gradient_vs_distance import DistanceProfile
+from course_utils.i18n import _
 
 SENTENCE = "The cat sat on the mat"
 GREEN = plots.COLOURS["attention"]
@@ -233,15 +234,18 @@ def readout_word(res: WordView) -> str:
     row = res.sentence.weights[res.word]
     top = np.lexsort((np.arange(len(row)), -np.round(row, 6)))[:3]  # ties: sentence order
     shown = ", ".join(f"{names[j]} {row[j]:.2f}" for j in top)
-    positions = "with positions" if res.position_gain else "positions OFF"
-    return f"'{names[res.word]}' ({positions}) attends to: {shown}"
+    if res.position_gain:
+        return _("'{word}' (with positions) attends to: {top}").format(
+            word=names[res.word], top=shown
+        )
+    return _("'{word}' (positions OFF) attends to: {top}").format(word=names[res.word], top=shown)
 
 
 def word_slider() -> widgets.InteractiveFigure:
     """A menu over the six words, and positions on or off."""
     names = word_labels(tasks.tokenize(SENTENCE))
-    word = widgets.dropdown("word", [(w, i) for i, w in enumerate(names)], 2)
-    gain = widgets.dropdown("position information", [("on", 1.5), ("off", 0.0)], 1.5)
+    word = widgets.dropdown(_("word"), [(w, i) for i, w in enumerate(names)], 2)
+    gain = widgets.dropdown(_("position information"), [(_("on"), 1.5), (_("off"), 0.0)], 1.5)
     return widgets.InteractiveFigure(
         word_attention,
         draw_word,
@@ -468,12 +472,18 @@ def draw_saturation(axes, res: Saturation) -> None:
 
 
 def readout_saturation(res: Saturation) -> str:
-    kind = "scaled" if res.scaled else "unscaled"
-    return (
-        f"d_k = {res.d_k}, {kind}: logit std {res.score_std:.1f}; "
-        f"{res.one_hot_fraction:.0%} of rows nearly one-hot (max weight > 0.99); "
-        f"entropy {res.entropy_fraction:.0%} of log 16; "
-        f"median softmax-Jacobian norm {res.median_jacobian_norm:.1e}"
+    kind = _("scaled") if res.scaled else _("unscaled")
+    return _(
+        "d_k = {d_k}, {kind}: logit std {std:.1f}; {one_hot:.0%} of rows nearly one-hot (max "
+        "weight > 0.99); entropy {entropy:.0%} of log 16; median softmax-Jacobian norm "
+        "{jacobian:.1e}"
+    ).format(
+        d_k=res.d_k,
+        kind=kind,
+        std=res.score_std,
+        one_hot=res.one_hot_fraction,
+        entropy=res.entropy_fraction,
+        jacobian=res.median_jacobian_norm,
     )
 
 
@@ -481,7 +491,7 @@ def saturation_slider() -> widgets.InteractiveFigure:
     """d_k on a log slider (1 to 4096, powers of 2) and scaling on/off."""
     d_k = widgets.log_slider("d_k", 0, D_K_EXP_MAX, 512, step=1, base=2, readout_format=".0f")
     scaled = widgets.dropdown(
-        "scores", [("q·k (unscaled)", False), ("q·k / √d_k (scaled)", True)], False
+        _("scores"), [(_("q·k (unscaled)"), False), (_("q·k / √d_k (scaled)"), True)], False
     )
     return widgets.InteractiveFigure(
         saturation,

@@ -17,6 +17,7 @@ from course_utils import plots, shipped, widgets
 from course_utils import seq2seq as s2s
 from course_utils import translation as tr
 from course_utils.exercises.lesson08 import Reading
+from course_utils.i18n import _
 
 SEEN = (1, 2, 3)  # clauses in the training set; 4 is a length it never saw
 COLOUR = {
@@ -262,11 +263,14 @@ def draw_alignment(axes, a: Alignment) -> None:
 
 
 def readout_alignment(a: Alignment) -> str:
-    right = "right" if a.prediction == a.pair.target else f"WRONG: {' '.join(a.prediction)}"
-    return (
-        f"argmax of attention = gold word for {a.agreement:.0%} of the "
-        f"{len(a.pair.target)} French words; greedy translation {right}"
-    )
+    if a.prediction == a.pair.target:
+        right = _("right")
+    else:
+        right = _("WRONG: {words}").format(words=" ".join(a.prediction))
+    return _(
+        "argmax of attention = gold word for {agreement:.0%} of the {n} French words; greedy "
+        "translation {right}"
+    ).format(agreement=a.agreement, n=len(a.pair.target), right=right)
 
 
 def where_it_looks(a: Alignment) -> str:
@@ -304,7 +308,7 @@ def alignment_slider(records: list[Alignment]) -> widgets.InteractiveFigure:
     """A menu over test sentences; the heatmap of the chosen one, laid out at the sentence with
     the longest words."""
     options = [(" ".join(a.pair.source), i) for i, a in enumerate(records)]
-    sentence = widgets.dropdown("sentence", options, 0)
+    sentence = widgets.dropdown(_("sentence"), options, 0)
     return widgets.InteractiveFigure(
         _picker(records),
         draw_alignment,

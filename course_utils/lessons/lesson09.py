@@ -25,6 +25,7 @@ from course_utils import (
     widgets,
 )
 from course_utils.env import use_one_thread
+from course_utils.i18n import _
 
 GREEN = plots.COLOURS["attention"]
 RED = plots.COLOURS["rnn"]
@@ -139,14 +140,14 @@ def draw_cost(axes, c: Cost) -> None:
 def readout_cost(c: Cost) -> str:
     n = 4096
     ratio = complexity.flops("self-attention", n, c.d) / complexity.flops("recurrent", n, c.d)
-    return (
-        f"d = {c.d}: attention is cheaper below n = {c.d}; at n = {n} it costs "
-        f"{ratio:.3g}x the recurrent layer's FLOPs"
-    )
+    return _(
+        "d = {d}: attention is cheaper below n = {d}; at n = {n} it costs {ratio:.3g}x the "
+        "recurrent layer's FLOPs"
+    ).format(d=c.d, n=n, ratio=ratio)
 
 
 def cost_slider() -> widgets.InteractiveFigure:
-    d = widgets.log_slider("width d", 3, 10, 64, step=1, base=2, readout_format=".0f")
+    d = widgets.log_slider(_("width d"), 3, 10, 64, step=1, base=2, readout_format=".0f")
     return widgets.InteractiveFigure(cost, draw_cost, {"d": d}, readout_cost, width=6.5, height=3.2)
 
 
@@ -201,13 +202,19 @@ def draw_whole_argument(axes, curves: gradient_vs_distance.Curves) -> None:
 
 def readout_whole_argument(curves: gradient_vs_distance.Curves) -> str:
     def shown(value: float) -> str:
-        return f"{value:.1e}" if value > 0 else "underflow"
+        return f"{value:.1e}" if value > 0 else _("underflow")
 
     last = {name: shown(norms[-1]) for name, norms in curves.norms.items()}
-    return (
-        f"at distance {curves.distances[-1]}: mlp {last['mlp']}, rnn {last['rnn']}, "
-        f"lstm {last['lstm']} (cell path alone {last['lstm cell path']}), "
-        f"attention {last['attention']}"
+    return _(
+        "at distance {distance}: mlp {mlp}, rnn {rnn}, lstm {lstm} (cell path alone {cell}), "
+        "attention {attention}"
+    ).format(
+        distance=curves.distances[-1],
+        mlp=last["mlp"],
+        rnn=last["rnn"],
+        lstm=last["lstm"],
+        cell=last["lstm cell path"],
+        attention=last["attention"],
     )
 
 
@@ -222,8 +229,8 @@ def whole_argument_slider() -> widgets.InteractiveFigure:
     low, high, step = BIASES
     for bias in np.arange(low, high + step / 2, step):
         gradient_vs_distance.whole_argument(forget_bias=bias)
-    radius = widgets.slider("RNN spectral radius", 0.1, 1.5, 0.05, 0.9)
-    bias = widgets.slider("LSTM forget bias", low, high, step, 1.0)
+    radius = widgets.slider(_("RNN spectral radius"), 0.1, 1.5, 0.05, 0.9)
+    bias = widgets.slider(_("LSTM forget bias"), low, high, step, 1.0)
     return widgets.InteractiveFigure(
         gradient_vs_distance.whole_argument, draw_whole_argument,
         {"radius": radius, "forget_bias": bias}, readout_whole_argument,

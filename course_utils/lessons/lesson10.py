@@ -17,6 +17,7 @@ import numpy as np
 from course_utils import attention, complexity, plots, widgets
 from course_utils import attention_beyond_text as beyond
 from course_utils import efficient_attention as efficient
+from course_utils.i18n import N_, _
 
 VARIANT_COLOURS = {
     "full": plots.OKABE_ITO["vermillion"],
@@ -28,7 +29,7 @@ VARIANT_COLOURS = {
 GREY = plots.COLOURS["bound"]
 SLIDER_N = 512  # the trade-off slider's sequence length
 WINDOW_EXP_MAX = 9  # windows 2**0 .. 2**9 = 512
-INPUTS = {"random": 0.0, "mostly local": 16.0}
+INPUTS = {N_("random"): 0.0, N_("mostly local"): 16.0}
 """The two input families: name -> ``attention_inputs`` locality."""
 
 
@@ -185,20 +186,27 @@ def draw_tradeoff(axes, res: Tradeoff) -> None:
 
 
 def readout_tradeoff(res: Tradeoff) -> str:
-    parts = [
-        f"{name}: keeps {res.kept[name].mean():.0%} of the weight, error {res.error[name]:.2f}"
-        for name in ("local", "strided")
-    ]
     share = ", ".join(f"{k} {v:.0%}" for k, v in res.density.items())
-    linear = f"linear: error {res.linear_error:.2f}"
-    return f"window {res.window} (entries kept: {share}). " + "; ".join([*parts, linear])
+    return _(
+        "window {window} (entries kept: {share}). local: keeps {local_kept:.0%} of the weight, "
+        "error {local_error:.2f}; strided: keeps {strided_kept:.0%} of the weight, error "
+        "{strided_error:.2f}; linear: error {linear_error:.2f}"
+    ).format(
+        window=res.window,
+        share=share,
+        local_kept=res.kept["local"].mean(),
+        local_error=res.error["local"],
+        strided_kept=res.kept["strided"].mean(),
+        strided_error=res.error["strided"],
+        linear_error=res.linear_error,
+    )
 
 
 def tradeoff_slider() -> widgets.InteractiveFigure:
     """Window on a log slider (1 to 512, powers of 2) and the input family."""
-    window = widgets.log_slider("window", 0, WINDOW_EXP_MAX, 32, step=1, base=2,
+    window = widgets.log_slider(_("window"), 0, WINDOW_EXP_MAX, 32, step=1, base=2,
                                 readout_format=".0f")  # fmt: skip
-    inputs = widgets.dropdown("inputs", list(INPUTS), "random")
+    inputs = widgets.dropdown(_("inputs"), [(_(k), k) for k in INPUTS], "random")
     return widgets.InteractiveFigure(
         tradeoff, draw_tradeoff, {"window": window, "inputs": inputs}, readout_tradeoff,
         ncols=2, width=9.0, height=3.2, layout_at={"inputs": "mostly local"},  # widest labels

@@ -28,6 +28,7 @@ from course_utils import (
     widgets,
 )
 from course_utils.env import use_one_thread
+from course_utils.i18n import _
 
 COLOURS = {"gpt": plots.COLOURS["transformer"], "lstm": plots.COLOURS["lstm"]}
 NAMES = {"gpt": "GPT (Transformer)", "lstm": "LSTM"}
@@ -523,16 +524,25 @@ def draw_sampling(axes, s: Sampling) -> None:
 
 
 def readout_sampling(s: Sampling) -> str:
-    return (
-        f"T = {s.temperature:.2f}, top-k = {s.top_k}: entropy {s.entropy:.2f} nats (uniform: "
-        f"{np.log(VOCAB_SIZE):.2f}); a grammatical next word has probability "
-        f"{s.grammatical_mass:.3f}; {s.grammatical_draws} of {DRAWS} draws grammatical"
+    return _(
+        "T = {T:.2f}, top-k = {k}: entropy {entropy:.2f} nats (uniform: {uniform:.2f}); a "
+        "grammatical next word has probability {mass:.3f}; {draws} of {total} draws grammatical"
+    ).format(
+        T=s.temperature,
+        k=s.top_k,
+        entropy=s.entropy,
+        uniform=np.log(VOCAB_SIZE),
+        mass=s.grammatical_mass,
+        draws=s.grammatical_draws,
+        total=DRAWS,
     )
 
 
 def sampling_slider() -> widgets.InteractiveFigure:
-    temperature = widgets.log_slider("temperature T", -1, 1, 1.0, step=0.05, readout_format=".2f")
-    top_k = widgets.slider("top-k", 1, VOCAB_SIZE, 1, VOCAB_SIZE, integer=True)
+    temperature = widgets.log_slider(
+        _("temperature T"), -1, 1, 1.0, step=0.05, readout_format=".2f"
+    )
+    top_k = widgets.slider(_("top-k"), 1, VOCAB_SIZE, 1, VOCAB_SIZE, integer=True)
     return widgets.InteractiveFigure(
         sampling, draw_sampling, {"temperature": temperature, "top_k": top_k}, readout_sampling,
         ncols=2, width=9.0, height=3.2,
