@@ -170,8 +170,9 @@ def _learner_line(tb) -> str:
     frames = traceback.extract_tb(tb)
     own = [f for f in frames if not f.filename.startswith(_PACKAGE_DIR)]
     frame = (own or frames)[-1]
-    source = f": {frame.line.strip()}" if frame.line else ""
-    return _("line {number}").format(number=frame.lineno) + source
+    if frame.line:
+        return _("line {number}: {source}").format(number=frame.lineno, source=frame.line.strip())
+    return _("line {number}").format(number=frame.lineno)
 
 
 def _parameters(fn: Callable[..., Any]) -> inspect.Signature | None:
@@ -215,13 +216,17 @@ def _signature_problem(
         name = getattr(learner, "__name__", "")
         expected = _parameters(reference) if reference is not None else None
         names = list(expected.parameters) if expected is not None else []
-        call = f", ({', '.join(names)})" if len(names) == len(args) else ""
+        call = _(", ({names})").format(names=", ".join(names)) if len(names) == len(args) else ""
         code = getattr(learner, "__code__", None)
         line = ""
         if code is not None:
             source = linecache.getline(code.co_filename, code.co_firstlineno).strip()
-            where = _("line {number}").format(number=code.co_firstlineno)
-            line = f" ({where}{': ' + source if source else ''})"
+            number = code.co_firstlineno
+            line = (
+                _(" (line {number}: {source})").format(number=number, source=source)
+                if source
+                else _(" (line {number})").format(number=number)
+            )
         return _(
             "your function takes {arity}, {definition}, but the exercise calls it with "
             "{count}{call}. Python says: {error}. Change its def line{line} to take the "
@@ -391,7 +396,7 @@ def compare(
     square = arr.ndim == 2 and arr.shape[0] == arr.shape[1]
     if square and np.allclose(arr.T, exp, rtol=tol.rtol, atol=tol.atol):
         difference += " " + _("It is the expected array transposed: rows and columns are swapped.")
-    return Status.WRONG_VALUES, f"{name}: {difference}"
+    return Status.WRONG_VALUES, _("{name}: {difference}").format(name=name, difference=difference)
 
 
 def _matching_mistake(

@@ -428,9 +428,7 @@ say(
     "word; after this run's training, {lost_after:.0%}: the network {verdict}.",
     lost_before=1 - before,
     lost_after=1 - after,
-    verdict="has learned to keep its memory"
-    if after > before
-    else "has not opened its forget gates further",
+    verdict=lesson.memory_verdict(before, after),
 )
 
 # %% [markdown]

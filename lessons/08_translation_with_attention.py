@@ -468,7 +468,7 @@ say(
     "word the grammar says they translate; the word class that misses most often is the "
     "{worst} ({worst_value:.0%} on the gold word).",
     agreement=agreement,
-    worst=min(by_class, key=by_class.get),
+    worst=lesson.class_name(min(by_class, key=by_class.get)),
     worst_value=min(by_class.values()),
 )
 

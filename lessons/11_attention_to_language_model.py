@@ -462,7 +462,7 @@ say(
     recomputed=lesson.growth_phrase(slopes["recomputed"]),
     recomputed_slope=slopes["recomputed"],
     t=cost.contexts[-1],
-    ratio=lesson.times_phrase(cost.recomputed[-1] / cost.cached[-1], "the cached step's time"),
+    ratio=lesson.times_phrase(cost.recomputed[-1] / cost.cached[-1], "cached"),
 )
 
 # %% [markdown]

@@ -236,16 +236,26 @@ def update() -> list[Path]:
 
 # ----------------------------------------------------------------------------- checks
 
-NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
+# A number, and a scale word after it, which multiplies it: "418 million" is "4.18 亿" in
+# Chinese, "280-billion" "2800 亿". In the English, a number glued to Chinese characters is
+# part of a quotation of the article, which a translation may quote without its English gloss;
+# in a translation, Chinese characters are word characters, so only ASCII ones count as a
+# number's neighbours there ("于2015年").
+_SCALED = r"(\d+(?:[.,]\d+)*)(?:[\s-]*(thousand|million|billion|trillion|万亿|亿|万))?"
+NUMBER = re.compile(r"(?<![\w.])" + _SCALED)
+TRANSLATED_NUMBER = re.compile(r"(?<![0-9A-Za-z_.])" + _SCALED)
+SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+SCALES.update({"万": 1e4, "亿": 1e8, "万亿": 1e12})
 FORMULA = re.compile(r"\$\$.+?\$\$|\$[^$]+\$")
 CODE = re.compile(r"`[^`]+`")
 FIELD = re.compile(r"\{[^{}]*\}")  # a str.format field of a message: {lstm}, {final:.1%}, {}
 LINK = re.compile(r"\]\(([^)]+)\)")
 
 
-def _kept(english: str) -> list[str]:
-    """What a translation must keep exactly: formulas, code spans, the fields a message is
-    formatted with, link targets, numbers (numbers inside the others are checked with them)."""
+def _kept(english: str) -> tuple[list[str], str]:
+    """What a translation must keep exactly (formulas, code spans, the fields a message is
+    formatted with, link targets), and the rest of the English, whose numbers it must keep
+    too (numbers inside the others are checked with them)."""
     spans = FORMULA.findall(english) + CODE.findall(english)
     rest = english
     for span in spans:
@@ -257,7 +267,20 @@ def _kept(english: str) -> list[str]:
     targets = LINK.findall(rest)
     for target in targets:
         rest = rest.replace(target, " ")
-    return spans + targets + NUMBER.findall(rest)
+    return spans + targets, rest
+
+
+def _numbers(text: str, pattern: re.Pattern = NUMBER) -> list[tuple[str, float | None]]:
+    """Each number of `text` as written, and its value with its scale word (None for a
+    section number such as 3.2.2)."""
+    found = []
+    for m in pattern.finditer(text):
+        written, scale = m.group(1), SCALES.get(m.group(2), 1)
+        try:
+            found.append((written, float(written.replace(",", "")) * scale))
+        except ValueError:
+            found.append((written, None))
+    return found
 
 
 def _glossary_terms(english: str) -> list[tuple[str, list[str]]]:
@@ -278,11 +301,20 @@ def entry_problems(english: str, entry: i18n.Entry | None) -> list[str]:
         return ["the English changed since it was translated (fuzzy)"]
     problems = []
     translation = entry.msgstr
-    for token in _kept(english):
+    spans, rest = _kept(english)
+    for token in spans:
         if token not in translation:
             problems.append(f"missing {token!r} from the English")
         else:
             translation = translation.replace(token, " ", 1)
+    # Numbers match whole ("2" is not found inside "2015"), by what they write or by value.
+    numbers = _numbers(translation, TRANSLATED_NUMBER)
+    for written, value in _numbers(rest):
+        same = [i for i, (w, v) in enumerate(numbers) if w == written or (v is not None and v == value)]
+        if same:
+            del numbers[same[0]]
+        else:
+            problems.append(f"missing {written!r} from the English")
     for term, chinese in _glossary_terms(english):
         if not any(c in entry.msgstr for c in chinese):
             problems.append(f"the glossary's Chinese for {term!r} is {' / '.join(chinese)}")

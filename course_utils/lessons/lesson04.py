@@ -371,19 +371,34 @@ def clipping_outcome(results: list[TrainResult]) -> str:
     """What happened to a set of runs, as a phrase: "3 of the 5 runs overflowed (the earliest
     at step 228), and the others ended with an MSE of 2.7e+265" or "all 5 runs stayed finite,
     with a final MSE from 0.153 to 0.166"."""
-    n = len(results)
     finite = [float(r.losses[-50:].mean()) for r in results if not r.diverged]
     overflowed = [len(r.losses) for r in results if r.diverged]
-    if finite:
-        low, high = min(finite), max(finite)
-        span = f"of {low:.3g}" if low == high else f"from {low:.3g} to {high:.3g}"
+    low, high = (min(finite), max(finite)) if finite else (None, None)
     if not overflowed:
-        return f"all {n} runs stayed finite, with a final MSE {span}"
-    head = f"{len(overflowed)} of the {n} runs overflowed (the earliest at step {min(overflowed)})"
-    if not finite:
-        return head
-    rest = "the other" if len(finite) == 1 else "the others"
-    return f"{head}, and {rest} ended with an MSE {span}"
+        message = (
+            _("all {n} runs stayed finite, with a final MSE of {low:.3g}")
+            if low == high
+            else _("all {n} runs stayed finite, with a final MSE from {low:.3g} to {high:.3g}")
+        )
+    elif not finite:
+        message = _("{k} of the {n} runs overflowed (the earliest at step {step})")
+    elif len(finite) == 1:
+        message = _(
+            "{k} of the {n} runs overflowed (the earliest at step {step}), and the other ended "
+            "with an MSE of {low:.3g}"
+        )
+    elif low == high:
+        message = _(
+            "{k} of the {n} runs overflowed (the earliest at step {step}), and the others ended "
+            "with an MSE of {low:.3g}"
+        )
+    else:
+        message = _(
+            "{k} of the {n} runs overflowed (the earliest at step {step}), and the others ended "
+            "with an MSE from {low:.3g} to {high:.3g}"
+        )
+    step = min(overflowed) if overflowed else None
+    return message.format(n=len(results), k=len(overflowed), step=step, low=low, high=high)
 
 
 def training_figure(runs: dict[str, list[TrainResult]], seed_index: int = 0) -> Figure:

@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 
 from course_utils import lstm, plots, shipped, tasks, training
 from course_utils.env import use_one_thread
+from course_utils.i18n import _
 from course_utils.training import KINDS, NAMES
 
 # --- decoding and examples -------------------------------------------------------------------
@@ -146,13 +147,11 @@ def outcome(result: training.TrainResult, threshold: float = 0.95) -> str:
     """How an accuracy run went, as a phrase for ``display.say``: "passed 95 % at step 100
     and ended at 99.5 %", or "never reached 95 %: it ended at 53 % (its best, 63 %)"."""
     if result.steps_to_threshold is None:
-        return (
-            f"never reached {threshold:.0%}: it ended at {result.final:.1%} "
-            f"(its best, {max(result.curve):.1%})"
-        )
-    return (
-        f"passed {threshold:.0%} at step {result.steps_to_threshold} "
-        f"and ended at {result.final:.1%}"
+        return _(
+            "never reached {threshold:.0%}: it ended at {final:.1%} (its best, {best:.1%})"
+        ).format(threshold=threshold, final=result.final, best=max(result.curve))
+    return _("passed {threshold:.0%} at step {step} and ended at {final:.1%}").format(
+        threshold=threshold, step=result.steps_to_threshold, final=result.final
     )
 
 
@@ -487,15 +486,25 @@ def step_times(
             }
 
 
+def memory_verdict(before: float, after: float) -> str:
+    """What training did to the most open forget gate (``most_open_forget_gate`` before and
+    after), as a phrase."""
+    if after > before:
+        return _("has learned to keep its memory")
+    return _("has not opened its forget gates further")
+
+
 def compared_with_rnn(ratio: float) -> str:
     """A time per step relative to the RNN's, as a phrase: "less time per step than the RNN"
     (ratio < 0.8), "about as long per step as the RNN" (up to 1.25), else "2.9 times the
     RNN's time per step"."""
     if ratio < 0.8:
-        return f"less time per step than the RNN ({ratio:.1f} times its time)"
-    if ratio <= 1.25:
-        return f"about as long per step as the RNN ({ratio:.1f} times its time)"
-    return f"{ratio:.1f} times the RNN's time per step"
+        message = _("less time per step than the RNN ({ratio:.1f} times its time)")
+    elif ratio <= 1.25:
+        message = _("about as long per step as the RNN ({ratio:.1f} times its time)")
+    else:
+        message = _("{ratio:.1f} times the RNN's time per step")
+    return message.format(ratio=ratio)
 
 
 def seconds_to_solve(result: training.TrainResult) -> float:
@@ -511,8 +520,12 @@ def time_to_solve(run: LiveRun) -> str:
     r = run.result
     seconds = seconds_to_solve(r)
     if r.steps_to_threshold is None:
-        return f"never got there in {len(r.losses)} steps ({seconds:.1f} s)"
-    return f"{seconds:.1f} s ({r.steps_to_threshold} steps of {1000 * r.seconds_per_step:.1f} ms)"
+        return _("never got there in {steps} steps ({seconds:.1f} s)").format(
+            steps=len(r.losses), seconds=seconds
+        )
+    return _("{seconds:.1f} s ({steps} steps of {ms:.1f} ms)").format(
+        seconds=seconds, steps=r.steps_to_threshold, ms=1000 * r.seconds_per_step
+    )
 
 
 def timing_figure(

@@ -17,7 +17,7 @@ from course_utils import plots, shipped, widgets
 from course_utils import seq2seq as s2s
 from course_utils import translation as tr
 from course_utils.exercises.lesson08 import Reading
-from course_utils.i18n import _
+from course_utils.i18n import N_, _
 
 SEEN = (1, 2, 3)  # clauses in the training set; 4 is a length it never saw
 COLOUR = {
@@ -302,6 +302,22 @@ def _widest(records: list[Alignment]) -> int:
             max(map(len, records[i].pair.target)),
         ),
     )
+
+
+#: The names of ``translation.WORD_CLASSES``' classes, marked for translation.
+CLASS_NAMES = (
+    N_("article"),
+    N_("conjunction"),
+    N_("noun"),
+    N_("adjective"),
+    N_("verb"),
+    N_("preposition"),
+)
+
+
+def class_name(word_class: str) -> str:
+    """A word class's name in the learner's language."""
+    return _(word_class)
 
 
 def alignment_slider(records: list[Alignment]) -> widgets.InteractiveFigure:

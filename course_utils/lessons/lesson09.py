@@ -163,10 +163,10 @@ def crossing(n: float, lengths) -> str:
     over ``lengths``."""
     first, last = lengths[0], lengths[-1]
     if np.isnan(n):
-        return f"stayed faster than nn.RNN up to n = {last}"
+        return _("stayed faster than nn.RNN up to n = {n}").format(n=last)
     if n <= first:
-        return f"was slower than nn.RNN from n = {first} on"
-    return f"became slower than nn.RNN near n = {n:.0f}"
+        return _("was slower than nn.RNN from n = {n} on").format(n=first)
+    return _("became slower than nn.RNN near n = {n:.0f}").format(n=n)
 
 
 STYLES = {"nn.RNN": (RED, "o"), "RNNCell loop": (RED, "^"), "attention": (GREEN, "s")}

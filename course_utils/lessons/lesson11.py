@@ -154,8 +154,10 @@ def learning_phrase(result: gpt.LMResult, threshold: float = 0.9) -> str:
     """ "reached 90 % at step 250" or "stayed below 90 % (ended at 52.3 %)"."""
     step = learned_at(result, threshold)
     if step is None:
-        return f"stayed below {threshold:.0%} (ended at {result.probe[-1]:.1%})"
-    return f"reached {threshold:.0%} at step {step}"
+        return _("stayed below {threshold:.0%} (ended at {final:.1%})").format(
+            threshold=threshold, final=result.probe[-1]
+        )
+    return _("reached {threshold:.0%} at step {step}").format(threshold=threshold, step=step)
 
 
 # --- samples -----------------------------------------------------------------------------------
@@ -338,13 +340,18 @@ GPT3 = {"n_params": 175.0e9, "n_layers": 96, "d_model": 12288, "n_ctx": 2048}
 """GPT-3 175B's sizes (Brown et al. 2020, Table 2.1; every model there has a context of 2048)."""
 
 
-def times_phrase(ratio: float, of: str = "the training step's time") -> str:
-    """ "4.2 times the training step's time", "about the same time", or "0.61 of ..."."""
+def times_phrase(ratio: float, of: str = "training") -> str:
+    """ "4.2 times the training step's time", "about the same time", or "only 0.61 of ...";
+    of: "training" (the training step's time) or "cached" (the cached step's time)."""
     if 0.9 <= ratio <= 1.1:
-        return "about the same time"
-    if ratio > 1:
-        return f"{ratio:.1f} times {of}"
-    return f"only {ratio:.2f} of {of}"
+        return _("about the same time")
+    if of == "training":
+        more = _("{ratio:.1f} times the training step's time")
+        less = _("only {ratio:.2f} of the training step's time")
+    else:
+        more = _("{ratio:.1f} times the cached step's time")
+        less = _("only {ratio:.2f} of the cached step's time")
+    return (more if ratio > 1 else less).format(ratio=ratio)
 
 
 def growth_phrase(slope: float) -> str:
@@ -352,12 +359,12 @@ def growth_phrase(slope: float) -> str:
     0.25), "grew slowly" (below 0.75), "grew about linearly" (below 1.25), "grew faster than
     linearly"."""
     if slope < 0.25:
-        return "stayed about the same"
+        return _("stayed about the same")
     if slope < 0.75:
-        return "grew slowly"
+        return _("grew slowly")
     if slope < 1.25:
-        return "grew about linearly"
-    return "grew faster than linearly"
+        return _("grew about linearly")
+    return _("grew faster than linearly")
 
 
 def timing_figure(p: Parallel, cost: TokenCost) -> Figure:

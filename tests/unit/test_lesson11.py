@@ -89,7 +89,7 @@ def test_tokens_per_parameter():
 def test_phrases():
     assert lesson11.times_phrase(52.04) == "52.0 times the training step's time"
     assert lesson11.times_phrase(1.05) == "about the same time"
-    assert lesson11.times_phrase(0.5, "x") == "only 0.50 of x"
+    assert lesson11.times_phrase(0.5, "cached") == "only 0.50 of the cached step's time"
     assert [lesson11.growth_phrase(s) for s in (0.08, 0.5, 1.0, 2.1)] == [
         "stayed about the same", "grew slowly", "grew about linearly", "grew faster than linearly"
     ]  # fmt: skip
