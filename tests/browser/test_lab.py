@@ -10,7 +10,9 @@ notebook is saved (into the temporary copy that JupyterLab serves). Then:
 - the first interactive figure reacts to its slider (keyboard) or, if it has none, to its
   dropdown: its readout text and its figure (the PNG's data URL) change.
 
-A full-page screenshot of each notebook goes to build/screenshots/NAME.png.
+A full-page screenshot of each notebook goes to build/screenshots/NAME.png (zh_NAME.png for
+the Chinese edition). And a Chinese exercise notebook with a wrong answer shows the checker's
+verdict in Chinese (build/screenshots/zh_wrong_answer.png).
 """
 
 from __future__ import annotations
@@ -29,8 +31,9 @@ import pytest
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-#: Every exercise notebook (the solutions live in notebooks/solutions/).
-EXERCISES = sorted((ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = ROOT / "notebooks"
+#: Every exercise notebook, English and Chinese (the solutions live in */solutions/).
+EXERCISES = sorted(NOTEBOOKS.glob("*.ipynb")) + sorted(NOTEBOOKS.glob("zh/*.ipynb"))
 
 OPEN_TIMEOUT = 90  # s, page load + kernel start
 START_TIMEOUT = 10  # s, for Run All to queue the cells before it is clicked again
@@ -189,27 +192,35 @@ def _save(page, path: Path) -> dict:
         time.sleep(0.1)
 
 
-@pytest.fixture(scope="module", params=EXERCISES, ids=lambda path: path.stem)
+def _relative(path: Path) -> str:
+    """The notebook's path in the served copy of notebooks/: "zh/01_....ipynb"."""
+    return path.relative_to(NOTEBOOKS).as_posix()
+
+
+@pytest.fixture(
+    scope="module", params=EXERCISES, ids=lambda path: _relative(path)[: -len(".ipynb")]
+)
 def notebook(request, browser_context, lab, screenshots_dir):
     """The notebook, run top to bottom in JupyterLab and saved; screenshot at the end."""
-    path: Path = request.param
+    name = _relative(request.param)
     page = browser_context.new_page()
     page.set_default_timeout(30_000)
     try:
-        _open(page, lab, path.name)
-        prompts = _run_all(page, path.name)
-        saved = _save(page, lab.root_dir / path.name)
-        yield RanNotebook(name=path.name, page=page, saved=saved, prompts=prompts)
+        _open(page, lab, name)
+        prompts = _run_all(page, name)
+        saved = _save(page, lab.root_dir / name)
+        yield RanNotebook(name=name, page=page, saved=saved, prompts=prompts)
     finally:
         try:
             _settle(page)  # a moved slider finishes redrawing: a consistent screenshot
-            page.screenshot(path=str(screenshots_dir / f"{path.stem}.png"), full_page=True)
+            shot = screenshots_dir / f"{name[: -len('.ipynb')].replace('/', '_')}.png"
+            page.screenshot(path=str(shot), full_page=True)
         finally:
             page.close()
             try:  # free the kernel's memory before the next notebook
-                lab.shut_down_kernels(path.name)
+                lab.shut_down_kernels(name)
             except OSError as error:
-                warnings.warn(f"could not stop the kernel of {path.name}: {error}", stacklevel=1)
+                warnings.warn(f"could not stop the kernel of {name}: {error}", stacklevel=1)
 
 
 def _digest(src: str | None) -> str:
@@ -260,8 +271,9 @@ def test_control_changes_readout_and_figure(notebook):
     if readouts.count() == 0:
         pytest.skip(f"{notebook.name} has no interactive figure")
 
-    # An InteractiveFigure is a VBox of controls, an Output widget with the figure's PNG, and
-    # an HTML readout with the CSS class course-readout. Prefer one with a slider.
+    # An InteractiveFigure is a VBox of controls, an Image widget with the figure's PNG (class
+    # course-figure), and an HTML readout with the CSS class course-readout. Prefer one with a
+    # slider.
     box = readout = None
     for selector in (SLIDER_HANDLE, DROPDOWN):
         for i in range(readouts.count()):
@@ -275,7 +287,7 @@ def test_control_changes_readout_and_figure(notebook):
         f"{notebook.name} shows {readouts.count()} readout(s), but no interactive figure with "
         "a slider or a dropdown (a .widget-vbox holding a .course-readout)"
     )
-    image = box.locator(".widget-output img").first
+    image = box.locator("img.course-figure").first
     assert image.count(), f"{notebook.name}: the interactive figure shows no image"
 
     readout_before = readout.inner_text().strip()
@@ -340,3 +352,37 @@ def test_a_link_to_another_lesson_opens_it(browser_context, lab):
         page.close()
         for name in ("03_rnn_and_bptt.ipynb", "02_vanishing_gradients_in_depth.ipynb"):
             lab.shut_down_kernels(name)
+
+
+def test_a_wrong_answer_gets_a_chinese_verdict(browser_context, lab, screenshots_dir):
+    """Lesson 01's first exercise in the Chinese edition, answered with sigma(x) itself instead
+    of its derivative: the checker's verdict and hint are in Chinese."""
+    name = "zh/01_activations_and_derivatives.ipynb"
+    path = lab.root_dir / name
+    original = path.read_text(encoding="utf-8")
+    notebook = json.loads(original)
+    (stub,) = [c for c in notebook["cells"] if "def sigmoid_prime" in "".join(c["source"])]
+    source = "".join(stub["source"])
+    stub["source"] = source.replace(
+        'raise NotImplementedError("Exercise: replace this line with your code")',
+        "return 1 / (1 + np.exp(-x))  # a wrong answer: sigma itself",
+    )
+    assert stub["source"] != source, f"{name}: the sigmoid_prime stub has changed"
+    path.write_text(json.dumps(notebook), encoding="utf-8")
+    page = browser_context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        _open(page, lab, name)
+        _run_all(page, name)
+        verdict = page.locator(f'{PANEL} .course-check[data-status="WRONG_VALUES"]').first
+        verdict.wait_for(timeout=SLIDER_TIMEOUT * 1000)
+        verdict.scroll_into_view_if_needed()
+        text = verdict.inner_text()
+        page.screenshot(path=str(screenshots_dir / "zh_wrong_answer.png"))
+        assert "数值错误" in text and "提示" in text, (
+            f"{name}: the verdict is not in Chinese: {text}"
+        )
+    finally:
+        page.close()
+        lab.shut_down_kernels(name)
+        path.write_text(original, encoding="utf-8")  # the other tests run the notebook as built
