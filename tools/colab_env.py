@@ -92,9 +92,12 @@ def run(*command: str | Path, env: dict[str, str] | None = None) -> None:
 
 
 def package_fingerprint() -> str:
-    """A fingerprint of course_utils' source, to reinstall it when it changes."""
+    """A fingerprint of course_utils (its code, shipped results and translations), to
+    reinstall it when it changes."""
     digest = hashlib.sha256()
-    for path in [*sorted((ROOT / "course_utils").rglob("*.py")), ROOT / "pyproject.toml"]:
+    package = [p for p in (ROOT / "course_utils").rglob("*") if p.is_file() and p.suffix != ".pyc"]
+    for path in [*sorted(package), ROOT / "pyproject.toml"]:
+        digest.update(str(path.relative_to(ROOT)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 

@@ -310,7 +310,9 @@ def entry_problems(english: str, entry: i18n.Entry | None) -> list[str]:
     # Numbers match whole ("2" is not found inside "2015"), by what they write or by value.
     numbers = _numbers(translation, TRANSLATED_NUMBER)
     for written, value in _numbers(rest):
-        same = [i for i, (w, v) in enumerate(numbers) if w == written or (v is not None and v == value)]
+        same = [
+            i for i, (w, v) in enumerate(numbers) if w == written or (v is not None and v == value)
+        ]
         if same:
             del numbers[same[0]]
         else:

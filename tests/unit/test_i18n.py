@@ -294,3 +294,10 @@ def test_every_text_a_learner_reads_goes_through_the_catalogue(tmp_path):
     assert english == {}, "English that no _() translates"
     assert "ｌｓｔｍ ｏｎ ａｄｄｉｎｇ" not in shown[-1]  # values stay as they are:
     assert "lstm ｏｎ adding, T = 10" in shown[-1]  # the progress bar's template is translated
+
+
+def test_the_translations_install_with_the_package():
+    """Colab installs course_utils alone: its catalogue must be package data (the Colab-like
+    environment runs this test against the installed package)."""
+    assert (Path(i18n.__file__).parent / "locale" / "zh.po").is_file()
+    assert len(i18n.catalogue("zh")) > 300
