@@ -91,7 +91,9 @@ for s in (0.25, 0.9, 1.0, 1.1):
 # - ⏳ **not attempted yet**: the placeholder is still there;
 # - ❌ **raised an exception**, **wrong type/shape/dtype**, **NaN or inf**, **numerically
 #   unstable** or **wrong values**, with the input, the expected and the actual value, and a
-#   hint aimed at the likely mistake;
+#   hint aimed at the likely mistake; or **right values, wrong method**, where an exercise
+#   asks for a way of computing (lesson 10's linear-time attention) and the output is right
+#   but computed another way;
 # - ✅ **correct**.
 #
 # Here is what a wrong answer looks like. `demo` runs a checker on a deliberately wrong
@@ -145,8 +147,8 @@ print("s = 0.25, below 1e-30:", chain.steps_to_shrink(0.25, 1e-30), "steps")
 # | 02 | Vanishing gradients in depth | what happens to a gradient through 50 layers? |
 # | 03 | RNNs and backprop through time | why does an RNN forget the start of a sentence? |
 # | 04 | Exploding gradients and the partial fixes | what do ReLU, clipping and normalisation fix, and what not? |
-# | 05 | LSTM gates | how does a gated, additive cell state keep gradients alive? |
-# | 06 | Long-range memory, measured | how far back can RNN, LSTM and GRU remember? |
+# | 05 | The LSTM: gates and the cell path | how does a gated, additive cell state keep gradients alive? |
+# | 06 | Long-range memory: RNN, LSTM and GRU, trained | how far back can RNN, LSTM and GRU remember? |
 # | 07 | Attention from scratch | what is softmax(QKᵀ/√d_k)V, and why the √d_k? |
 # | 08 | Translation with attention | how does a decoder learn where to look? |
 # | 09 | Why attention wins | path length, parallel steps, and what really fixed depth |

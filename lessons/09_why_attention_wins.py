@@ -98,7 +98,7 @@ lesson.sequential_figure(lesson.SEQ_LENGTHS, seq)
 # of the output at position $n$ with respect to the input at position 1, for a tanh RNN
 # (64 units, spectral radius 0.9, `rnn.gradient_vs_lag` of lesson 03) and one self-attention
 # layer ($d = 64$, `gradient_vs_distance.attention_gradient_vs_distance`: the measurement of lesson 07's
-# myth box, now beside the RNN):
+# claim box, now beside the RNN):
 
 # %%
 p = complexity.path_gradients()  # d = 64, RNN radius 0.9, focused score margin 8

@@ -1,7 +1,7 @@
 # %% [markdown]
 # # 10 · Efficient attention and beyond
 #
-# > What full attention costs as the sequence grows (measured), the sparse and linear variants that cut the cost and what they give up, attention over image patches and over a user's history, where the field went next, and the whole course on one page.
+# > What full attention costs as the sequence grows (measured), the sparse and linear variants that cut the cost and what they give up, attention over image patches and over a user's history, and where the field went next.
 #
 # Lesson 09 showed what attention buys: a fixed number of sequential operations per layer,
 # whatever the length, and a path of length one between any two tokens. This lesson measures the bill. Every query scores every key,
@@ -11,7 +11,7 @@
 # speech, recommendation. We measure the cost, build the two families of cheaper attention and
 # measure how far each lands from the real thing, train attention on image patches and on
 # purchase histories, follow it into speech recognition through the papers, and close with
-# what came after, and with the course's whole argument in one figure.
+# what came after.
 #
 # ## What you will learn
 #
