@@ -439,7 +439,9 @@ def generate(
         for _ in range(steps):
             logits = model(new, memory)[:, -1] if cache else model(out)[:, -1]
             p = next_token_distribution(logits.double().numpy(), temperature, top_k)
-            draws = (rng.random((len(p), 1)) < np.cumsum(p, axis=-1)).argmax(axis=-1)
+            cdf = np.cumsum(p, axis=-1)
+            cdf[:, -1] = 1.0  # a sum rounded below 1 must not send a draw to token 0 (padding)
+            draws = (rng.random((len(p), 1)) < cdf).argmax(axis=-1)
             new = torch.from_numpy(draws)[:, None]
             out = torch.cat([out, new], dim=1)
             done |= draws == stop

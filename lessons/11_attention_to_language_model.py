@@ -19,7 +19,7 @@
 # - what a language model computes, the probability of the next word, and how it is trained: the next-token loss, with inputs and targets shifted by one (you will write it);
 # - a GPT in miniature built from lessons 07 and 09, checked against PyTorch, trained live, and measured on subject–verb agreement across up to 28 words and on the grammar of its own samples;
 # - why training is parallel over positions while generation is sequential, and how the key/value cache makes each new word cheap, measured (you will write one cached step);
-# - how a temperature and top-k steer sampling (you will write them), and how an LSTM of the same size compares on this CPU, whatever the result;
+# - how a temperature and top-k steer sampling (you will write them), and how an LSTM of about the same size compares on this CPU, whatever the result;
 # - what makes a model "large", what lies beyond this course, and the whole course on one page.
 #
 # ## Prerequisites
@@ -76,7 +76,8 @@ from course_utils.lessons import lesson11 as lesson
 # stand between them; the verb of a relative clause ("that the mice *chase*") agrees with the
 # noun just before it. Each noun in a modifier is singular or plural with probability 1/2, so
 # the nearest noun says nothing about the main verb: it is an *attractor*, as in lesson 06.
-# The **distance** is the number of words from the subject to its verb. A few training
+# The **distance** is the verb's position minus the subject's: 1 when the verb follows its
+# subject directly ("the cats chase"), more with every word between them. A few training
 # sentences, subject and verb in brackets:
 
 # %%
@@ -223,7 +224,8 @@ for kind, model in (("gpt", gpt_model), ("lstm", lstm_model)):
 
 # %% [markdown]
 # All four differences are round-off, below $10^{-14}$ (printed above). The LSTM is the model
-# we compare with at the end of the lesson, sized to about the same number of parameters.
+# we compare with at the end of the lesson, sized to about the same number of parameters (a
+# little fewer, printed above).
 #
 # ## Training it
 #
@@ -440,8 +442,8 @@ print(f"largest difference: {difference:.1e} (logits up to {full.abs().max():.1f
 
 # %% [markdown]
 # The same, to float32 round-off (printed above; float32 keeps about 7 significant digits). The
-# cache changes the cost, not the result. How much it saves depends on the context: the next cell times the next
-# token at contexts of 16 to 512 tokens (a model with room for 513 positions), computed with the
+# cache changes the cost, not the result. How much it saves depends on the context: the next
+# cell times the next token at contexts of 16 to 512 tokens (a model with room for 513 positions), computed with the
 # cache (one new position) and without it (a forward pass over all of them).
 
 # %% tags=["nbval-ignore-output"]
@@ -513,7 +515,8 @@ print(f"our LSTM's state after 64 tokens (after any number): {state.numbers()} n
 # A language model outputs a distribution; *how* to draw from it is a separate choice. The
 # **temperature** (温度) $T$ divides the logits before the softmax, $p = \operatorname{softmax}(z / T)$:
 # $T < 1$ sharpens the distribution (as $T \to 0$, always the likeliest word: lesson 08's greedy
-# decoding), $T > 1$ flattens it (as $T \to \infty$, every word equally likely). **Top-k
+# decoding), $T > 1$ flattens it (as $T \to \infty$, every word equally likely). (From here on
+# $T$ is the temperature, no longer the number of positions.) **Top-k
 # sampling** (top-k 采样; Fan, Lewis & Dauphin 2018, used in GPT-2's experiments) keeps only the
 # $k$ likeliest words and renormalises. The entropy of lesson 07, $H = -\sum_i p_i \ln p_i$,
 # measures the spread: 0 for a certain choice, $\ln 27 \approx 3.30$ nats for a uniform one.
@@ -581,7 +584,7 @@ say(
 # sentence. A low one keeps to the likeliest words, at the price of variety: at the limit
 # $T \to 0$ (or top-k = 1) the same prompt always gives the same sentence. Another common way
 # to cut the unlikely tail is top-p ("nucleus") sampling (Holtzman et al. 2020), which samples
-# from the smallest set of words whose probabilities add up to $p$.
+# from the smallest set of likeliest words whose probabilities add up to at least $p$.
 
 # %% [markdown]
 # ## An honest comparison: an LSTM language model
@@ -628,16 +631,20 @@ for kind, s in spreads.items():
 # Over eight seeds each, the GPT's agreement passed 90 % within 500 steps in all of them, the
 # LSTM's in 4 (printed above); the LSTM seeds that learned agreement reached the GPT's test
 # loss, the others stayed behind. With one learning rate for both and no tuning, that is a
-# comparison of these two models on this task, not a verdict on LSTMs. Two likely reasons,
-# from the lessons before:
+# comparison of these two models on this task, not a verdict on LSTMs. It is also a
+# comparison per step, that is per training sentence: on this CPU an LSTM step is cheaper
+# (rendered above), so in the GPT's wall time the LSTM could take more steps, and the seeds
+# that learned agreement did so late (their steps are printed above). Two likely reasons for
+# the gap per step, from the lessons before:
 #
 # - **Path length** (lesson 09). To choose the verb, the GPT's verb position looks back at the
 #   subject in one attention step, whatever the distance. The LSTM must carry the subject's
 #   number through every word in between, in a state that the loss also asks about every other
 #   word. In lesson 06 the LSTM learned agreement easily, but there the loss asked about
 #   nothing else; here agreement is one word in about 18. Linzen, Dupoux & Goldberg (2016)
-#   saw the same with real English: their LSTM's agreement errors "rose sharply in the
-#   language-modeling setting" compared with training on agreement directly. LSTM language
+#   saw the same with real English: their LSTM's agreement errors on sentences with
+#   attractors "rose sharply in the language-modeling setting" compared with training on
+#   agreement directly. LSTM language
 #   models trained on much larger corpora do better: Gulordava et al. (2018) found that they
 #   "make reliable predictions about long-distance agreement".
 # - **Time per step** (lesson 06). On this CPU the comparison of wall times is rendered above
@@ -658,8 +665,10 @@ for kind, s in spreads.items():
 n_parameters = gpt.parameter_count(live.model)
 # the targets the loss scored: steps x sentences per step x words per sentence, rounded
 n_tokens = int(round(len(live.result.losses) * gpt.TRAINING["batch"] * mean_words, -3))
+passes = len(live.result.losses) * gpt.TRAINING["batch"] / len(corpus.train)
 print(f"parameters: {n_parameters:,}; target tokens seen in training: about {n_tokens:,}; "
-      f"{n_tokens / n_parameters:.0f} tokens per parameter")  # fmt: skip
+      f"{n_tokens / n_parameters:.0f} tokens per parameter; {passes:.1f} passes over the "
+      f"{len(corpus.train)} training sentences")  # fmt: skip
 print(f"GPT-3 175B has {lesson.GPT3['n_params'] / n_parameters:.1e} times as many parameters")
 
 # %% [markdown]
@@ -682,8 +691,9 @@ print(f"GPT-3 175B has {lesson.GPT3['n_params'] / n_parameters:.1e} times as man
 #   reading of its estimates that we could not check against the paper's own text.
 #
 # Our run's tokens per parameter (printed above) happen to be of the same order as that rule
-# of thumb. But scaling laws describe natural text over many orders of magnitude, and nothing
-# here tests them: our toy grammar has a floor of its own, the randomness of its choices, which
+# of thumb, though ours are the same 6000 training sentences seen over and over (the passes
+# over them are printed above). But scaling laws describe natural text over many orders of
+# magnitude, and nothing here tests them: our toy grammar has a floor of its own, the randomness of its choices, which
 # no model size removes.
 #
 # What else separates our model from ChatGPT lies beyond this course: the data (real text,
@@ -702,12 +712,12 @@ print(f"GPT-3 175B has {lesson.GPT3['n_params'] / n_parameters:.1e} times as man
 # >
 # > **Verdict: half true.** The first part is accurate: GPT, GPT-2 and GPT-3, the published
 # > models of the line, are stacks of causal self-attention blocks, this lesson's model at a
-# > vast scale, and their training is parallel over positions, a large part of what made
-# > training on so much text affordable. The
-# > second overstates: attention is one necessary ingredient among several, with scale
-# > (Kaplan et al. 2020; Hoffmann et al. 2022), data, and fine-tuning on human feedback (Ouyang
-# > et al. 2022). And, as measured above, generation stays sequential and its memory grows
-# > with the context.
+# > vast scale (GPT-3 alternates dense layers with locally banded sparse ones, Brown et al.
+# > 2020, §2.1), and their training is parallel over positions, a large part of what made
+# > training on so much text affordable. The second overstates: attention is one necessary
+# > ingredient among several, with scale (Kaplan et al. 2020; Hoffmann et al. 2022), data,
+# > and fine-tuning on human feedback (Ouyang et al. 2022). And, as measured above,
+# > generation stays sequential and its memory grows with the context.
 
 # %% [markdown]
 # ## The course on one page
@@ -770,7 +780,8 @@ lesson.story_figure(spreads)
 # - Trained live for 500 steps on a toy English, it learns subject–verb agreement across up to
 #   28 words: in every run we made, its agreement at distance 8 or more passed 90 % within
 #   500 steps and ended above 95 %, and more than 80 % of its samples were grammatical. An LSTM
-#   of the same size, on the same batches, learned agreement in 4 of 8 seeds.
+#   of about the same size, on the same batches, learned agreement within 500 steps in 4 of 8
+#   seeds.
 # - Training is parallel over positions; generation takes one step per token. The key/value
 #   cache keeps each layer's keys and values, so a step costs one new position instead of a
 #   forward pass over the whole context, with the same logits; its memory grows with every

@@ -162,6 +162,16 @@ def test_generation_with_and_without_the_cache_draws_the_same_tokens():
     assert np.array_equal(cached[:, :2], prompts)
 
 
+def test_a_draw_never_falls_past_the_last_word(monkeypatch):
+    """Probabilities whose sum rounds below 1 still draw a word that has probability."""
+    short = np.array([0.0, 0.25, 0.25])  # sums to 0.5: a draw above it must not give token 0
+    monkeypatch.setattr(
+        gpt, "next_token_distribution", lambda logits, *args: np.tile(short, (len(logits), 1))
+    )
+    drawn = gpt.generate(_model(), np.ones((8, 1), dtype=np.int64), 20)[:, 1:]
+    assert drawn.min() >= 1 and (drawn == 2).any()
+
+
 def test_generation_stops_when_every_row_has_ended():
     model = _model()
     greedy = gpt.generate(model, np.ones((2, 1), dtype=np.int64), 50, top_k=1, stop=-1)

@@ -77,12 +77,15 @@ def test_cache_sizes():
 
 
 def test_tokens_per_parameter():
-    """ "about 292,000 target tokens", "14 tokens per parameter", "8.4e+06 times as many"
+    """ "about 292,000 target tokens", "14 tokens per parameter", "2.7 passes over the 6000
+    training sentences", "8.4e+06 times as many"
     (the lesson's cell: 500 steps x 32 sentences x the mean sentence length)."""
     mean_words = np.mean([len(s.words) for s in language.load_corpus().train])
     n_tokens = int(round(gpt.TRAINING["steps"] * gpt.TRAINING["batch"] * mean_words, -3))
     n_parameters = 20_955
     assert n_tokens == 292_000 and round(n_tokens / n_parameters) == 14
+    passes = gpt.TRAINING["steps"] * gpt.TRAINING["batch"] / len(language.load_corpus().train)
+    assert f"{passes:.1f}" == "2.7"  # "the same 6000 training sentences seen over and over"
     assert f"{lesson11.GPT3['n_params'] / n_parameters:.1e}" == "8.4e+06"
 
 
