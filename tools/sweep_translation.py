@@ -11,8 +11,10 @@ evaluates it on the shipped test set (1-4 clauses):
 - with a one-directional encoder (general score), seeds 0-2: the alignments shift.
 
 The file holds configurations and results, no wall times, so it depends on the seeds only
-(and on torch's kernels: see "torch" in the file). tests/unit/test_lesson08.py re-runs one
-point and checks it against the file. About 3 minutes on 2 cores.
+(and on torch's kernels: see "torch" and "machine" in the file). tests/unit/test_lesson08.py
+re-runs one point and checks it against the file. The points run in two processes, one torch
+thread each (the results do not depend on how many run at once): about 3 minutes on 2 idle
+cores.
 
     python tools/sweep_translation.py
 """
@@ -20,6 +22,7 @@ point and checks it against the file. About 3 minutes on 2 cores.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import sys
 import time
 from pathlib import Path
@@ -28,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from course_utils import shipped  # noqa: E402
-from course_utils.env import use_one_thread  # noqa: E402
+from course_utils.env import machine, use_one_thread  # noqa: E402
 
 use_one_thread()
 
@@ -46,24 +49,31 @@ POINTS = [
 ]
 
 
+def _run(point) -> dict:
+    score, seed, clauses, bidirectional = point
+    return lesson08.sweep_run(score, seed, clauses, bidirectional)
+
+
 def main() -> int:
     start = time.perf_counter()
     runs = []
-    for score, seed, clauses, bidirectional in POINTS:
-        run = lesson08.sweep_run(score, seed, clauses, bidirectional)
-        runs.append(run)
-        exact = ", ".join(f"{v:.3f}" for v in run["exact"].values())
-        align = f", alignment {run['alignment']:.3f}" if "alignment" in run else ""
-        print(
-            f"{run['model']:>8} seed {seed} clauses {clauses} bi={bidirectional}: "
-            f"exact {exact}{align} ({time.perf_counter() - start:.0f} s)",
-            flush=True,
-        )
+    with multiprocessing.get_context("spawn").Pool(2, initializer=use_one_thread) as pool:
+        for run in pool.imap(_run, POINTS):  # in the order of POINTS
+            runs.append(run)
+            exact = ", ".join(f"{v:.3f}" for v in run["exact"].values())
+            align = f", alignment {run['alignment']:.3f}" if "alignment" in run else ""
+            print(
+                f"{run['model']:>8} seed {run['seed']} clauses {run['train_clauses']} "
+                f"bi={run['bidirectional']}: exact {exact}{align} "
+                f"({time.perf_counter() - start:.0f} s)",
+                flush=True,
+            )
     data = {
         "description": "Lesson 08's shipped results: exact match and token accuracy by number "
         "of clauses, with and without attention, and alignment agreement. Written by "
         "tools/sweep_translation.py; deterministic given the seeds (one torch thread).",
         "torch": torch.__version__,
+        "machine": machine(),
         "config": s2s.LESSON08,
         "runs": runs,
     }

@@ -1,6 +1,7 @@
 """Lesson 08's own code: how the toy corpus is shown, one model trained and evaluated at the
 lesson's budget, the shipped multi-seed sweep (``course_utils/data/translation_sweep.json``,
-written by tools/sweep_translation.py with ``sweep_run``) and its tables, accuracy against
+written by tools/sweep_translation.py with ``sweep_run``; ``shipped_run`` shows one of its runs
+as a live one) and its tables, accuracy against
 sentence length (Bahdanau et al. 2014, Fig. 2 in miniature), the alignment heatmaps and their
 slider (their Fig. 3), and what the alignments agree with.
 """
@@ -115,9 +116,9 @@ def bleu_by_clauses(run: Run, c: tr.Corpus) -> dict[int, float]:
 
 
 def sweep_run(score: str | None, seed: int, train_clauses=SEEN, bidirectional: bool = True):
-    """One point of the shipped sweep, as plain data (for JSON): exact and token accuracy by
-    clauses on the test set, and for attention models the alignment agreement (seen lengths),
-    overall and by word class."""
+    """One point of the shipped sweep, as plain data (for JSON): exact and token accuracy and
+    BLEU by clauses on the test set, and for attention models the alignment agreement (seen
+    lengths), overall and by word class."""
     c = tr.load_corpus()
     run = train_and_evaluate(c, score, seed, train_clauses, bidirectional, progress=False)
     record = {
@@ -127,6 +128,7 @@ def sweep_run(score: str | None, seed: int, train_clauses=SEEN, bidirectional: b
         "bidirectional": bidirectional,
         "exact": {str(k): v for k, v in run.evaluation.exact_by_clauses().items()},
         "tokens": {str(k): v for k, v in run.evaluation.tokens_by_clauses().items()},
+        "bleu": {str(k): v for k, v in bleu_by_clauses(run, c).items()},
         "final_loss": run.training.losses[-1],
     }
     if score is not None:
@@ -156,15 +158,48 @@ def sweep_runs(data: dict, model: str, train_clauses=SEEN, bidirectional: bool =
     return sorted(runs, key=lambda r: r["seed"])
 
 
+class ShippedEvaluation(NamedTuple):
+    """One run of the shipped sweep, read back by number of clauses as ``s2s.Evaluation`` is."""
+
+    record: dict
+
+    def _by_clauses(self, metric: str) -> dict[int, float]:
+        return {int(k): v for k, v in self.record[metric].items()}
+
+    def exact_by_clauses(self) -> dict[int, float]:
+        return self._by_clauses("exact")
+
+    def tokens_by_clauses(self) -> dict[int, float]:
+        return self._by_clauses("tokens")
+
+    def bleu_by_clauses(self) -> dict[int, float]:
+        """Corpus BLEU (times 100) by clauses, as ``bleu_by_clauses`` computes it for a Run."""
+        return self._by_clauses("bleu")
+
+
+class ShippedRun(NamedTuple):
+    """A run of the sweep shown in place of a live one (``accuracy_table``, ``length_figure``)."""
+
+    evaluation: ShippedEvaluation
+
+
+def shipped_run(data: dict, model: str, seed: int = 0) -> ShippedRun:
+    """The sweep's run of ``model`` ("general", "additive" or "none"; trained on 1-3 clauses,
+    bidirectional encoder) with ``seed``: what ``train_and_evaluate(c, score, seed)`` gives."""
+    (record,) = [r for r in sweep_runs(data, model) if r["seed"] == seed]
+    return ShippedRun(ShippedEvaluation(record))
+
+
 def by_length(runs: list, metric: str = "exact") -> np.ndarray:
-    """(seeds, 4) array: ``metric`` ("exact" or "tokens") at 1-4 clauses, one row per run."""
+    """(seeds, 4) array: ``metric`` ("exact", "tokens" or "bleu") at 1-4 clauses, one row per
+    run."""
     return np.array([[r[metric][str(k)] for k in range(1, 5)] for r in runs])
 
 
-def length_figure(data: dict, *live: Run) -> Figure:
+def length_figure(data: dict, *live: Run | ShippedRun) -> Figure:
     """Bahdanau et al.'s Fig. 2 in miniature: exact match (left) and token accuracy (right)
-    against the number of clauses, mean over seeds with the range shaded; the notebook's live
-    runs as black crosses; the no-attention control trained on one clause only as a diamond."""
+    against the number of clauses, mean over seeds with the range shaded; the notebook's runs
+    as black crosses; the no-attention control trained on one clause only as a diamond."""
     words = corpus_summary(tr.load_corpus())["source words"]
     fig, axes = plots.figure(2, width=9.0, height=3.4)
     k = np.arange(1, 5)
@@ -186,7 +221,7 @@ def length_figure(data: dict, *live: Run) -> Figure:
         for i, run in enumerate(live):
             ours = getattr(run.evaluation, f"{metric}_by_clauses")()
             ax.plot(k, [ours[j] for j in k], "x", color="black", ms=8,
-                    label="this notebook's runs" if i == 0 else None)  # fmt: skip
+                    label="the runs above (seed 0)" if i == 0 else None)  # fmt: skip
         ax.axvspan(3.5, 4.5, color=plots.COLOURS["bound"], alpha=0.12)
         ax.text(4, 0.97, "never seen\nin training", ha="center", va="top", fontsize=8)
         ax.set_xticks(k, [f"{i}\n({words[i]:.0f} words)" for i in k])

@@ -23,6 +23,9 @@ from course_utils.lessons import lesson08
 
 use_one_thread()
 
+BLEU_MARGIN = 2.0
+"""How far (BLEU points) a fresh no-attention run may fall outside the shipped seeds' range."""
+
 
 @pytest.fixture(scope="module")
 def corpus():
@@ -136,9 +139,9 @@ def test_sweep_quoted_numbers(data):
     assert none[:, 1].max() <= 0.1  # "two-clause sentences rarely"; brief: <= 30 %
     assert none[:, 2].max() == 0.0  # "three-clause sentences never"
     assert control[:, 0].min() >= 0.99  # the control: "almost perfectly"
-    # "between 0.25 and 0.43 over the five seeds", as the sweep table prints them (0.435 -> 0.43)
-    assert f"{general[:, 3].min():.2f}" == "0.25" and f"{general[:, 3].max():.2f}" == "0.43"
-    assert "[0.25-0.43]" in lesson08.sweep_table(data).splitlines()[1]
+    # "between 0.23 and 0.47 over the five seeds", as the sweep table prints them (0.235 -> 0.23)
+    assert f"{general[:, 3].min():.2f}" == "0.23" and f"{general[:, 3].max():.2f}" == "0.47"
+    assert "[0.23-0.47]" in lesson08.sweep_table(data).splitlines()[1]
     assert general[:, 3].max() <= 0.5  # unseen length: low
     assert additive[:, 2].mean() < 0.7  # "learns more slowly at this budget"
     assert round(additive[:, 2].mean(), 2) == 0.59
@@ -173,25 +176,47 @@ def test_sweep_alignment_tables(data, corpus):
     assert uni[:, 1:3].max() < 0.5  # "translates far worse"
 
 
-def test_sweep_table_and_figure(data, live, baseline):
+def test_sweep_table_and_figure(data, live):
     text = lesson08.sweep_table(data)
     assert len(text.splitlines()) == 6
-    fig = lesson08.length_figure(data, live, baseline)
+    fig = lesson08.length_figure(data, live, lesson08.shipped_run(data, "none"))
     assert len(fig.axes[0].lines) == 3 + 1 + 2  # three sweep curves, the control, two runs
     assert all(ax.get_title() for ax in fig.axes[:2])
     assert fig.axes[0].get_xlabel()
 
 
+def test_the_notebook_reads_the_baseline_from_the_sweep(data):
+    """The notebook shows the sweep's seed-0 run without attention as it shows its live run:
+    the same tables and figure, and the BLEU the sweep computed with ``bleu_by_clauses``."""
+    baseline = lesson08.shipped_run(data, "none", seed=0)
+    (record,) = [r for r in lesson08.sweep_runs(data, "none") if r["seed"] == 0]
+    exact, bleu = baseline.evaluation.exact_by_clauses(), baseline.evaluation.bleu_by_clauses()
+    assert exact == {k: record["exact"][str(k)] for k in range(1, 5)}
+    assert list(bleu) == [1, 2, 3, 4] and all(0 <= v <= 100 for v in bleu.values())
+    assert "(never seen in training)" in lesson08.accuracy_table(baseline).splitlines()[4]
+    # "partial credit, where exact match gives none": no exact translation at three clauses
+    assert exact[3] == 0.0 and bleu[3] > 10
+    with pytest.raises(ValueError):
+        lesson08.shipped_run(data, "none", seed=99)
+
+
 @pytest.mark.training
-def test_the_live_baseline_agrees_with_the_shipped_seeds(data, baseline):
-    """The no-attention model, seed 0, trained now as the notebook does: within the shipped
-    seeds' range at every length (measured seeds 0-2, both kernel settings: 0.945-0.97 at one
-    clause, 0.065-0.07 at two, 0 at three), so "one clause nearly always, two rarely, three
-    never" holds for the learner's own run too."""
+def test_the_baseline_trained_now_agrees_with_the_shipped_seeds(data, baseline):
+    """The no-attention model, seed 0, trained now as the notebook tells the learner to (it
+    reads the sweep's seed 0): within the shipped seeds' range at every length, exact match
+    within 0.05 and BLEU within BLEU_MARGIN, so "one clause nearly always, two rarely, three
+    never" and the BLEU the notebook prints hold for the learner's own run too. Measured, seeds
+    0-2, both kernel settings (identical): exact 0.945-0.97 at one clause, 0.065-0.07 at two, 0
+    at three; BLEU 97.6-98.9, 48.6-50.6, 30.8-34.6, 22.8-26.6 at one to four clauses (the
+    shipped seeds 0-4: 30.8-34.6 at three)."""
     assert data["config"] == s2s.LESSON08
-    shipped = lesson08.by_length(lesson08.sweep_runs(data, "none"))
+    runs = lesson08.sweep_runs(data, "none")
+    shipped, shipped_bleu = lesson08.by_length(runs), lesson08.by_length(runs, "bleu")
     for k, v in baseline.evaluation.exact_by_clauses().items():
         assert shipped[:, k - 1].min() - 0.05 <= v <= shipped[:, k - 1].max() + 0.05, k
+    for k, v in lesson08.bleu_by_clauses(baseline, tr.load_corpus()).items():
+        low, high = shipped_bleu[:, k - 1].min(), shipped_bleu[:, k - 1].max()
+        assert low - BLEU_MARGIN <= v <= high + BLEU_MARGIN, (k, v, low, high)
 
 
 @pytest.mark.training
@@ -347,7 +372,7 @@ def test_precision_checker_reports_a_division_by_zero_and_stubs():
     assert ex.check_modified_precision(stub).status is Status.NOT_ATTEMPTED
 
 
-def test_bleu_by_clauses(live, baseline, corpus):
+def test_bleu_by_clauses(live, corpus):
     c = corpus
     scores = lesson08.bleu_by_clauses(live, c)
     assert list(scores) == [1, 2, 3, 4]
