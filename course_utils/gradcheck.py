@@ -33,6 +33,14 @@ def central_difference(f: Callable[[Array], float], x, h: float = 1e-5) -> Array
     return grad
 
 
+def parameter_gradients(
+    loss: Callable[[dict[str, Array]], float], params: dict[str, Array], names
+) -> dict[str, Array]:
+    """``central_difference`` of loss(params) with respect to each named parameter (the others
+    held at their values): {name: array of the parameter's shape}."""
+    return {n: central_difference(lambda v, n=n: loss({**params, n: v}), params[n]) for n in names}
+
+
 def derivative_central(f: Callable[[Array], Array], x, h: float = 1e-5) -> Array:
     """Derivative of an elementwise function f: R -> R at every entry of x, same shape as x.
 

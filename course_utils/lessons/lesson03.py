@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 from course_utils import gradient_vs_distance, plots, rnn, widgets
 from course_utils.env import use_one_thread
-from course_utils.gradcheck import central_difference, relative_error
+from course_utils.gradcheck import parameter_gradients, relative_error
 from course_utils.i18n import N_, _
 
 ACTIVATIONS = ["tanh", "sigmoid", "relu", "leaky_relu", "linear"]
@@ -66,11 +66,11 @@ def bptt_gradient_check(seed: int = 0) -> dict[str, dict[str, float]]:
     _, _, ours = rnn.rnn_backward(dhs, cache, params)
     names = ("W_hh", "W_xh", "b")
 
-    def loss(name, value):
-        hs, _ = rnn.rnn_forward(x, h0, {**params, name: value}, "tanh")
+    def loss(p):
+        hs, _ = rnn.rnn_forward(x, h0, p, "tanh")
         return float(np.sum(hs[1:] * dhs))
 
-    numeric = {n: central_difference(lambda v, n=n: loss(n, v), params[n]) for n in names}
+    numeric = parameter_gradients(loss, params, names)
 
     tp = {n: torch.tensor(params[n], requires_grad=True) for n in names}
     h, c = torch.tensor(h0), torch.tensor(dhs)

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from course_utils import gradient_vs_distance, lstm, plots, rnn, widgets
 from course_utils.activations import sigmoid
 from course_utils.env import use_one_thread
-from course_utils.gradcheck import central_difference, relative_error
+from course_utils.gradcheck import parameter_gradients, relative_error
 from course_utils.i18n import _
 from course_utils.tasks import AGREEMENT_VOCAB, PLURAL_NOUNS, SINGULAR_NOUNS, VERBS
 
@@ -63,11 +63,11 @@ def gradient_check(seed: int = 0) -> GradientCheck:
     hs, _, caches = lstm.lstm_forward(x, h0, c0, params)
     _, _, _, ours = lstm.lstm_backward(C, caches, params)
 
-    def loss(name, value):
-        out, _, _ = lstm.lstm_forward(x, h0, c0, {**params, name: value})
+    def loss(p):
+        out, _, _ = lstm.lstm_forward(x, h0, c0, p)
         return float(np.sum(out[1:] * C))
 
-    numeric = {n: central_difference(lambda v, n=n: loss(n, v), params[n]) for n in names}
+    numeric = parameter_gradients(loss, params, names)
 
     tp = {n: torch.tensor(params[n], requires_grad=True) for n in names}
     h, c = torch.tensor(h0), torch.tensor(c0)

@@ -11,6 +11,7 @@ from course_utils.gradcheck import (
     central_difference,
     check_gradient,
     derivative_central,
+    parameter_gradients,
     relative_error,
 )
 
@@ -125,3 +126,15 @@ def test_check_gradient_passes_a_right_gradient_and_fails_wrong_ones():
 
     forgot_a_term = check_gradient(cubic, lambda x: 3 * x**2, X)
     assert not forgot_a_term.ok and forgot_a_term.relative_error > 1e-2
+
+
+def test_parameter_gradients_hold_the_other_parameters_fixed():
+    params = {"a": np.array([1.0, -2.0]), "b": np.array([[0.5]])}
+
+    def loss(p):  # d/da = 2 a b, d/db = sum(a^2)
+        return float(np.sum(p["a"] ** 2) * p["b"][0, 0])
+
+    grads = parameter_gradients(loss, params, ("a", "b"))
+    np.testing.assert_allclose(grads["a"], 2 * params["a"] * 0.5, rtol=1e-9)
+    np.testing.assert_allclose(grads["b"], [[5.0]], rtol=1e-9)
+    assert params["a"].tolist() == [1.0, -2.0]  # untouched
