@@ -168,26 +168,6 @@ def _axis_key(axis) -> tuple:
     )
 
 
-def _style_key(artist) -> tuple:
-    names = ("color", "facecolor", "edgecolor", "linestyle", "linewidth", "marker", "alpha")
-    return (type(artist).__name__,) + tuple(
-        str(getattr(artist, f"get_{name}")()) for name in names if hasattr(artist, f"get_{name}")
-    )
-
-
-def _legend_key(legend) -> tuple | None:
-    """What a legend's pixels depend on, given its axes; None for no legend, or one placed
-    "best" (its place depends on the data, so it is redrawn with them)."""
-    if legend is None or legend._loc == 0:  # 0: "best"
-        return None
-    return (
-        legend._loc,
-        str(legend.get_bbox_to_anchor()),
-        tuple(_text_key(text) for text in legend.get_texts()),
-        tuple(_style_key(handle) for handle in legend.legend_handles),
-    )
-
-
 def background_signature(fig: Figure) -> tuple:
     """What the pixels of the axes' frames depend on that a draw may change: per axes, its
     position, face, limits, scales, ticks and their labels, axis labels and grid; and the
@@ -214,33 +194,32 @@ def background_signature(fig: Figure) -> tuple:
 class Blitter:
     """Renders one figure to PNG again and again, redrawing only what a draw changed.
 
-    Drawing ticks, tick labels, axis labels, titles and legends (text, glyph by glyph) is most
-    of the cost of a full draw, and moving a slider seldom changes them. So the figure is drawn
-    in two layers, as in matplotlib's blitting guide
+    Drawing ticks, tick labels, axis labels and titles (text, glyph by glyph) is most of the
+    cost of a full draw, and moving a slider seldom changes them. So the figure is drawn in
+    two layers, as in matplotlib's blitting guide
     (https://matplotlib.org/stable/users/explain/animations/blitting.html):
 
     - the background: the figure and, per axes, its face, its x and y Axis objects (ticks,
-      tick labels, grid, axis labels), its title and its legend (unless placed "best"). It is
-      drawn with everything else hidden and kept as a bitmap, and drawn again only when it
-      would differ: when the `background_signature` (limits, ticks, labels, ...) or the text of
-      a title or legend changed. A title or legend that has changed once is "moving": from
-      then on it is drawn with the foreground, so that it costs its own text, not a full draw;
-    - the foreground: everything else in each axes (data, spines, moving titles and legends),
+      tick labels, grid, axis labels) and its title. It is drawn with everything else hidden
+      and kept as a bitmap, and drawn again only when it would differ: when the
+      `background_signature` (limits, ticks, labels, ...) or the text of a title changed. A
+      title that has changed once is "moving": from then on it is drawn with the foreground,
+      so that it costs its own text, not a full draw;
+    - the foreground: everything else in each axes (data, spines, legends, moving titles),
       drawn over the background in z-order by the axes' own `draw`, on every render.
 
-    Both paths compose the same two layers, so a render from the cached background is
-    pixel-for-pixel the render after a full redraw. A one-pass `canvas.draw()` differs only
-    where data overlap what is drawn below them here but above them there: images (z-order
-    0) under the Axis (0.5, with the house style's `axes.axisbelow`), and the lines of a plot
-    that cross its legend's text.
+    Everything in the background lies under (z-order below) or outside (titles, tick labels)
+    what the foreground draws, so the render equals a one-pass `canvas.draw()` pixel for pixel
+    (tests/unit/test_blit.py checks every interactive figure of the course). Legends stay in
+    the foreground: data lines may cross them, and they are drawn above the data.
     """
 
     def __init__(self, fig: Figure) -> None:
         self.figure = fig
         self.canvas = agg_canvas(fig)
         self.full_draws = 0  # how often the background was drawn
-        self._moving: set[tuple[int, str]] = set()  # (axes index, "title" or "legend")
-        self._settled: dict | None = None  # the title and legend keys of the last render
+        self._moving: set[int] = set()  # the axes whose title has changed
+        self._settled: dict | None = None  # the title keys of the last render
         self._signature: tuple | None = None
         self._background = None
 
@@ -248,10 +227,10 @@ class Blitter:
         """Render the figure as it now is (cached background if still valid) and encode it."""
         if not isinstance(self.figure.get_layout_engine(), (type(None), PlaceHolderLayoutEngine)):
             freeze_layout(self.figure)  # laid out once, with every artist shown
-        settled = self._settled_keys()
+        titles = {i: _text_key(ax.title) for i, ax in enumerate(self.figure.axes)}
         if self._settled is not None:
-            self._moving |= {k for k, key in settled.items() if key != self._settled[k]}
-            settled = {k: key for k, key in settled.items() if k not in self._moving}
+            self._moving |= {i for i, key in titles.items() if key != self._settled.get(i)}
+        settled = {i: key for i, key in titles.items() if i not in self._moving}
         signature = (background_signature(self.figure), settled)
         if signature != self._signature:
             self._draw_background()
@@ -262,20 +241,9 @@ class Blitter:
         self._settled = settled
         return encode_png(self.figure)
 
-    def _settled_keys(self) -> dict:
-        keys = {}
-        for i, ax in enumerate(self.figure.axes):
-            keys[i, "title"] = _text_key(ax.title)
-            keys[i, "legend"] = _legend_key(ax.get_legend())
-        return {k: key for k, key in keys.items() if k not in self._moving}
-
     def _background_artists(self, i: int, ax: Axes) -> list:
         artists = [ax.patch, ax.xaxis, ax.yaxis]
-        if (i, "title") not in self._moving:
-            artists.append(ax.title)
-        if (i, "legend") not in self._moving and _legend_key(ax.get_legend()) is not None:
-            artists.append(ax.get_legend())
-        return artists
+        return artists if i in self._moving else [*artists, ax.title]
 
     def _draw_background(self) -> None:
         foreground = []
