@@ -168,6 +168,21 @@ def _axis_key(axis) -> tuple:
     )
 
 
+def _style_key(artist) -> tuple:
+    names = ("color", "facecolor", "edgecolor", "linestyle", "linewidth", "marker", "alpha")
+    return (type(artist).__name__,) + tuple(
+        str(getattr(artist, f"get_{name}")()) for name in names if hasattr(artist, f"get_{name}")
+    )
+
+
+def _legend_key(legend) -> tuple:
+    """What a legend's pixels depend on, given its place (its window extent)."""
+    return (
+        tuple(_text_key(text) for text in legend.get_texts()),
+        tuple(_style_key(handle) for handle in legend.legend_handles),
+    )
+
+
 def background_signature(fig: Figure) -> tuple:
     """What the pixels of the axes' frames depend on that a draw may change: per axes, its
     position, face, limits, scales, ticks and their labels, axis labels and grid; and the
@@ -194,43 +209,46 @@ def background_signature(fig: Figure) -> tuple:
 class Blitter:
     """Renders one figure to PNG again and again, redrawing only what a draw changed.
 
-    Drawing ticks, tick labels, axis labels and titles (text, glyph by glyph) is most of the
-    cost of a full draw, and moving a slider seldom changes them. So the figure is drawn in
-    two layers, as in matplotlib's blitting guide
+    Drawing ticks, tick labels, axis labels, titles and legends (text, glyph by glyph, and the
+    legend's layout) is most of the cost of a full draw, and moving a slider seldom changes
+    them. So the figure is drawn in two layers, as in matplotlib's blitting guide
     (https://matplotlib.org/stable/users/explain/animations/blitting.html):
 
     - the background: the figure and, per axes, its face, its x and y Axis objects (ticks,
-      tick labels, grid, axis labels) and its title. It is drawn with everything else hidden
-      and kept as a bitmap, and drawn again only when it would differ: when the
-      `background_signature` (limits, ticks, labels, ...) or the text of a title changed. A
-      title that has changed once is "moving": from then on it is drawn with the foreground,
-      so that it costs its own text, not a full draw;
-    - the foreground: everything else in each axes (data, spines, legends, moving titles),
-      drawn over the background in z-order by the axes' own `draw`, on every render.
+      tick labels, grid, axis labels), its title and its legend. It is drawn with everything
+      else hidden and kept as a bitmap, and drawn again only when it would differ: when the
+      `background_signature` (limits, ticks, labels, ...) changed, or a title or legend did;
+    - the foreground: everything else in each axes (data, spines, ...), drawn over the
+      background in z-order, on every render.
 
-    Everything in the background lies under (z-order below) or outside (titles, tick labels)
-    what the foreground draws, so the render equals a one-pass `canvas.draw()` pixel for pixel
-    (tests/unit/test_blit.py checks every interactive figure of the course). Legends stay in
-    the foreground: data lines may cross them, and they are drawn above the data.
+    A title or legend that has changed once is "moving": from then on it is drawn with the
+    foreground, so that it costs its own text, not a full draw. So is a legend that data
+    drawn after it would overlap (a one-pass draw puts the legend above the data), so that
+    what the background holds lies under (z-order) or beside what the foreground draws, and
+    the render equals a one-pass `canvas.draw()` pixel for pixel (tests/unit/test_blit.py
+    checks every interactive figure of the course).
     """
 
     def __init__(self, fig: Figure) -> None:
         self.figure = fig
         self.canvas = agg_canvas(fig)
         self.full_draws = 0  # how often the background was drawn
-        self._moving: set[int] = set()  # the axes whose title has changed
-        self._settled: dict | None = None  # the title keys of the last render
+        self._moving: set[tuple[int, str]] = set()  # (axes index, "title" or "legend")
+        self._settled: dict | None = None  # the keys of the titles and legends not moving
         self._signature: tuple | None = None
         self._background = None
+        self._placed_titles: dict[int, tuple] = {}  # per axes, the titles' texts when placed
 
     def png(self) -> bytes:
         """Render the figure as it now is (cached background if still valid) and encode it."""
         if not isinstance(self.figure.get_layout_engine(), (type(None), PlaceHolderLayoutEngine)):
             freeze_layout(self.figure)  # laid out once, with every artist shown
-        titles = {i: _text_key(ax.title) for i, ax in enumerate(self.figure.axes)}
+        for ax in self.figure.axes:
+            ax.apply_aspect()  # as `Axes.draw` does first (a fixed aspect moves the axes)
+        settled = self._settled_keys()
         if self._settled is not None:
-            self._moving |= {i for i, key in titles.items() if key != self._settled.get(i)}
-        settled = {i: key for i, key in titles.items() if i not in self._moving}
+            self._moving |= {k for k, key in settled.items() if key != self._settled.get(k)}
+            settled = {k: key for k, key in settled.items() if k not in self._moving}
         signature = (background_signature(self.figure), settled)
         if signature != self._signature:
             self._draw_background()
@@ -241,9 +259,29 @@ class Blitter:
         self._settled = settled
         return encode_png(self.figure)
 
+    def _settled_keys(self) -> dict:
+        """The title's and the legend's keys of each axes, unless moving (or overlapped)."""
+        renderer = self.canvas.get_renderer()
+        keys = {}
+        for i, ax in enumerate(self.figure.axes):
+            if (i, "title") not in self._moving:
+                keys[i, "title"] = _text_key(ax.title)
+            legend = ax.get_legend()
+            if legend is not None and (i, "legend") not in self._moving:
+                extent = legend.get_window_extent(renderer)  # where "best" puts it, too
+                if _overlapped(ax, legend, extent, renderer):
+                    self._moving.add((i, "legend"))
+                else:
+                    keys[i, "legend"] = (_legend_key(legend), extent.bounds)
+        return keys
+
     def _background_artists(self, i: int, ax: Axes) -> list:
         artists = [ax.patch, ax.xaxis, ax.yaxis]
-        return artists if i in self._moving else [*artists, ax.title]
+        if (i, "title") not in self._moving:
+            artists.append(ax.title)
+        if (i, "legend") not in self._moving and ax.get_legend() is not None:
+            artists.append(ax.get_legend())
+        return artists
 
     def _draw_background(self) -> None:
         foreground = []
@@ -251,15 +289,59 @@ class Blitter:
             background = self._background_artists(i, ax)
             foreground += [a for a in ax.get_children() if not any(a is b for b in background)]
         with _left_out(foreground):
-            self.canvas.draw()
+            self.canvas.draw()  # places the titles too
+        self._placed_titles = {
+            i: tuple(_text_key(t) for t in (ax.title, ax._left_title, ax._right_title))
+            for i, ax in enumerate(self.figure.axes)
+        }
         self._background = self.canvas.copy_from_bbox(self.figure.bbox)
         self.full_draws += 1
 
     def _draw_foreground(self) -> None:
+        """Draw each axes' foreground artists in z-order, as `Axes.draw` would, without its
+        per-draw layout work: the titles are placed again only if their text changed."""
         renderer = self.canvas.get_renderer()
         for i, ax in sorted(enumerate(self.figure.axes), key=lambda pair: pair[1].get_zorder()):
-            with _left_out(self._background_artists(i, ax)):
-                ax.draw(renderer)
+            if not ax.get_visible():
+                continue
+            titles = tuple(_text_key(t) for t in (ax.title, ax._left_title, ax._right_title))
+            if titles != self._placed_titles.get(i):
+                ax._update_title_position(renderer)
+                self._placed_titles[i] = titles
+            hidden = self._background_artists(i, ax)
+            if not (ax.axison and ax.get_frame_on()):
+                hidden += ax.spines.values()
+            artists = [
+                a
+                for a in ax.get_children()
+                if not a.get_animated() and not any(a is b for b in hidden)
+            ]
+            for artist in sorted(artists, key=lambda a: a.get_zorder()):
+                artist.draw(renderer)
+
+
+def _overlapped(ax: Axes, legend, extent, renderer) -> bool:
+    """Would an artist of `ax` (drawn after the legend when it is in the background) touch
+    pixels inside the legend's extent?
+
+    Lines are tested segment by segment (`Path.intersects_bbox`), the extent widened by the
+    line's width, its markers and a pixel of antialiasing; other artists by their extents.
+    """
+    from matplotlib.lines import Line2D
+
+    skip = (ax.patch, ax.xaxis, ax.yaxis, legend, *ax.spines.values())
+    for artist in ax.get_children():
+        if not artist.get_visible() or any(artist is a for a in skip):
+            continue
+        if isinstance(artist, Line2D):
+            points = max(artist.get_linewidth(), artist.get_markersize()) + 2
+            pad = points * ax.figure.dpi / 72
+            path = artist.get_transform().transform_path(artist.get_path())
+            if path.intersects_bbox(extent.padded(pad), filled=False):
+                return True
+        elif artist.get_window_extent(renderer).padded(2).overlaps(extent):
+            return True
+    return False
 
 
 @contextlib.contextmanager
