@@ -402,6 +402,16 @@ def plain_log_labels(axis) -> None:
 NICE_DECADE_STEPS = (1, 2, 5, 10, 20, 25, 50, 100)
 
 
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 1.5, 2, 3, 4, 5 or 7.5 times a power of ten that is >= value (> 0): an
+    axis limit that stays put while a slider moves the data's end within it (which then spans
+    at least two thirds of the axis), so that the redraw reuses the axes' ticks and labels
+    (`Blitter`) instead of drawing them again on every step."""
+    decade = 10.0 ** math.floor(math.log10(value))
+    steps = (1, 1.5, 2, 3, 4, 5, 7.5, 10)
+    return next(m * decade for m in steps if m * decade >= value * (1 - 1e-12))
+
+
 def log_axis_limits(*arrays: np.ndarray, max_ticks: int = 7) -> tuple[float, float, np.ndarray]:
     """Limits and ticks (powers of ten, a round number of decades apart) for a log axis that
     holds the finite positive values of `arrays`.
