@@ -221,8 +221,11 @@ class Blitter:
     - the foreground: everything else in each axes (data, spines, ...), drawn over the
       background in z-order, on every render.
 
-    A title or legend that has changed once is "moving": from then on it is drawn with the
-    foreground, so that it costs its own text, not a full draw. So is a legend that data
+    A background is drawn and kept when two renders running share its signature; a render
+    with a new one is drawn in one pass, so that a control that changes the axes at every
+    step costs no more than a full draw. A title or legend that has changed once is
+    "moving": from then on it is drawn with the foreground, so that it costs its own text,
+    not a full draw. So is a legend that data
     drawn after it would overlap (a one-pass draw puts the legend above the data), so that
     what the background holds lies under (z-order) or beside what the foreground draws, and
     the render equals a one-pass `canvas.draw()` pixel for pixel (tests/unit/test_blit.py
@@ -232,10 +235,11 @@ class Blitter:
     def __init__(self, fig: Figure) -> None:
         self.figure = fig
         self.canvas = agg_canvas(fig)
-        self.full_draws = 0  # how often the background was drawn
+        self.full_draws = 0  # how often the background was drawn (to be cached)
         self._moving: set[tuple[int, str]] = set()  # (axes index, "title" or "legend")
         self._settled: dict | None = None  # the keys of the titles and legends not moving
-        self._signature: tuple | None = None
+        self._signature: tuple | None = None  # of the cached background
+        self._previous: tuple | None = None  # of the last render
         self._background = None
         self._placed_titles: dict[int, tuple] = {}  # per axes, the titles' texts when placed
 
@@ -250,12 +254,17 @@ class Blitter:
             self._moving |= {k for k, key in settled.items() if key != self._settled.get(k)}
             settled = {k: key for k, key in settled.items() if k not in self._moving}
         signature = (background_signature(self.figure), settled)
-        if signature != self._signature:
+        if signature == self._signature:
+            self.canvas.restore_region(self._background)
+            self._draw_foreground()
+        elif signature == self._previous:  # the same frame twice running: worth caching
             self._draw_background()
             self._signature = signature
-        else:
-            self.canvas.restore_region(self._background)
-        self._draw_foreground()
+            self._draw_foreground()
+        else:  # a new frame: one pass (a control that changes the axes on every step pays
+            self.canvas.draw()  # no more than without the cache)
+            self._placed_titles = _title_keys(self.figure)
+        self._previous = signature
         self._settled = settled
         return encode_png(self.figure)
 
@@ -290,10 +299,7 @@ class Blitter:
             foreground += [a for a in ax.get_children() if not any(a is b for b in background)]
         with _left_out(foreground):
             self.canvas.draw()  # places the titles too
-        self._placed_titles = {
-            i: tuple(_text_key(t) for t in (ax.title, ax._left_title, ax._right_title))
-            for i, ax in enumerate(self.figure.axes)
-        }
+        self._placed_titles = _title_keys(self.figure)
         self._background = self.canvas.copy_from_bbox(self.figure.bbox)
         self.full_draws += 1
 
@@ -304,7 +310,7 @@ class Blitter:
         for i, ax in sorted(enumerate(self.figure.axes), key=lambda pair: pair[1].get_zorder()):
             if not ax.get_visible():
                 continue
-            titles = tuple(_text_key(t) for t in (ax.title, ax._left_title, ax._right_title))
+            titles = _title_keys(self.figure)[i]
             if titles != self._placed_titles.get(i):
                 ax._update_title_position(renderer)
                 self._placed_titles[i] = titles
@@ -318,6 +324,14 @@ class Blitter:
             ]
             for artist in sorted(artists, key=lambda a: a.get_zorder()):
                 artist.draw(renderer)
+
+
+def _title_keys(fig: Figure) -> dict[int, tuple]:
+    """Per axes, the keys of its three titles (what their placement depends on)."""
+    return {
+        i: tuple(_text_key(t) for t in (ax.title, ax._left_title, ax._right_title))
+        for i, ax in enumerate(fig.axes)
+    }
 
 
 def _overlapped(ax: Axes, legend, extent, renderer) -> bool:
