@@ -129,7 +129,8 @@ $(BINDER_VENV)/.installed: Makefile
 test-colab: dev-setup
 	$(PY) tools/colab_env.py test
 
-## make bench: time every notebook and slider; writes benchmarks/results.md
+## make bench: time every notebook and slider (in the kernel, and end to end in JupyterLab in
+## headless Chromium), with a CPU calibration; writes benchmarks/results.md
 bench: dev-setup
 	$(PY) tools/bench.py
 

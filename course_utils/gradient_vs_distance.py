@@ -188,7 +188,7 @@ def draw_lag(axes: np.ndarray, res: LagResult) -> None:
         ylabel="‖dL/dh_(T−k)‖",
     )
     ax.set_yticks(ticks)
-    ax.set_xlim(0, max(res.T - 1, 1))
+    ax.set_xlim(0, plots.nice_ceiling(max(res.T - 1, 1)))  # steady while T moves a little
     ax.set_title(f"{res.regime}\nslope {_slope_text(res.slope)} (bound {res.bound_slope:+.2f})")
 
 

@@ -175,14 +175,9 @@ def _style_key(artist) -> tuple:
     )
 
 
-def _legend_key(legend) -> tuple | None:
-    """What a legend's pixels depend on, given its axes; None for no legend, or one placed
-    "best" (its place depends on the data, so it is redrawn with them)."""
-    if legend is None or legend._loc == 0:  # 0: "best"
-        return None
+def _legend_key(legend) -> tuple:
+    """What a legend's pixels depend on, given its place (its window extent)."""
     return (
-        legend._loc,
-        str(legend.get_bbox_to_anchor()),
         tuple(_text_key(text) for text in legend.get_texts()),
         tuple(_style_key(handle) for handle in legend.legend_handles),
     )
@@ -214,66 +209,86 @@ def background_signature(fig: Figure) -> tuple:
 class Blitter:
     """Renders one figure to PNG again and again, redrawing only what a draw changed.
 
-    Drawing ticks, tick labels, axis labels, titles and legends (text, glyph by glyph) is most
-    of the cost of a full draw, and moving a slider seldom changes them. So the figure is drawn
-    in two layers, as in matplotlib's blitting guide
+    Drawing ticks, tick labels, axis labels, titles and legends (text, glyph by glyph, and the
+    legend's layout) is most of the cost of a full draw, and moving a slider seldom changes
+    them. So the figure is drawn in two layers, as in matplotlib's blitting guide
     (https://matplotlib.org/stable/users/explain/animations/blitting.html):
 
     - the background: the figure and, per axes, its face, its x and y Axis objects (ticks,
-      tick labels, grid, axis labels), its title and its legend (unless placed "best"). It is
-      drawn with everything else hidden and kept as a bitmap, and drawn again only when it
-      would differ: when the `background_signature` (limits, ticks, labels, ...) or the text of
-      a title or legend changed. A title or legend that has changed once is "moving": from
-      then on it is drawn with the foreground, so that it costs its own text, not a full draw;
-    - the foreground: everything else in each axes (data, spines, moving titles and legends),
-      drawn over the background in z-order by the axes' own `draw`, on every render.
+      tick labels, grid, axis labels), its title and its legend. It is drawn with everything
+      else hidden and kept as a bitmap, and drawn again only when it would differ: when the
+      `background_signature` (limits, ticks, labels, ...) changed, or a title or legend did;
+    - the foreground: everything else in each axes (data, spines, ...), drawn over the
+      background in z-order, on every render.
 
-    Both paths compose the same two layers, so a render from the cached background is
-    pixel-for-pixel the render after a full redraw. A one-pass `canvas.draw()` differs only
-    where data overlap what is drawn below them here but above them there: images (z-order
-    0) under the Axis (0.5, with the house style's `axes.axisbelow`), and the lines of a plot
-    that cross its legend's text.
+    A background is drawn and kept when two renders running share its signature; a render
+    with a new one is drawn in one pass, so that a control that changes the axes at every
+    step costs no more than a full draw. A title or legend that has changed once is
+    "moving": from then on it is drawn with the foreground, so that it costs its own text,
+    not a full draw. So is a legend that data
+    drawn after it would overlap (a one-pass draw puts the legend above the data), so that
+    what the background holds lies under (z-order) or beside what the foreground draws, and
+    the render equals a one-pass `canvas.draw()` pixel for pixel (tests/unit/test_blit.py
+    checks every interactive figure of the course).
     """
 
     def __init__(self, fig: Figure) -> None:
         self.figure = fig
         self.canvas = agg_canvas(fig)
-        self.full_draws = 0  # how often the background was drawn
+        self.full_draws = 0  # how often the background was drawn (to be cached)
         self._moving: set[tuple[int, str]] = set()  # (axes index, "title" or "legend")
-        self._settled: dict | None = None  # the title and legend keys of the last render
-        self._signature: tuple | None = None
+        self._settled: dict | None = None  # the keys of the titles and legends not moving
+        self._signature: tuple | None = None  # of the cached background
+        self._previous: tuple | None = None  # of the last render
         self._background = None
+        self._placed_titles: dict[int, tuple] = {}  # per axes, the titles' texts when placed
 
     def png(self) -> bytes:
         """Render the figure as it now is (cached background if still valid) and encode it."""
         if not isinstance(self.figure.get_layout_engine(), (type(None), PlaceHolderLayoutEngine)):
             freeze_layout(self.figure)  # laid out once, with every artist shown
+        for ax in self.figure.axes:
+            ax.apply_aspect()  # as `Axes.draw` does first (a fixed aspect moves the axes)
         settled = self._settled_keys()
         if self._settled is not None:
-            self._moving |= {k for k, key in settled.items() if key != self._settled[k]}
+            self._moving |= {k for k, key in settled.items() if key != self._settled.get(k)}
             settled = {k: key for k, key in settled.items() if k not in self._moving}
         signature = (background_signature(self.figure), settled)
-        if signature != self._signature:
+        if signature == self._signature:
+            self.canvas.restore_region(self._background)
+            self._draw_foreground()
+        elif signature == self._previous:  # the same frame twice running: worth caching
             self._draw_background()
             self._signature = signature
-        else:
-            self.canvas.restore_region(self._background)
-        self._draw_foreground()
+            self._draw_foreground()
+        else:  # a new frame: one pass (a control that changes the axes on every step pays
+            self.canvas.draw()  # no more than without the cache)
+            self._placed_titles = _title_keys(self.figure)
+        self._previous = signature
         self._settled = settled
         return encode_png(self.figure)
 
     def _settled_keys(self) -> dict:
+        """The title's and the legend's keys of each axes, unless moving (or overlapped)."""
+        renderer = self.canvas.get_renderer()
         keys = {}
         for i, ax in enumerate(self.figure.axes):
-            keys[i, "title"] = _text_key(ax.title)
-            keys[i, "legend"] = _legend_key(ax.get_legend())
-        return {k: key for k, key in keys.items() if k not in self._moving}
+            if (i, "title") not in self._moving:
+                keys[i, "title"] = _text_key(ax.title)
+            legend = ax.get_legend()
+            if legend is not None and (i, "legend") not in self._moving:
+                extent = legend.get_window_extent(renderer)  # where "best" puts it, too
+                if _overlapped(ax, legend, extent, renderer):
+                    self._moving.add((i, "legend"))
+                else:
+                    keys[i, "legend"] = (_legend_key(legend), extent.bounds)
+        return keys
 
     def _background_artists(self, i: int, ax: Axes) -> list:
         artists = [ax.patch, ax.xaxis, ax.yaxis]
         if (i, "title") not in self._moving:
             artists.append(ax.title)
-        if (i, "legend") not in self._moving and _legend_key(ax.get_legend()) is not None:
+        if (i, "legend") not in self._moving and ax.get_legend() is not None:
             artists.append(ax.get_legend())
         return artists
 
@@ -283,15 +298,64 @@ class Blitter:
             background = self._background_artists(i, ax)
             foreground += [a for a in ax.get_children() if not any(a is b for b in background)]
         with _left_out(foreground):
-            self.canvas.draw()
+            self.canvas.draw()  # places the titles too
+        self._placed_titles = _title_keys(self.figure)
         self._background = self.canvas.copy_from_bbox(self.figure.bbox)
         self.full_draws += 1
 
     def _draw_foreground(self) -> None:
+        """Draw each axes' foreground artists in z-order, as `Axes.draw` would, without its
+        per-draw layout work: the titles are placed again only if their text changed."""
         renderer = self.canvas.get_renderer()
         for i, ax in sorted(enumerate(self.figure.axes), key=lambda pair: pair[1].get_zorder()):
-            with _left_out(self._background_artists(i, ax)):
-                ax.draw(renderer)
+            if not ax.get_visible():
+                continue
+            titles = _title_keys(self.figure)[i]
+            if titles != self._placed_titles.get(i):
+                ax._update_title_position(renderer)
+                self._placed_titles[i] = titles
+            hidden = self._background_artists(i, ax)
+            if not (ax.axison and ax.get_frame_on()):
+                hidden += ax.spines.values()
+            artists = [
+                a
+                for a in ax.get_children()
+                if not a.get_animated() and not any(a is b for b in hidden)
+            ]
+            for artist in sorted(artists, key=lambda a: a.get_zorder()):
+                artist.draw(renderer)
+
+
+def _title_keys(fig: Figure) -> dict[int, tuple]:
+    """Per axes, the keys of its three titles (what their placement depends on)."""
+    return {
+        i: tuple(_text_key(t) for t in (ax.title, ax._left_title, ax._right_title))
+        for i, ax in enumerate(fig.axes)
+    }
+
+
+def _overlapped(ax: Axes, legend, extent, renderer) -> bool:
+    """Would an artist of `ax` (drawn after the legend when it is in the background) touch
+    pixels inside the legend's extent?
+
+    Lines are tested segment by segment (`Path.intersects_bbox`), the extent widened by the
+    line's width, its markers and a pixel of antialiasing; other artists by their extents.
+    """
+    from matplotlib.lines import Line2D
+
+    skip = (ax.patch, ax.xaxis, ax.yaxis, legend, *ax.spines.values())
+    for artist in ax.get_children():
+        if not artist.get_visible() or any(artist is a for a in skip):
+            continue
+        if isinstance(artist, Line2D):
+            points = max(artist.get_linewidth(), artist.get_markersize()) + 2
+            pad = points * ax.figure.dpi / 72
+            path = artist.get_transform().transform_path(artist.get_path())
+            if path.intersects_bbox(extent.padded(pad), filled=False):
+                return True
+        elif artist.get_window_extent(renderer).padded(2).overlaps(extent):
+            return True
+    return False
 
 
 @contextlib.contextmanager
@@ -350,6 +414,16 @@ def plain_log_labels(axis) -> None:
 
 
 NICE_DECADE_STEPS = (1, 2, 5, 10, 20, 25, 50, 100)
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 1.5, 2, 3, 4, 5 or 7.5 times a power of ten that is >= value (> 0): an
+    axis limit that stays put while a slider moves the data's end within it (which then spans
+    at least two thirds of the axis), so that the redraw reuses the axes' ticks and labels
+    (`Blitter`) instead of drawing them again on every step."""
+    decade = 10.0 ** math.floor(math.log10(value))
+    steps = (1, 1.5, 2, 3, 4, 5, 7.5, 10)
+    return next(m * decade for m in steps if m * decade >= value * (1 - 1e-12))
 
 
 def log_axis_limits(*arrays: np.ndarray, max_ticks: int = 7) -> tuple[float, float, np.ndarray]:

@@ -1,15 +1,26 @@
-"""Time the course: every solution notebook from a fresh kernel, and every slider.
+"""Time the course: every solution notebook from a fresh kernel, every slider in the kernel,
+and every interactive figure end to end in JupyterLab.
 
-For each notebook in notebooks/solutions/ (in lesson order), start a fresh kernel, run all
-cells (with every checker required to pass) and record the wall time, kernel start included.
-Then, in the same kernel, move every control of every slider the notebook built over 20
-settings across its range and record the median time of one update (compute + redraw).
+1. For each notebook in notebooks/solutions/ (in lesson order), start a fresh kernel, run all
+   cells (with every checker required to pass) and record the wall time, kernel start
+   included. Then, in the same kernel, move every control of every slider the notebook built
+   over 20 settings across its range and record the median time of one update (compute +
+   redraw + PNG).
+2. In the browser (tests/browser/bench_e2e.py: JupyterLab in headless Chromium), each
+   solution notebook is run again with a readout-only slider added, the *floor*; every
+   interactive figure's first control is moved 15 times (median and max from the input event
+   until the readout and the image changed) and dragged for 2 s (figure updates per second).
+   The ratio of each figure's median to the floor's, measured in the same page, compares
+   across machines. Skipped with --no-browser.
+3. A CPU calibration (`calibrate`: the same pure-Python, numpy and torch work everywhere) is
+   recorded beside the results, so that results from different machines can be compared.
 
 Writes benchmarks/results.md (the table the README links) and benchmarks/results.json (read
 by the notebook builder for the README's course map). Exits 1 if a budget is exceeded.
 
     python tools/bench.py                  all notebooks
     python tools/bench.py 01 02            only lessons 01 and 02 (results merged)
+    python tools/bench.py --no-browser     without the end-to-end phase
 """
 
 from __future__ import annotations
@@ -18,12 +29,15 @@ import datetime
 import json
 import os
 import platform
+import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 import matplotlib
 import nbformat
+import numpy as np
 from nbclient import NotebookClient
 
 from course_utils import env
@@ -33,9 +47,15 @@ SOLUTIONS = ROOT / "notebooks" / "solutions"
 RESULTS_MD = ROOT / "benchmarks" / "results.md"
 RESULTS_JSON = ROOT / "benchmarks" / "results.json"
 
+E2E_JSON = ROOT / "build" / "bench_e2e.json"
+
 NOTEBOOK_BUDGET_S = 30.0
-SLIDER_BUDGET_MS = 50.0
-COURSE_BUDGET_S = 180.0
+SLIDER_BUDGET_MS = 30.0
+COURSE_BUDGET_S = 120.0
+#: End to end, a figure's median time per move over the floor's (a readout-only slider):
+#: the median of these ratios over all figures, and the largest.
+E2E_MEDIAN_RATIO = 2.0
+E2E_MAX_RATIO = 2.5
 SLIDER_MOVES = 20
 
 BENCH_CELL = f"""
@@ -68,6 +88,54 @@ def time_notebook(path: Path) -> tuple[float, dict[str, float]]:
     return seconds, json.loads(line[len("BENCH") :])
 
 
+def calibrate(repeats: int = 5) -> dict[str, float]:
+    """Milliseconds (best of `repeats`: the least disturbed by other work) of the same fixed
+    work on every machine, on one thread: pure Python (a sum of squares), numpy (sort and exp
+    of a million numbers) and torch (fifty 256 x 256 float32 matmuls)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    numbers = np.random.default_rng(0).random(1_000_000)
+    a, b = torch.ones(256, 256) / 256, torch.ones(256, 256)
+    work = {
+        "python_ms": lambda: sum(i * i for i in range(1_000_000)),
+        "numpy_ms": lambda: (np.sort(numbers), np.exp(numbers)),
+        "torch_ms": lambda: [a @ b for _ in range(50)],
+    }
+    best = {}
+    try:
+        for name, run in work.items():
+            times = []
+            for _ in range(repeats):
+                start = time.perf_counter()
+                run()
+                times.append(1000 * (time.perf_counter() - start))
+            best[name] = round(min(times), 2)
+    finally:
+        torch.set_num_threads(threads)
+    return best
+
+
+def end_to_end(selected: list[str]) -> dict:
+    """The browser phase (tests/browser/bench_e2e.py), per notebook: the floor and every
+    figure's times per move, ratio to the floor and drag rate. Needs Chromium (make
+    test-browser's set-up); fails loudly without it."""
+    E2E_JSON.parent.mkdir(exist_ok=True)
+    E2E_JSON.unlink(missing_ok=True)
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    command += [str(ROOT / "tests" / "browser" / "bench_e2e.py")]
+    if selected:
+        command += ["-k", " or ".join(selected)]  # the tests' ids are the lessons' numbers
+    environment = {**os.environ, "COURSE_BENCH_OUT": str(E2E_JSON), "COURSE_REQUIRE_BROWSER": "1"}
+    subprocess.run(command, cwd=ROOT, env=environment, check=True)
+    return json.loads(E2E_JSON.read_text())
+
+
+def e2e_ratios(e2e: dict) -> list[float]:
+    return [f["ratio_to_floor"] for notebook in e2e.values() for f in notebook["figures"]]
+
+
 def machine() -> str:
     """The CPU, torch's CPU capability and the library versions, for the results' header."""
     m = env.machine()
@@ -82,19 +150,27 @@ def mark(value: float, budget: float) -> str:
     return "✅" if value <= budget else "❌ over budget"
 
 
-def write_results(notebooks: dict[str, float], sliders: dict[str, dict[str, float]]) -> bool:
+def write_results(
+    notebooks: dict[str, float],
+    sliders: dict[str, dict[str, float]],
+    e2e: dict,
+    calibration: dict[str, float],
+) -> bool:
     """Write results.md and results.json; return True if every budget is met."""
     total = sum(notebooks.values())
+    ratios = e2e_ratios(e2e)
+    cpu = ", ".join(f"{k.removesuffix('_ms')} {v:.1f} ms" for k, v in calibration.items())
     lines = [
         "# Benchmarks",
         "",
         f"Measured by `make bench` on {datetime.date.today().isoformat()}: {machine()}.",
-        "Each notebook runs from a fresh kernel (kernel start included); each slider is moved "
-        f"over {SLIDER_MOVES} settings across its range and the median update (compute + "
-        "redraw) is shown.",
+        f"CPU calibration (`tools/bench.py calibrate`, best of 5, one thread): {cpu}; "
+        "compare these before comparing results from two machines.",
         "",
         f"Whole course: **{total:.1f} s** (budget {COURSE_BUDGET_S:.0f} s) "
         f"{mark(total, COURSE_BUDGET_S)}",
+        "",
+        "Each notebook runs from a fresh kernel (kernel start included).",
         "",
         f"| notebook | run time (s) | budget {NOTEBOOK_BUDGET_S:.0f} s |",
         "|---|---|---|",
@@ -104,6 +180,9 @@ def write_results(notebooks: dict[str, float], sliders: dict[str, dict[str, floa
     ]
     lines += [
         "",
+        f"In the kernel: each slider is moved over {SLIDER_MOVES} settings across its range; "
+        "the median update (compute + redraw + PNG) is shown.",
+        "",
         f"| notebook | slider control | median update (ms) | budget {SLIDER_BUDGET_MS:.0f} ms |",
         "|---|---|---|---|",
     ]
@@ -112,11 +191,42 @@ def write_results(notebooks: dict[str, float], sliders: dict[str, dict[str, floa
             f"| {name} | `{control}` | {ms:.1f} | {mark(ms, SLIDER_BUDGET_MS)} |"
             for control, ms in sorted(medians.items())
         ]
+    if e2e:
+        lines += [
+            "",
+            "End to end, in JupyterLab in headless Chromium (tests/browser/bench_e2e.py): each "
+            "figure's first control moved 15 times, from the input event until the readout and "
+            "the image changed; the floor is a slider that only changes a readout, in the same "
+            "page; the drag rate is figure updates per second while the control gets a key "
+            "press every 1/60 s for 2 s.",
+            "",
+            f"Ratio to the floor: median **{statistics.median(ratios):.2f}** (budget "
+            f"{E2E_MEDIAN_RATIO}) {mark(statistics.median(ratios), E2E_MEDIAN_RATIO)}, largest "
+            f"**{max(ratios):.2f}** (budget {E2E_MAX_RATIO}) {mark(max(ratios), E2E_MAX_RATIO)}",
+            "",
+            "| notebook | control | median (ms) | max (ms) | floor median (ms) | ratio | "
+            "drag (updates/s) |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for name, result in e2e.items():
+            floor = result["floor"]["median_ms"]
+            lines += [
+                f"| {name} | {f['control']} | {f['median_ms']:.0f} | {f['max_ms']:.0f} | "
+                f"{floor:.0f} | {f['ratio_to_floor']:.2f} | "
+                + (f"{f['drag_updates_per_s']:.1f} |" if f["drag_updates_per_s"] else "- |")
+                for f in result["figures"]
+            ]
     RESULTS_MD.parent.mkdir(exist_ok=True)
     RESULTS_MD.write_text("\n".join(lines) + "\n")
     RESULTS_JSON.write_text(
         json.dumps(
-            {"machine": env.machine(), "notebooks": notebooks, "sliders": sliders},
+            {
+                "machine": env.machine(),
+                "calibration": calibration,
+                "notebooks": notebooks,
+                "sliders": sliders,
+                "end_to_end": e2e,
+            },
             indent=1,
             sort_keys=True,
         )
@@ -124,17 +234,26 @@ def write_results(notebooks: dict[str, float], sliders: dict[str, dict[str, floa
     )
     slider_ok = all(ms <= SLIDER_BUDGET_MS for m in sliders.values() for ms in m.values())
     notebooks_ok = all(s <= NOTEBOOK_BUDGET_S for s in notebooks.values())
-    return slider_ok and notebooks_ok and total <= COURSE_BUDGET_S
+    e2e_ok = not ratios or (
+        statistics.median(ratios) <= E2E_MEDIAN_RATIO and max(ratios) <= E2E_MAX_RATIO
+    )
+    return slider_ok and notebooks_ok and e2e_ok and total <= COURSE_BUDGET_S
 
 
-def main(selected: list[str]) -> int:
+def main(arguments: list[str]) -> int:
+    browser = "--no-browser" not in arguments
+    selected = [a for a in arguments if a != "--no-browser"]
     previous = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() and selected else {}
     notebooks = previous.get("notebooks", {})
     sliders = previous.get("sliders", {})
+    e2e = previous.get("end_to_end", {})
     paths = sorted(SOLUTIONS.glob("[0-9][0-9]_*.ipynb"))
     names = {p.stem for p in paths}
     notebooks = {k: v for k, v in notebooks.items() if k in names}
     sliders = {k: v for k, v in sliders.items() if k in names}
+    e2e = {k: v for k, v in e2e.items() if k in names}
+    calibration = calibrate()
+    print("CPU calibration: " + ", ".join(f"{k} {v}" for k, v in calibration.items()))
     for path in paths:
         if selected and path.stem[:2] not in selected:
             continue
@@ -142,8 +261,18 @@ def main(selected: list[str]) -> int:
         notebooks[path.stem], sliders[path.stem] = seconds, medians
         shown = ", ".join(f"{k} {v:.0f} ms" for k, v in medians.items()) or "no sliders"
         print(f"{path.stem}: {seconds:.1f} s; {shown}", flush=True)
+    if browser:
+        for name, result in end_to_end(selected).items():
+            e2e[name] = result
+            shown = ", ".join(
+                f"{f['control']} {f['median_ms']:.0f} ms ({f['ratio_to_floor']:.1f}x)"
+                for f in result["figures"]
+            )
+            print(f"{name} end to end: floor {result['floor']['median_ms']:.0f} ms; {shown}")
     notebooks = dict(sorted(notebooks.items()))
-    ok = write_results(notebooks, dict(sorted(sliders.items())))
+    ok = write_results(
+        notebooks, dict(sorted(sliders.items())), dict(sorted(e2e.items())), calibration
+    )
     print(f"wrote {RESULTS_MD.relative_to(ROOT)}; whole course {sum(notebooks.values()):.1f} s")
     if not ok:
         print("❌ a budget was exceeded (see the table)")

@@ -149,7 +149,7 @@ def draw_cell_path(axes: np.ndarray, res: CellPathResult) -> None:
     )
     ax.plot(p.lags, p.naive, ":", color="black", lw=1.2, label="σ(b_f)^k")
     ax.set_yticks(ticks)
-    ax.set_xlim(0, res.T - 1)
+    ax.set_xlim(0, plots.nice_ceiling(res.T - 1))  # steady while T moves a little
     ax.legend(loc="lower left", fontsize=7)
     ax.set_title(f"typical f = {p.typical_f:.3f}", fontsize=10)
 

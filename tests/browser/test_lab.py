@@ -8,7 +8,7 @@ notebook is saved (into the temporary copy that JupyterLab serves). Then:
   harmlessly; a checker saying "not attempted yet" is fine);
 - no stderr output in the page shows a Traceback;
 - the first interactive figure reacts to its slider (keyboard) or, if it has none, to its
-  dropdown: its readout text and its figure (the PNG's data URL) change.
+  dropdown: its readout text and its figure (the image's URL) change.
 
 A full-page screenshot of each notebook goes to build/screenshots/NAME.png (zh_NAME.png for
 the Chinese edition). And a Chinese exercise notebook with a wrong answer shows the checker's
@@ -271,9 +271,8 @@ def test_control_changes_readout_and_figure(notebook):
     if readouts.count() == 0:
         pytest.skip(f"{notebook.name} has no interactive figure")
 
-    # An InteractiveFigure is a VBox of controls, an Image widget with the figure's PNG (class
-    # course-figure), and an HTML readout with the CSS class course-readout. Prefer one with a
-    # slider.
+    # An InteractiveFigure is a VBox of controls, an Image widget with the figure's PNG (CSS
+    # class course-figure), and an HTML readout (course-readout). Prefer one with a slider.
     box = readout = None
     for selector in (SLIDER_HANDLE, DROPDOWN):
         for i in range(readouts.count()):
@@ -320,9 +319,9 @@ def test_control_changes_readout_and_figure(notebook):
     expect(readout, f"{notebook.name}: the readout did not change after {moved}").not_to_have_text(
         readout_before, use_inner_text=True, timeout=SLIDER_TIMEOUT * 1000
     )
-    # The readout is set after the figure, so the image should already be new; allow the
-    # output area a moment to re-render. (Compared here, not with expect(): a PNG data URL
-    # is tens of kilobytes, too long for a failure message.)
+    # The readout is set after the figure, so the image should already be new; allow it a
+    # moment to re-render. (Compared here, not with expect(): the image's blob URL changes
+    # with every new PNG, and a data URL would be too long for a failure message.)
     deadline = time.monotonic() + SLIDER_TIMEOUT
     while not (changed := image.get_attribute("src") != src_before):
         if time.monotonic() > deadline:

@@ -3,6 +3,7 @@
 import warnings
 
 import numpy as np
+import pytest
 
 from course_utils import plots
 
@@ -27,3 +28,12 @@ def test_gradient_vs_distance_marks_overflow_and_underflow_without_warnings():
         plots.png_bytes(fig)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "overflow" in labels and "underflow to 0" in labels
+
+
+def test_nice_ceiling_steps_and_exact_boundaries():
+    assert [plots.nice_ceiling(v) for v in (1, 1.01, 1.5, 2.9, 3, 4, 7.5, 7.6, 99, 100)] == [
+        1, 1.5, 1.5, 3, 3, 4, 7.5, 10, 100, 100,
+    ]  # fmt: skip
+    assert plots.nice_ceiling(0.3) == pytest.approx(0.3) and plots.nice_ceiling(999) == 1000
+    for value in np.geomspace(0.01, 1e4, 200):  # the data's end spans >= 2/3 of the axis
+        assert value <= plots.nice_ceiling(value) <= 1.5 * value * (1 + 1e-9)
