@@ -371,14 +371,10 @@ def train_lm(
     for step in range(1, steps + 1):
         x = _trim(train[rng.integers(0, len(train), batch)])
         start = time.perf_counter()
-        optimizer.zero_grad()
         with torch.enable_grad():  # even if the caller is inside torch.no_grad()
             loss = lm_loss(model(x), x)
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), clip)
-        optimizer.step()
+        losses.append(training.clipped_step(model, optimizer, loss, clip))
         elapsed += time.perf_counter() - start
-        losses.append(loss.item())
         if step % eval_every == 0 or step == steps:
             eval_steps.append(step)
             curve.append(evaluate_loss(model, test))

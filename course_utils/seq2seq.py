@@ -49,7 +49,7 @@ from tqdm.auto import tqdm
 from course_utils import translation as tr
 from course_utils.attention import softmax
 from course_utils.i18n import _
-from course_utils.training import Adam
+from course_utils.training import Adam, clipped_step
 
 SCORES = ("additive", "general")
 
@@ -249,13 +249,9 @@ def train(
     for step in bar:
         optimizer.lr = lr * (1 - step / steps)  # linear decay to 0: a calmer end of training
         source, lengths, t_in, t_out = _tensors(enc, rng.integers(len(pairs), size=batch))
-        optimizer.zero_grad()
         logits = model(source, lengths, t_in)[0]
         loss = nn.functional.cross_entropy(logits.flatten(0, 1), t_out.flatten(), ignore_index=0)
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), clip)
-        optimizer.step()
-        losses.append(loss.item())
+        losses.append(clipped_step(model, optimizer, loss, clip))
         if step % 25 == 0 or step == steps - 1:
             bar.set_postfix({"loss": f"{losses[-1]:.3f}"})
     bar.close()
