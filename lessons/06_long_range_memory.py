@@ -413,7 +413,7 @@ say(
 # survives (printed below): enough to start learning what to store. And training moves the
 # forget gates too. The next cell reads the gates of the live
 # LSTM (trained with bias 1) over 20 clauses of 50 words: for the unit whose forget gate stays
-# most open, its mean value over the clause, before and after its training steps.
+# most open, its mean value over the clause, before and after training.
 
 # %%
 keep = sigmoid(1.0)
