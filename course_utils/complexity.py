@@ -208,7 +208,7 @@ def measured_score_bytes(n: int, d: int = 8, seed: int = 0) -> int:
 
 
 TIMED = ("nn.RNN", "RNNCell loop", "attention")
-"""The layers ``wall_times`` measures."""
+"""The layers ``time_forward`` can time."""
 
 
 def _timed_layer(kind: str, n: int, d: int, batch: int, seed: int):
@@ -272,18 +272,17 @@ class WallTimes(NamedTuple):
 
 def wall_times(
     lengths: Sequence[int] = (16, 64, 256, 1024, 4096),
-    kinds: Sequence[str] = ("nn.RNN", "attention"),
-    threads: Sequence[int] = (1,),
+    layers: Sequence[tuple[str, int]] = (("nn.RNN", 1), ("attention", 1)),
     d: int = 64,
     batch: int = 1,
     repeats: int = 3,
 ) -> WallTimes:
-    """``time_forward`` for every kind, thread count and length (timings vary run to run)."""
+    """``time_forward`` for every (kind, threads) pair of ``layers`` and every length (timings
+    vary run to run)."""
     lengths = np.asarray(lengths, dtype=int)
     seconds = {
         (kind, t): np.array([time_forward(kind, int(n), d, batch, t, repeats) for n in lengths])
-        for kind in kinds
-        for t in threads
+        for kind, t in layers
     }
     return WallTimes(lengths, seconds, d, batch)
 

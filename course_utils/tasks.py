@@ -126,8 +126,9 @@ def adding_batch(
     first T/2 - 1, and asked for 0.5 + (X_1 + X_2)/4; the U(0, 1) sum is later papers' form.)
     """
     rng = np.random.default_rng(rng)
-    values = rng.uniform(size=(T, batch))
-    marks = np.zeros((T, batch))
+    inputs = np.zeros((T, batch, 2))
+    values, marks = inputs[..., 0], inputs[..., 1]  # views: filled in place
+    values[:] = rng.uniform(size=(T, batch))
     if markers == "anywhere":
         marked = np.argsort(rng.uniform(size=(T, batch)), axis=0)[:2]
     elif markers == "halves":
@@ -136,7 +137,7 @@ def adding_batch(
     else:
         raise ValueError(f"markers must be 'anywhere' or 'halves', got {markers!r}")
     np.put_along_axis(marks, marked, 1.0, axis=0)
-    return np.stack([values, marks], axis=-1), (values * marks).sum(axis=0)
+    return inputs, np.take_along_axis(values, marked, axis=0).sum(axis=0)
 
 
 # --- words and sentences ----------------------------------------------------------------------

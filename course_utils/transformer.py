@@ -189,7 +189,7 @@ def make_classifier(
         return Classifier(len(vocab), max_len, positional=positional, **{**TINY, **sizes})
 
 
-AGREEMENT = {"distance": (1, 50), "steps": 400, "batch": 32, "lr": 0.005, "eval_every": 100}
+AGREEMENT = {"distance": (1, 50), "steps": 300, "batch": 32, "lr": 0.005, "eval_every": 100}
 """The live run: agreement trained on distances 1-50 (lesson 06's setting), tested at 50."""
 
 

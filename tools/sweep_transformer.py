@@ -2,7 +2,7 @@
 06's agreement task, for eight seeds (one runs live in the notebook; all eight would not fit
 its time budget).
 
-Each seed is ``lessons.lesson09.agreement_run``, the lesson's own code, on one thread: 400
+Each seed is ``lessons.lesson09.agreement_run``, the lesson's own code, on one thread: 300
 steps, then the test accuracy at distance 50 and the accuracy at distances 10 to 50. The file
 records the configuration, the results (no wall times) and the machine it ran on (CPU and
 torch's CPU capability: another CPU rounds differently, so a fresh run agrees with the file

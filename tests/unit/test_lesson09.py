@@ -124,21 +124,21 @@ def spread():
 
 def test_shipped_seeds_quoted(spread):
     """ "between 83 % and 95 % at distance 50", "no seed below 80 % at any distance",
-    "several points below distance 10 (up to 14)"."""
+    "several points below distance 10 (up to 17)"."""
     data = lesson09.load_sweep()
     assert data["config"] == json.loads(json.dumps(transformer.AGREEMENT))
     assert data["distances"] == list(lesson09.DISTANCES)
     assert spread.seeds == list(lesson09.SWEEP_SEEDS) and data["machine"]["torch_cpu_capability"]
     assert f"{spread.final.min():.0%}" == "83%" and f"{spread.final.max():.0%}" == "95%"
     assert spread.by_distance.min() > 0.80
-    assert round(100 * spread.largest_drop) == 14
+    assert round(100 * spread.largest_drop) == 17
     assert 0 < spread.largest_drop < 0.5  # far from the RNN's fall of 50 points
 
 
 @pytest.mark.training
 def test_a_fresh_run_of_seed_0_falls_within_the_shipped_spread(spread):
-    """The live run (seed 0, about 3-10 s) against the eight shipped seeds: measured on both
-    kernel settings, seed 0 ends at 94-95 % and seeds 0-7 at 83-98 %."""
+    """The live run (seed 0, about 3-8 s) against the eight shipped seeds: measured on both
+    kernel settings, seed 0 ends at 93-95 % and seeds 0-7 at 83-96 %."""
     run = lesson09.agreement_run()
     assert spread.final.min() - 0.05 <= run.result.final <= 1.0
     assert run.by_distance.min() >= spread.by_distance.min() - 0.05
