@@ -347,9 +347,9 @@ def one_line_summary(title_cell: str) -> str:
 
 MAP_WORDS = {
     "en": ("| # | lesson | what it shows | run time (s) |", "not measured",
-           "The whole course runs in {total:.0f} s (budget: 3 minutes)."),
+           "The whole course runs in {total:.0f} s (budget: 2 minutes)."),
     "zh": ("| # | 课 | 内容 | 运行时间（秒） |", "未测量",
-           "整个课程运行约 {total:.0f} 秒（预算：3 分钟）。"),
+           "整个课程运行约 {total:.0f} 秒（预算：2 分钟）。"),
 }  # fmt: skip
 
 
@@ -366,12 +366,13 @@ def course_map(lessons: list[Lesson], language: str = "en") -> str:
             cell = translations.assemble(cell, translator(lesson, language))
         title = cell.splitlines()[0].split("·", 1)[-1].strip()
         summary = one_line_summary(cell)
-        seconds = times.get(lesson.name)
+        seconds = times.get(lesson.name if language == "en" else f"{language}/{lesson.name}")
         shown = f"{seconds:.1f}" if seconds is not None else unmeasured
         path = lesson.path("exercise", language).relative_to(ROOT)
         rows.append(f"| {lesson.number} | [{title}]({path}) | {summary} | {shown} |")
-    if all(lesson.name in times for lesson in lessons):
-        total = sum(times[lesson.name] for lesson in lessons)
+    keys = [lesson.name if language == "en" else f"{language}/{lesson.name}" for lesson in lessons]
+    if all(key in times for key in keys):
+        total = sum(times[key] for key in keys)
         rows.append("\n" + whole.format(total=total))
     return "\n".join(rows)
 
