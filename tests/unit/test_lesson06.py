@@ -127,14 +127,6 @@ def test_live_run_agrees_with_the_shipped_seeds(live, data):
     assert min(shipped_rnn) - 0.05 <= rnn.final <= max(shipped_rnn) + 0.05
 
 
-@pytest.mark.timing
-def test_gated_networks_solve_in_less_time_than_the_rnn_spends_failing(live):
-    failing = live["rnn"].result.seconds_per_step * len(live["rnn"].result.losses)
-    for kind in ("lstm", "gru"):
-        r = live[kind].result
-        assert r.seconds_per_step * r.steps_to_threshold < failing
-
-
 def test_outcome_phrases(live):
     lstm, rnn = live["lstm"].result, live["rnn"].result
     assert lesson06.outcome(lstm) == (
