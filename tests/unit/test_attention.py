@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from helpers import no_warnings
+from helpers import assert_close, no_warnings
 
 from course_utils.attention import (
     PROJECTIONS,
@@ -107,8 +107,8 @@ def test_softmax_backward_vs_finite_differences_and_autograd():
 
 def test_dot_scores_scaling_and_shape_check():
     Q, K, _ = qkv(d_k=9)
-    np.testing.assert_allclose(dot_scores(Q, K), Q @ K.T / 3.0, rtol=1e-15)
-    np.testing.assert_allclose(dot_scores(Q, K, scale=False), Q @ K.T, rtol=1e-15)
+    assert_close(dot_scores(Q, K), Q @ K.T / 3.0, rtol=1e-15)
+    assert_close(dot_scores(Q, K, scale=False), Q @ K.T, rtol=1e-15)
     assert dot_scores(*qkv(lead=(2, 3))[:2]).shape == (2, 3, 4, 5)
     with pytest.raises(ValueError, match="same width"):
         dot_scores(np.ones((2, 3)), np.ones((2, 4)))
@@ -160,7 +160,7 @@ def test_masking_after_the_softmax_is_not_the_same():
     assert row_sums[-1] == pytest.approx(1.0) and np.all(row_sums[:-1] < 0.95)
     assert np.abs(wrong - right).max() > 0.1
     assert relative_error(wrong @ V, right @ V) > 0.05
-    np.testing.assert_allclose(wrong / row_sums[:, None], right, rtol=1e-14)
+    assert_close(wrong / row_sums[:, None], right, rtol=1e-14)
 
 
 # --- scaled dot-product attention --------------------------------------------------------------
@@ -271,12 +271,12 @@ def test_one_head_is_plain_attention_and_heads_use_column_blocks():
     Q, K, V = (X @ params[w] for w in ("W_q", "W_k", "W_v"))
     out, w = multi_head_attention(X, None, params, 1)
     single = scaled_dot_product_attention(Q, K, V)
-    np.testing.assert_allclose(out, single.output @ params["W_o"], rtol=1e-13)
-    np.testing.assert_allclose(w[0], single.weights, rtol=1e-13)
+    assert_close(out, single.output @ params["W_o"], rtol=1e-13)
+    assert_close(w[0], single.weights, rtol=1e-13)
     # with 2 heads, head 1 is attention with the second block of 4 columns
     out2, w2 = multi_head_attention(X, None, params, 2)
     head1 = scaled_dot_product_attention(Q[:, 4:], K[:, 4:], V[:, 4:])
-    np.testing.assert_allclose(w2[1], head1.weights, rtol=1e-13)
+    assert_close(w2[1], head1.weights, rtol=1e-13)
 
 
 @pytest.mark.parametrize("causal", [False, True])

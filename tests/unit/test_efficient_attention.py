@@ -5,7 +5,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
-from helpers import no_warnings
+from helpers import assert_close, no_warnings
 
 from course_utils import attention as attn
 from course_utils import complexity
@@ -144,7 +144,7 @@ def test_restricting_the_full_weights_is_sparse_attention():
         assert np.abs(restricted.output - sparse).max() < 1e-12
         np.testing.assert_allclose(restricted.kept, efficient.kept_mass(full.weights, mask))
         direct = np.array([full.weights[i, mask[i]].sum() for i in range(n)])
-        np.testing.assert_allclose(restricted.kept, direct, rtol=1e-12)
+        assert_close(restricted.kept, direct, rtol=1e-12)
     assert np.all(efficient.kept_mass(full.weights, attn.causal_mask(n)) == pytest.approx(1.0))
 
 
@@ -276,11 +276,11 @@ def test_linear_attention_matches_its_definition():
     for causal in (False, True):
         A = fq @ fk.T * (causal_mask(5) if causal else 1.0)
         expected = (A / A.sum(-1, keepdims=True)) @ V
-        np.testing.assert_allclose(linear_attention(Q, K, V, causal=causal), expected, rtol=1e-13)
+        assert_close(linear_attention(Q, K, V, causal=causal), expected, rtol=1e-13)
     # a callable feature map
     fq, fk = Q**2 + 1, K**2 + 1
     A = fq @ fk.T
-    np.testing.assert_allclose(
+    assert_close(
         linear_attention(Q, K, V, feature_map=lambda x: x**2 + 1),
         (A / A.sum(-1, keepdims=True)) @ V,
         rtol=1e-13,

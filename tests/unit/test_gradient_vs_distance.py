@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from helpers import no_warnings
+from helpers import assert_close, no_warnings
 
 from course_utils import gradient_vs_distance, lstm, plots, rnn
 from course_utils.attention import init_attention
@@ -206,7 +206,7 @@ def test_attention_input_jacobian_vs_autograd(T):
 
     ref = torch.autograd.functional.jacobian(y_last, torch.tensor(X[0])).numpy()
     if T == 1:  # x_1 is also the query; the softmax over one key is constant
-        np.testing.assert_allclose(J, params["W_v"].T, rtol=1e-14)
+        assert_close(J, params["W_v"].T, rtol=1e-14)
     assert relative_error(J, ref) < 1e-12
 
 

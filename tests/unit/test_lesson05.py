@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from helpers import assert_all_different, no_warnings
+from helpers import assert_all_different, assert_close, no_warnings
 
 from course_utils import lstm, plots, rnn, tasks
 from course_utils.activations import sigmoid
@@ -104,8 +104,8 @@ def test_step_reference_matches_torch_lstm_cell():
         cell.bias_hh.zero_()
         h, c = cell(torch.tensor(x), (torch.tensor(h_prev), torch.tensor(c_prev)))
     ours = ex.reference_step(*ex.STEP_CASES[0])
-    np.testing.assert_allclose(ours[0], h.numpy(), rtol=1e-12)
-    np.testing.assert_allclose(ours[1], c.numpy(), rtol=1e-12)
+    assert_close(ours[0], h.numpy(), rtol=1e-12)
+    assert_close(ours[1], c.numpy(), rtol=1e-12)
 
 
 def test_step_checker_not_attempted_and_errors():

@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
+from helpers import assert_close
 
 from course_utils.gradcheck import check_gradient, relative_error
 from course_utils.mlp import (
@@ -64,7 +65,7 @@ def test_backward_matches_torch_autograd(activation):
 
     xt, tparams, out_t = _torch_net(x, params, activation)
     (out_t * torch.tensor(r)).sum().backward()
-    np.testing.assert_allclose(out, out_t.detach().numpy(), rtol=1e-13)
+    assert_close(out, out_t.detach().numpy(), rtol=1e-13)
     assert relative_error(dx, xt.grad.numpy()) < 1e-7
     for (dW, db), (W, b) in zip(grads, tparams, strict=True):
         assert relative_error(dW, W.grad.numpy()) < 1e-7
@@ -196,7 +197,7 @@ def test_relu_weight_gradient_ratio_ignores_the_scale_but_the_signal_does_not():
     ratios = [layer_gradient_norms(50, "relu", "he", scale=c).weight_ratio for c in (0.5, 1.0, 1.5)]
     signals = [layer_gradient_norms(50, "relu", "he", c).signal_ratio for c in (0.5, 1.5)]
     print("relu+he dW ratio at scale 0.5/1/1.5:", ratios, "signal ratio at 0.5/1.5:", signals)
-    np.testing.assert_allclose(ratios, ratios[1], rtol=1e-9)  # relu is positively homogeneous
+    assert_close(ratios, ratios[1], rtol=1e-9)  # relu is positively homogeneous
     assert signals[0] < 1e-10 < 1e5 < signals[1]  # measured 1.6e-15 and 3.9e8
 
 

@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from helpers import assert_close
 
 from course_utils.activations import sigmoid, sigmoid_prime
 from course_utils.gradcheck import central_difference, relative_error
@@ -333,7 +334,7 @@ def test_jacobian_singular_values_agree_with_the_product_and_the_norm():
             d = get_activation(activation).df(a)
             product = d[:, None] * (params["W_hh"].T @ product)
         values = jacobian_singular_values(params, x, None, activation)
-        np.testing.assert_allclose(values, np.linalg.svd(product, compute_uv=False), rtol=1e-10)
+        assert_close(values, np.linalg.svd(product, compute_uv=False), rtol=1e-10)
         norm = state_and_jacobian_norms(params, x, None, activation).jacobian_norm
         assert values[0] == pytest.approx(norm, rel=1e-12)
 
