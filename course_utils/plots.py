@@ -12,7 +12,9 @@ import contextlib
 import math
 import struct
 import zlib
+from collections import OrderedDict
 from collections.abc import Sequence
+from typing import Any
 
 import matplotlib
 
@@ -216,21 +218,23 @@ class Blitter:
 
     - the background: the figure and, per axes, its face, its x and y Axis objects (ticks,
       tick labels, grid, axis labels), its title and its legend. It is drawn with everything
-      else hidden and kept as a bitmap, and drawn again only when it would differ: when the
-      `background_signature` (limits, ticks, labels, ...) changed, or a title or legend did;
+      else hidden and kept as a bitmap, and drawn again only for a frame not kept: when the
+      `background_signature` (limits, ticks, labels, ...) or a title or legend is new;
     - the foreground: everything else in each axes (data, spines, ...), drawn over the
       background in z-order, on every render.
 
-    A background is drawn and kept when two renders running share its signature; a render
-    with a new one is drawn in one pass, so that a control that changes the axes at every
-    step costs no more than a full draw. A title or legend that has changed once is
+    The last `KEPT` backgrounds are kept, by signature, so that a control moved back to a
+    setting it had (a dropdown flipped between two options, a slider dragged back) redraws
+    only the foreground; a new signature costs one background draw, its copy and the
+    foreground, about what a one-pass draw costs. A title or legend that has changed once is
     "moving": from then on it is drawn with the foreground, so that it costs its own text,
-    not a full draw. So is a legend that data
-    drawn after it would overlap (a one-pass draw puts the legend above the data), so that
-    what the background holds lies under (z-order) or beside what the foreground draws, and
-    the render equals a one-pass `canvas.draw()` pixel for pixel (tests/unit/test_blit.py
-    checks every interactive figure of the course).
+    not a full draw. So is a legend that data drawn after it would overlap (a one-pass draw
+    puts the legend above the data), so that what the background holds lies under (z-order)
+    or beside what the foreground draws, and the render equals a one-pass `canvas.draw()`
+    pixel for pixel (tests/unit/test_blit.py checks every interactive figure of the course).
     """
+
+    KEPT = 12  # backgrounds (a few MB each at most)
 
     def __init__(self, fig: Figure) -> None:
         self.figure = fig
@@ -238,9 +242,8 @@ class Blitter:
         self.full_draws = 0  # how often the background was drawn (to be cached)
         self._moving: set[tuple[int, str]] = set()  # (axes index, "title" or "legend")
         self._settled: dict | None = None  # the keys of the titles and legends not moving
-        self._signature: tuple | None = None  # of the cached background
-        self._previous: tuple | None = None  # of the last render
-        self._background = None
+        self._backgrounds: OrderedDict[tuple, Any] = OrderedDict()  # signature -> bitmap
+        self._previous: tuple | None = None  # the signature of the last render
         self._placed_titles: dict[int, tuple] = {}  # per axes, the titles' texts when placed
 
     def png(self) -> bytes:
@@ -253,17 +256,17 @@ class Blitter:
         if self._settled is not None:
             self._moving |= {k for k, key in settled.items() if key != self._settled.get(k)}
             settled = {k: key for k, key in settled.items() if k not in self._moving}
-        signature = (background_signature(self.figure), settled)
-        if signature == self._signature:
-            self.canvas.restore_region(self._background)
-            self._draw_foreground()
-        elif signature == self._previous:  # the same frame twice running: worth caching
-            self._draw_background()
-            self._signature = signature
-            self._draw_foreground()
-        else:  # a new frame: one pass (a control that changes the axes on every step pays
-            self.canvas.draw()  # no more than without the cache)
-            self._placed_titles = _title_keys(self.figure)
+        signature = (background_signature(self.figure), tuple(sorted(settled.items())))
+        if signature in self._backgrounds:
+            self._backgrounds.move_to_end(signature)
+            self.canvas.restore_region(self._backgrounds[signature])
+            if signature != self._previous:  # another frame: its titles sit elsewhere
+                self._placed_titles = {}
+        else:
+            self._backgrounds[signature] = self._draw_background()
+            if len(self._backgrounds) > self.KEPT:
+                self._backgrounds.popitem(last=False)  # the least recently used
+        self._draw_foreground()
         self._previous = signature
         self._settled = settled
         return encode_png(self.figure)
@@ -292,7 +295,7 @@ class Blitter:
             artists.append(ax.get_legend())
         return artists
 
-    def _draw_background(self) -> None:
+    def _draw_background(self):
         foreground = []
         for i, ax in enumerate(self.figure.axes):
             background = self._background_artists(i, ax)
@@ -300,8 +303,8 @@ class Blitter:
         with _left_out(foreground):
             self.canvas.draw()  # places the titles too
         self._placed_titles = _title_keys(self.figure)
-        self._background = self.canvas.copy_from_bbox(self.figure.bbox)
         self.full_draws += 1
+        return self.canvas.copy_from_bbox(self.figure.bbox)
 
     def _draw_foreground(self) -> None:
         """Draw each axes' foreground artists in z-order, as `Axes.draw` would, without its

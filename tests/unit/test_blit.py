@@ -26,10 +26,11 @@ def pixels(png: bytes) -> np.ndarray:
 def test_blitted_png_equals_a_full_draw(name):
     app = FIGURES[name]()
     for control_name, control in app.controls.items():
-        for value in widgets.sweep_values(control, 4):
-            app.set(**{control_name: value})  # a new frame (one pass), or the cache reused
+        values = widgets.sweep_values(control, 4)
+        for value in [*values, *values[-2::-1]]:  # and back: frames kept from the way out
+            app.set(**{control_name: value})  # a new frame, or a kept one
             first = pixels(app.png)
-            app.update()  # the same frame again: drawn from the cached background
+            app.update()  # the same frame again: drawn from the kept background
             for path, png in (("first", first), ("again", pixels(app.png))):
                 full = pixels(plots.png_bytes(app.figure))  # every artist, in one pass
                 differ = np.any(png != full, axis=2)
@@ -47,19 +48,37 @@ def test_a_background_change_is_redrawn_and_a_steady_one_reused():
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     (line,) = ax.plot([0, 1], [0, 0.5])
-    blitter.png()  # a new frame: one pass
-    blitter.png()  # the same frame: background drawn and kept
+    blitter.png()  # a new frame: background drawn and kept
+    blitter.png()  # the same frame
     line.set_ydata([0, 0.9])  # data only: background reused
     assert pixels(blitter.png()).tolist() == pixels(plots.png_bytes(fig)).tolist()
     assert blitter.full_draws == 1
-    ax.set_ylim(0, 2)  # new ticks: one pass, then the new background is kept
+    ax.set_ylim(0, 2)  # new ticks: a new background, kept too
     assert pixels(blitter.png()).tolist() == pixels(plots.png_bytes(fig)).tolist()
+    assert pixels(blitter.png()).tolist() == pixels(plots.png_bytes(fig)).tolist()
+    assert blitter.full_draws == 2
+    ax.set_ylim(0, 1)  # back to the first frame: its background was kept
     assert pixels(blitter.png()).tolist() == pixels(plots.png_bytes(fig)).tolist()
     assert blitter.full_draws == 2
     ax.set_title("a title that changes")  # moves to the foreground at its first change
     blitter.png()
-    blitter.png()  # and the frame without it is kept
     draws = blitter.full_draws
     ax.set_title("and changes again")
     assert pixels(blitter.png()).tolist() == pixels(plots.png_bytes(fig)).tolist()
     assert blitter.full_draws == draws
+
+
+def test_only_the_last_kept_backgrounds_are_kept():
+    fig, axes = plots.figure(1)
+    blitter = plots.Blitter(fig)
+    (ax,) = axes[0]
+    for top in range(1, plots.Blitter.KEPT + 2):  # one frame more than are kept
+        ax.set_ylim(0, top)
+        blitter.png()
+    assert blitter.full_draws == plots.Blitter.KEPT + 1
+    ax.set_ylim(0, 2)  # kept (the first, ylim (0, 1), was dropped)
+    blitter.png()
+    assert blitter.full_draws == plots.Blitter.KEPT + 1
+    ax.set_ylim(0, 1)  # dropped: drawn again
+    assert pixels(blitter.png()).tolist() == pixels(plots.png_bytes(fig)).tolist()
+    assert blitter.full_draws == plots.Blitter.KEPT + 2
