@@ -319,7 +319,7 @@ show_source(attn.split_heads)
 # %%
 print(f"{'d_k':>6} {'Var(q.k)':>10} {'Var(q.k / sqrt(d_k))':>22}")
 for d_k in (1, 4, 16, 64, 256, 1024, 4096):
-    raw, scaled = lesson.score_variance(d_k), lesson.score_variance(d_k, scale=True)
+    raw, scaled = lesson.score_variances(d_k)
     print(f"{d_k:>6} {raw:>10.1f} {scaled:>22.2f}")
 
 # %% [markdown]

@@ -328,14 +328,15 @@ def torch_check(seed: int = 0) -> dict[str, float]:
 D_K_EXP_MAX = 12  # the slider runs over d_k = 2**0 .. 2**12 = 4096
 
 
-def score_variance(
-    d_k: int, n_samples: int = 10_000, seed: int | np.random.Generator = 0, scale: bool = False
-) -> float:
-    """Measured variance of q . k for q, k ~ N(0, I_{d_k}) independent (n_samples pairs).
+def score_variances(
+    d_k: int, n_samples: int = 10_000, seed: int | np.random.Generator = 0
+) -> tuple[float, float]:
+    """Measured variances of q . k and of q . k / sqrt(d_k), for q, k ~ N(0, I_{d_k})
+    independent (the same n_samples pairs for both).
 
     Vaswani et al. (2017), footnote 4: with independent components of mean 0 and variance 1,
-    q . k = sum_i q_i k_i has mean 0 and variance d_k. scale=True measures q . k / sqrt(d_k),
-    whose variance is 1 whatever d_k. The estimate's standard deviation is about
+    q . k = sum_i q_i k_i has mean 0 and variance d_k; divided by sqrt(d_k), variance 1
+    whatever d_k. The first estimate's standard deviation is about
     sqrt((2 d_k^2 + 6 d_k) / n_samples) (each q_i k_i has fourth moment 9). Drawn in chunks of
     a million numbers, so that memory stays small whatever d_k.
     """
@@ -347,9 +348,7 @@ def score_variance(
         q = rng.standard_normal((size, d_k))
         k = rng.standard_normal((size, d_k))
         dots[start : start + size] = np.einsum("ij,ij->i", q, k)
-    if scale:
-        dots /= np.sqrt(d_k)
-    return float(np.var(dots))
+    return float(np.var(dots)), float(np.var(dots / np.sqrt(d_k)))
 
 
 def softmax_jacobian_norms(p) -> Array:

@@ -114,7 +114,7 @@ def test_head_shapes():
 
 def test_variance_of_q_dot_k_is_d_k():
     for d_k in (1, 4, 16, 64, 256, 1024, 4096):  # the lesson's table
-        raw, scaled = lesson07.score_variance(d_k), lesson07.score_variance(d_k, scale=True)
+        raw, scaled = lesson07.score_variances(d_k)
         assert raw == pytest.approx(d_k, rel=0.03)  # "grows like d_k"
         assert scaled == pytest.approx(1.0, abs=0.03)  # "stays at 1 (2 % sampling error)"
         assert scaled == pytest.approx(raw / d_k, rel=1e-12)
@@ -172,13 +172,12 @@ def test_saturation_sweep_rows():
 
 
 @pytest.mark.parametrize("d_k", [1, 16, 64, 256])
-def test_score_variance_is_d_k(d_k):
+def test_score_variances_are_d_k_and_1(d_k):
     n = 10_000
     standard_error = np.sqrt((2 * d_k**2 + 6 * d_k) / n)
-    assert abs(lesson07.score_variance(d_k, n, seed=0) - d_k) < 4 * standard_error
-    assert lesson07.score_variance(d_k, n, seed=0, scale=True) == pytest.approx(
-        lesson07.score_variance(d_k, n, seed=0) / d_k
-    )
+    raw, scaled = lesson07.score_variances(d_k, n, seed=0)
+    assert abs(raw - d_k) < 4 * standard_error
+    assert scaled == pytest.approx(raw / d_k)
 
 
 def test_unscaled_softmax_saturates_and_scaled_does_not():
