@@ -501,10 +501,10 @@ print(f"our LSTM's state after 64 tokens (after any number): {state.numbers()} n
 # > **Claim** (the article): attention "智能地选择和存储来自输入序列的最重要信息" (intelligently
 # > selects and stores the most important information from the input sequence).
 # >
-# > **Verdict: misleading.** Attention stores nothing and selects nothing once and for all: at
-# > every step it *reads* the stored keys and values with weights that sum to 1, and reads them
-# > again, with other weights, at the next step. What is stored is the key/value cache, and it
-# > holds every token of the context, important or not, in every layer. An RNN stores a
+# > **Verdict: half true** (as in lesson 10). It selects, softly and anew at every step: each
+# > step *reads* the stored keys and values with weights that sum to 1, and the next step reads
+# > them again with other weights. It stores nothing itself: what is stored is the key/value
+# > cache, and it holds every token of the context, important or not, in every layer. An RNN stores a
 # > fixed-size summary (our LSTM's state, printed above) and must decide what to keep as it
 # > reads (lessons 05 and 06); a Transformer keeps everything and decides at reading time what
 # > to use, at a memory cost that grows with the context.
