@@ -1,6 +1,8 @@
 """tools/execute_notebooks.py on small notebooks of its own: how it reports a failing cell, what
 its kernel sees, and when its cache reuses a run."""
 
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -93,6 +95,27 @@ def test_the_key_covers_the_package_and_the_settings(repo, monkeypatch):
         assert key() != first, "torch's portable kernels"
     finally:
         executor.environment_fingerprint.cache_clear()
+
+
+def test_the_key_is_the_same_whether_or_not_the_caller_imported_course_utils():
+    """make site imports course_utils (which sets BLAS thread defaults) before it asks for keys,
+    pytest does not: both must compute the key the executed copies carry."""
+    program = (
+        "{first}import sys; sys.path.insert(0, {tools!r}); import execute_notebooks as e; "
+        "print(e.environment_fingerprint())"
+    )
+    environment = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    keys = {
+        subprocess.run(
+            [sys.executable, "-c", program.format(first=first, tools=str(ROOT / "tools"))],
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for first in ("", "import course_utils; ")
+    }
+    assert len(keys) == 1, keys
 
 
 def test_every_solution_notebook_is_found():

@@ -38,6 +38,12 @@ from pathlib import Path
 
 import nbformat
 
+# Imported before any key is computed, as every notebook's kernel imports it first: it sets the
+# BLAS thread defaults (OPENBLAS_NUM_THREADS, MKL_NUM_THREADS) that the kernels then run with,
+# so the key records those whether or not the caller imported course_utils already (make site
+# does, pytest does not: the two computed different keys and CI ran the course twice).
+import course_utils  # noqa: F401
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 EXECUTED = ROOT / "build" / "executed"
@@ -48,7 +54,12 @@ PACKAGES = ("numpy", "torch", "matplotlib", "ipywidgets", "ipython", "ipykernel"
 #: Settings of the kernel's environment that change what the notebooks compute.
 KERNEL_ENV = {"COURSE_REQUIRE_CORRECT": "1"}
 #: Of the caller's environment, these change what a run computes, so they enter the key.
-INHERITED_SETTINGS = ("ATEN_CPU_CAPABILITY", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+INHERITED_SETTINGS = (
+    "ATEN_CPU_CAPABILITY",
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+)
 CELL_TIMEOUT = 600  # s; a lesson takes at most ~30 s in all
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
