@@ -23,7 +23,8 @@ REPO2DOCKER_SPEC ?= jupyter-repo2docker==2026.4.0
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: lab lab-zh test setup dev-setup notebooks translations check-notebooks test-unit \
-        test-translations test-second-cpu test-notebooks test-browser test-binder test-colab \
+        test-translations test-second-cpu test-notebooks test-solution-notebooks \
+        test-exercise-notebooks test-browser test-binder test-colab \
         bench lint clean site test-site
 
 ## make lab: set up (once) and open the course in JupyterLab
@@ -39,9 +40,14 @@ lab-zh: $(VENV)/.course-installed
 	$(BIN)/jupyter lab --port $(LAB_PORT) $(LAB_FLAGS) \
 		--LabApp.default_url=/lab/tree/notebooks/zh/00_start_here.ipynb
 
+# make test runs the exercise notebooks once: in JupyterLab (test-browser) where Chromium is
+# installed or required (CI), else under nbval (test-exercise-notebooks).
+BROWSER := $(or $(shell command -v chromium),$(filter 1 true yes,$(COURSE_REQUIRE_BROWSER)))
+
 ## make test: set up (once) and run the whole test suite
-test: lint test-unit test-translations test-second-cpu test-notebooks test-site test-browser \
-      test-binder test-colab
+test: lint test-unit test-translations test-second-cpu test-solution-notebooks \
+      $(if $(BROWSER),,test-exercise-notebooks) test-site test-browser test-binder test-colab
+
 
 setup: $(VENV)/.course-installed
 dev-setup: $(VENV)/.dev-installed
@@ -94,10 +100,14 @@ test-second-cpu: dev-setup
 
 ## Solution notebooks must pass every checker (COURSE_REQUIRE_CORRECT makes a failed check raise):
 ## tools/execute_notebooks.py runs each once and keeps it executed in build/executed/, which
-## `make site` renders. Exercise notebooks must run top to bottom with their stubs in place.
-## The Chinese edition (notebooks/zh/, once built) runs the same way.
-test-notebooks: dev-setup
+## `make site` renders. Exercise notebooks must run top to bottom with their stubs in place
+## (under nbval here; test-browser runs them in JupyterLab). Both editions run.
+test-notebooks: test-solution-notebooks test-exercise-notebooks
+
+test-solution-notebooks: dev-setup
 	$(PYTEST) -q -n 2 --dist load tests/test_solution_notebooks.py
+
+test-exercise-notebooks: dev-setup
 	$(PYTEST) -q -n 2 --dist loadscope $(NBVAL) notebooks/*.ipynb $(wildcard notebooks/zh/*.ipynb)
 
 ## make site: the course as a website in build/site/ (open build/site/index.html). It renders
@@ -111,8 +121,10 @@ test-site: site
 	$(PYTEST) -q tests/test_site_build.py tests/test_execute_notebooks.py
 	$(PYTEST) -q tests/browser/test_site.py
 
+## Each exercise notebook of both editions run in JupyterLab in headless Chromium, two at a
+## time (each worker its own JupyterLab; a notebook's tests stay on one worker).
 test-browser: dev-setup
-	$(PYTEST) -q tests/browser --ignore=tests/browser/test_site.py
+	$(PYTEST) -q -n 2 --dist loadgroup tests/browser --ignore=tests/browser/test_site.py
 
 ## Binder: the Dockerfile repo2docker would build from binder/ (printed without Docker), and
 ## binder/requirements.txt resolved by pip against Binder's base environment.

@@ -6,7 +6,7 @@ Every lesson becomes one page with every output of its executed solution noteboo
 static sweeps, printed numbers, the sentences rendered from the run), in three steps:
 
 1. Execute: the solution notebooks run through tools/execute_notebooks.py, whose cache in
-   build/executed/ `make test-notebooks` has usually filled already (then nothing runs).
+   build/executed/ `make test-solution-notebooks` has usually filled already (then nothing runs).
 2. Write the pages into build/site-work/<edition>/src/: per lesson, a notebook merged from two.
    Prose and code come from the exercise notebook, so an exercise shows as the learner gets
    it (its stub); the solution follows, folded behind a toggle; the outputs come from the

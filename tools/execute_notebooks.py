@@ -12,9 +12,9 @@ the traceback, and nothing is written.
 The cache: an executed notebook carries a key in its metadata, the hash of everything its
 outputs depend on: the notebook's own text, every file of the course_utils package (shipped
 results included), and the versions of Python and of the packages the course uses. A notebook
-whose executed copy has the current key is not run again. `make test-notebooks` executes each
-solution notebook here (tests/test_solution_notebooks.py), and `make site` renders the same
-files, so CI runs the course once.
+whose executed copy has the current key is not run again. `make test-solution-notebooks`
+executes each solution notebook here (tests/test_solution_notebooks.py), and `make site`
+renders the same files, so CI runs the course once.
 
     python tools/execute_notebooks.py           every solution notebook not yet executed
     python tools/execute_notebooks.py 04 07     lessons 04 and 07 only
