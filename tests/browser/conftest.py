@@ -1,7 +1,6 @@
 """Fixtures for the browser tests: Debian's Chromium driven by Playwright, and one JupyterLab.
 
-One browser and one JupyterLab serve the whole session (each pytest-xdist worker its own);
-every notebook gets a new page.
+One browser and one JupyterLab serve the whole session; every notebook gets a new page.
 JupyterLab serves a temporary copy of `notebooks/`, with its own user settings, workspaces
 and config dir, so saving a notebook never touches the repository or the user's set-up.
 
@@ -79,15 +78,6 @@ def _no_browser(reason: str) -> None:
         _SKIP_NOTICES.append(message)
         warnings.warn(message, stacklevel=2)
     pytest.skip(message)
-
-
-def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (make test-browser runs two workers, `--dist loadgroup`), a notebook's
-    tests go to one worker, which runs the notebook once for all of them."""
-    for item in items:
-        params = getattr(item, "callspec", None) and item.callspec.params
-        notebook = params.get("notebook") if params else None
-        item.add_marker(pytest.mark.xdist_group(str(notebook or item.module.__name__)))
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
