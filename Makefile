@@ -48,7 +48,6 @@ BROWSER := $(or $(shell command -v chromium),$(filter 1 true yes,$(COURSE_REQUIR
 test: lint test-unit test-translations test-second-cpu test-solution-notebooks \
       $(if $(BROWSER),,test-exercise-notebooks) test-site test-browser test-binder test-colab
 
-
 setup: $(VENV)/.course-installed
 dev-setup: $(VENV)/.dev-installed
 
@@ -121,8 +120,8 @@ test-site: site
 	$(PYTEST) -q tests/test_site_build.py tests/test_execute_notebooks.py
 	$(PYTEST) -q tests/browser/test_site.py
 
-## Each exercise notebook of both editions run in JupyterLab in headless Chromium, one at a
-## time (two at a time took longer: 635 s against 485 s, the notebooks' own work competing).
+## Each exercise notebook of both editions runs in JupyterLab in headless Chromium, one at a
+## time (two at a time took longer: the notebooks' own work competes for the cores).
 test-browser: dev-setup
 	$(PYTEST) -q tests/browser --ignore=tests/browser/test_site.py
 
