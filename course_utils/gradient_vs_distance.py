@@ -161,15 +161,23 @@ def readout_lag(res: LagResult) -> str:
     )
 
 
-def draw_lag(axes: np.ndarray, res: LagResult) -> None:
+def draw_lag(axes: np.ndarray, res: LagResult, *, slider: bool = False) -> None:
     """The measured gradient (solid), Pascanu's bound (dashed) and rho^k, a linear RNN's rate
-    (dotted), against the lag on a log axis; the title gives the regime, then both slopes."""
+    (dotted), against the lag on a log axis; the title gives the regime, then both slopes.
+
+    slider=True (the sliders): the legend right of the plot, and the title the regime alone
+    (the readout gives the slopes), so that neither changes with every move (`plots.Blitter`
+    then keeps them in the background)."""
     (ax,) = axes
     p = res.profile
     with np.errstate(over="ignore", under="ignore"):
         rho_k = np.exp(p.lags * math.log(p.rho))
+    end = plots.nice_ceiling(max(res.T - 1, 1))  # the lag axis' end: steady while T moves a little
     # Fix the y range first: autoscaling a log axis near 1e308 overflows inside matplotlib.
-    low, high, ticks = plots.log_axis_limits(p.norms, p.bound, rho_k, np.array([0.1, 10.0]))
+    # It holds the three lines continued to the axis' end, so it too stays put as T moves.
+    low, high, ticks = plots.steady_log_limits(
+        ax, p.norms, p.bound, rho_k, _continued(res, end), np.array([0.1, 10.0])
+    )
     ax.set_yscale("log")
     ax.set_ylim(low, high)
     ax.set_autoscaley_on(False)
@@ -186,10 +194,27 @@ def draw_lag(axes: np.ndarray, res: LagResult) -> None:
         bound=p.bound,
         xlabel="time lag k (steps back from the loss)",
         ylabel="‖dL/dh_(T−k)‖",
+        legend=False,
     )
     ax.set_yticks(ticks)
-    ax.set_xlim(0, plots.nice_ceiling(max(res.T - 1, 1)))  # steady while T moves a little
-    ax.set_title(f"{res.regime}\nslope {_slope_text(res.slope)} (bound {res.bound_slope:+.2f})")
+    ax.set_xlim(0, end)
+    if slider:
+        plots.legend_outside(ax, fontsize=8)
+        ax.set_title(res.regime)
+    else:
+        ax.legend(loc="best", fontsize=8)
+        ax.set_title(f"{res.regime}\nslope {_slope_text(res.slope)} (bound {res.bound_slope:+.2f})")
+
+
+def _continued(res: LagResult, lag: float) -> Array:
+    """Where the measured gradient (at its measured slope), the bound and rho^k would be at
+    `lag`, clamped to 1e-300..1e300 (a log axis' range); the measured one left out if its slope
+    is undefined."""
+    p, last = res.profile, res.T - 1
+    logs = [p.log_bound[last] + (lag - last) * res.bound_slope, lag * math.log(p.rho)]
+    if math.isfinite(res.slope) and math.isfinite(p.log_norms[last]):
+        logs.append(p.log_norms[last] + (lag - last) * res.slope)
+    return 10.0 ** np.clip(np.array(logs) / math.log(10), -300, 300)
 
 
 def slope_table(

@@ -60,6 +60,9 @@ HOUSE_STYLE = {
     "savefig.dpi": 90,
     "font.size": 10,
     "axes.titlesize": 11,
+    # Titles sit at the top of their axes (none of the course's axes has ticks on top): a fixed
+    # place, so that matplotlib does not measure every tick label to place one on each draw.
+    "axes.titley": 1.0,
     "axes.grid": True,
     "grid.alpha": 0.3,
     "axes.spines.top": False,
@@ -226,22 +229,26 @@ class Blitter:
     The last `KEPT` backgrounds are kept, by signature, so that a control moved back to a
     setting it had (a dropdown flipped between two options, a slider dragged back) redraws
     only the foreground; a new signature costs one background draw, its copy and the
-    foreground, about what a one-pass draw costs. A title or legend that has changed once is
-    "moving": from then on it is drawn with the foreground, so that it costs its own text,
-    not a full draw. So is a legend that data drawn after it would overlap (a one-pass draw
-    puts the legend above the data), so that what the background holds lies under (z-order)
-    or beside what the foreground draws, and the render equals a one-pass `canvas.draw()`
-    pixel for pixel (tests/unit/test_blit.py checks every interactive figure of the course).
+    foreground, about what a one-pass draw costs. A title that has changed once is "moving":
+    from then on it is drawn with the foreground, so that it costs its own text, not a full
+    draw. A legend, dearer to draw (its layout), stays in the background while it has shown
+    at most `VARIANTS` versions (one per option of a dropdown: each version's background is
+    kept), and moves once it has shown more. So does a legend that data drawn after it would
+    overlap (a one-pass draw puts the legend above the data), so that what the
+    background holds lies under (z-order) or beside what the foreground draws, and the
+    render equals a one-pass `canvas.draw()` pixel for pixel (tests/unit/test_blit.py checks
+    every interactive figure of the course).
     """
 
     KEPT = 12  # backgrounds (a few MB each at most)
+    VARIANTS = KEPT // 2  # versions of a legend kept in the background
 
     def __init__(self, fig: Figure) -> None:
         self.figure = fig
         self.canvas = agg_canvas(fig)
         self.full_draws = 0  # how often the background was drawn (to be cached)
         self._moving: set[tuple[int, str]] = set()  # (axes index, "title" or "legend")
-        self._settled: dict | None = None  # the keys of the titles and legends not moving
+        self._variants: dict[tuple[int, str], set] = {}  # the versions shown, till moving
         self._backgrounds: OrderedDict[tuple, Any] = OrderedDict()  # signature -> bitmap
         self._previous: tuple | None = None  # the signature of the last render
         self._placed_titles: dict[int, tuple] = {}  # per axes, the titles' texts when placed
@@ -253,9 +260,11 @@ class Blitter:
         for ax in self.figure.axes:
             ax.apply_aspect()  # as `Axes.draw` does first (a fixed aspect moves the axes)
         settled = self._settled_keys()
-        if self._settled is not None:
-            self._moving |= {k for k, key in settled.items() if key != self._settled.get(k)}
-            settled = {k: key for k, key in settled.items() if k not in self._moving}
+        for k, key in list(settled.items()):
+            self._variants.setdefault(k, set()).add(key)
+            if len(self._variants[k]) > (self.VARIANTS if k[1] == "legend" else 1):
+                self._moving.add(k)
+                del settled[k], self._variants[k]
         signature = (background_signature(self.figure), tuple(sorted(settled.items())))
         if signature in self._backgrounds:
             self._backgrounds.move_to_end(signature)
@@ -268,7 +277,6 @@ class Blitter:
                 self._backgrounds.popitem(last=False)  # the least recently used
         self._draw_foreground()
         self._previous = signature
-        self._settled = settled
         return encode_png(self.figure)
 
     def _settled_keys(self) -> dict:
@@ -342,7 +350,8 @@ def _overlapped(ax: Axes, legend, extent, renderer) -> bool:
     pixels inside the legend's extent?
 
     Lines are tested segment by segment (`Path.intersects_bbox`), the extent widened by the
-    line's width, its markers and a pixel of antialiasing; other artists by their extents.
+    line's width, its markers (if it has any) and a pixel of antialiasing; other artists by
+    their extents.
     """
     from matplotlib.lines import Line2D
 
@@ -351,7 +360,8 @@ def _overlapped(ax: Axes, legend, extent, renderer) -> bool:
         if not artist.get_visible() or any(artist is a for a in skip):
             continue
         if isinstance(artist, Line2D):
-            points = max(artist.get_linewidth(), artist.get_markersize()) + 2
+            marker = artist.get_marker() not in (None, "None", "none", "", " ")
+            points = max(artist.get_linewidth(), artist.get_markersize() * marker) + 2
             pad = points * ax.figure.dpi / 72
             path = artist.get_transform().transform_path(artist.get_path())
             if path.intersects_bbox(extent.padded(pad), filled=False):
@@ -420,12 +430,12 @@ NICE_DECADE_STEPS = (1, 2, 5, 10, 20, 25, 50, 100)
 
 
 def nice_ceiling(value: float) -> float:
-    """The smallest of 1, 1.5, 2, 3, 4, 5 or 7.5 times a power of ten that is >= value (> 0): an
-    axis limit that stays put while a slider moves the data's end within it (which then spans
-    at least two thirds of the axis), so that the redraw reuses the axes' ticks and labels
-    (`Blitter`) instead of drawing them again on every step."""
+    """The smallest of 1, 2, 3, 5 or 7.5 times a power of ten that is >= value (> 0): an axis
+    limit that stays put while a slider moves the data's end within it (which then spans at
+    least half of the axis), so that the redraw reuses the axes' ticks and labels (`Blitter`)
+    instead of drawing them again on every step."""
     decade = 10.0 ** math.floor(math.log10(value))
-    steps = (1, 1.5, 2, 3, 4, 5, 7.5, 10)
+    steps = (1, 2, 3, 5, 7.5, 10)
     return next(m * decade for m in steps if m * decade >= value * (1 - 1e-12))
 
 
@@ -447,6 +457,30 @@ def log_axis_limits(*arrays: np.ndarray, max_ticks: int = 7) -> tuple[float, flo
     return 10.0**lo, 10.0**hi, 10.0 ** np.arange(lo, hi + 1, step)
 
 
+def steady_log_limits(
+    ax: Axes, *arrays: np.ndarray, max_ticks: int = 7, fill: float = 0.5
+) -> tuple[float, float, np.ndarray]:
+    """`log_axis_limits` for the y axis of `ax`, except that the axis' present limits and
+    ticks are kept while they hold the finite positive values of `arrays` and the values span
+    at least `fill` of them (in decades): a slider that moves the data a little then reuses
+    the axes' ticks and labels (`Blitter`) instead of drawing new ones on every step. What a
+    figure shows at a setting may then depend on the settings before it (its limits, never
+    its data)."""
+    low, high, ticks = log_axis_limits(*arrays, max_ticks=max_ticks)
+    values = np.concatenate([np.asarray(a, dtype=float).ravel() for a in arrays])
+    values = values[np.isfinite(values) & (values > 0)]
+    if ax.get_yscale() != "log" or values.size == 0:
+        return low, high, ticks
+    now_low, now_high = ax.get_ylim()
+    now_ticks = ax.get_yticks()
+    now_ticks = now_ticks[(now_ticks >= now_low) & (now_ticks <= now_high)]
+    holds = 0 < now_low <= values.min() and values.max() <= now_high and now_ticks.size >= 2
+    span = math.log10(values.max()) - math.log10(values.min())
+    if holds and span >= fill * (math.log10(now_high) - math.log10(now_low)):
+        return now_low, now_high, now_ticks
+    return low, high, ticks
+
+
 def gradient_vs_distance(
     ax: Axes,
     distance: Sequence[float],
@@ -457,6 +491,7 @@ def gradient_vs_distance(
     bound: Sequence[float] | None = None,
     xlabel: str = "distance (time steps)",
     ylabel: str = "gradient norm",
+    legend: bool = True,
 ) -> None:
     """Plot gradient norm against distance on a log scale: the course's recurring figure.
 
@@ -464,6 +499,7 @@ def gradient_vs_distance(
     sit on a log axis; they are drawn as triangles at the top or bottom edge and named in the
     legend, so an exploding or vanished gradient is visible, not a blank plot.
     bound: optional upper bound of the same shape (for example Pascanu et al.'s), dashed grey.
+    legend: False leaves the legend to the caller (who draws several curves, or places it).
     """
     distance = np.asarray(distance, dtype=float)
     norm = np.asarray(norm, dtype=float)
@@ -487,7 +523,14 @@ def gradient_vs_distance(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     _mark_out_of_range(ax, distance, norm, colour)
-    ax.legend(loc="best", fontsize=8)
+    if legend:
+        ax.legend(loc="best", fontsize=8)
+
+
+def legend_outside(ax: Axes, **kwargs: Any) -> None:
+    """The axes' legend to the right of its plot, where moving data never reach it (so an
+    interactive figure keeps it in its background, `Blitter`)."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, **kwargs)
 
 
 def _mark_out_of_range(ax: Axes, distance: np.ndarray, norm: np.ndarray, colour: str) -> None:

@@ -25,6 +25,7 @@ and "linear" (phi(a) = a). Everything is float64; everything random takes a seed
 numpy Generator).
 """
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -155,9 +156,9 @@ def rnn_forward(
     hs = np.zeros((T + 1, batch, W_hh.shape[0]))
     if h0 is not None:
         hs[0] = h0
-    pre = np.empty((T, batch, W_hh.shape[0]))
+    pre = x @ W_xh + b  # (T, batch, H): every step's input term at once; the loop adds h's
     for t in range(T):
-        pre[t] = hs[t] @ W_hh + x[t] @ W_xh + b
+        pre[t] += hs[t] @ W_hh
         hs[t + 1] = phi(pre[t])
     return hs, RNNCache(x, hs, pre, activation)
 
@@ -317,14 +318,15 @@ def _log_gradient_norms(dphi: Array, W_hh: Array, g: Array) -> Array:
     """
     T = len(dphi)
     log_norms = np.zeros(T)
+    W_hh_T = np.ascontiguousarray(W_hh.T)
     for k in range(1, T):
-        g = (g * dphi[T - k]) @ W_hh.T
-        size = np.linalg.norm(g)
-        if not np.isfinite(size) or size == 0:
+        g = (g * dphi[T - k]) @ W_hh_T
+        size = math.sqrt(g @ g)
+        if not math.isfinite(size) or size == 0:
             log_norms[k:] = -np.inf if size == 0 else np.nan
             break
-        log_norms[k] = log_norms[k - 1] + np.log(size)
-        g = g / size
+        log_norms[k] = log_norms[k - 1] + math.log(size)
+        g /= size
     return log_norms
 
 

@@ -160,6 +160,19 @@ class InteractiveFigure:
                 self.update()
         return self.result
 
+    def prepare(self, name: str) -> None:
+        """Draw the figure once at every option of the menu `name` now, then return to the
+        present one: each option that brings its own tick labels (a sentence's words) is a new
+        background for `plots.Blitter`, and drawing them while the notebook runs means that
+        picking one later redraws only its data. For menus of at most `Blitter.KEPT` options."""
+        control = self.controls[name]
+        if not isinstance(control, widgets.Dropdown) or len(control.options) > self.blitter.KEPT:
+            raise ValueError(f"{name!r} is not a menu of at most {self.blitter.KEPT} options")
+        present = control.value
+        for value in sweep_values(control, len(control.options)):
+            self.set(**{name: value})
+        self.set(**{name: present})
+
     def update(self) -> None:
         """Compute, redraw the reused figure and refresh the readout."""
         try:

@@ -472,8 +472,10 @@ print(f"tanh: typical slope {typical_slope:.3f} x weight gain {gain:.3f} = {esti
 # linear RNN's rate (dotted), against the lag $k$, for the loss $L = r \cdot h_T$ of a random
 # RNN with 64 units and random inputs (`rnn.gradient_vs_lag`). Its controls: the sequence
 # length $T$; the size of `W_hh`, set either as its spectral radius or as its largest singular
-# value; and the activation. The title and the readout name the regime (vanishing or
-# exploding) and give the measured slope per step against the bound's.
+# value; and the activation. The title names the regime (vanishing or exploding); the readout
+# names it too and gives the measured slope per step against the bound's. The axes reach as
+# far as the lines would if $T$ grew to the end of the lag axis, so that they stay put while
+# you drag.
 #
 # Things to try: the linear RNN at several radii (the measured line runs parallel to $\rho^k$);
 # tanh at $\rho = 0.9$ (it vanishes although the bound grows); tanh at $\rho = 3$ (it explodes);

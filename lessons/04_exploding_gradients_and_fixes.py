@@ -57,8 +57,8 @@ use_one_thread()  # small torch models run faster on one thread (used in the las
 # The slider is lesson 03's figure (64 units, random $W$ rescaled to spectral radius
 # $\rho$, random inputs, loss at the last step), now reaching into the exploding regime. The
 # vertical axis is logarithmic; the dashed line is the bound $(\gamma\,\sigma_{\max})^k$,
-# the dotted one $\rho^k$, the linear RNN's rate. The title and the readout name the regime
-# and give the **measured slope**: the straight-line fit of
+# the dotted one $\rho^k$, the linear RNN's rate. The title names the regime; the readout
+# names it too and gives the **measured slope**: the straight-line fit of
 # $\log \lVert \delta_{T-k} \rVert$ against $k$ over the second half of the lags (natural
 # log, per step; $-0.5$ means each step multiplies the gradient by about $e^{-0.5} \approx
 # 0.6$). Values too large for a 64-bit float (above about $1.8 \times 10^{308}$) are drawn as

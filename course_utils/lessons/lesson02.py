@@ -168,14 +168,14 @@ def draw_profile(axes: np.ndarray, result: DepthProfile) -> None:
         back.legend(loc="lower left", fontsize=8)
     else:
         back.legend_.remove()
-    back.set_title(f"backward pass (dotted: {slope:g}^k)", fontsize=10, y=1.0)
+    back.set_title(f"backward pass (dotted: {slope:g}^k)", fontsize=10)
 
     layers = np.arange(1, result.depth + 1)
     shown = stats.std > 0  # an exactly-0 spread cannot sit on a log axis
     fwd.plot(layers[shown], stats.std[shown], "-", color=colour, lw=2)
     fwd.set_yscale("log")
     plots.plain_log_labels(fwd.yaxis)
-    fwd.set_title("forward pass", fontsize=10, y=1.0)
+    fwd.set_title("forward pass", fontsize=10)
 
     for ax, xticks, (xlabel, ylabel) in (
         (back, X_TICKS_BACK, back_labels),

@@ -8,6 +8,7 @@ the arrays to the figures here.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 import numpy as np
@@ -131,11 +132,12 @@ def lag_slider() -> widgets.InteractiveFigure:
     }
     return widgets.InteractiveFigure(
         gradient_vs_distance.lag_profile,
-        gradient_vs_distance.draw_lag,
+        functools.partial(gradient_vs_distance.draw_lag, slider=True),
         controls,
         gradient_vs_distance.readout_lag,
         height=3.4,
-        layout_at={"T": T_MAX, "radius": 0.1},  # ticks down to 1e-300, the widest labels
+        # ticks down to 1e-300 and the longest activation's legend: the widest labels
+        layout_at={"T": T_MAX, "radius": 0.1, "activation": "leaky_relu"},
     )
 
 

@@ -7,6 +7,7 @@ without clipping.
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import numpy as np
@@ -36,11 +37,12 @@ def radius_slider() -> widgets.InteractiveFigure:
     }
     return widgets.InteractiveFigure(
         gradient_vs_distance.lag_profile,
-        gradient_vs_distance.draw_lag,
+        functools.partial(gradient_vs_distance.draw_lag, slider=True),
         controls,
         gradient_vs_distance.readout_lag,
         height=3.4,
-        layout_at={"radius": 0.5, "T": 1000},  # ticks down to 1e-300, the widest labels
+        # ticks down to 1e-300 and the longest activation's legend: the widest labels
+        layout_at={"radius": 0.5, "T": 1000, "activation": "sigmoid"},
     )
 
 

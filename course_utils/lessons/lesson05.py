@@ -127,17 +127,27 @@ def _rnn_profile(T: int) -> rnn.LagProfile:
     return rnn.gradient_vs_lag(T, 0.9, "tanh")
 
 
-def draw_cell_path(axes: np.ndarray, res: CellPathResult) -> None:
+def draw_cell_path(axes: np.ndarray, res: CellPathResult, *, slider: bool = False) -> None:
+    """The direct cell path's median (blue), lesson 03's RNN (red-orange) and sigmoid(b_f)^k
+    (dotted) against the lag; slider=True puts the legend right of the plot, where the moving
+    lines never reach it (`plots.Blitter` then keeps it in the background)."""
     (ax,) = axes
     p, r = res.path, res.rnn
+    end = plots.nice_ceiling(res.T - 1)  # the lag axis' end: steady while T moves a little
     # Fix the y range first (round decades): autoscaling a log axis is slow and can overflow.
-    low, high, ticks = plots.log_axis_limits(p.median, p.naive, r.norms, np.array([2.0]))
+    # It holds the lines continued to the axis' end at their rates, so it too stays put.
+    with np.errstate(under="ignore", over="ignore"):
+        log_ends = [end * p.mean_log_f, end * np.log(sigmoid(res.forget_bias))]
+        log_ends.append(r.log_norms[-1] + (end - res.T + 1) * r.slope())
+        ends = 10.0 ** np.clip(np.array(log_ends) / np.log(10), -300, 300)
+    low, high, ticks = plots.steady_log_limits(ax, p.median, p.naive, r.norms, ends, [2.0])
     ax.set_yscale("log")
     ax.set_ylim(low, high)
     ax.set_autoscaley_on(False)
     plots.gradient_vs_distance(
-        ax, r.lags, r.norms, label="tanh RNN (lesson 03)", colour=plots.COLOURS["rnn"]
-    )
+        ax, r.lags, r.norms, label="tanh RNN (lesson 03)", colour=plots.COLOURS["rnn"],
+        legend=False,
+    )  # fmt: skip
     plots.gradient_vs_distance(
         ax,
         p.lags,
@@ -146,11 +156,15 @@ def draw_cell_path(axes: np.ndarray, res: CellPathResult) -> None:
         colour=plots.COLOURS["lstm"],
         xlabel="time lag k (steps back from T)",
         ylabel="gradient at lag k / at lag 0",
+        legend=False,
     )
     ax.plot(p.lags, p.naive, ":", color="black", lw=1.2, label="σ(b_f)^k")
     ax.set_yticks(ticks)
-    ax.set_xlim(0, plots.nice_ceiling(res.T - 1))  # steady while T moves a little
-    ax.legend(loc="lower left", fontsize=7)
+    ax.set_xlim(0, end)
+    if slider:
+        plots.legend_outside(ax, fontsize=7)
+    else:
+        ax.legend(loc="lower left", fontsize=7)
     ax.set_title(f"typical f = {p.typical_f:.3f}", fontsize=10)
 
 
@@ -187,7 +201,7 @@ def cell_path_slider() -> widgets.InteractiveFigure:
     }
     return widgets.InteractiveFigure(
         cell_path,
-        draw_cell_path,
+        functools.partial(draw_cell_path, slider=True),
         controls,
         readout_cell_path,
         height=3.4,

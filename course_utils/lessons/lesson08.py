@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
@@ -289,9 +290,10 @@ def draw_alignment(axes, a: Alignment) -> None:
     ax = axes[0]
     plots.heatmap(ax, a.weights, xlabels=a.pair.source, ylabels=a.pair.target, vmin=0, vmax=1,
                   colorbar=False, cmap="gray_r")  # fmt: skip
-    for t, j in enumerate(a.pair.alignment):
-        ax.add_patch(Rectangle((j - 0.5, t - 0.5), 1, 1, fill=False, lw=1.5,
-                               edgecolor=plots.OKABE_ITO["orange"]))  # fmt: skip
+    boxes = [Rectangle((j - 0.5, t - 0.5), 1, 1) for t, j in enumerate(a.pair.alignment)]
+    orange = plots.OKABE_ITO["orange"]
+    ax.add_collection(PatchCollection(boxes, facecolor="none", edgecolor=orange, lw=1.5),
+                      autolim=False)  # fmt: skip
     ax.set_xlabel("English (source); orange box = gold word")
     ax.set_ylabel("French (target)")
     ax.set_title("attention weights (dark = large)", fontsize=9)
@@ -360,7 +362,7 @@ def alignment_slider(records: list[Alignment]) -> widgets.InteractiveFigure:
     the longest words."""
     options = [(" ".join(a.pair.source), i) for i, a in enumerate(records)]
     sentence = widgets.dropdown(_("sentence"), options, 0)
-    return widgets.InteractiveFigure(
+    app = widgets.InteractiveFigure(
         _picker(records),
         draw_alignment,
         {"sentence": sentence},
@@ -369,6 +371,8 @@ def alignment_slider(records: list[Alignment]) -> widgets.InteractiveFigure:
         height=4.6,
         layout_at={"sentence": _widest(records)},
     )
+    app.prepare("sentence")  # each sentence's words drawn once now: a pick redraws its weights
+    return app
 
 
 def alignment_sweep(records: list[Alignment], which=(0, 1, 2)) -> Figure:

@@ -196,8 +196,7 @@ def timing_figure(w: complexity.WallTimes) -> Figure:
 def draw_whole_argument(axes, curves: gradient_vs_distance.Curves) -> None:
     """``gradient_vs_distance.draw`` in its light form (fixed legend, few ticks): fast."""
     gradient_vs_distance.draw(axes[0], curves, brief=True)
-    # y=1.0 pins the title: matplotlib then skips measuring every tick label to place it
-    axes[0].set_title("Gradient vs distance", fontsize=10, y=1.0)
+    axes[0].set_title("Gradient vs distance", fontsize=10)
 
 
 def readout_whole_argument(curves: gradient_vs_distance.Curves) -> str:

@@ -68,6 +68,32 @@ def test_a_background_change_is_redrawn_and_a_steady_one_reused():
     assert blitter.full_draws == draws
 
 
+def test_a_legend_with_a_few_versions_stays_in_the_background():
+    """A legend per dropdown option: each version's background is kept; one with more
+    versions than `VARIANTS` moves to the foreground, where a new version costs no background
+    draw."""
+    fig, axes = plots.figure(1)
+    blitter = plots.Blitter(fig)
+    (ax,) = axes[0]
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    (line,) = ax.plot([0, 1], [0.9, 1.0])
+
+    def show(version):
+        line.set_label(f"version {version}")
+        plots.legend_outside(ax)
+        assert pixels(blitter.png()).tolist() == pixels(plots.png_bytes(fig)).tolist()
+
+    for version in range(plots.Blitter.VARIANTS):
+        show(version)
+        assert blitter.full_draws == 1 + version
+    show(0)  # a version seen before: its frame was kept
+    assert blitter.full_draws == plots.Blitter.VARIANTS
+    for version in range(plots.Blitter.VARIANTS, plots.Blitter.VARIANTS + 3):
+        show(version)
+    assert blitter.full_draws == plots.Blitter.VARIANTS + 1  # once, without the legend
+
+
 def test_only_the_last_kept_backgrounds_are_kept():
     fig, axes = plots.figure(1)
     blitter = plots.Blitter(fig)

@@ -2,6 +2,8 @@
 
 import ipywidgets
 import numpy as np
+import pytest
+from course_figures import FIGURES
 
 from course_utils import widgets
 
@@ -97,6 +99,24 @@ def test_controls_are_ipywidgets():
     assert isinstance(make().widget, ipywidgets.VBox)
 
 
+def test_prepare_draws_every_option_of_a_menu_once():
+    def draw(axes, word):
+        axes[0].set_xticks([0.5], [word])  # each option its own tick label: its own frame
+
+    words = ["cat", "mat", "sat", "hat"]
+    app = widgets.InteractiveFigure(
+        lambda word: word, draw, {"word": widgets.dropdown("word", words, "sat")}, str
+    )
+    app.prepare("word")
+    draws = app.blitter.full_draws
+    assert app.values() == {"word": "sat"} and app.readout_text == "sat"  # back where it was
+    for word in [*words, *words]:
+        app.set(word=word)
+    assert app.blitter.full_draws == draws  # every pick drew its data only
+    with pytest.raises(ValueError, match="not a menu"):
+        make().prepare("a")
+
+
 def test_layout_at_leaves_room_for_the_widest_labels():
     def draw(axes, n):
         axes[0].set_yticks([0.5], ["y" * n])  # a tick label n characters wide
@@ -110,3 +130,28 @@ def test_layout_at_leaves_room_for_the_widest_labels():
 
     narrow, wide = build(), build({"n": 40})
     assert wide > narrow + 0.05  # the axes start further right: room for the long label
+
+
+@pytest.mark.parametrize("name", list(FIGURES))
+def test_no_setting_pushes_a_text_out_of_the_figure(name):
+    """Laid out once (`layout_at`), every interactive figure keeps its tick labels, axis
+    labels, titles and legends inside the figure at settings across each control's range."""
+    app = FIGURES[name]()
+    for control_name, control in app.controls.items():
+        for value in widgets.sweep_values(control, 5):
+            app.set(**{control_name: value})
+            renderer = app.figure.canvas.get_renderer()
+            for ax in app.figure.axes:
+                texts = [ax.xaxis.label, ax.yaxis.label, ax.title, *ax.texts]
+                for axis in (ax.xaxis, ax.yaxis) if ax.axison else ():  # the labels drawn
+                    low, high = sorted(axis.get_view_interval())
+                    labels = zip(axis.get_ticklocs(), axis.get_ticklabels(), strict=True)
+                    texts += [label for loc, label in labels if low <= loc <= high]
+                if ax.get_legend() is not None:
+                    texts.append(ax.get_legend())
+                shown = [t for t in texts if t.get_visible() and getattr(t, "get_text", str)()]
+                for text in shown:
+                    box, figure = text.get_window_extent(renderer), app.figure.bbox
+                    inside = box.x0 >= 0 and box.y0 >= 0
+                    inside = inside and box.x1 <= figure.x1 and box.y1 <= figure.y1
+                    assert inside, (name, control_name, value, str(text)[:60], box.bounds)
