@@ -31,6 +31,7 @@ derivative, only forget gates. It vanishes when f < 1 stays far from 1, and it c
 Everything numpy is float64; torch is imported inside the functions that need it.
 """
 
+import functools
 from typing import NamedTuple
 
 import numpy as np
@@ -254,12 +255,16 @@ def cell_path_gradient(
     sigmoid(b_f)^k ignores the input-dependent part of f. Computed in log space, so no
     underflow warning. The full gradient is larger than this direct path alone (other paths
     run through h and the gates): compare ``full_vs_direct``.
+
+    The first T steps of a run do not depend on how long it goes on (its inputs are drawn in
+    order), so with an int seed the gates are read from a cached run of the next power of two
+    steps (``_log_forget_gates``): a slider that moves T pays for the sums only.
     """
-    rng = np.random.default_rng(seed)
-    params = init_lstm(n_in, n_hidden, forget_bias, rng)
-    x = rng.standard_normal((T, 1, n_in))
-    _, _, caches = lstm_forward(x, None, None, params)
-    log_f = np.log(np.concatenate([cache.f for cache in caches]))  # (T, H), f_1..f_T
+    if isinstance(seed, np.random.Generator):
+        log_f = _log_forget_gates.__wrapped__(forget_bias, T, n_hidden, n_in, seed)
+    else:
+        length = 1 << max(T - 1, 15).bit_length()  # the next power of two >= T, at least 16
+        log_f = _log_forget_gates(float(forget_bias), length, n_hidden, n_in, int(seed))[:T]
     log_products = np.concatenate([np.zeros((1, n_hidden)), np.cumsum(log_f[::-1], axis=0)])
     log_products = log_products[:T]
     with np.errstate(under="ignore"):
@@ -267,6 +272,20 @@ def cell_path_gradient(
         naive = np.exp(np.arange(T) * np.log(sigmoid(forget_bias)))
     low, median, high = np.percentile(products, [10, 50, 90], axis=1)
     return CellPath(np.arange(T), log_products, median, low, high, naive, float(log_f.mean()))
+
+
+@functools.lru_cache(maxsize=64)
+def _log_forget_gates(
+    forget_bias: float, T: int, n_hidden: int, n_in: int, seed: int | np.random.Generator
+) -> Array:
+    """log f_t of ``cell_path_gradient``'s cell for t = 1..T: (T, H), read-only (cached)."""
+    rng = np.random.default_rng(seed)
+    params = init_lstm(n_in, n_hidden, forget_bias, rng)
+    x = rng.standard_normal((T, 1, n_in))
+    _, _, caches = lstm_forward(x, None, None, params)
+    log_f = np.log(np.concatenate([cache.f for cache in caches]))  # (T, H), f_1..f_T
+    log_f.flags.writeable = False
+    return log_f
 
 
 def set_forget_bias(lstm, value: float) -> None:

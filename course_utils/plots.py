@@ -349,6 +349,7 @@ def _overlapped(ax: Axes, legend, extent, renderer) -> bool:
     """Would an artist of `ax` (drawn after the legend when it is in the background) touch
     pixels inside the legend's extent?
 
+    An artist clipped to the axes cannot reach a legend outside them (`legend_outside`).
     Lines are tested segment by segment (`Path.intersects_bbox`), the extent widened by the
     line's width, its markers (if it has any) and a pixel of antialiasing; other artists by
     their extents.
@@ -356,8 +357,11 @@ def _overlapped(ax: Axes, legend, extent, renderer) -> bool:
     from matplotlib.lines import Line2D
 
     skip = (ax.patch, ax.xaxis, ax.yaxis, legend, *ax.spines.values())
+    outside = not extent.padded(2).overlaps(ax.bbox)
     for artist in ax.get_children():
         if not artist.get_visible() or any(artist is a for a in skip):
+            continue
+        if outside and _clipped_to_axes(ax, artist):
             continue
         if isinstance(artist, Line2D):
             marker = artist.get_marker() not in (None, "None", "none", "", " ")
@@ -369,6 +373,14 @@ def _overlapped(ax: Axes, legend, extent, renderer) -> bool:
         elif artist.get_window_extent(renderer).padded(2).overlaps(extent):
             return True
     return False
+
+
+def _clipped_to_axes(ax: Axes, artist) -> bool:
+    """Is the artist clipped to the axes' box (the default for what an axes draws; the box
+    itself is set at the first draw)?"""
+    box = artist.get_clip_box()
+    at_axes = box is None or box.bounds == ax.bbox.bounds
+    return artist.get_clip_on() and artist.get_clip_path() is None and at_axes
 
 
 @contextlib.contextmanager

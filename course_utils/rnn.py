@@ -25,6 +25,7 @@ and "linear" (phi(a) = a). Everything is float64; everything random takes a seed
 numpy Generator).
 """
 
+import functools
 import math
 from typing import NamedTuple
 
@@ -273,18 +274,33 @@ def gradient_vs_lag(
     sigma_max(W_hh), with gamma = max |phi'| (1/4 sigmoid, 1 otherwise), hence
     ||dL/dh_{T-k}|| <= (gamma sigma_max)^k. The product is propagated as a unit direction and
     a log-norm, so it never overflows; no RuntimeWarning is raised.
+
+    The first T steps of a run do not depend on how long it goes on (its inputs are drawn in
+    order), so with an int seed the forward pass is read from a cached run of the next power of
+    two steps (``_run``): a slider that moves T pays for the backward pass only.
     """
-    rng = np.random.default_rng(seed)
-    params = init_rnn(n_hidden, n_hidden, radius, norm, input_scale, rng)
-    x = rng.standard_normal((T, 1, n_hidden))
+    if isinstance(seed, np.random.Generator):
+        rng = seed
+        params = init_rnn(n_hidden, n_hidden, radius, norm, input_scale, rng)
+        x = rng.standard_normal((T, 1, n_hidden))
+        with np.errstate(all="ignore"):
+            _, cache = rnn_forward(x, None, params, activation)
+            dphi = _jacobian_diagonals(cache)[:, 0, :]
+        rho, sigma_max = spectral_radius(params["W_hh"]), float(np.linalg.norm(params["W_hh"], 2))
+    else:
+        length = 1 << max(T - 1, 15).bit_length()  # the next power of two >= T, at least 16
+        params, dphi, after_init, rho, sigma_max = _run(
+            length, float(radius), activation, n_hidden, float(input_scale), int(seed), norm
+        )
+        dphi = dphi[:T]
+        rng = np.random.default_rng()
+        rng.bit_generator.state = after_init
+        rng.standard_normal((T, 1, n_hidden))  # this run's inputs, so that r is drawn after them
     r = rng.standard_normal((1, n_hidden))
     act = get_activation(activation)
     with np.errstate(all="ignore"):
-        _, cache = rnn_forward(x, None, params, activation)
-        dphi = _jacobian_diagonals(cache)[:, 0, :]
         log_norms = _log_gradient_norms(dphi, params["W_hh"], r[0] / np.linalg.norm(r))
         lags = np.arange(T)
-        sigma_max = float(np.linalg.norm(params["W_hh"], 2))
         log_bound = lags * np.log(act.max_slope * sigma_max)
         norms, bound = np.exp(log_norms), np.exp(log_bound)
     return LagProfile(
@@ -293,11 +309,37 @@ def gradient_vs_lag(
         log_norms=log_norms,
         bound=bound,
         log_bound=log_bound,
-        rho=spectral_radius(params["W_hh"]),
+        rho=rho,
         sigma_max=sigma_max,
         gamma=act.max_slope,
         overflowed=bool(np.any(np.isinf(norms) | np.isnan(norms))),
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _run(
+    length: int,
+    radius: float,
+    activation: str,
+    n_hidden: int,
+    input_scale: float,
+    seed: int,
+    norm: str,
+) -> tuple[Params, Array, dict, float, float]:
+    """``gradient_vs_lag``'s network run for ``length`` steps: its parameters, phi'(a_t) of
+    every step (length, H), the generator's state after the parameters were drawn, rho and
+    sigma_max of W_hh. Arrays read-only: the cache hands out the same ones."""
+    rng = np.random.default_rng(seed)
+    params = init_rnn(n_hidden, n_hidden, radius, norm, input_scale, rng)
+    after_init = rng.bit_generator.state
+    x = rng.standard_normal((length, 1, n_hidden))
+    with np.errstate(all="ignore"):
+        _, cache = rnn_forward(x, None, params, activation)
+        dphi = _jacobian_diagonals(cache)[:, 0, :]
+    for array in (*params.values(), dphi):
+        array.flags.writeable = False
+    W_hh = params["W_hh"]
+    return params, dphi, after_init, spectral_radius(W_hh), float(np.linalg.norm(W_hh, 2))
 
 
 def _jacobian_diagonals(cache: RNNCache) -> Array:

@@ -17,10 +17,13 @@ for every interactive figure (a .widget-vbox holding a .course-readout) and for 
   value only when the kernel has answered the previous one, so this is the rate the figure
   follows the hand).
 
-The ratio of a figure's median to the floor's median (the floor is moved MOVES times before
-the figures and MOVES times after them), measured in the same page and kernel, is what
-compares across machines: both include the browser's and the kernel's message costs.
-Results (ms) go to the JSON file named by COURSE_BENCH_OUT, one entry per notebook.
+The ratio of a figure's median to the floor's median is what compares across machines: both
+include the browser's and the kernel's message costs. The floor is moved between the
+figure's moves (floor, figure, floor, figure, ...), so that both are timed under the same
+conditions: a page's floor can sit near either of two levels for a while (in one run, medians
+of 23 and 48 ms in different pages, each with moves at both), and a floor timed apart from
+the figure gave ratios that reflected which level it caught. Results (ms) go to the JSON file
+named by COURSE_BENCH_OUT, one entry per notebook.
 """
 
 from __future__ import annotations
@@ -177,25 +180,30 @@ def test_measure(source, browser_context, lab):
         _settle(page)
         boxes = page.locator(f"{PANEL} .widget-vbox:has(> .course-readout)")
         floor_box = page.locator(f"{PANEL} .course-floor").first.element_handle()
-        floor_times = page.evaluate(MOVE_JS, [floor_box, MOVES, MOVE_TIMEOUT_MS])
-        figures = []
+        page.evaluate(MOVE_JS, [floor_box, 3, MOVE_TIMEOUT_MS])  # warm-up, not counted
+        all_floor_times, figures = [], []
         for i in range(boxes.count()):
             box = boxes.nth(i)
             box.scroll_into_view_if_needed()
             handle = box.element_handle()
             kind = ".widget-slider" if box.locator(".widget-slider").count() else ".widget-dropdown"
             label = box.locator(f"{kind} label").first.inner_text().strip()
-            times = page.evaluate(MOVE_JS, [handle, MOVES, MOVE_TIMEOUT_MS])
+            times, floor_times = [], []
+            for _ in range(MOVES):  # interleaved: floor, figure, floor, figure, ...
+                floor_times += page.evaluate(MOVE_JS, [floor_box, 1, MOVE_TIMEOUT_MS])
+                times += page.evaluate(MOVE_JS, [handle, 1, MOVE_TIMEOUT_MS])
             _settle(page, quiet_for=0.5)
             drag = page.evaluate(DRAG_JS, [handle, DRAG_S])
             _settle(page, quiet_for=0.5)
-            figures.append({"figure": i + 1, "control": label, **_stats(times), "drag": drag})
-        # The floor again after the figures, so that it spans the same stretch of time.
-        floor_box.scroll_into_view_if_needed()
-        floor = _stats(floor_times + page.evaluate(MOVE_JS, [floor_box, MOVES, MOVE_TIMEOUT_MS]))
-        for figure in figures:
-            figure["ratio_to_floor"] = figure["median_ms"] / floor["median_ms"]
-            figure["drag_updates_per_s"] = figure.pop("drag")
+            floor = statistics.median(floor_times)
+            all_floor_times += floor_times
+            figures.append(
+                {"figure": i + 1, "control": label, **_stats(times), "floor_median_ms": floor,
+                 "ratio_to_floor": statistics.median(times) / floor, "drag_updates_per_s": drag}
+            )  # fmt: skip
+        if not figures:  # a notebook without figures: its floor alone
+            all_floor_times = page.evaluate(MOVE_JS, [floor_box, MOVES, MOVE_TIMEOUT_MS])
+        floor = _stats(all_floor_times)
         path = Path(out)
         results = json.loads(path.read_text()) if path.exists() else {}
         results[source.stem] = {"floor": floor, "figures": figures}

@@ -10,6 +10,7 @@ import pytest
 import torch
 from helpers import assert_close
 
+from course_utils import rnn as rnn_module
 from course_utils.activations import sigmoid, sigmoid_prime
 from course_utils.gradcheck import central_difference, relative_error
 from course_utils.rnn import (
@@ -408,3 +409,18 @@ def test_loss_cliff_gradient_matches_central_differences():
             num = central_difference(lambda v: loss_cliff([v[0]], [v[1]]).loss[0, 0], [w, b])
             got = [res.dloss_dw[i, j], res.dloss_db[i, j]]
             assert relative_error(got, num) < 1e-7
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid", "linear"])
+def test_gradient_vs_lag_from_the_cached_run_equals_a_fresh_run(activation):
+    """With an int seed the forward pass comes from a cached longer run; with a Generator it
+    is run afresh for T steps. Every array is the same, bit for bit, at lengths on both
+    sides of the cached runs' powers of two, overflowing runs included (relu at 4)."""
+    for radius in (0.9, 4.0):
+        for T in (2, 16, 17, 100, 129, 1000):
+            cached = gradient_vs_lag(T, radius, activation, seed=3)
+            fresh = gradient_vs_lag(T, radius, activation, seed=np.random.default_rng(3))
+            for name, value in cached._asdict().items():
+                assert np.array_equal(value, getattr(fresh, name), equal_nan=True), (T, name)
+    with pytest.raises(ValueError, match="read-only"):
+        rnn_module._run(16, 0.9, activation, 64, 1.0, 3, "radius")[1][0, 0] = 1.0
