@@ -550,8 +550,9 @@ ex.check_sampling_distribution(sampling_distribution)
 # subject is "cats"; "dog" and "mice" are attractors), or another modifier ("that", "near",
 # "with"). The grammar allows exactly those words (`language.allowed_next`), so we can say how
 # much probability the model puts on a grammatical next word. Left: the probabilities of the
-# ten likeliest next words. Right: the probability of a grammatical next word, and 12 words
-# drawn from the distribution, the ungrammatical ones starred. Move the temperature towards 0.1 and towards 10, and the top-k down to 1.
+# ten likeliest next words. Right: 12 words drawn from the distribution, the ungrammatical ones
+# starred. The readout gives the probability of a grammatical next word and the entropy of the
+# distribution. Move the temperature towards 0.1 and towards 10, and the top-k down to 1.
 
 # %% tags=["nbval-ignore-output"]
 lesson.sampling_slider()

@@ -511,10 +511,12 @@ def sampling(temperature: float = 1.0, top_k: int = VOCAB_SIZE) -> Sampling:
                     [language.VOCAB[i] for i in draws])  # fmt: skip
 
 
-def draw_sampling(axes, s: Sampling) -> None:
+def draw_sampling(axes, s: Sampling, *, slider: bool = False) -> None:
     """Left: the probabilities of the SHOWN likeliest words (at T = 1, in a fixed order). Right:
-    the draws of the next word (* = not allowed there by the grammar). Few glyphs: rendering
-    text is the slow part of a redraw."""
+    the draws of the next word (* = not allowed there by the grammar). Titles: the entropy and
+    the probability of a grammatical next word; with slider=True, plain names instead (the
+    readout gives the numbers), which stay in the figure's background (`plots.Blitter`):
+    rendering text, glyph by glyph, is the slow part of a redraw."""
     bars, text = axes
     shown = _shown_tokens()
     rows = np.arange(SHOWN)[::-1]
@@ -527,17 +529,18 @@ def draw_sampling(axes, s: Sampling) -> None:
     bars.set_xlim(0, 1.0)
     bars.set_xticks([0, 0.5, 1])
     bars.set_xlabel("probability of the next word")
-    bars.set_title(f"entropy {s.entropy:.2f} nats", fontsize=9)
     text.axis("off")
     allowed = _allowed_next()
     marked = [w if w in allowed else w + "*" for w in s.draws]
-    half = DRAWS // 2
-    text.set_title(f"grammatical next word: p = {s.grammatical_mass:.3f}", fontsize=9)
-    lines = [
-        f"{DRAWS} draws (* = ungrammatical):",
-        " ".join(marked[:half]),
-        " ".join(marked[half:]),
-    ]
+    draws = [" ".join(marked[: DRAWS // 2]), " ".join(marked[DRAWS // 2 :])]
+    if slider:
+        bars.set_title(f"the {SHOWN} likeliest next words (at T = 1)", fontsize=9)
+        text.set_title(f"{DRAWS} draws (* = ungrammatical)", fontsize=9)
+        lines = draws
+    else:
+        bars.set_title(f"entropy {s.entropy:.2f} nats", fontsize=9)
+        text.set_title(f"grammatical next word: p = {s.grammatical_mass:.3f}", fontsize=9)
+        lines = [f"{DRAWS} draws (* = ungrammatical):", *draws]
     text.text(0, 0.9, "\n".join(lines), fontsize=9, va="top", transform=text.transAxes)
 
 
@@ -562,7 +565,8 @@ def sampling_slider() -> widgets.InteractiveFigure:
     )
     top_k = widgets.slider(_("top-k"), 1, VOCAB_SIZE, 1, VOCAB_SIZE, integer=True)
     return widgets.InteractiveFigure(
-        sampling, draw_sampling, {"temperature": temperature, "top_k": top_k}, readout_sampling,
+        sampling, functools.partial(draw_sampling, slider=True),
+        {"temperature": temperature, "top_k": top_k}, readout_sampling,
         ncols=2, width=9.0, height=3.2,
     )  # fmt: skip
 
