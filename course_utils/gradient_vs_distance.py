@@ -178,7 +178,7 @@ def draw_lag(axes: np.ndarray, res: LagResult, *, slider: bool = False) -> None:
     low, high, ticks = plots.steady_log_limits(
         ax, p.norms, p.bound, rho_k, _continued(res, end), np.array([0.1, 10.0])
     )
-    ax.set_yscale("log")
+    plots.log_y(ax)
     ax.set_ylim(low, high)
     ax.set_autoscaley_on(False)
     ax.axhline(1.0, color=plots.COLOURS["bound"], lw=0.8)
@@ -400,6 +400,9 @@ def whole_argument(
     distances = np.arange(1, max_distance + 1)
     mlp_norms = _mlp_curve(max_distance, seed)
     attention_norms = _attention_curve(max_distance, seed)
+    # Rounded, so that a slider's value finds its cached curves whether it arrives as 1.0 or
+    # as 1.0000000000000002 (step arithmetic).
+    radius, forget_bias = round(float(radius), 9), round(float(forget_bias), 9)
     lstm_full, lstm_path = lstm_curves(forget_bias, max_distance, seed)
     norms = {
         "mlp": _relative(mlp_norms),
@@ -450,7 +453,7 @@ def draw(ax, curves: Curves, brief: bool = False) -> None:
             plots.gradient_vs_distance(
                 ax, curves.distances, norms, label=labels[name], colour=COLOURS[name]
             )
-    ax.set_yscale("log")
+    plots.log_y(ax)
     ax.set_xlabel("distance (layers, time steps or tokens)")
     ax.set_ylabel("gradient norm / norm at distance 1")
     lo, hi, ticks = plots.log_axis_limits(*curves.norms.values(), max_ticks=5 if brief else 6)

@@ -426,6 +426,13 @@ def freeze_layout(fig: Figure) -> None:
     fig.set_layout_engine("none")
 
 
+def log_y(ax: Axes) -> None:
+    """Put the y axis on a log scale, unless it already is: setting a scale again resets the
+    axis' ticks and formatters, a slow no-op on every redraw of a slider."""
+    if ax.get_yscale() != "log":
+        ax.set_yscale("log")
+
+
 def plain_log_labels(axis) -> None:
     """Label a log axis '1e-30' instead of typeset powers of ten (several times faster)."""
     axis.set_major_formatter(
@@ -530,7 +537,7 @@ def gradient_vs_distance(
             lw=1.2,
             label=f"bound ({label})",
         )
-    ax.set_yscale("log")
+    log_y(ax)
     plain_log_labels(ax.yaxis)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)

@@ -241,7 +241,8 @@ def static_sweep(
 
 
 def sweep_values(control: widgets.Widget, n: int) -> list[Any]:
-    """n settings spread over a control's range (log-spaced for log sliders)."""
+    """n settings spread over a control's range (log-spaced for log sliders), each one the
+    slider can take: on its grid of steps from its minimum, as a learner's drag sets them."""
     if isinstance(control, widgets.Dropdown):
         options = [o[1] if isinstance(o, tuple) else o for o in control.options]
         return [options[i % len(options)] for i in range(n)]
@@ -252,7 +253,8 @@ def sweep_values(control: widgets.Widget, n: int) -> list[Any]:
     values = np.linspace(control.min, control.max, n)
     if isinstance(control, widgets.IntSlider):
         return [int(round(v)) for v in values]
-    return list(values)
+    on_grid = control.min + np.round((values - control.min) / control.step) * control.step
+    return [round(float(v), 10) for v in np.minimum(on_grid, control.max)]
 
 
 def benchmark(n: int = 20) -> dict[str, float]:

@@ -11,6 +11,7 @@ the slider.
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import numpy as np
@@ -114,6 +115,7 @@ class DepthProfile(NamedTuple):
         return self.depth - np.arange(1, self.depth + 1)
 
 
+@functools.lru_cache(maxsize=64)  # a menu flipped back: its setting is not computed again
 def depth_profile(
     depth: int = DEPTH_MAX,
     activation: str = "sigmoid",
@@ -122,8 +124,11 @@ def depth_profile(
     seed: int = 0,
 ) -> DepthProfile:
     """Compute function of the slider: per-layer norms of ``mlp.random_network`` (width 64,
-    batch 32) at initialisation, and its layer-1 / last-layer ratio. depth >= 2."""
+    batch 32) at initialisation, and its layer-1 / last-layer ratio. depth >= 2. Seeded, so
+    cached; its arrays are read-only."""
     stats = layer_gradient_norms(depth, activation, scheme, scale, seed=seed)
+    for array in stats:
+        array.flags.writeable = False
     ratio = stats.signal_ratio
     return DepthProfile(
         depth, activation, scheme, float(scale), stats, ratio, per_layer_factor(ratio, depth)
@@ -148,12 +153,16 @@ def draw_profile(axes: np.ndarray, result: DepthProfile) -> None:
     not measure the tick labels at every redraw).
     """
     back, fwd = axes
+    for ax in axes:  # the limits are fixed below: no autoscaling as the lines are added
+        ax.set_autoscale_on(False)
     colour = plots.COLOURS[result.activation]
     stats = result.stats
     back_labels = ("distance from the output (layers)", "||dL/dh_l|| / value at output")
     with np.errstate(divide="ignore", invalid="ignore"):
         signal = stats.signal_norm / stats.signal_norm[-1]
-    plots.gradient_vs_distance(back, result.distance, signal, label="||dL/dh_l||", colour=colour)
+    plots.gradient_vs_distance(
+        back, result.distance, signal, label="||dL/dh_l||", colour=colour, legend=False
+    )
     slope = get_activation(result.activation).max_slope
     back.plot(
         np.arange(result.depth),
@@ -166,14 +175,12 @@ def draw_profile(axes: np.ndarray, result: DepthProfile) -> None:
     # a legend is kept only when gradient_vs_distance has marked overflow or underflow.
     if back.collections:
         back.legend(loc="lower left", fontsize=8)
-    else:
-        back.legend_.remove()
     back.set_title(f"backward pass (dotted: {slope:g}^k)", fontsize=10)
 
     layers = np.arange(1, result.depth + 1)
     shown = stats.std > 0  # an exactly-0 spread cannot sit on a log axis
     fwd.plot(layers[shown], stats.std[shown], "-", color=colour, lw=2)
-    fwd.set_yscale("log")
+    plots.log_y(fwd)
     plots.plain_log_labels(fwd.yaxis)
     fwd.set_title("forward pass", fontsize=10)
 

@@ -141,7 +141,7 @@ def draw_cell_path(axes: np.ndarray, res: CellPathResult, *, slider: bool = Fals
         log_ends.append(r.log_norms[-1] + (end - res.T + 1) * r.slope())
         ends = 10.0 ** np.clip(np.array(log_ends) / np.log(10), -300, 300)
     low, high, ticks = plots.steady_log_limits(ax, p.median, p.naive, r.norms, ends, [2.0])
-    ax.set_yscale("log")
+    plots.log_y(ax)
     ax.set_ylim(low, high)
     ax.set_autoscaley_on(False)
     plots.gradient_vs_distance(

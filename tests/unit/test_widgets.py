@@ -85,6 +85,10 @@ def test_sweep_values_cover_each_kind_of_control():
     on_grid = widgets.sweep_values(widgets.log_slider("w", 0, 9, 1.0, step=1, base=2), 3)
     assert on_grid == [1, 16, 512]  # not 2**4.5: only values the slider can take
     assert widgets.sweep_values(widgets.dropdown("d", ["p", "q"]), 3) == ["p", "q", "p"]
+    # a float slider's settings lie on its grid of steps, as a drag sets them
+    assert widgets.sweep_values(widgets.slider("f", 0.1, 1.5, 0.05, 0.9), 4) == [
+        0.1, 0.55, 1.05, 1.5,
+    ]  # fmt: skip
 
 
 def test_benchmark_times_every_control_and_restores_values():
