@@ -124,17 +124,25 @@ def cost(d: float = 64) -> Cost:
     return Cost(d, COST_LENGTHS, rnn, att)
 
 
-def draw_cost(axes, c: Cost) -> None:
+def draw_cost(axes, c: Cost, *, slider: bool = False) -> None:
+    """Both layers' FLOPs against n on log axes, and the line n = d where they cross; with
+    slider=True the legend sits right of the plot, where the moving line never reaches it."""
     ax = axes[0]
-    ax.loglog(c.lengths, c.rnn, "-", color=RED, lw=2, label="recurrent: 4 n d²")
-    ax.loglog(c.lengths, c.attention, "-", color=GREEN, lw=2, label="self-attention: 4 n² d")
+    ax.plot(c.lengths, c.rnn, "-", color=RED, lw=2, label="recurrent: 4 n d²")
+    ax.plot(c.lengths, c.attention, "-", color=GREEN, lw=2, label="self-attention: 4 n² d")
     ax.axvline(c.d, color=GREY, ls="--", lw=1.2, label="n = d")
+    if ax.get_xscale() != "log":  # set once: setting a scale again resets its ticks
+        ax.set_xscale("log")
+    plots.log_y(ax)
     ax.set_xlabel("sequence length n")
     ax.set_ylabel("FLOPs per layer")
     ax.set_ylim(1e4, 1e14)
     plots.plain_log_labels(ax.yaxis)
     ax.set_title(f"Cost per layer at d = {c.d}", fontsize=10)
-    ax.legend(fontsize=8, loc="upper left")
+    if slider:
+        plots.legend_outside(ax, fontsize=8)
+    else:
+        ax.legend(fontsize=8, loc="upper left")
 
 
 def readout_cost(c: Cost) -> str:
@@ -148,7 +156,8 @@ def readout_cost(c: Cost) -> str:
 
 def cost_slider() -> widgets.InteractiveFigure:
     d = widgets.log_slider(_("width d"), 3, 10, 64, step=1, base=2, readout_format=".0f")
-    return widgets.InteractiveFigure(cost, draw_cost, {"d": d}, readout_cost, width=6.5, height=3.2)
+    draw = functools.partial(draw_cost, slider=True)
+    return widgets.InteractiveFigure(cost, draw, {"d": d}, readout_cost, width=6.5, height=3.2)
 
 
 def cost_sweep() -> Figure:
