@@ -41,13 +41,18 @@ def test_blitted_png_equals_a_full_draw(name):
     assert app.blitter.full_draws >= 1  # the cached path was taken (and checked above)
 
 
-def test_a_background_change_is_redrawn_and_a_steady_one_reused():
+def one_line(y: list[float]):
+    """A figure with one line from (0, y[0]) to (1, y[1]) on fixed limits, and its Blitter."""
     fig, axes = plots.figure(1)
-    blitter = plots.Blitter(fig)
     (ax,) = axes[0]
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
-    (line,) = ax.plot([0, 1], [0, 0.5])
+    (line,) = ax.plot([0, 1], y)
+    return fig, ax, line, plots.Blitter(fig)
+
+
+def test_a_background_change_is_redrawn_and_a_steady_one_reused():
+    fig, ax, line, blitter = one_line([0, 0.5])
     blitter.png()  # a new frame: background drawn and kept
     blitter.png()  # the same frame
     line.set_ydata([0, 0.9])  # data only: background reused
@@ -72,12 +77,7 @@ def test_a_legend_with_a_few_versions_stays_in_the_background():
     """A legend per dropdown option: each version's background is kept; one with more
     versions than `VARIANTS` moves to the foreground, where a new version costs no background
     draw."""
-    fig, axes = plots.figure(1)
-    blitter = plots.Blitter(fig)
-    (ax,) = axes[0]
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
-    (line,) = ax.plot([0, 1], [0.9, 1.0])
+    fig, ax, line, blitter = one_line([0.9, 1.0])
 
     def show(version):
         line.set_label(f"version {version}")
