@@ -214,7 +214,7 @@ def _continued(res: LagResult, lag: float) -> Array:
     logs = [p.log_bound[last] + (lag - last) * res.bound_slope, lag * math.log(p.rho)]
     if math.isfinite(res.slope) and math.isfinite(p.log_norms[last]):
         logs.append(p.log_norms[last] + (lag - last) * res.slope)
-    return 10.0 ** np.clip(np.array(logs) / math.log(10), -300, 300)
+    return plots.exp_on_log_axis(logs)
 
 
 def slope_table(

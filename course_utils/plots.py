@@ -458,6 +458,13 @@ def nice_ceiling(value: float) -> float:
     return next(m * decade for m in steps if m * decade >= value * (1 - 1e-12))
 
 
+def exp_on_log_axis(natural_logs) -> np.ndarray:
+    """exp of these natural logs, clamped to 1e-300..1e300 (the range a log axis here holds,
+    `log_axis_limits`): values far past float64's range, as a line continued far, still place
+    the axis' limits. nan stays nan (left out by `log_axis_limits`)."""
+    return 10.0 ** np.clip(np.asarray(natural_logs, dtype=float) / math.log(10), -300, 300)
+
+
 def log_axis_limits(*arrays: np.ndarray, max_ticks: int = 7) -> tuple[float, float, np.ndarray]:
     """Limits and ticks (powers of ten, a round number of decades apart) for a log axis that
     holds the finite positive values of `arrays`.

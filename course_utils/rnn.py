@@ -279,14 +279,11 @@ def gradient_vs_lag(
     order), so with an int seed the forward pass is read from a cached run of the next power of
     two steps (``_run``): a slider that moves T pays for the backward pass only.
     """
-    if isinstance(seed, np.random.Generator):
+    if isinstance(seed, np.random.Generator):  # run afresh, T steps; r drawn after the inputs
         rng = seed
-        params = init_rnn(n_hidden, n_hidden, radius, norm, input_scale, rng)
-        x = rng.standard_normal((T, 1, n_hidden))
-        with np.errstate(all="ignore"):
-            _, cache = rnn_forward(x, None, params, activation)
-            dphi = _jacobian_diagonals(cache)[:, 0, :]
-        rho, sigma_max = spectral_radius(params["W_hh"]), float(np.linalg.norm(params["W_hh"], 2))
+        params, dphi, _, rho, sigma_max = _run.__wrapped__(
+            T, radius, activation, n_hidden, input_scale, rng, norm
+        )
     else:
         length = 1 << max(T - 1, 15).bit_length()  # the next power of two >= T, at least 16
         params, dphi, after_init, rho, sigma_max = _run(
@@ -323,12 +320,13 @@ def _run(
     activation: str,
     n_hidden: int,
     input_scale: float,
-    seed: int,
+    seed: int | np.random.Generator,
     norm: str,
 ) -> tuple[Params, Array, dict, float, float]:
     """``gradient_vs_lag``'s network run for ``length`` steps: its parameters, phi'(a_t) of
     every step (length, H), the generator's state after the parameters were drawn, rho and
-    sigma_max of W_hh. Arrays read-only: the cache hands out the same ones."""
+    sigma_max of W_hh. Arrays read-only: the cache hands out the same ones (a Generator seed
+    goes through ``_run.__wrapped__``, uncached, and is left after the inputs)."""
     rng = np.random.default_rng(seed)
     params = init_rnn(n_hidden, n_hidden, radius, norm, input_scale, rng)
     after_init = rng.bit_generator.state

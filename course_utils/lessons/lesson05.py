@@ -136,10 +136,9 @@ def draw_cell_path(axes: np.ndarray, res: CellPathResult, *, slider: bool = Fals
     end = plots.nice_ceiling(res.T - 1)  # the lag axis' end: steady while T moves a little
     # Fix the y range first (round decades): autoscaling a log axis is slow and can overflow.
     # It holds the lines continued to the axis' end at their rates, so it too stays put.
-    with np.errstate(under="ignore", over="ignore"):
-        log_ends = [end * p.mean_log_f, end * np.log(sigmoid(res.forget_bias))]
-        log_ends.append(r.log_norms[-1] + (end - res.T + 1) * r.slope())
-        ends = 10.0 ** np.clip(np.array(log_ends) / np.log(10), -300, 300)
+    log_ends = [end * p.mean_log_f, end * np.log(sigmoid(res.forget_bias))]
+    log_ends.append(r.log_norms[-1] + (end - res.T + 1) * r.slope())
+    ends = plots.exp_on_log_axis(log_ends)
     low, high, ticks = plots.steady_log_limits(ax, p.median, p.naive, r.norms, ends, [2.0])
     plots.log_y(ax)
     ax.set_ylim(low, high)
